@@ -1,0 +1,91 @@
+/**
+ * The canonical, target-neutral model that mapping produces and plan/apply consume.
+ */
+
+export type ThreadStatus = 'TODO' | 'SNOOZED' | 'DONE';
+export type ThreadStatusDetail = 'NEW_REPLY' | 'IN_PROGRESS' | 'WAITING_FOR_CUSTOMER' | 'DONE_MANUALLY_SET' | 'IGNORED';
+export type MessageType = 'INBOUND' | 'OUTBOUND' | 'NOTE';
+
+export const STATUS_DETAILS: Readonly<Record<ThreadStatus, readonly ThreadStatusDetail[]>> = {
+  TODO: ['NEW_REPLY', 'IN_PROGRESS'],
+  SNOOZED: ['WAITING_FOR_CUSTOMER'],
+  DONE: ['DONE_MANUALLY_SET', 'IGNORED'],
+};
+
+export const DEFAULT_STATUS_DETAIL: Readonly<Record<ThreadStatus, ThreadStatusDetail>> = {
+  TODO: 'IN_PROGRESS',
+  SNOOZED: 'WAITING_FOR_CUSTOMER',
+  DONE: 'DONE_MANUALLY_SET',
+};
+
+export interface Customer {
+  /** Plain needs an email to create a customer; it is also the customer's address. */
+  readonly email: string;
+  readonly fullName: string;
+  readonly externalId?: string;
+}
+
+export type MessageAuthor =
+  /** INBOUND: a customer; `customer` absent means the thread's customer. */
+  | { readonly kind: 'customer'; readonly customer?: Customer }
+  /** OUTBOUND / NOTE: a Plain user id (u_…). */
+  | { readonly kind: 'user'; readonly userId: string };
+
+export interface Message {
+  readonly externalId: string;
+  readonly type: MessageType;
+  readonly text: string;
+  /** ISO 8601 UTC */
+  readonly createdAt: string;
+  readonly author: MessageAuthor;
+}
+
+export type Assignee = { readonly userId: string } | { readonly machineUserId: string };
+
+export interface Thread {
+  readonly externalId: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly externalUrl?: string;
+  /** ISO 8601 UTC */
+  readonly createdAt: string;
+  readonly status: ThreadStatus;
+  readonly statusDetail: ThreadStatusDetail;
+  readonly priority: number;
+  readonly labelTypeIds: readonly string[];
+  readonly assignee?: Assignee;
+  readonly customer: Customer;
+  /** Oldest first; equal times keep source order. */
+  readonly messages: readonly Message[];
+}
+
+/** Addresses name resources in plans, state and errors: thread["zd-1"], message["zd-1/c-9"], customer["a@b.c"]. */
+export function threadAddress(externalId: string): string {
+  return `thread[${JSON.stringify(externalId)}]`;
+}
+export function messageAddress(threadExternalId: string, messageExternalId: string): string {
+  return `message[${JSON.stringify(`${threadExternalId}/${messageExternalId}`)}]`;
+}
+export function customerAddress(email: string): string {
+  return `customer[${JSON.stringify(email.toLowerCase())}]`;
+}
+
+/** A customer's identity: emails are unique per workspace in Plain and compared case-insensitively. */
+export function customerKey(c: Customer): string {
+  return c.email.toLowerCase();
+}
+
+/**
+ * Turn an address pattern with `*` wildcards into a matcher. `thread["zd-1*"]`, `message[*]`, `*`.
+ */
+export function addressMatcher(pattern: string): (address: string) => boolean {
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
+  return (a) => re.test(a);
+}
