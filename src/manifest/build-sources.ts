@@ -1,0 +1,113 @@
+/** `sources:` (files, formats, indexes) and `tables:` (lookup maps). */
+import path from 'node:path';
+import { compileJsonata } from './compile.js';
+import { bool, expr, has, isObj, problem, str, type BuildContext } from './context.js';
+import type { CsvOptions, SourceDecl, SourceFormat, TableDecl } from './types.js';
+import { formatPath } from './yaml-doc.js';
+
+export const SUPPORTED_EXTENSIONS = '.jsonl .ndjson .json .csv, each optionally .gz';
+
+/** The format and compression of a source from its path's extension (case-insensitive). */
+export function formatFromPath(p: string): { format: SourceFormat; gzip: boolean } | undefined {
+  const lower = p.toLowerCase();
+  const gzip = lower.endsWith('.gz');
+  const base = gzip ? lower.slice(0, -3) : lower;
+  if (base.endsWith('.jsonl') || base.endsWith('.ndjson')) return { format: 'jsonl', gzip };
+  if (base.endsWith('.json')) return { format: 'json', gzip };
+  if (base.endsWith('.csv')) return { format: 'csv', gzip };
+  return undefined;
+}
+
+function csvOptions(ctx: BuildContext, name: string, v: unknown): CsvOptions | undefined {
+  const at = ['sources', name, 'csv'];
+  const o = isObj(v) ? v : {};
+  const delimiter = str(o, 'delimiter') ?? ',';
+  const header = bool(o, 'header') ?? true;
+  const columns = Array.isArray(o['columns']) && o['columns'].every((c): c is string => typeof c === 'string') ? o['columns'] : undefined;
+  if (!header && columns === undefined) {
+    problem(ctx, 'manifest.csv-columns', `sources.${name}.csv: header is false, so columns must name the columns`, at, {
+      at: 'key',
+      hint: 'add columns: [id, subject, …], or set header: true',
+    });
+  }
+  return { delimiter, header, ...(columns !== undefined ? { columns: [...columns] } : {}) };
+}
+
+function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undefined {
+  if (!isObj(v)) return undefined;
+  const at = ['sources', name];
+  const location = ctx.nodes.location(at);
+  const pathAsWritten = str(v, 'path');
+  if (pathAsWritten === undefined || pathAsWritten === '') return undefined;
+  const detected = formatFromPath(pathAsWritten);
+  if (!detected) {
+    const base = path.basename(pathAsWritten);
+    const dot = base.indexOf('.');
+    const ext = dot < 0 ? 'no extension' : `extension '${base.slice(dot)}'`;
+    problem(ctx, 'manifest.source-format', `cannot tell the format of sources.${name} from its path (${ext}); supported: ${SUPPORTED_EXTENSIONS}`, [...at, 'path'], {
+      hint: 'rename the file, or convert it to one of the supported formats',
+    });
+  }
+  const format = detected?.format;
+  const select = str(v, 'select');
+  if (select !== undefined) {
+    if (format !== undefined && format !== 'json') {
+      problem(ctx, 'manifest.source-option', `select applies only to json sources; sources.${name} is ${format}`, [...at, 'select'], { at: 'key' });
+    }
+    compileJsonata(select, formatPath([...at, 'select']), ctx.nodes.location([...at, 'select']), ctx.compile, ctx.problems);
+  }
+  let csv: CsvOptions | undefined;
+  if (has(v, 'csv')) {
+    if (format !== undefined && format !== 'csv') {
+      problem(ctx, 'manifest.source-option', `csv applies only to csv sources; sources.${name} is ${format}`, [...at, 'csv'], { at: 'key' });
+    }
+    csv = csvOptions(ctx, name, v['csv']);
+  } else if (format === 'csv') {
+    csv = { delimiter: ',', header: true };
+  }
+  const key = expr(ctx, [...at, 'key'], v['key']);
+  const groupBy = expr(ctx, [...at, 'groupBy'], v['groupBy']);
+  if (!detected) return undefined;
+  return {
+    name,
+    path: path.resolve(ctx.dir, pathAsWritten),
+    pathAsWritten,
+    format: detected.format,
+    gzip: detected.gzip,
+    ...(select !== undefined && detected.format === 'json' ? { select } : {}),
+    ...(csv !== undefined && detected.format === 'csv' ? { csv } : {}),
+    ...(key ? { key } : {}),
+    ...(groupBy ? { groupBy } : {}),
+    location,
+  };
+}
+
+/** Every well-formed source; malformed ones are reported and left out. */
+export function buildSources(ctx: BuildContext, v: unknown): Record<string, SourceDecl> {
+  const out: Record<string, SourceDecl> = {};
+  if (!isObj(v)) return out;
+  for (const [name, decl] of Object.entries(v)) {
+    const s = source(ctx, name, decl);
+    if (s) out[name] = s;
+  }
+  return out;
+}
+
+/** Tables: rows keyed by the source value as a string; `_default` is not a row. */
+export function buildTables(ctx: BuildContext, v: unknown): Record<string, TableDecl> {
+  const out: Record<string, TableDecl> = {};
+  if (!isObj(v)) return out;
+  for (const [name, decl] of Object.entries(v)) {
+    if (!isObj(decl)) continue;
+    const rows = new Map<string, unknown>();
+    for (const [k, value] of Object.entries(decl)) if (k !== '_default') rows.set(k, value);
+    out[name] = {
+      name,
+      rows,
+      hasDefault: has(decl, '_default'),
+      defaultValue: has(decl, '_default') ? decl['_default'] : undefined,
+      location: ctx.nodes.location(['tables', name]),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,166 @@
+/**
+ * The validated, compiled manifest: the only product of `manifest/`. Nothing downstream re-reads YAML.
+ * See ../shared/MANIFEST.md (contract v1) for the user-facing form.
+ */
+import type { Expression as JsonataExpression } from 'jsonata';
+import type { SourceLocation } from '../core/errors.js';
+
+/**
+ * A manifest value under `threads`/`messages` (and `key`/`groupBy`/`where`): a JSONata expression
+ * compiled once at load, or a YAML constant (number, boolean, null) which evaluates to itself.
+ */
+export interface Expr {
+  /** The expression text as written (for constants, the YAML source text of the scalar). */
+  readonly text: string;
+  /** Where the value starts in the manifest file. */
+  readonly location: SourceLocation;
+  /** Property path in the manifest, e.g. `threads.messages.text`. */
+  readonly path: string;
+  /** Present for YAML constants (number, boolean, null): evaluating gives this value. */
+  readonly constant?: { value: unknown };
+  /** Present for expressions: compiled with the guardrail options (timeout, stack). */
+  readonly compiled?: JsonataExpression;
+}
+
+export type SourceFormat = 'jsonl' | 'json' | 'csv';
+
+export interface CsvOptions {
+  /** One character, default ','. */
+  delimiter: string;
+  /** true (default): the first row names the columns. */
+  header: boolean;
+  /** Column names; required when header is false, overrides the header row's names when given. */
+  columns?: string[];
+}
+
+export interface SourceDecl {
+  /** The name under `sources:`. */
+  readonly name: string;
+  /** Absolute path (relative paths resolve against the manifest's directory). */
+  readonly path: string;
+  /** Path as written in the manifest, for messages. */
+  readonly pathAsWritten: string;
+  readonly format: SourceFormat;
+  /** The file is gzip-compressed (`.gz` suffix). */
+  readonly gzip: boolean;
+  /** json only: a JSONata path naming the array inside a top-level object, e.g. `tickets` or `data.items`. */
+  readonly select?: string;
+  /** csv only. */
+  readonly csv?: CsvOptions;
+  /** `$record(source, k)` finds the record whose key expression equals k (compared as strings). */
+  readonly key?: Expr;
+  /** `$records(source, k)` finds every record whose groupBy expression equals k (compared as strings). */
+  readonly groupBy?: Expr;
+  readonly location: SourceLocation;
+}
+
+export interface TableDecl {
+  readonly name: string;
+  /** Rows keyed by the source value as a string. `_default` is not a row. */
+  readonly rows: ReadonlyMap<string, unknown>;
+  /** `_default` present (its value may be null). */
+  readonly hasDefault: boolean;
+  readonly defaultValue: unknown;
+  readonly location: SourceLocation;
+}
+
+export interface PlainTargetDecl {
+  readonly kind: 'plain';
+  /** The interpolated key. Never log, store or print it. */
+  readonly apiKey: string;
+  /** Default https://core-api.uk.plain.com/graphql/v1 */
+  readonly endpoint: string;
+  /** true when the manifest wrote a literal key rather than ${VAR} (allowed only for loopback endpoints). */
+  readonly apiKeyIsLiteral: boolean;
+  readonly createMissingLabelTypes: boolean;
+}
+
+export interface TherethereTargetDecl {
+  readonly kind: 'therethere';
+  readonly token: string;
+  readonly tokenIsLiteral: boolean;
+  readonly channel: string;
+  readonly baseUrl: string;
+  readonly workspaceId?: string;
+  readonly appendAs: 'skip' | 'note';
+}
+
+export type TargetDecl = PlainTargetDecl | TherethereTargetDecl;
+
+/** `customer:` is either a mapping of expressions or one expression yielding `{email, fullName, externalId}`. */
+export type CustomerDecl =
+  | { readonly kind: 'fields'; readonly email?: Expr; readonly fullName?: Expr; readonly externalId?: Expr }
+  | { readonly kind: 'expr'; readonly expr: Expr };
+
+export interface MessagesDecl {
+  readonly each: Expr;
+  readonly where?: Expr;
+  readonly externalId: Expr;
+  readonly type?: Expr;
+  readonly text: Expr;
+  readonly createdAt: Expr;
+  readonly author?: Expr;
+  readonly attachments?: Expr;
+  readonly location: SourceLocation;
+}
+
+export interface ThreadsDecl {
+  /** Name of a declared source. */
+  readonly source: string;
+  readonly where?: Expr;
+  readonly externalId: Expr;
+  readonly title: Expr;
+  readonly description?: Expr;
+  readonly externalUrl?: Expr;
+  readonly createdAt: Expr;
+  readonly closedAt?: Expr;
+  readonly status?: Expr;
+  readonly statusDetail?: Expr;
+  readonly priority?: Expr;
+  readonly labels?: Expr;
+  readonly assignee?: Expr;
+  readonly tenant?: Expr;
+  /** Plain thread fields by key. */
+  readonly fields?: Readonly<Record<string, Expr>>;
+  readonly customer: CustomerDecl;
+  readonly messages?: MessagesDecl;
+  readonly location: SourceLocation;
+}
+
+export interface AttachmentsDecl {
+  readonly fetch: ReadonlyArray<{ prefix: string; headers: Readonly<Record<string, string>> }>;
+  readonly maxBytes: number;
+  readonly onSkip: 'note' | 'fail';
+}
+
+export interface BatchingDecl {
+  /** 1..25, default 25. */
+  readonly messagesPerRequest: number;
+  /** Requests in flight, default 8. */
+  readonly concurrency: number;
+  /** Default 450. */
+  readonly requestsPerMinute: number;
+  /** Tries per request (first try included), default 8. */
+  readonly maxAttempts: number;
+  /** Parsed from e.g. `30s`, `1500ms`, `2m`; default 30000. */
+  readonly requestTimeoutMs: number;
+}
+
+export interface Manifest {
+  /** Absolute path of the manifest file. */
+  readonly file: string;
+  /** Absolute directory of the manifest file: relative paths resolve against it. */
+  readonly dir: string;
+  readonly version: 1;
+  readonly name: string;
+  readonly target: TargetDecl;
+  /** Absolute path of the state database (default `<dir>/.plain-migrate/state.db`). */
+  readonly statePath: string;
+  readonly sources: Readonly<Record<string, SourceDecl>>;
+  readonly tables: Readonly<Record<string, TableDecl>>;
+  readonly threads: ThreadsDecl;
+  readonly attachments?: AttachmentsDecl;
+  readonly batching: BatchingDecl;
+  /** sha256 of the manifest file's bytes as written (before interpolation, so it holds no secret). */
+  readonly sourceHash: string;
+}
