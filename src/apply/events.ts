@@ -1,0 +1,20 @@
+/** apply emits typed events; renderers (plain lines, JSON, Ink) subscribe. The core never prints. */
+import type { InvalidRecord } from '../mapping/map.js';
+import type { RecordedError, ResourceKind } from '../state/types.js';
+
+export type Outcome = 'CREATED' | 'NOOP' | 'UPDATED' | 'FAILED';
+
+export type ApplyEvent =
+  | { readonly type: 'resource'; readonly kind: ResourceKind; readonly address: string; readonly outcome: Outcome; readonly error?: RecordedError; readonly attempts: number }
+  | { readonly type: 'invalid'; readonly invalid: InvalidRecord }
+  | { readonly type: 'unchanged'; readonly address: string; readonly messages: number }
+  | { readonly type: 'retry'; readonly operation: string; readonly address: string; readonly attempt: number; readonly delayMs: number; readonly error: RecordedError }
+  | { readonly type: 'rate-limit-wait'; readonly untilMs: number }
+  | { readonly type: 'stopping'; readonly reason: string };
+
+export type Counts = Record<ResourceKind, Record<Outcome, number>>;
+
+export function emptyCounts(): Counts {
+  const z = (): Record<Outcome, number> => ({ CREATED: 0, NOOP: 0, UPDATED: 0, FAILED: 0 });
+  return { customer: z(), thread: z(), message: z() };
+}

@@ -1,0 +1,35 @@
+/** Where commands write. Tests and the demo pass their own. */
+import { formatError, isPmError } from '../core/errors.js';
+import { ManifestError } from '../manifest/index.js';
+
+export interface Io {
+  readonly out: { write(s: string): void };
+  readonly err: { write(s: string): void };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly stdinIsTTY: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    out: { write: (s) => void process.stdout.write(s) },
+    err: { write: (s) => void process.stderr.write(s) },
+    env: process.env,
+    cwd: process.cwd(),
+    stdinIsTTY: !!process.stdin.isTTY,
+  };
+}
+
+/** Print a user error without a stack trace. Returns the exit code. */
+export function reportError(io: Io, e: unknown): number {
+  if (e instanceof ManifestError) {
+    io.err.write(`Error: ${e.message}\n`);
+    for (const p of e.problems) io.err.write(`  ${formatError(p).replace(/\n/g, '\n  ')}\n`);
+    return 1;
+  }
+  if (isPmError(e)) {
+    io.err.write(`Error: ${formatError(e)}\n`);
+    return 1;
+  }
+  throw e;
+}

@@ -1,0 +1,55 @@
+/** Conversions bound into every expression: $htmlToText, $htmlToMarkdown, $toISO. */
+import { convert as htmlToTextConvert } from 'html-to-text';
+import TurndownService from 'turndown';
+
+const turndown = new TurndownService({
+  headingStyle: 'atx',
+  codeBlockStyle: 'fenced',
+  bulletListMarker: '-',
+  emDelimiter: '_',
+});
+
+export function htmlToText(html: unknown): string | undefined {
+  if (html === undefined || html === null) return undefined;
+  return htmlToTextConvert(String(html), {
+    wordwrap: false,
+    selectors: [
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'img', format: 'skip' },
+    ],
+  }).trim();
+}
+
+export function htmlToMarkdown(html: unknown): string | undefined {
+  if (html === undefined || html === null) return undefined;
+  return turndown.turndown(String(html)).trim();
+}
+
+/** ISO 8601 with an offset or Z (date-only allowed), as accepted by $toISO and by time fields. */
+const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * ISO 8601 strings with any offset, unix seconds or unix milliseconds → ISO 8601 UTC (`…Z`).
+ * Numbers below 1e11 are seconds (1e11 s is the year 5138), larger ones milliseconds.
+ * Returns undefined for undefined/null; throws on anything it cannot read.
+ */
+export function toISO(t: unknown): string | undefined {
+  if (t === undefined || t === null || t === '') return undefined;
+  let ms: number;
+  if (typeof t === 'number' || (typeof t === 'string' && NUMERIC_RE.test(t.trim()))) {
+    const n = Number(t);
+    ms = Math.abs(n) < 1e11 ? n * 1000 : n;
+  } else if (typeof t === 'string' && ISO_RE.test(t.trim())) {
+    let s = t.trim().replace(' ', 'T');
+    // A time without an offset is read as UTC, never as the machine's local time.
+    if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i.test(s)) s += 'Z';
+    ms = Date.parse(s);
+  } else {
+    throw new Error(`$toISO cannot read ${JSON.stringify(t)} as a time (expected ISO 8601, unix seconds or unix milliseconds)`);
+  }
+  if (!Number.isFinite(ms)) throw new Error(`$toISO cannot read ${JSON.stringify(t)} as a time`);
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) throw new Error(`$toISO cannot read ${JSON.stringify(t)} as a time`);
+  return d.toISOString();
+}

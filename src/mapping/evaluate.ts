@@ -1,0 +1,45 @@
+/** Evaluate one compiled manifest expression, turning JSONata's error objects into readable reasons. */
+import type { Expr } from '../manifest/types.js';
+import type { Bindings } from './bindings.js';
+
+export class EvalError extends Error {
+  constructor(readonly path: string, message: string) {
+    super(`${path}: ${message}`);
+  }
+}
+
+interface JsonataErrorLike {
+  code?: string;
+  message?: string;
+  position?: number;
+  token?: string;
+}
+
+export function describeJsonataError(e: unknown): string {
+  if (e instanceof Error && !('code' in e && typeof (e as JsonataErrorLike).code === 'string' && /^[A-Z]\d{4}$/.test(String((e as JsonataErrorLike).code)))) {
+    return e.message;
+  }
+  const j = e as JsonataErrorLike;
+  const msg = j?.message ?? String(e);
+  if (j?.code === 'D1012' || j?.code === 'U1001') {
+    return `${msg} (the expression was stopped by the evaluation guard; simplify it or check for unbounded recursion)`;
+  }
+  return j?.code ? `${msg} (JSONata ${j.code}${j.position !== undefined ? ` at position ${j.position}` : ''})` : msg;
+}
+
+/** JSONata marks result sequences with a `sequence` flag; give plain values back. */
+function plain(v: unknown): unknown {
+  if (Array.isArray(v) && (v as { sequence?: boolean }).sequence) return Array.from(v);
+  return v;
+}
+
+export async function evaluate(expr: Expr | undefined, input: unknown, bindings: Bindings): Promise<unknown> {
+  if (!expr) return undefined;
+  if (expr.constant) return expr.constant.value;
+  if (!expr.compiled) return undefined;
+  try {
+    return plain(await expr.compiled.evaluate(input, bindings));
+  } catch (e) {
+    throw new EvalError(expr.path, describeJsonataError(e));
+  }
+}

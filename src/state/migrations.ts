@@ -1,0 +1,66 @@
+/**
+ * Versioned state schema. Each migration moves the database from version i to i+1 inside one
+ * transaction; `PRAGMA user_version` records where a file stands. A file written by a newer
+ * plain-migrate is refused rather than guessed at.
+ */
+import type Database from 'better-sqlite3';
+import { PmError } from '../core/errors.js';
+
+const MIGRATIONS: ReadonlyArray<string> = [
+  // 0 → 1: the first schema.
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE resources (
+     address     TEXT PRIMARY KEY,
+     kind        TEXT NOT NULL CHECK (kind IN ('customer', 'thread', 'message')),
+     parent      TEXT,
+     external_id TEXT NOT NULL,
+     target_id   TEXT,
+     input_hash  TEXT,
+     status      TEXT NOT NULL CHECK (status IN ('applied', 'failed')),
+     result      TEXT CHECK (result IN ('CREATED', 'NOOP', 'UPDATED')),
+     last_error  TEXT,
+     attempts    INTEGER NOT NULL DEFAULT 0,
+     created_at  TEXT NOT NULL,
+     updated_at  TEXT NOT NULL,
+     run_id      INTEGER
+   ) WITHOUT ROWID;
+   CREATE INDEX resources_parent ON resources (parent) WHERE parent IS NOT NULL;
+   CREATE INDEX resources_run ON resources (run_id);
+   CREATE TABLE runs (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     command     TEXT NOT NULL,
+     pid         INTEGER NOT NULL,
+     host        TEXT NOT NULL,
+     started_at  TEXT NOT NULL,
+     finished_at TEXT,
+     outcome     TEXT,
+     counts      TEXT
+   );
+   CREATE TABLE lock (
+     id         INTEGER PRIMARY KEY CHECK (id = 1),
+     pid        INTEGER NOT NULL,
+     host       TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     command    TEXT NOT NULL,
+     run_id     INTEGER NOT NULL
+   );`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: Database.Database): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > SCHEMA_VERSION) {
+    throw new PmError(
+      'state.too-new',
+      `the state file was written by a newer plain-migrate (schema ${current}; this one knows ${SCHEMA_VERSION})`,
+      { hint: 'upgrade plain-migrate' },
+    );
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

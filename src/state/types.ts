@@ -1,0 +1,90 @@
+/** What the plan and the executor need from recorded state. One implementation per backend. */
+
+export type ResourceKind = 'customer' | 'thread' | 'message';
+/** applied: the target acknowledged it (CREATED, NOOP or UPDATED). failed: the last attempt failed. */
+export type ResourceStatus = 'applied' | 'failed';
+export type TargetResult = 'CREATED' | 'NOOP' | 'UPDATED';
+
+export interface RecordedError {
+  /** e.g. input_validation, forbidden, http_401, GRAPHQL_VALIDATION_FAILED, timeout */
+  readonly code: string;
+  readonly message: string;
+  /** VALIDATION | FORBIDDEN | INTERNAL | TRANSPORT … */
+  readonly type?: string;
+  readonly fields?: ReadonlyArray<{ field: string; message: string; type: string }>;
+}
+
+export interface ResourceRow {
+  readonly address: string;
+  readonly kind: ResourceKind;
+  /** The thread's address, for messages. */
+  readonly parent: string | null;
+  readonly externalId: string;
+  /** The target's id (th_…, c_…, t_…/n_…); null until applied. */
+  readonly targetId: string | null;
+  /** sha256 of the desired input last sent (or last planned). */
+  readonly inputHash: string | null;
+  readonly status: ResourceStatus;
+  readonly result: TargetResult | null;
+  readonly lastError: RecordedError | null;
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface StateMeta {
+  readonly lineage: string;
+  readonly serial: number;
+  readonly manifestName: string;
+  readonly schemaVersion: number;
+}
+
+export interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: string;
+  readonly command: string;
+}
+
+export interface ApplyOutcome {
+  readonly address: string;
+  readonly kind: ResourceKind;
+  readonly parent?: string | null;
+  readonly externalId: string;
+  readonly inputHash: string;
+  /** Set on success. */
+  readonly targetId?: string;
+  readonly result?: TargetResult;
+  /** Set on failure. */
+  readonly error?: RecordedError;
+  /** Attempts made for this outcome (added to the stored count). */
+  readonly attempts: number;
+}
+
+export interface RunSummary {
+  readonly id: number;
+  readonly command: string;
+  readonly startedAt: string;
+  readonly finishedAt: string | null;
+  readonly outcome: string | null;
+  readonly counts: Record<string, number> | null;
+}
+
+export interface StateStore {
+  readonly path: string;
+  meta(): StateMeta;
+  get(address: string): ResourceRow | undefined;
+  /** Messages recorded under a thread address. */
+  children(parentAddress: string): ResourceRow[];
+  /** Every row whose address matches the pattern (`*` wildcard), in address order. */
+  list(pattern?: string): IterableIterator<ResourceRow>;
+  count(): Record<ResourceKind, Record<ResourceStatus, number>>;
+  /** Commit outcomes atomically (one transaction). Called as soon as the target acknowledges. */
+  record(outcomes: readonly ApplyOutcome[], runId: number): void;
+  remove(pattern: string): number;
+  /** Take the apply lock or throw PmError('state.locked') naming the holder. A lock left by a dead process on this host is taken over. */
+  acquireLock(command: string): { runId: number; tookOverFrom?: LockHolder };
+  releaseLock(runId: number, outcome: string, counts: Record<string, number>): void;
+  runs(limit?: number): RunSummary[];
+  close(): void;
+}

@@ -1,0 +1,162 @@
+/**
+ * The Plain target: importThread / importThreadMessages / upsertCustomer over graphql-request.
+ * One request per call; retries and rate limiting belong to the executor.
+ */
+import { GraphQLClient } from 'graphql-request';
+import type { Customer, Thread } from '../../core/model.js';
+import type { TargetResult } from '../../state/types.js';
+import { TargetError, type Ack, type CallOptions, type MessageOutcome, type MessageToSend, type RateLimitInfo, type Target } from '../types.js';
+import { IMPORT_THREAD, IMPORT_THREAD_MESSAGES, UPSERT_CUSTOMER } from './documents.js';
+import {
+  classifyThrown,
+  fromGraphQLErrors,
+  fromMutationError,
+  parseRateLimitHeaders,
+  recordedFromMutationError,
+  type PlainMutationError,
+} from './errors.js';
+
+export const PLAIN_MAX_MESSAGES_PER_CALL = 25;
+
+export interface PlainTargetOptions {
+  readonly endpoint: string;
+  /** Kept in a closure for the Authorization header only; never logged. */
+  readonly apiKey: string;
+  readonly requestTimeoutMs: number;
+  readonly userAgent?: string;
+}
+
+interface UpsertCustomerData {
+  upsertCustomer: { result: TargetResult | null; customer: { id: string } | null; error: PlainMutationError | null };
+}
+interface ImportThreadData {
+  importThread: { result: TargetResult | null; thread: { id: string } | null; error: PlainMutationError | null };
+}
+interface ImportThreadMessagesData {
+  importThreadMessages: {
+    results: Array<{ result: TargetResult | null; threadMessage: { id: string } | null; error: PlainMutationError | null }>;
+    error: PlainMutationError | null;
+  };
+}
+
+export class PlainTarget implements Target {
+  readonly name = 'plain';
+  readonly maxMessagesPerCall = PLAIN_MAX_MESSAGES_PER_CALL;
+  onRateLimit?: (info: RateLimitInfo) => void;
+  private readonly client: GraphQLClient;
+  private readonly counts: Record<string, number> = {};
+
+  constructor(private readonly opts: PlainTargetOptions) {
+    const apiKey = opts.apiKey;
+    this.client = new GraphQLClient(opts.endpoint, {
+      headers: () => ({
+        authorization: `Bearer ${apiKey}`,
+        'user-agent': opts.userAgent ?? 'plain-migrate',
+      }),
+      errorPolicy: 'all',
+    });
+  }
+
+  requestCounts(): Record<string, number> {
+    return { ...this.counts };
+  }
+
+  private async send<T>(operation: string, query: string, variables: Record<string, unknown>, o: CallOptions): Promise<T> {
+    this.counts[operation] = (this.counts[operation] ?? 0) + 1;
+    const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs);
+    const signal = AbortSignal.any([timeout, o.signal]);
+    let res;
+    try {
+      res = await this.client.rawRequest<T>({ query, variables, signal });
+    } catch (err) {
+      const headers = (err as { response?: { headers?: Headers } }).response?.headers;
+      if (headers instanceof Headers) this.onRateLimit?.(parseRateLimitHeaders(headers));
+      throw classifyThrown(err, { timedOut: timeout.aborted, cancelled: o.signal.aborted });
+    }
+    this.onRateLimit?.(parseRateLimitHeaders(res.headers as Headers));
+    if (res.errors && res.errors.length > 0) throw fromGraphQLErrors(res.errors);
+    if (!res.data) {
+      throw new TargetError({ code: 'no_data', message: 'Plain answered without data', type: 'TRANSPORT' }, true);
+    }
+    return res.data;
+  }
+
+  async upsertCustomer(c: Customer, o: CallOptions): Promise<Ack> {
+    const input = {
+      identifier: { emailAddress: c.email },
+      onCreate: {
+        fullName: c.fullName,
+        email: { email: c.email, isVerified: true },
+        ...(c.externalId !== undefined ? { externalId: c.externalId } : {}),
+      },
+      // Customers who already exist in Plain are used as they are, never overwritten.
+      onUpdate: {},
+    };
+    const data = await this.send<UpsertCustomerData>('upsertCustomer', UPSERT_CUSTOMER, { input }, o);
+    const out = data.upsertCustomer;
+    if (out.error) throw fromMutationError(out.error);
+    if (!out.customer || !out.result) throw missing('upsertCustomer');
+    return { id: out.customer.id, result: out.result };
+  }
+
+  async importThread(t: Thread, customerId: string, o: CallOptions): Promise<Ack> {
+    const input = {
+      customerIdentifier: { customerId },
+      title: t.title,
+      externalId: t.externalId,
+      ...(t.externalUrl !== undefined ? { externalUrl: t.externalUrl } : {}),
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      priority: t.priority,
+      status: t.status,
+      statusDetail: { type: t.statusDetail },
+      ...(t.labelTypeIds.length > 0 ? { labelTypeIds: t.labelTypeIds } : {}),
+      ...(t.assignee ? { assignedTo: t.assignee } : {}),
+      createdAt: t.createdAt,
+    };
+    const data = await this.send<ImportThreadData>('importThread', IMPORT_THREAD, { input }, o);
+    const out = data.importThread;
+    if (out.error) throw fromMutationError(out.error);
+    if (!out.thread || !out.result) throw missing('importThread');
+    return { id: out.thread.id, result: out.result };
+  }
+
+  async importMessages(threadId: string, messages: readonly MessageToSend[], o: CallOptions): Promise<MessageOutcome[]> {
+    if (messages.length > this.maxMessagesPerCall) {
+      throw new Error(`internal: ${messages.length} messages in one importThreadMessages call`);
+    }
+    const threadMessages = messages.map(({ message: m, customerId }) => ({
+      externalId: m.externalId,
+      type: m.type,
+      text: m.text,
+      createdAt: m.createdAt,
+      author: m.author.kind === 'user' ? { userId: m.author.userId } : { customerId },
+    }));
+    const data = await this.send<ImportThreadMessagesData>(
+      'importThreadMessages',
+      IMPORT_THREAD_MESSAGES,
+      { input: { threadId, threadMessages } },
+      o,
+    );
+    const out = data.importThreadMessages;
+    const results = out.results ?? [];
+    // A whole-call failure has no per-message results; a partial failure (bulk_partial_failure) has them.
+    if (out.error && results.length === 0) throw fromMutationError(out.error);
+    if (results.length !== messages.length) {
+      throw new TargetError(
+        { code: 'unexpected_response', message: `Plain returned ${results.length} results for ${messages.length} messages`, type: 'TRANSPORT' },
+        true,
+      );
+    }
+    return results.map((r): MessageOutcome => {
+      if (r.error) return { ok: false, error: recordedFromMutationError(r.error), retryable: r.error.type === 'INTERNAL' };
+      if (!r.threadMessage || !r.result) {
+        return { ok: false, error: { code: 'unexpected_response', message: 'no message and no error in the result' }, retryable: true };
+      }
+      return { ok: true, ack: { id: r.threadMessage.id, result: r.result } };
+    });
+  }
+}
+
+function missing(op: string): TargetError {
+  return new TargetError({ code: 'unexpected_response', message: `${op} returned neither a result nor an error`, type: 'TRANSPORT' }, true);
+}

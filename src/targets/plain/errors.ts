@@ -1,0 +1,107 @@
+/**
+ * Error classification for Plain: what is retried (429, 5xx, timeouts, connection resets,
+ * MutationError INTERNAL) and what is recorded on the address and never retried
+ * (VALIDATION, FORBIDDEN, 401, GraphQL validation errors).
+ */
+import { ClientError } from 'graphql-request';
+import type { RecordedError } from '../../state/types.js';
+import { TargetError, type RateLimitInfo } from '../types.js';
+
+export interface PlainMutationError {
+  message: string;
+  type: string;
+  code: string;
+  fields: Array<{ field: string; message: string; type: string }>;
+}
+
+export function fromMutationError(e: PlainMutationError): TargetError {
+  const recorded: RecordedError = { code: e.code, message: e.message, type: e.type, fields: e.fields ?? [] };
+  return new TargetError(recorded, e.type === 'INTERNAL');
+}
+
+export function recordedFromMutationError(e: PlainMutationError): RecordedError {
+  return { code: e.code, message: e.message, type: e.type, fields: e.fields ?? [] };
+}
+
+export function parseRateLimitHeaders(h: Headers | undefined): RateLimitInfo {
+  if (!h) return {};
+  const num = (v: string | null): number | undefined => {
+    if (v === null || v.trim() === '') return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const resetRaw = h.get('x-ratelimit-reset');
+  let resetAt: number | undefined;
+  if (resetRaw) {
+    const asNum = Number(resetRaw);
+    // ISO 8601 per Plain; tolerate unix seconds too.
+    resetAt = Number.isFinite(asNum) ? (asNum < 1e11 ? asNum * 1000 : asNum) : Date.parse(resetRaw);
+    if (!Number.isFinite(resetAt)) resetAt = undefined;
+  }
+  return { limit: num(h.get('x-ratelimit-limit')), remaining: num(h.get('x-ratelimit-remaining')), resetAt };
+}
+
+function retryAfterMs(h: Headers | undefined, now: number): number | undefined {
+  const ra = h?.get('retry-after');
+  if (ra) {
+    const s = Number(ra);
+    if (Number.isFinite(s) && s >= 0) return s * 1000;
+    const d = Date.parse(ra);
+    if (Number.isFinite(d)) return Math.max(0, d - now);
+  }
+  const { resetAt } = parseRateLimitHeaders(h);
+  return resetAt !== undefined ? Math.max(0, resetAt - now) : undefined;
+}
+
+interface GraphQLErrorLike {
+  message?: string;
+  extensions?: { code?: string };
+}
+
+function firstError(errors: unknown): GraphQLErrorLike | undefined {
+  return Array.isArray(errors) && errors.length > 0 ? (errors[0] as GraphQLErrorLike) : undefined;
+}
+
+/** Classify GraphQL `errors[]` that came back with HTTP 2xx. */
+export function fromGraphQLErrors(errors: unknown): TargetError {
+  const e = firstError(errors);
+  const code = e?.extensions?.code ?? 'GRAPHQL_ERROR';
+  const retryable = code === 'INTERNAL_SERVER_ERROR';
+  return new TargetError({ code, message: e?.message ?? 'GraphQL error', type: 'GRAPHQL' }, retryable);
+}
+
+/** Classify anything a request threw: ClientError (non-2xx), abort, or a transport failure. */
+export function classifyThrown(err: unknown, opts: { timedOut: boolean; cancelled: boolean }): TargetError {
+  if (err instanceof TargetError) return err;
+  if (opts.cancelled) {
+    return new TargetError({ code: 'cancelled', message: 'the request was cancelled', type: 'TRANSPORT' }, false);
+  }
+  if (opts.timedOut) {
+    return new TargetError({ code: 'timeout', message: 'no answer within requestTimeout', type: 'TRANSPORT' }, true);
+  }
+  if (err instanceof ClientError) {
+    const status = err.response.status;
+    const headers = err.response.headers as Headers | undefined;
+    const e = firstError(err.response.errors);
+    const code = e?.extensions?.code ?? `http_${status}`;
+    const message = e?.message ?? `HTTP ${status}`;
+    if (status === 429) {
+      return new TargetError({ code: 'RATE_LIMITED', message, type: 'RATE_LIMIT' }, true, retryAfterMs(headers, Date.now()));
+    }
+    if (status === 401) {
+      return new TargetError(
+        { code: 'UNAUTHENTICATED', message: `${message} (HTTP 401): check the API key in the environment variable the manifest names`, type: 'AUTH' },
+        false,
+        undefined,
+        true,
+      );
+    }
+    if (status >= 500 || status === 408) {
+      return new TargetError({ code, message, type: 'SERVER' }, true);
+    }
+    return new TargetError({ code, message: `${message} (HTTP ${status})`, type: status === 403 ? 'FORBIDDEN' : 'GRAPHQL' }, false);
+  }
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const detail = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
+  return new TargetError({ code: 'transport', message: `connection failed: ${detail}`, type: 'TRANSPORT' }, true);
+}

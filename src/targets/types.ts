@@ -1,0 +1,59 @@
+/** The interface apply/ talks to. A target never sees a manifest. */
+import type { Customer, Message, Thread } from '../core/model.js';
+import type { RecordedError, TargetResult } from '../state/types.js';
+
+/**
+ * A failed request or mutation, classified. `retryable` failures (429, 5xx, timeouts, resets,
+ * INTERNAL) are retried by the executor; the rest are recorded on the address.
+ */
+export class TargetError extends Error {
+  constructor(
+    readonly recorded: RecordedError,
+    readonly retryable: boolean,
+    /** 429: wait at least this long (from Retry-After or x-ratelimit-reset). */
+    readonly retryAfterMs?: number,
+    /** Whole run cannot go on (bad API key): stop scheduling. */
+    readonly fatal = false,
+  ) {
+    super(recorded.message);
+    this.name = 'TargetError';
+  }
+}
+
+export interface RateLimitInfo {
+  readonly limit?: number;
+  readonly remaining?: number;
+  /** epoch ms */
+  readonly resetAt?: number;
+}
+
+export interface Ack {
+  readonly id: string;
+  readonly result: TargetResult;
+}
+
+export type MessageOutcome = { readonly ok: true; readonly ack: Ack } | { readonly ok: false; readonly error: RecordedError; readonly retryable: boolean };
+
+export interface MessageToSend {
+  readonly message: Message;
+  /** INBOUND: the customer id of the author. */
+  readonly customerId?: string;
+}
+
+export interface CallOptions {
+  readonly signal: AbortSignal;
+}
+
+export interface Target {
+  readonly name: string;
+  upsertCustomer(c: Customer, o: CallOptions): Promise<Ack>;
+  importThread(t: Thread, customerId: string, o: CallOptions): Promise<Ack>;
+  /** Results in input order. Throws TargetError for a whole-call failure. */
+  importMessages(threadId: string, messages: readonly MessageToSend[], o: CallOptions): Promise<MessageOutcome[]>;
+  /** Most messages one importMessages call takes. */
+  readonly maxMessagesPerCall: number;
+  /** Called with the rate-limit headers of every response. */
+  onRateLimit?: (info: RateLimitInfo) => void;
+  /** Requests sent so far, by operation name (including retries). */
+  requestCounts(): Record<string, number>;
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, RateLimiter, type Clock } from '../../src/apply/ratelimit.js';
+
+function fakeClock(): Clock & { t: number } {
+  const c = {
+    t: 0,
+    now: () => c.t,
+    sleep: async (ms: number) => {
+      c.t += Math.max(ms, 1);
+    },
+  };
+  return c;
+}
+
+describe('RateLimiter', () => {
+  it('never lets more than requestsPerMinute + one second’s burst through in any minute', async () => {
+    const clock = fakeClock();
+    const rl = new RateLimiter(120, clock);
+    const starts: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      await rl.acquire();
+      starts.push(clock.t);
+    }
+    for (let i = 0; i < starts.length; i++) {
+      const inWindow = starts.filter((s) => s >= starts[i]! && s < starts[i]! + 60_000).length;
+      expect(inWindow).toBeLessThanOrEqual(122);
+    }
+    // and it keeps up: 400 requests at 120/min take about 200 s, not much more
+    expect(clock.t).toBeLessThan(205_000);
+  });
+
+  it('pauses everyone until the reset time when the target says remaining is 0', async () => {
+    const clock = fakeClock();
+    const rl = new RateLimiter(6000, clock);
+    await rl.acquire();
+    rl.observe({ remaining: 0, resetAt: 30_000 });
+    await rl.acquire();
+    expect(clock.t).toBeGreaterThanOrEqual(30_000);
+  });
+
+  it('backoff uses full jitter under an exponential cap', () => {
+    expect(backoffDelay(1, () => 0.999)).toBeLessThan(250);
+    expect(backoffDelay(4, () => 0.999)).toBeLessThan(2000);
+    expect(backoffDelay(4, () => 0.999)).toBeGreaterThan(1900);
+    expect(backoffDelay(30, () => 0.999)).toBeLessThanOrEqual(30_000);
+    expect(backoffDelay(3, () => 0)).toBe(0);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Crashes and faults: an apply killed with SIGKILL at random points, or hit by 429s, 503s, resets,
+ * INTERNAL errors and responses dropped after commit, ends (after re-runs) in exactly the emulator
+ * store an uninterrupted run produces: nothing duplicated, nothing lost.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
+import { cli } from './cli.js';
+import { normalize } from './normalize.js';
+import { AGENTS, LABELS, makeWorkspace, type Workspace } from './workspace.js';
+
+let emu: PlainEmulator;
+let ws: Workspace;
+let reference: ReturnType<typeof normalize>;
+
+const apply = () => cli(['apply', '-f', ws.manifest, '--auto-approve'], { cwd: ws.dir, endpoint: emu.graphqlUrl });
+const forgetState = () => rmSync(join(ws.dir, '.plain-migrate', 'state.db'), { force: true });
+const post = (path: string, body: unknown) =>
+  fetch(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** A small deterministic PRNG so that a failing kill schedule can be reproduced. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+beforeAll(async () => {
+  emu = await startPlainEmulator({ seed: { users: AGENTS, labelTypes: LABELS } });
+  // 40 tickets, some with more than 25 messages so that threads take several batches
+  ws = makeWorkspace({ tickets: 40, maxExtraComments: 33 });
+  const r = await apply();
+  expect(r.exitCode).toBe(0);
+  reference = normalize(emu.snapshot());
+  expect(reference.threads.some((t) => t.messages.length > 25)).toBe(true);
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+describe('an apply killed with SIGKILL at random points', () => {
+  it('ends, after re-runs, in the same store as an uninterrupted run', async () => {
+    emu.reset();
+    forgetState();
+    await post('/__emulator/config', { latencyMs: 15 });
+    const rand = mulberry32(20261122);
+    const schedule: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const child = apply();
+      const delay = 400 + Math.floor(rand() * 1200);
+      schedule.push(delay);
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await child;
+    }
+    await post('/__emulator/config', { latencyMs: 0 });
+    const final = await apply();
+    expect(final.exitCode, `kill schedule ${schedule.join(',')}: ${final.stdout}${final.stderr}`).toBe(0);
+    expect(normalize(emu.snapshot())).toEqual(reference);
+    const after = emu.requests().length;
+    expect((await apply()).exitCode).toBe(0);
+    expect(emu.requests().length).toBe(after);
+  });
+});
+
+describe('an apply hit by faults', () => {
+  it('retries 429s, 503s, resets, INTERNAL errors and dropped-after-commit responses into the same store', async () => {
+    emu.reset();
+    forgetState();
+    const res = await post('/__emulator/faults', {
+      rules: [
+        { operation: 'upsertCustomer', every: 4, action: 'rate-limit' },
+        { operation: 'importThread', every: 5, action: 'status:503' },
+        { operation: 'importThread', every: 7, action: 'drop-after-commit' },
+        { operation: 'importThread', every: 11, action: 'internal-error' },
+        { operation: 'importThreadMessages', every: 3, action: 'reset' },
+        { operation: 'importThreadMessages', every: 5, action: 'drop-after-commit' },
+        { operation: 'importThreadMessages', every: 13, action: 'status:502' },
+      ],
+    });
+    expect(res.ok).toBe(true);
+    const r = await apply();
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/retries/);
+    expect(normalize(emu.snapshot())).toEqual(reference);
+    await post('/__emulator/faults', { rules: [] });
+  });
+
+  it('times out a hung request and retries it', async () => {
+    emu.reset();
+    forgetState();
+    await post('/__emulator/faults', { rules: [{ operation: 'importThread', every: 10, times: 2, action: 'hang' }] });
+    const r = await apply();
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(normalize(emu.snapshot())).toEqual(reference);
+    await post('/__emulator/faults', { rules: [] });
+  });
+
+  it('a crash while faults are injected still converges', async () => {
+    emu.reset();
+    forgetState();
+    await post('/__emulator/faults', {
+      rules: [
+        { operation: 'importThreadMessages', every: 4, action: 'drop-after-commit' },
+        { operation: 'importThread', every: 6, action: 'status:503' },
+      ],
+    });
+    await post('/__emulator/config', { latencyMs: 15 });
+    for (const delay of [700, 1100]) {
+      const child = apply();
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await child;
+    }
+    await post('/__emulator/config', { latencyMs: 0 });
+    const r = await apply();
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(normalize(emu.snapshot())).toEqual(reference);
+    await post('/__emulator/faults', { rules: [] });
+  });
+});
+
+describe('SIGINT', () => {
+  it('stops scheduling, records what was in flight, exits 130, and a re-run completes', async () => {
+    emu.reset();
+    forgetState();
+    await post('/__emulator/config', { latencyMs: 20 });
+    const child = apply();
+    await new Promise((r) => setTimeout(r, 900));
+    child.kill('SIGINT');
+    const r = await child;
+    await post('/__emulator/config', { latencyMs: 0 });
+    expect(r.exitCode).toBe(130);
+    expect(r.stdout).toMatch(/Apply interrupted/);
+    const state = await cli(['state', 'list', 'thread[*]', '-f', ws.manifest], { cwd: ws.dir, endpoint: emu.graphqlUrl });
+    const recorded = state.stdout.trim().split('\n').filter(Boolean).length;
+    expect(recorded).toBeGreaterThan(0);
+    expect(recorded).toBe(emu.snapshot().threads.length);
+    const again = await apply();
+    expect(again.exitCode).toBe(0);
+    expect(normalize(emu.snapshot())).toEqual(reference);
+  });
+
+  it('a second apply on the same state is refused while the first runs', async () => {
+    emu.reset();
+    forgetState();
+    await post('/__emulator/config', { latencyMs: 30 });
+    const first = apply();
+    await new Promise((r) => setTimeout(r, 700));
+    const second = await apply();
+    first.kill('SIGINT');
+    await first;
+    await post('/__emulator/config', { latencyMs: 0 });
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toMatch(/locked by .*pid \d+ on .+, since \d{4}-/);
+  });
+});
