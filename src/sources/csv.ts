@@ -1,0 +1,156 @@
+/**
+ * CSV (.csv): streamed with csv-parse. Values are strings ('' for an empty cell). With `header: true` the
+ * first row names the columns (`columns:` overrides the names); with `header: false`, `columns:` is required.
+ * A malformed row (wrong number of fields, bad quoting) becomes an error item and parsing goes on where
+ * csv-parse can resynchronise (skip_records_with_error).
+ *
+ * Line numbers: csv-parse's own line counter drifts on CRLF inside quoted fields, so lines are counted here
+ * from the raw bytes: a record starts right after the previous record's end (csv-parse's `info.bytes`,
+ * which counts raw bytes), plus the empty lines it skipped in between.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { parse, type CsvError, type OptionsWithColumns, type Parser as CsvParser } from 'csv-parse';
+import type { CsvOptions, SourceDecl } from '../manifest/types.js';
+import { declError, malformedItem, messageOf, rethrow } from './diagnostics.js';
+import { openSourceStream } from './open.js';
+import type { SourceItem } from './types.js';
+
+const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+
+/** Passes bytes through unchanged and answers "how many newlines before byte B" for increasing B. */
+class NewlineCounter extends Transform {
+  private readonly chunks: Buffer[] = [];
+  /** Absolute offset of chunks[0][0]. */
+  private chunkStart = 0;
+  /** Cursor: absolute byte offset and the newlines before it. */
+  private pos = 0;
+  private newlines = 0;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.chunks.push(chunk);
+    cb(null, chunk);
+  }
+
+  newlinesBefore(offset: number): number {
+    while (this.pos < offset && this.chunks.length > 0) {
+      const head = this.chunks[0]!;
+      const from = this.pos - this.chunkStart;
+      const to = Math.min(head.length, offset - this.chunkStart);
+      let i = head.indexOf(0x0a, from);
+      while (i !== -1 && i < to) {
+        this.newlines++;
+        i = head.indexOf(0x0a, i + 1);
+      }
+      this.pos = this.chunkStart + to;
+      if (to === head.length) {
+        this.chunks.shift();
+        this.chunkStart += head.length;
+      }
+    }
+    return this.newlines;
+  }
+}
+
+/** Parsed row as it leaves the parser: a record or a skipped row, in file order. */
+type Row =
+  | { readonly kind: 'record'; readonly record: Record<string, string>; readonly line: number }
+  | { readonly kind: 'error'; readonly message: string; readonly line: number };
+
+function csvMessage(err: CsvError | undefined): string {
+  if (!err) return 'the row could not be parsed';
+  // csv-parse's own "on line N" may disagree with ours: drop it.
+  return err.message.replace(/ (?:on|at) line \d+/g, '').replace(/^Invalid Record Length: /, 'wrong number of fields: ');
+}
+
+function csvOptions(decl: SourceDecl): CsvOptions {
+  const o = decl.csv ?? { delimiter: ',', header: true };
+  if (!o.header && (!o.columns || o.columns.length === 0)) {
+    throw declError(
+      decl,
+      'source.csv-columns-required',
+      `source "${decl.name}": csv.header is false, so csv.columns must name the columns`,
+      'csv.columns',
+      'list the column names, e.g. `csv: { header: false, columns: [id, subject, status] }`',
+    );
+  }
+  return o;
+}
+
+export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
+  const file = decl.pathAsWritten;
+  const o = csvOptions(decl);
+  const input = await openSourceStream(decl, { signal });
+  const counter = new NewlineCounter();
+  let prevEnd = 0;
+  let prevEmpty = 0;
+  const startLine = (bytes: unknown, empty: unknown): number => {
+    const emptyNow = typeof empty === 'number' ? empty : prevEmpty;
+    const line = 1 + counter.newlinesBefore(prevEnd) + (emptyNow - prevEmpty);
+    if (typeof bytes === 'number' && bytes > prevEnd) prevEnd = bytes;
+    prevEmpty = emptyNow;
+    return line;
+  };
+  let parser: CsvParser;
+  const headerColumns = (first: unknown): string[] => {
+    const header = Array.isArray(first) ? first.map(String) : [];
+    startLine(parser.info.bytes, parser.info.empty_lines);
+    const names = o.columns ?? header;
+    if (o.columns && o.columns.length !== header.length) {
+      throw declError(
+        decl,
+        'source.csv-columns-mismatch',
+        `source "${decl.name}": csv.columns names ${o.columns.length} columns but the header row of ${file} has ${header.length}`,
+        'csv.columns',
+        `the header row is: ${header.join(o.delimiter)}`,
+      );
+    }
+    return names;
+  };
+  const options: OptionsWithColumns<Row, Record<string, string>> = {
+      delimiter: o.delimiter,
+      record_delimiter: ['\r\n', '\n'],
+      bom: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      // A guard against a stray quote swallowing the rest of a huge file into one field.
+      max_record_size: MAX_RECORD_CHARS,
+      columns: o.header ? headerColumns : (o.columns ?? []),
+      on_record: (record, ctx): Row => ({ kind: 'record', record, line: startLine(ctx.bytes, ctx.empty_lines) }),
+      on_skip: (err) => {
+        const row: Row = { kind: 'error', message: csvMessage(err), line: startLine(err?.['bytes'], err?.['empty_lines']) };
+        parser.push(row);
+        return undefined;
+      },
+  };
+  try {
+    parser = parse<Row, Record<string, string>>(options);
+  } catch (e) {
+    input.destroy();
+    throw declError(decl, 'source.csv-options', `source "${decl.name}": invalid csv options: ${messageOf(e)}`, 'csv');
+  }
+  // pipe() keeps backpressure; errors of the file/gunzip stream are forwarded to the parser by hand.
+  input.on('error', (e) => parser.destroy(e));
+  counter.on('error', (e) => parser.destroy(e));
+  input.pipe(counter).pipe(parser);
+  let index = 0;
+  try {
+    for await (const row of parser as AsyncIterable<Row>) {
+      const location = { file, line: row.line, index: index++ };
+      if (row.kind === 'record') yield { ok: true, record: row.record, location };
+      else yield malformedItem(location, `row at line ${row.line} is malformed: ${row.message}`);
+      if (signal?.aborted) throw signal.reason;
+    }
+  } catch (e) {
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+    if (code.startsWith('CSV_') && !signal?.aborted) {
+      const line = startLine(undefined, undefined);
+      yield malformedItem({ file, line, index }, `${file} could not be parsed as CSV from line ${line}: ${csvMessage(e as CsvError)}; the rest of the file cannot be read`);
+      return;
+    }
+    rethrow(decl, e, signal);
+  } finally {
+    parser.destroy();
+    counter.destroy();
+    input.destroy();
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * Building an on-disk index of one source: every record with its key (or group values) goes into a SQLite
+ * table as JSON text, in source order, in batched transactions; the lookup index is created afterwards
+ * (one sort instead of a B-tree insert per row). Problems are kept as diagnostics (capped) in the file, so a
+ * reused index reports the same problems as the run that built it.
+ */
+import Database from 'better-sqlite3';
+import { PmError } from '../core/errors.js';
+import type { Expr, SourceDecl } from '../manifest/types.js';
+import { addressOf, messageOf } from './diagnostics.js';
+import { isThenable, keyEvaluator, keysOf } from './key.js';
+import { readSourceItems } from './read.js';
+import type { RecordLocation } from './types.js';
+
+/** Bump when the file layout or the meaning of its contents changes: older cache files are then ignored. */
+export const INDEX_FORMAT_VERSION = 1;
+/** Diagnostics kept per index; the rest are only counted. */
+export const MAX_DIAGNOSTICS = 100;
+const BATCH_ROWS = 10_000;
+const ROWS_PER_INSERT = 50;
+
+export const SCHEMA = `
+CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE recs (id INTEGER PRIMARY KEY, k TEXT NOT NULL, line INTEGER, idx INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE TABLE diag (seq INTEGER PRIMARY KEY, code TEXT NOT NULL, message TEXT NOT NULL, file TEXT, line INTEGER,
+  col INTEGER, address TEXT, path TEXT, hint TEXT);
+`;
+
+type Row = [k: string, line: number | null, idx: number, json: string];
+
+export interface BuildStats {
+  /** Records read from the source (ok items). */
+  readonly records: number;
+  /** Rows in the index (a record in several groups counts once per group). */
+  readonly rows: number;
+  readonly errorCount: number;
+  readonly ms: number;
+}
+
+class Diagnostics {
+  readonly kept: PmError[] = [];
+  count = 0;
+  add(e: PmError): void {
+    this.count++;
+    if (this.kept.length < MAX_DIAGNOSTICS) this.kept.push(e);
+  }
+}
+
+function recordError(code: string, message: string, loc: RecordLocation, expr: Expr): PmError {
+  return new PmError(code, message, { location: { file: loc.file, line: loc.line }, address: addressOf(loc), path: expr.path });
+}
+
+interface DupRow {
+  k: string;
+  line: number | null;
+  idx: number;
+  fline: number | null;
+  fidx: number;
+}
+
+/** `key`: the first record wins; each later record with the same key is a diagnostic. */
+function reportDuplicates(db: Database.Database, decl: SourceDecl, expr: Expr, diags: Diagnostics): void {
+  const dupCount = db
+    .prepare('SELECT COALESCE(SUM(c - 1), 0) FROM (SELECT COUNT(*) AS c FROM recs GROUP BY k HAVING c > 1)')
+    .pluck()
+    .get() as number;
+  if (dupCount === 0) return;
+  const rows = db.prepare(
+    `SELECT r.k AS k, r.line AS line, r.idx AS idx, f.line AS fline, f.idx AS fidx
+     FROM recs r
+     JOIN (SELECT k, MIN(id) AS fid FROM recs GROUP BY k HAVING COUNT(*) > 1) d ON r.k = d.k
+     JOIN recs f ON f.id = d.fid
+     WHERE r.id <> d.fid ORDER BY r.id LIMIT ?`,
+  );
+  const room = Math.max(0, MAX_DIAGNOSTICS - diags.kept.length);
+  const file = decl.pathAsWritten;
+  for (const r of rows.iterate(room) as IterableIterator<DupRow>) {
+    const loc: RecordLocation = { file, line: r.line ?? undefined, index: r.idx };
+    const first = addressOf({ file, line: r.fline ?? undefined, index: r.fidx });
+    diags.kept.push(
+      recordError(
+        'source.duplicate-key',
+        `duplicate key ${JSON.stringify(r.k)} in source "${decl.name}" (key: ${expr.text}): the first record, at ${first}, is used and this one is ignored`,
+        loc,
+        expr,
+      ),
+    );
+  }
+  diags.count += dupCount;
+}
+
+function saveDiagnostics(db: Database.Database, diags: Diagnostics): void {
+  const ins = db.prepare('INSERT INTO diag (code, message, file, line, col, address, path, hint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  db.transaction(() => {
+    for (const e of diags.kept) {
+      ins.run(e.code, e.message, e.location?.file ?? null, e.location?.line ?? null, e.location?.col ?? null, e.address ?? null, e.path ?? null, e.hint ?? null);
+    }
+  })();
+}
+
+/** The diagnostics stored in an index file, plus one summary entry when some were only counted. */
+export function loadDiagnostics(db: Database.Database, errorCount: number, file: string): PmError[] {
+  interface DiagRow {
+    code: string;
+    message: string;
+    file: string | null;
+    line: number | null;
+    col: number | null;
+    address: string | null;
+    path: string | null;
+    hint: string | null;
+  }
+  const rows = db.prepare('SELECT code, message, file, line, col, address, path, hint FROM diag ORDER BY seq').all() as DiagRow[];
+  const out = rows.map(
+    (r) =>
+      new PmError(r.code, r.message, {
+        location: r.file !== null ? { file: r.file, line: r.line ?? undefined, col: r.col ?? undefined } : undefined,
+        address: r.address ?? undefined,
+        path: r.path ?? undefined,
+        hint: r.hint ?? undefined,
+      }),
+  );
+  if (errorCount > out.length) {
+    out.push(new PmError('source.index-errors-truncated', `${errorCount - out.length} more problems in ${file} are counted but not listed`));
+  }
+  return out;
+}
+
+/** Build the index of `decl` by `expr` into a new SQLite file at `dbFile` (which must not exist). */
+export async function buildIndex(
+  decl: SourceDecl,
+  kind: 'key' | 'groupBy',
+  expr: Expr,
+  dbFile: string,
+  meta: Readonly<Record<string, string>>,
+  signal?: AbortSignal,
+): Promise<BuildStats> {
+  const started = performance.now();
+  const evaluate = keyEvaluator(expr);
+  const db = new Database(dbFile);
+  try {
+    db.pragma('page_size = 16384');
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('cache_size = -65536');
+    db.exec(SCHEMA);
+    const insert = db.prepare('INSERT INTO recs (k, line, idx, json) VALUES (?, ?, ?, ?)');
+    // Many rows per statement: fewer calls across the native boundary (about a third faster).
+    const insertMany = db.prepare(`INSERT INTO recs (k, line, idx, json) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`);
+    const flush = db.transaction((rows: Row[]) => {
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) insertMany.run(rows.slice(i, i + ROWS_PER_INSERT).flat());
+      for (; i < rows.length; i++) insert.run(rows[i]!);
+    });
+    const diags = new Diagnostics();
+    let batch: Row[] = [];
+    let records = 0;
+    let rows = 0;
+    for await (const item of readSourceItems(decl, { signal, raw: true })) {
+      if (!item.ok) {
+        diags.add(item.error);
+        continue;
+      }
+      records++;
+      let value: unknown;
+      try {
+        value = evaluate(item.record);
+        if (isThenable(value)) value = await value;
+      } catch (e) {
+        diags.add(recordError('source.key-error', `${kind} expression \`${expr.text}\` failed: ${messageOf(e)}; the record is not indexed`, item.location, expr));
+        continue;
+      }
+      const keys = keysOf(value, kind);
+      if (!keys.ok) {
+        diags.add(recordError('source.key-not-scalar', `${kind} expression \`${expr.text}\` ${keys.reason}; the record is not indexed`, item.location, expr));
+        continue;
+      }
+      if (keys.keys.length === 0) continue;
+      const json = item.raw ?? JSON.stringify(item.record);
+      const line = item.location.line ?? null;
+      for (const k of keys.keys) batch.push([k, line, item.location.index, json]);
+      rows += keys.keys.length;
+      if (batch.length >= BATCH_ROWS) {
+        flush(batch);
+        batch = [];
+      }
+    }
+    flush(batch);
+    db.exec('CREATE INDEX recs_k ON recs (k)');
+    if (kind === 'key') reportDuplicates(db, decl, expr, diags);
+    saveDiagnostics(db, diags);
+    const ms = performance.now() - started;
+    const all: Record<string, string> = {
+      ...meta,
+      format_version: String(INDEX_FORMAT_VERSION),
+      records: String(records),
+      rows: String(rows),
+      error_count: String(diags.count),
+      build_ms: String(Math.round(ms)),
+      complete: '1',
+    };
+    const setMeta = db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)');
+    db.transaction(() => {
+      for (const [k, v] of Object.entries(all)) setMeta.run(k, v);
+    })();
+    return { records, rows, errorCount: diags.count, ms };
+  } finally {
+    db.close();
+  }
+}

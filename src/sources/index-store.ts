@@ -1,0 +1,220 @@
+/**
+ * `openSourceIndex`: the on-disk index behind `$record` (key) and `$records` (groupBy).
+ *
+ * One SQLite file per (source path, size, mtime, inode, format options, kind, expression) in `cacheDir`,
+ * named `<source>.<kind>.<path hash>.<fingerprint hash>.sqlite`. A complete file is reused as is by a later
+ * `plan`/`apply`; a missing, incomplete or unreadable one is (re)built into a temporary file and renamed into
+ * place, so readers never see a half-built index. Older files for the same source and kind are removed
+ * after a successful build. Lookups are synchronous (prepared statements), parsed results are kept in a
+ * small LRU, and records are never all held in memory.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, unlinkSync } from 'node:fs';
+import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { PmError } from '../core/errors.js';
+import type { Expr, SourceDecl } from '../manifest/types.js';
+import { messageOf } from './diagnostics.js';
+import { buildIndex, INDEX_FORMAT_VERSION, loadDiagnostics } from './index-build.js';
+import { Lru } from './lru.js';
+import { statSource } from './open.js';
+import type { SourceIndex } from './types.js';
+
+/** Records (not bytes) held by the lookup cache of one index. */
+const CACHE_WEIGHT = 4_000;
+const MMAP_BYTES = 256 * 1024 * 1024;
+/** Temporary files of crashed builds older than this are removed. */
+const STALE_TMP_MS = 24 * 60 * 60 * 1000;
+
+export interface OpenIndexOptions {
+  /** Directory for index files (created when missing). */
+  cacheDir: string;
+  signal?: AbortSignal;
+}
+
+/** What `openSourceIndex` returns: a SourceIndex plus facts for diagnostics and tests. */
+export interface DiskSourceIndex extends SourceIndex {
+  /** Total problems found while indexing (`errors` lists at most the first 100, plus a summary entry). */
+  readonly errorCount: number;
+  /** Records read from the source when the index was built. */
+  readonly recordCount: number;
+  /** true when this open built the index; false when a complete cached file was reused. */
+  readonly built: boolean;
+  /** The index file. */
+  readonly file: string;
+}
+
+function sha(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'source';
+}
+
+function exprFingerprint(expr: Expr): unknown {
+  return expr.constant ? { constant: expr.constant.value ?? null } : { text: expr.text };
+}
+
+class SqliteSourceIndex implements DiskSourceIndex {
+  private readonly one: Database.Statement<[string], string>;
+  private readonly all: Database.Statement<[string], string>;
+  private readonly cacheOne = new Lru<unknown>(CACHE_WEIGHT);
+  private readonly cacheAll = new Lru<unknown[]>(CACHE_WEIGHT);
+  private open = true;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly errors: ReadonlyArray<PmError>,
+    readonly errorCount: number,
+    readonly recordCount: number,
+    readonly built: boolean,
+    readonly file: string,
+  ) {
+    this.one = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id LIMIT 1').pluck();
+    this.all = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id').pluck();
+  }
+
+  get(key: string): unknown | undefined {
+    const hit = this.cacheOne.get(key);
+    if (hit) return hit.value;
+    const json = this.one.get(key);
+    const value: unknown = json === undefined ? undefined : JSON.parse(json);
+    this.cacheOne.set(key, value);
+    return value;
+  }
+
+  getAll(key: string): unknown[] {
+    const hit = this.cacheAll.get(key);
+    if (hit) return hit.value.slice();
+    const values = this.all.all(key).map((json) => JSON.parse(json) as unknown);
+    this.cacheAll.set(key, values, Math.max(1, values.length));
+    return values.slice();
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.cacheOne.clear();
+    this.cacheAll.clear();
+    this.db.close();
+  }
+}
+
+/** Open a complete index file read-only; undefined (and the file removed) when it is incomplete or unreadable. */
+function tryOpen(file: string, srcFile: string, built = false): SqliteSourceIndex | undefined {
+  if (!existsSync(file)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    // Lookups jump around the file: let the OS page cache serve them through a memory map.
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    db.pragma('cache_size = -16384');
+    const rows = db.prepare('SELECT k, v FROM meta').all() as Array<{ k: string; v: string }>;
+    const meta = new Map(rows.map((r) => [r.k, r.v]));
+    if (meta.get('complete') === '1' && meta.get('format_version') === String(INDEX_FORMAT_VERSION)) {
+      const errorCount = Number(meta.get('error_count') ?? 0);
+      const errors = loadDiagnostics(db, errorCount, srcFile);
+      return new SqliteSourceIndex(db, errors, errorCount, Number(meta.get('records') ?? 0), built, file);
+    }
+  } catch {
+    // corrupt or foreign file: rebuilt below
+  }
+  db?.close();
+  try {
+    unlinkSync(file);
+  } catch {
+    // another process may have replaced it already
+  }
+  return undefined;
+}
+
+/** Remove index files of older versions of the same source and kind, and abandoned temporary files. */
+async function removeStale(dir: string, prefix: string, keep: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.startsWith(prefix) || name === keep) continue;
+    const full = path.join(dir, name);
+    try {
+      if (name.includes('.tmp-')) {
+        const st = await stat(full);
+        if (now - st.mtimeMs < STALE_TMP_MS) continue;
+      } else if (!name.endsWith('.sqlite')) {
+        continue;
+      }
+      await unlink(full);
+    } catch {
+      // best effort
+    }
+  }
+}
+
+/**
+ * The index of `decl` by its `key` or `groupBy` expression, reusing a complete cached index when the source
+ * file and the declaration are unchanged. Throws PmError for a missing file, a missing expression or a
+ * source that changes while it is being indexed; per-record problems are in `errors`.
+ */
+export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy', opts: OpenIndexOptions): Promise<DiskSourceIndex> {
+  const expr = kind === 'key' ? decl.key : decl.groupBy;
+  if (!expr) {
+    throw new PmError('source.not-indexed', `source "${decl.name}" has no \`${kind}:\` expression, so it cannot be looked up by ${kind}`, {
+      location: decl.location,
+      path: `sources.${decl.name}`,
+      hint: `add \`${kind}: <expression>\` under sources.${decl.name}`,
+    });
+  }
+  const st = await statSource(decl);
+  const fingerprint = JSON.stringify({
+    v: INDEX_FORMAT_VERSION,
+    path: decl.path,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    ino: st.ino,
+    format: decl.format,
+    gzip: decl.gzip,
+    select: decl.select ?? null,
+    csv: decl.csv ?? null,
+    kind,
+    expr: exprFingerprint(expr),
+  });
+  const prefix = `${safeName(decl.name)}.${kind}.${sha(decl.path).slice(0, 8)}.`;
+  const name = `${prefix}${sha(fingerprint).slice(0, 20)}.sqlite`;
+  const dir = path.resolve(opts.cacheDir);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new PmError('source.cache-unwritable', `cannot create the index cache directory ${opts.cacheDir}: ${messageOf(e)}`, { cause: e });
+  }
+  const file = path.join(dir, name);
+  const cached = tryOpen(file, decl.pathAsWritten);
+  if (cached) return cached;
+
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const meta = { source: decl.path, kind, expression: expr.text, fingerprint };
+    await buildIndex(decl, kind, expr, tmp, meta, opts.signal);
+    const after = await statSource(decl);
+    if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ino !== st.ino) {
+      throw new PmError('source.changed', `source "${decl.name}": ${decl.pathAsWritten} changed while it was being indexed`, {
+        location: decl.location,
+        path: `sources.${decl.name}.path`,
+        hint: 'wait until the export is complete, then run again',
+      });
+    }
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await removeStale(dir, prefix, name);
+  const opened = tryOpen(file, decl.pathAsWritten, true);
+  if (!opened) throw new PmError('source.cache-unreadable', `the index just built for source "${decl.name}" (${file}) cannot be opened`);
+  return opened;
+}

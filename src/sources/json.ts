@@ -1,0 +1,213 @@
+/**
+ * JSON (.json): a top-level array, or an object with `select:` naming the array (a dotted path such as
+ * `tickets` or `data.items`). Streamed with stream-json (parser → [pick] → streamArray); only one element is
+ * assembled at a time. A syntax error yields one error item (with the line where parsing stopped) after the
+ * records before it, and ends the stream, since a JSON document cannot be resynchronised.
+ * The top-level shape is checked on the first token; the object's keys (for messages) are gathered by a
+ * second, bounded pass only when something is wrong.
+ */
+import { pipeline, type Transform } from 'node:stream';
+import Parser from 'stream-json/Parser.js';
+import Pick from 'stream-json/filters/Pick.js';
+import StreamArray from 'stream-json/streamers/StreamArray.js';
+import { PmError } from '../core/errors.js';
+import type { SourceDecl } from '../manifest/types.js';
+import { declError, malformedItem, messageOf, rethrow } from './diagnostics.js';
+import { guardParser } from './json-position.js';
+import { openSourceStream } from './open.js';
+import { parseDottedPath } from './path.js';
+import type { SourceItem } from './types.js';
+
+interface Token {
+  readonly name: string;
+  readonly value?: unknown;
+}
+
+type ValueKind = 'array' | 'object' | 'value';
+
+/** Tokens read while gathering top-level keys for a message. */
+const KEY_SCAN_TOKENS = 500_000;
+const MAX_KEYS = 30;
+
+export function selectError(decl: SourceDecl, select: string): PmError {
+  return declError(
+    decl,
+    'source.select-unsupported',
+    `source "${decl.name}": select "${select}" is not supported: select must be a dotted path of field names, e.g. \`tickets\` or \`data.items\``,
+    'select',
+    'filters, wildcards, indexes and functions are not supported here; name a field with other characters in backquotes, e.g. data.`my items`',
+  );
+}
+
+function kindOf(tokenName: string): ValueKind {
+  return tokenName === 'startArray' ? 'array' : tokenName === 'startObject' ? 'object' : 'value';
+}
+
+/** The first keys of a top-level object and the kind of each value, reading at most KEY_SCAN_TOKENS tokens. */
+async function topLevelKeys(decl: SourceDecl, signal?: AbortSignal): Promise<{ keys: Array<[string, ValueKind]>; truncated: boolean }> {
+  const keys: Array<[string, ValueKind]> = [];
+  let truncated = false;
+  const input = await openSourceStream(decl, { signal, stripBom: true });
+  const parser = Parser.parser({ packValues: true, streamValues: false });
+  const tokens = pipeline(input, parser, () => undefined) as unknown as Transform;
+  let depth = 0;
+  let seen = 0;
+  let pending: string | undefined;
+  try {
+    for await (const t of tokens as AsyncIterable<Token>) {
+      if (++seen > KEY_SCAN_TOKENS) {
+        truncated = true;
+        break;
+      }
+      if (depth === 1) {
+        if (t.name === 'keyValue') {
+          if (keys.length >= MAX_KEYS) {
+            truncated = true;
+            break;
+          }
+          pending = String(t.value);
+        } else if (pending !== undefined) {
+          keys.push([pending, kindOf(t.name)]);
+          pending = undefined;
+        }
+      }
+      if (t.name === 'startObject' || t.name === 'startArray') depth++;
+      else if (t.name === 'endObject' || t.name === 'endArray') depth--;
+      if (depth === 0 && seen > 1) break;
+    }
+  } catch {
+    // a syntax error: report the keys seen so far
+  } finally {
+    tokens.destroy();
+    input.destroy();
+  }
+  return { keys, truncated };
+}
+
+async function keysSentence(decl: SourceDecl, signal?: AbortSignal): Promise<{ text: string; firstArray?: string }> {
+  const { keys, truncated } = await topLevelKeys(decl, signal);
+  if (keys.length === 0) return { text: '' };
+  const list = keys.map(([k, kind]) => (kind === 'value' ? k : `${k} (${kind})`)).join(', ');
+  return { text: `; its top-level keys are: ${list}${truncated ? ', …' : ''}`, firstArray: keys.find(([, kind]) => kind === 'array')?.[0] };
+}
+
+/** A shape problem seen on the first token; the reader turns it into the PmError with the file's keys. */
+class ShapeError extends Error {
+  constructor(readonly kind: 'needs-select' | 'not-array' | 'select-on-array', readonly token: string) {
+    super(kind);
+  }
+}
+
+async function shapeError(decl: SourceDecl, e: ShapeError, signal?: AbortSignal): Promise<PmError> {
+  const src = `source "${decl.name}"`;
+  const file = decl.pathAsWritten;
+  switch (e.kind) {
+    case 'needs-select': {
+      const keys = await keysSentence(decl, signal);
+      return declError(decl, 'source.json-needs-select', `${src}: ${file} holds an object, not an array${keys.text}`, 'select', `add \`select: ${keys.firstArray ?? '<key>'}\` under sources.${decl.name} to name the array of records`);
+    }
+    case 'not-array':
+      return declError(decl, 'source.json-not-array', `${src}: ${file} holds a single ${e.token.replace(/Value$/, '')} value, not an array of records`, 'path');
+    case 'select-on-array':
+      return declError(decl, 'source.select-on-array', `${src}: select "${decl.select ?? ''}" was given but ${file} holds an array at the top level`, 'select', 'remove `select:` to read the top-level array');
+  }
+}
+
+/** Calls `check` with the parser's first token, once; the hook removes itself. */
+function onFirstToken(parser: Transform, check: (t: Token) => void): void {
+  const push = parser.push.bind(parser);
+  parser.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (chunk !== null && typeof chunk === 'object' && 'name' in chunk) {
+      parser.push = push;
+      check(chunk as Token);
+    }
+    return push(chunk, encoding);
+  };
+}
+
+function isSyntaxError(e: unknown): boolean {
+  return e instanceof Error && /^Parser (cannot parse input|has expected)/.test(e.message);
+}
+
+export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
+  const file = decl.pathAsWritten;
+  let segs: string[] | undefined;
+  if (decl.select !== undefined) {
+    segs = parseDottedPath(decl.select);
+    if (!segs) throw selectError(decl, decl.select);
+  }
+  const input = await openSourceStream(decl, { signal, stripBom: true });
+  const parser = Parser.parser({ packValues: true, streamValues: false });
+  // A syntax error is held by the guard: the input is cut off and the parser ended, so every record parsed
+  // before the error still comes out; the error item follows them.
+  const guard = guardParser(parser, () => {
+    process.nextTick(() => {
+      input.unpipe(parser);
+      input.destroy();
+      parser.end();
+    });
+  });
+  let shape: ShapeError | undefined;
+  onFirstToken(parser, (t) => {
+    const kind = kindOf(t.name);
+    const problem = kind === 'value' ? 'not-array' : kind === 'object' && !segs ? 'needs-select' : kind === 'array' && segs ? 'select-on-array' : undefined;
+    if (!problem) return;
+    // streamArray may fail on this very token first; `shape` makes the catch report the real problem.
+    const err = new ShapeError(problem, t.name);
+    shape = err;
+    process.nextTick(() => parser.destroy(err));
+  });
+  input.on('error', (e) => parser.destroy(e));
+  input.pipe(parser);
+  let matched = false;
+  const stages: Transform[] = [parser];
+  if (segs) {
+    const want = segs;
+    const filter = (stack: ReadonlyArray<number | string | null>): boolean => {
+      const hit = stack.length === want.length && want.every((s, i) => stack[i] === s);
+      if (hit) matched = true;
+      return hit;
+    };
+    stages.push(Pick.pick({ filter, once: true, streamValues: false }));
+  }
+  stages.push(StreamArray.streamArray());
+  const out = pipeline(stages, () => undefined) as unknown as Transform;
+  const syntaxItem = (e: Error, line: number | undefined, index: number): SourceItem =>
+    malformedItem(
+      { file, line, index },
+      `${file} is not valid JSON${line !== undefined ? ` at line ${line}` : ''}: ${messageOf(e).replace(/^Parser /, 'parser ')}; records after this point cannot be read`,
+      undefined,
+      'fix the file (or re-export it); a JSON document cannot be read past a syntax error',
+    );
+  let index = 0;
+  try {
+    for await (const chunk of out as AsyncIterable<{ key: number; value: unknown }>) {
+      index = chunk.key + 1;
+      yield { ok: true, record: chunk.value, location: { file, index: chunk.key } };
+      if (signal?.aborted) throw signal.reason;
+    }
+    const held = guard.error();
+    if (held) {
+      yield syntaxItem(held, guard.errorLine(), index);
+      return;
+    }
+    if (segs && !matched) {
+      const keys = await keysSentence(decl, signal);
+      throw declError(decl, 'source.select-not-found', `source "${decl.name}": select "${decl.select ?? ''}" matches nothing in ${file}${keys.text}`, 'select');
+    }
+  } catch (e) {
+    if (shape && !signal?.aborted) throw await shapeError(decl, shape, signal);
+    if (isSyntaxError(e) && !signal?.aborted) {
+      // Only when the guard could not wrap the parser: the error arrives as a stream error.
+      yield syntaxItem(e as Error, guard.errorLine(), index);
+      return;
+    }
+    if (e instanceof Error && e.message === 'Top-level object should be an array.') {
+      throw declError(decl, 'source.select-not-array', `source "${decl.name}": select "${decl.select ?? ''}" names something in ${file} that is not an array`, 'select', 'select must name the array that holds the records');
+    }
+    rethrow(decl, e, signal);
+  } finally {
+    out.destroy();
+    input.destroy();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * JSON Lines (.jsonl, .ndjson): one JSON value per line. Lines are split on raw bytes (a UTF-8 multi-byte
+ * sequence never contains 0x0a), so only one line at a time is decoded and held. A malformed line becomes an
+ * error item naming file:line and the stream goes on. Blank lines are skipped but counted; CRLF and a leading
+ * UTF-8 BOM are accepted.
+ */
+import type { SourceDecl } from '../manifest/types.js';
+import { malformedItem, rethrow } from './diagnostics.js';
+import { openSourceStream } from './open.js';
+import type { RecordLocation, SourceItem } from './types.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** `JSON.parse`'s message without V8's "(line 1 column N)" suffix, which counts within the line. */
+function parseMessage(e: unknown): { message: string; col?: number } {
+  const raw = e instanceof Error ? e.message : String(e);
+  const message = raw.replace(/\s*\(line \d+ column \d+\)\s*$/, '');
+  const m = /at position (\d+)/.exec(message);
+  return { message, col: m ? Number(m[1]) + 1 : undefined };
+}
+
+/** A jsonl item that may carry its line's text (for the index, which stores JSON text). */
+export type JsonlItem = SourceItem & { readonly raw?: string };
+
+/** Parse one line (without its terminator). undefined for a blank line. */
+function lineItem(buf: Buffer, file: string, line: number, index: number, withRaw: boolean): JsonlItem | undefined {
+  let end = buf.length;
+  if (end > 0 && buf[end - 1] === CR) end--;
+  let start = 0;
+  if (line === 1 && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+  if (end <= start) return undefined;
+  const text = buf.toString('utf8', start, end);
+  const location: RecordLocation = { file, line, index };
+  try {
+    const record = JSON.parse(text) as unknown;
+    return withRaw ? { ok: true, record, location, raw: text } : { ok: true, record, location };
+  } catch (e) {
+    if (text.trim() === '') return undefined;
+    const { message, col } = parseMessage(e);
+    return malformedItem(location, `line ${line} is not valid JSON: ${message}`, col, 'each line of a .jsonl file must hold one complete JSON value');
+  }
+}
+
+/** `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify. */
+export async function* readJsonl(decl: SourceDecl, signal?: AbortSignal, withRaw = false): AsyncGenerator<JsonlItem> {
+  const file = decl.pathAsWritten;
+  const stream = await openSourceStream(decl, { signal });
+  let pending: Buffer[] = [];
+  let line = 0;
+  let index = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(LF, start);
+        if (nl === -1) {
+          if (start < chunk.length) pending.push(chunk.subarray(start));
+          break;
+        }
+        let buf = chunk.subarray(start, nl);
+        if (pending.length > 0) {
+          pending.push(buf);
+          buf = Buffer.concat(pending);
+          pending = [];
+        }
+        start = nl + 1;
+        line++;
+        const item = lineItem(buf, file, line, index, withRaw);
+        if (item) {
+          index++;
+          yield item;
+          if (signal?.aborted) throw signal.reason;
+        }
+      }
+    }
+    if (pending.length > 0) {
+      line++;
+      const item = lineItem(Buffer.concat(pending), file, line, index, withRaw);
+      pending = [];
+      if (item) yield item;
+    }
+  } catch (e) {
+    rethrow(decl, e, signal);
+  } finally {
+    stream.destroy();
+  }
+}

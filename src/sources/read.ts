@@ -1,0 +1,42 @@
+/** `readSource`: the one entry point that turns a source declaration into a stream of records. */
+import type { SourceDecl } from '../manifest/types.js';
+import { readCsv } from './csv.js';
+import { declError } from './diagnostics.js';
+import { readJson } from './json.js';
+import { readJsonl, type JsonlItem } from './jsonl.js';
+import type { SourceItem } from './types.js';
+
+export interface ReadOptions {
+  /** Aborting rejects the pending `next()` with the signal's reason and closes the file. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The records of a source, in file order, one at a time (memory does not grow with the file).
+ * Records that cannot be read are `{ok: false}` items and the stream goes on (json: it ends, as nothing
+ * after a syntax error can be read). A missing file, a bad declaration or an I/O failure throws a PmError
+ * from the first (or the failing) `next()`.
+ */
+export function readSource(decl: SourceDecl, opts: ReadOptions = {}): AsyncIterable<SourceItem> {
+  return readSourceItems(decl, opts);
+}
+
+/** Internal: as readSource; with `raw`, jsonl items also carry their line's JSON text (see JsonlItem). */
+export function readSourceItems(decl: SourceDecl, opts: ReadOptions & { raw?: boolean } = {}): AsyncIterable<JsonlItem> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      switch (decl.format) {
+        case 'jsonl':
+          return readJsonl(decl, opts.signal, opts.raw ?? false);
+        case 'json':
+          return readJson(decl, opts.signal);
+        case 'csv':
+          return readCsv(decl, opts.signal);
+        default: {
+          const format: never = decl.format;
+          throw declError(decl, 'source.format-unsupported', `source "${decl.name}": unsupported format "${String(format)}"`, 'path', 'use .jsonl, .ndjson, .json or .csv, each optionally .gz');
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { copyFileSync, readdirSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSourceIndex } from '../../src/sources/index.js';
+import { constant, decl, expr, FIXTURES, gzipFixture, tmp } from './helpers.js';
+
+const t = tmp();
+afterAll(() => t.cleanup());
+let n = 0;
+const cacheDir = (): string => path.join(t.dir, `cache-${++n}`, 'nested');
+
+describe('source index: key', () => {
+  it('finds a record by key, comparing as strings ("12" and 12, 10 and "10")', async () => {
+    const idx = await openSourceIndex(decl('users.ndjson', { key: expr('id') }), 'key', { cacheDir: cacheDir() });
+    try {
+      expect(idx.get('11')).toEqual({ id: 11, email: 'bob@example.com', name: 'Bob' });
+      expect(idx.get('12')).toMatchObject({ id: '12', email: 'cy@example.com' });
+      expect(idx.get('13')).toMatchObject({ email: 'dee@example.com' });
+      expect(idx.get('99')).toBeUndefined();
+      expect(idx.get('null')).toBeUndefined();
+      expect(idx.get('')).toBeUndefined();
+      // cached lookups give the same answer
+      expect(idx.get('11')).toEqual({ id: 11, email: 'bob@example.com', name: 'Bob' });
+      expect(idx.get('99')).toBeUndefined();
+    } finally {
+      idx.close();
+    }
+  });
+
+  it('keeps the first of duplicate keys and reports each duplicate', async () => {
+    const idx = await openSourceIndex(decl('users.ndjson', { key: expr('id') }), 'key', { cacheDir: cacheDir() });
+    try {
+      expect(idx.get('10')).toMatchObject({ email: 'ann@example.com' });
+      expect(idx.errors).toHaveLength(1);
+      const [dup] = idx.errors;
+      expect(dup!.code).toBe('source.duplicate-key');
+      expect(dup!.message).toContain('"10"');
+      expect(dup!.message).toContain('users.ndjson:1');
+      expect(dup!.address).toBe('users.ndjson:4');
+      expect(dup!.location).toEqual({ file: 'users.ndjson', line: 4 });
+      expect(idx.errorCount).toBe(1);
+      expect(idx.recordCount).toBe(7);
+    } finally {
+      idx.close();
+    }
+  });
+
+  it('evaluates dotted paths directly and other expressions with JSONata', async () => {
+    const byOrg = await openSourceIndex(decl('users.ndjson', { key: expr('org.id') }), 'key', { cacheDir: cacheDir() });
+    expect(byOrg.get('o1')).toMatchObject({ name: 'Dee' });
+    byOrg.close();
+    const byEmail = await openSourceIndex(decl('users.ndjson', { key: expr("$lowercase($substringBefore(email, '@'))") }), 'key', { cacheDir: cacheDir() });
+    expect(byEmail.get('bob')).toMatchObject({ id: 11 });
+    expect(byEmail.get('ann')).toMatchObject({ name: 'Ann' });
+    expect(byEmail.errors.map((e) => e.code)).toEqual([]);
+    byEmail.close();
+  });
+
+  it('collects read errors and key expression errors instead of failing', async () => {
+    const idx = await openSourceIndex(decl('tickets.jsonl', { key: expr('$number(subject)') }), 'key', { cacheDir: cacheDir() });
+    // in source order: $number('Printer on fire') fails on lines 1, 2, 6, 7; line 5 is not JSON
+    expect(idx.errors.map((e) => [e.code, e.address])).toEqual([
+      ['source.key-error', 'tickets.jsonl:1'],
+      ['source.key-error', 'tickets.jsonl:2'],
+      ['source.malformed-record', 'tickets.jsonl:5'],
+      ['source.key-error', 'tickets.jsonl:6'],
+      ['source.key-error', 'tickets.jsonl:7'],
+    ]);
+    expect(idx.errors[0]!.path).toBe('sources.src.key');
+    expect(idx.errors[0]!.message).toMatch(/key expression `\$number\(subject\)` failed: .+; the record is not indexed/);
+    idx.close();
+    const objects = await openSourceIndex(decl('users.ndjson', { key: expr('org') }), 'key', { cacheDir: cacheDir() });
+    expect(objects.errors.map((e) => e.code)).toEqual(['source.key-not-scalar']);
+    objects.close();
+  });
+
+  it('reads json and csv sources, gzipped too', async () => {
+    const json = await openSourceIndex(decl('export.json', { select: 'tickets', key: expr('id') }), 'key', { cacheDir: cacheDir() });
+    expect(json.get('2')).toEqual({ id: 2, subject: 'Two' });
+    json.close();
+    const gz = gzipFixture('tickets.csv', t.dir);
+    const csv = await openSourceIndex(decl(gz, { key: expr('id') }), 'key', { cacheDir: cacheDir() });
+    expect(csv.get('2')).toMatchObject({ subject: 'Quoted, with comma' });
+    csv.close();
+  });
+
+  it('refuses a source without the expression', async () => {
+    await expect(openSourceIndex(decl('users.ndjson'), 'key', { cacheDir: cacheDir() })).rejects.toMatchObject({ code: 'source.not-indexed' });
+    await expect(openSourceIndex(decl('missing.jsonl', { key: expr('id') }), 'key', { cacheDir: cacheDir() })).rejects.toMatchObject({ code: 'source.not-found' });
+  });
+});
+
+describe('source index: groupBy', () => {
+  it('returns every record of a group in source order, numbers and strings alike', async () => {
+    const idx = await openSourceIndex(decl('comments.jsonl', { groupBy: expr('ticket_id', 'sources.src.groupBy') }), 'groupBy', { cacheDir: cacheDir() });
+    try {
+      expect(idx.getAll('1').map((r) => (r as { id: number }).id)).toEqual([100, 102, 103]);
+      expect(idx.getAll('2')).toEqual([{ id: 101, ticket_id: 2, body: 'other ticket', tags: ['b'] }]);
+      expect(idx.getAll('3')).toEqual([]);
+      const again = idx.getAll('1');
+      again.push('mutated');
+      expect(idx.getAll('1')).toHaveLength(3);
+      expect(idx.errors).toEqual([]);
+    } finally {
+      idx.close();
+    }
+  });
+
+  it('puts a record whose value is a list in each of its groups, once', async () => {
+    const idx = await openSourceIndex(decl('comments.jsonl', { groupBy: expr('tags') }), 'groupBy', { cacheDir: cacheDir() });
+    expect(idx.getAll('a').map((r) => (r as { id: number }).id)).toEqual([100, 103]);
+    expect(idx.getAll('b').map((r) => (r as { id: number }).id)).toEqual([100, 101]);
+    expect(idx.getAll('c').map((r) => (r as { id: number }).id)).toEqual([103, 104]);
+    idx.close();
+  });
+
+  it('accepts a constant expression (every record in one group)', async () => {
+    const idx = await openSourceIndex(decl('comments.jsonl', { groupBy: constant(1) }), 'groupBy', { cacheDir: cacheDir() });
+    expect(idx.getAll('1')).toHaveLength(5);
+    idx.close();
+  });
+});
+
+describe('source index: cache', () => {
+  it('reuses a complete index, and rebuilds when the source or the expression changes', async () => {
+    const dir = cacheDir();
+    const src = path.join(t.dir, 'users-copy.ndjson');
+    copyFileSync(path.join(FIXTURES, 'users.ndjson'), src);
+    const d = decl(src, { key: expr('id') });
+
+    const first = await openSourceIndex(d, 'key', { cacheDir: dir });
+    expect(first.built).toBe(true);
+    const file = first.file;
+    const mtime = statSync(file).mtimeMs;
+    first.close();
+
+    const second = await openSourceIndex(d, 'key', { cacheDir: dir });
+    expect(second.built).toBe(false);
+    expect(second.file).toBe(file);
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    expect(second.get('11')).toMatchObject({ name: 'Bob' });
+    expect(second.errors.map((e) => e.code)).toEqual(['source.duplicate-key']);
+    second.close();
+
+    appendFileSync(src, '{"id":14,"email":"eve@example.com","name":"Eve"}\n');
+    const future = new Date(Date.now() + 5_000);
+    utimesSync(src, future, future);
+    const third = await openSourceIndex(d, 'key', { cacheDir: dir });
+    expect(third.built).toBe(true);
+    expect(third.file).not.toBe(file);
+    expect(third.get('14')).toMatchObject({ name: 'Eve' });
+    third.close();
+    // the index of the old version of the file was removed
+    expect(readdirSync(dir).filter((f) => f.endsWith('.sqlite'))).toEqual([path.basename(third.file)]);
+
+    const byEmail = await openSourceIndex({ ...d, key: expr('email') }, 'key', { cacheDir: dir });
+    expect(byEmail.built).toBe(true);
+    byEmail.close();
+  });
+
+  it('rebuilds an index file that is incomplete or corrupt', async () => {
+    const dir = cacheDir();
+    const d = decl('users.ndjson', { key: expr('id') });
+    const first = await openSourceIndex(d, 'key', { cacheDir: dir });
+    const file = first.file;
+    first.close();
+    writeFileSync(file, 'this is not a database');
+    const second = await openSourceIndex(d, 'key', { cacheDir: dir });
+    expect(second.built).toBe(true);
+    expect(second.get('11')).toMatchObject({ name: 'Bob' });
+    second.close();
+    // nothing but the index is left behind (no temporary files)
+    expect(readdirSync(dir)).toEqual([path.basename(file)]);
+  });
+});
