@@ -1,0 +1,179 @@
+/**
+ * The emulated workspace: records, their indexes and the inspection snapshot. Rules in rules/* decide
+ * what is allowed; the store only holds and finds.
+ */
+import type { IdGenerator } from './ids.js';
+import type { ResolvedSeed } from './seed.js';
+import type {
+  AttachmentRecord,
+  CustomerRecord,
+  EmulatorStateSnapshot,
+  LabelTypeRecord,
+  MachineUserRecord,
+  TenantRecord,
+  ThreadRecord,
+  UserRecord,
+} from './types.js';
+
+export class PlainStore {
+  readonly customers = new Map<string, CustomerRecord>();
+  readonly users = new Map<string, UserRecord>();
+  readonly machineUsers = new Map<string, MachineUserRecord>();
+  readonly labelTypes = new Map<string, LabelTypeRecord>();
+  readonly tenants = new Map<string, TenantRecord>();
+  readonly attachments = new Map<string, AttachmentRecord>();
+  readonly threads = new Map<string, ThreadRecord>();
+  /** api key → permissions; null when the seed has no apiKeys (any non-empty key has every permission). */
+  apiKeys: Map<string, ReadonlySet<string>> | null = null;
+
+  private readonly customerByEmail = new Map<string, string>();
+  private readonly customerByExternalId = new Map<string, string>();
+  private readonly userByEmail = new Map<string, string>();
+  private readonly tenantByExternalId = new Map<string, string>();
+  private readonly threadByCustomerExternalId = new Map<string, string>();
+  private nextRef = 1;
+
+  constructor(
+    private readonly seed: ResolvedSeed,
+    readonly ids: IdGenerator,
+    private readonly now: () => Date,
+  ) {
+    this.reset();
+  }
+
+  reset(): void {
+    for (const m of [this.customers, this.users, this.machineUsers, this.labelTypes, this.tenants, this.attachments, this.threads]) m.clear();
+    for (const m of [this.customerByEmail, this.customerByExternalId, this.userByEmail, this.tenantByExternalId, this.threadByCustomerExternalId]) m.clear();
+    this.nextRef = 1;
+    const t = this.now().getTime();
+    const s = this.seed;
+    for (const u of s.users) {
+      this.users.set(u.id, { ...u, createdAt: t });
+      this.userByEmail.set(u.email.toLowerCase(), u.id);
+    }
+    for (const m of s.machineUsers) this.machineUsers.set(m.id, { ...m, createdAt: t });
+    for (const l of s.labelTypes) this.labelTypes.set(l.id, { ...l, externalId: null, parentLabelTypeId: null, createdAt: t });
+    for (const te of s.tenants) {
+      this.tenants.set(te.id, { ...te, members: new Map(), createdAt: t });
+      this.tenantByExternalId.set(te.externalId, te.id);
+    }
+    for (const a of s.attachments) {
+      this.attachments.set(a.id, { ...a, sizeBytes: 0, type: 'CUSTOM_TIMELINE_ENTRY', customerId: null, uploaded: true, expiresAt: t, createdAt: t });
+    }
+    for (const c of s.customers) {
+      this.addCustomer({ ...c, emailVerified: false, shortName: null, createdAt: t, updatedAt: t });
+    }
+    this.apiKeys = s.apiKeys.length === 0 ? null : new Map(s.apiKeys.map((k) => [k.key, new Set(k.permissions)]));
+  }
+
+  // ------------------------------------------------------------ customers
+
+  addCustomer(c: CustomerRecord): void {
+    this.customers.set(c.id, c);
+    this.customerByEmail.set(c.email.toLowerCase(), c.id);
+    if (c.externalId !== null) this.customerByExternalId.set(c.externalId, c.id);
+  }
+
+  /** Re-index after changing a customer's email or externalId. */
+  reindexCustomer(c: CustomerRecord, oldEmail: string, oldExternalId: string | null): void {
+    if (this.customerByEmail.get(oldEmail.toLowerCase()) === c.id) this.customerByEmail.delete(oldEmail.toLowerCase());
+    if (oldExternalId !== null && this.customerByExternalId.get(oldExternalId) === c.id) this.customerByExternalId.delete(oldExternalId);
+    this.customerByEmail.set(c.email.toLowerCase(), c.id);
+    if (c.externalId !== null) this.customerByExternalId.set(c.externalId, c.id);
+  }
+
+  customerByEmailAddress(email: string): CustomerRecord | undefined {
+    const id = this.customerByEmail.get(email.trim().toLowerCase());
+    return id === undefined ? undefined : this.customers.get(id);
+  }
+
+  customerByExternal(externalId: string): CustomerRecord | undefined {
+    const id = this.customerByExternalId.get(externalId);
+    return id === undefined ? undefined : this.customers.get(id);
+  }
+
+  // ------------------------------------------------------------ users, tenants
+
+  userByEmailAddress(email: string): UserRecord | undefined {
+    const id = this.userByEmail.get(email.trim().toLowerCase());
+    return id === undefined ? undefined : this.users.get(id);
+  }
+
+  tenantByExternal(externalId: string): TenantRecord | undefined {
+    const id = this.tenantByExternalId.get(externalId);
+    return id === undefined ? undefined : this.tenants.get(id);
+  }
+
+  addTenant(t: TenantRecord): void {
+    this.tenants.set(t.id, t);
+    this.tenantByExternalId.set(t.externalId, t.id);
+  }
+
+  reindexTenant(t: TenantRecord, oldExternalId: string): void {
+    if (this.tenantByExternalId.get(oldExternalId) === t.id) this.tenantByExternalId.delete(oldExternalId);
+    this.tenantByExternalId.set(t.externalId, t.id);
+  }
+
+  labelTypeByExternal(externalId: string): LabelTypeRecord | undefined {
+    for (const l of this.labelTypes.values()) if (l.externalId === externalId) return l;
+    return undefined;
+  }
+
+  tenantsOfCustomer(customerId: string): TenantRecord[] {
+    return [...this.tenants.values()].filter((t) => t.members.has(customerId));
+  }
+
+  // ------------------------------------------------------------ threads
+
+  addThread(thread: Omit<ThreadRecord, 'ref'>): ThreadRecord {
+    const record: ThreadRecord = { ...thread, ref: this.nextRef++ };
+    this.threads.set(record.id, record);
+    this.threadByCustomerExternalId.set(threadKey(record.customerId, record.externalId), record.id);
+    return record;
+  }
+
+  threadByExternal(customerId: string, externalId: string): ThreadRecord | undefined {
+    const id = this.threadByCustomerExternalId.get(threadKey(customerId, externalId));
+    return id === undefined ? undefined : this.threads.get(id);
+  }
+
+  // ------------------------------------------------------------ inspection
+
+  snapshot(): EmulatorStateSnapshot {
+    const iso = (ms: number): string => new Date(ms).toISOString();
+    return {
+      customers: [...this.customers.values()].map((c) => ({ id: c.id, email: c.email, fullName: c.fullName, externalId: c.externalId })),
+      users: [...this.users.values()].map((u) => ({ id: u.id, email: u.email, fullName: u.fullName, isDeleted: u.isDeleted })),
+      labelTypes: [...this.labelTypes.values()].map((l) => ({ id: l.id, name: l.name, archived: l.archived })),
+      tenants: [...this.tenants.values()].map((t) => ({ id: t.id, externalId: t.externalId, name: t.name, customerIds: [...t.members.keys()] })),
+      threads: [...this.threads.values()].map((th) => ({
+        id: th.id,
+        externalId: th.externalId,
+        customerId: th.customerId,
+        title: th.title,
+        description: th.description,
+        externalUrl: th.externalUrl,
+        status: th.status,
+        statusDetail: th.statusDetail,
+        priority: th.priority,
+        labelTypeIds: th.labels.map((l) => l.labelTypeId),
+        assignedTo: th.assignedTo === null ? null : { ...th.assignedTo },
+        tenantId: th.tenantId,
+        createdAt: iso(th.createdAt),
+        messages: th.messages.map((m) => ({
+          id: m.id,
+          externalId: m.externalId,
+          type: m.type,
+          text: m.text,
+          createdAt: iso(m.createdAt),
+          author: { ...m.author },
+          attachmentIds: [...m.attachmentIds],
+        })),
+      })),
+    };
+  }
+}
+
+function threadKey(customerId: string, externalId: string): string {
+  return `${customerId}\u0000${externalId}`;
+}
