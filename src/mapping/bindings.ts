@@ -52,6 +52,9 @@ export function makeBindings(manifest: Manifest, indexes: SourceIndexes, unmappe
       return k === undefined ? [] : idx.getAll(k);
     },
     table: (name: unknown, value: unknown): unknown => {
+      // JSONata's convention: nothing in, nothing out (an unassigned ticket stays unassigned).
+      // A JSON null is a value, and takes its row or _default.
+      if (value === undefined) return undefined;
       if (Array.isArray(value)) {
         return value.map((v) => tableRow(String(name), v)).filter((v) => v !== null && v !== undefined);
       }

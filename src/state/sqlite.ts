@@ -122,15 +122,18 @@ export class SqliteStateStore implements StateStore {
         hint: 'check the path under state.path in the manifest and that the directory is writable',
       });
     }
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.pragma('temp_store = FILE');
     try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('temp_store = FILE');
       migrate(db);
     } catch (e) {
       db.close();
-      throw e;
+      if (e instanceof PmError) throw e;
+      throw new PmError('state.open-failed', `cannot use the state database ${path}: ${(e as Error).message}`, {
+        hint: 'if state.db was deleted by hand, delete its -wal and -shm files too; if it is damaged, restore it from a backup',
+      });
     }
     const store = new SqliteStateStore(path, db);
     store.initMeta(opts.manifestName);

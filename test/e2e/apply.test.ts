@@ -95,7 +95,7 @@ describe('apply', () => {
     const ws = makeWorkspace({ tickets: 6 });
     expect((await apply(ws)).exitCode).toBe(0);
     const t = ws.tickets[1]!;
-    ws.addComment({ id: 99_001, ticket_id: t.id, author_id: 1, public: true, html_body: '<p>A late reply</p>', created_at: '2025-01-01T00:00:00Z' });
+    ws.addComment({ id: 99_001, ticket_id: t.id, author_id: 1, public: true, html_body: '<p>A late reply</p>', created_at: '2025-01-01T00:00:00.000Z' });
     const before = mutations().length;
     const plan = await cli(['plan', '-f', ws.manifest], { cwd: ws.dir, endpoint: emu.graphqlUrl });
     expect(plan.stdout).toMatch(/Plan: 0 to create, 1 to append to, 5 unchanged/);

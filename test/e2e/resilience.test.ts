@@ -16,7 +16,9 @@ let ws: Workspace;
 let reference: ReturnType<typeof normalize>;
 
 const apply = () => cli(['apply', '-f', ws.manifest, '--auto-approve'], { cwd: ws.dir, endpoint: emu.graphqlUrl });
-const forgetState = () => rmSync(join(ws.dir, '.plain-migrate', 'state.db'), { force: true });
+const forgetState = () => {
+  for (const f of ['state.db', 'state.db-wal', 'state.db-shm']) rmSync(join(ws.dir, '.plain-migrate', f), { force: true });
+};
 const post = (path: string, body: unknown) =>
   fetch(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -76,7 +78,7 @@ describe('an apply hit by faults', () => {
     forgetState();
     const res = await post('/__emulator/faults', {
       rules: [
-        { operation: 'upsertCustomer', every: 4, action: 'rate-limit' },
+        { operation: 'upsertCustomer', every: 4, action: 'rate-limit', retryAfterSeconds: 1 },
         { operation: 'importThread', every: 5, action: 'status:503' },
         { operation: 'importThread', every: 7, action: 'drop-after-commit' },
         { operation: 'importThread', every: 11, action: 'internal-error' },

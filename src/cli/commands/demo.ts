@@ -27,21 +27,28 @@ export async function demoCommand(io: Io, opts: { reset?: boolean }, signals: Ap
     io.out.write(`\n$ plain-migrate apply -f examples/quickstart/plain-migrate.yaml --auto-approve\n`);
     const code = await applyCommand(sub, { file: manifestFile, autoApprove: true }, signals);
     const snap = emulator.snapshot();
+    const requests = emulator.requests();
+    if (requests.length === 0) {
+      io.out.write(
+        `\nNothing to do: the state in examples/quickstart/.plain-migrate/ records every valid thread as imported, so nothing was sent.\n` +
+          `Start over with 'npm run demo -- --reset'.\n`,
+      );
+      return code;
+    }
     const messages = snap.threads.reduce((n, t) => n + t.messages.length, 0);
     const byOp: Record<string, number> = {};
-    for (const r of emulator.requests()) byOp[r.operationName ?? '?'] = (byOp[r.operationName ?? '?'] ?? 0) + 1;
+    for (const r of requests) byOp[r.operationName ?? '?'] = (byOp[r.operationName ?? '?'] ?? 0) + 1;
     io.out.write(
       `\nThe emulator now holds ${snap.customers.length} customers, ${snap.threads.length} threads and ${messages} messages ` +
-        `(requests received: ${Object.entries(byOp).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}).\n`,
+        `(requests received: ${Object.entries(byOp).map(([k, v]) => `${k} ${v}`).join(', ')}).\n`,
     );
     const sample = snap.threads[0];
     if (sample) {
-      io.out.write(`For example ${sample.externalId}: "${sample.title}", ${sample.status}/${sample.statusDetail}, priority ${sample.priority}, ${sample.messages.length} messages.\n`);
+      io.out.write(
+        `For example ${sample.externalId}: "${sample.title}", ${sample.status}/${sample.statusDetail}, priority ${sample.priority}, ${sample.messages.length} messages.\n`,
+      );
     }
-    io.out.write(
-      `\nRun 'npm run demo' again: the recorded state says everything is imported, so nothing is sent.\n` +
-        `Start over with 'npm run demo -- --reset'.\n`,
-    );
+    io.out.write(`\nRun 'npm run demo' again: the recorded state says everything is imported, so nothing is sent.\n`);
     return code;
   } finally {
     await emulator.close();

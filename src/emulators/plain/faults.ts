@@ -16,7 +16,7 @@ export interface RequestIdentity {
 }
 
 const SIMPLE_ACTIONS = ['reset', 'hang', 'drop-after-commit', 'internal-error', 'rate-limit'] as const;
-const RULE_KEYS = ['operation', 'every', 'times', 'probability', 'action'];
+const RULE_KEYS = ['operation', 'every', 'times', 'probability', 'retryAfterSeconds', 'action'];
 
 /** mulberry32: a tiny seedable PRNG, so `probability` is deterministic under a given faultSeed. */
 function prng(seed: number): () => number {
@@ -77,6 +77,13 @@ export function parseFaultBody(body: unknown): Parsed {
       if (typeof r.probability !== 'number' || !(r.probability >= 0 && r.probability <= 1)) return { ok: false, message: `${p}.probability must be between 0 and 1` };
       rule.probability = r.probability;
     }
+    if (r.retryAfterSeconds !== undefined) {
+      if (typeof r.retryAfterSeconds !== 'number' || !Number.isInteger(r.retryAfterSeconds) || r.retryAfterSeconds < 0) {
+        return { ok: false, message: `${p}.retryAfterSeconds must be an integer ≥ 0` };
+      }
+      if (action !== 'rate-limit' && status !== 429) return { ok: false, message: `${p}.retryAfterSeconds goes with the rate-limit action` };
+      rule.retryAfterSeconds = r.retryAfterSeconds;
+    }
     rules.push(rule);
   }
   return { ok: true, rules, seed };
@@ -99,9 +106,9 @@ export class FaultInjector {
     return this.rules.map((r) => ({ ...r }));
   }
 
-  /** The action to apply to this request, or null. */
-  decide(req: RequestIdentity): FaultAction | null {
-    let chosen: FaultAction | null = null;
+  /** The rule to apply to this request, or null. */
+  decide(req: RequestIdentity): FaultRule | null {
+    let chosen: FaultRule | null = null;
     for (const rule of this.rules) {
       if (rule.operation !== undefined && !req.rootFields.includes(rule.operation) && rule.operation !== req.operationName) continue;
       rule.seen++;
@@ -110,7 +117,7 @@ export class FaultInjector {
       if (rule.times !== undefined && rule.fired >= rule.times) continue;
       if (rule.probability !== undefined && !(this.random() < rule.probability)) continue;
       rule.fired++;
-      chosen = rule.action;
+      chosen = rule;
     }
     return chosen;
   }

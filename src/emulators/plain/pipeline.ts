@@ -109,10 +109,11 @@ export async function handleGraphQL(rt: EmulatorRuntime, req: IncomingMessage, r
     return;
   }
 
-  const action = rt.faults.decide({ rootFields: prepared.rootFields, operationName: parsed.body.operationName });
+  const fault = rt.faults.decide({ rootFields: prepared.rootFields, operationName: parsed.body.operationName });
+  const action = fault === null ? null : fault.action;
   const status = action === null ? undefined : statusOf(action);
   if (action === 'rate-limit' || status === 429) {
-    answer(429, RATE_LIMITED_BODY, { ...headers, ...rt.limiter.forcedRejection() });
+    answer(429, RATE_LIMITED_BODY, { ...headers, ...rt.limiter.forcedRejection(fault?.retryAfterSeconds) });
     return;
   }
   if (status !== undefined) {

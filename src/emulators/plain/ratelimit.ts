@@ -72,8 +72,14 @@ export class RateLimiter {
   }
 
   /** Headers for an injected 429 (the rate-limit fault): as if the budget were spent. */
-  forcedRejection(): Record<string, string> {
+  forcedRejection(retryAfterSeconds?: number): Record<string, string> {
     const nowMs = this.now().getTime();
+    if (retryAfterSeconds !== undefined) {
+      const h = this.headers(nowMs, this.roll(nowMs), true);
+      h['retry-after'] = String(retryAfterSeconds);
+      h['x-ratelimit-reset'] = new Date(nowMs + retryAfterSeconds * 1000).toISOString();
+      return h;
+    }
     return this.headers(nowMs, this.roll(nowMs), true);
   }
 }

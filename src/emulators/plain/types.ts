@@ -111,6 +111,11 @@ export interface FaultRule {
   times?: number;
   /** Chance (0..1) to fire once the other conditions hold. */
   probability?: number;
+  /**
+   * For `rate-limit` / `status:429`: the Retry-After (and x-ratelimit-reset) the 429 announces.
+   * Absent: the time left in the current window, as a real spent budget would say.
+   */
+  retryAfterSeconds?: number;
   action: FaultAction;
 }
 

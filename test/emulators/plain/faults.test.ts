@@ -73,6 +73,22 @@ describe('fault actions', () => {
     expect((await importOnce('f-1')).status).toBe(200);
   });
 
+  test('rate-limit with retryAfterSeconds announces that wait in retry-after and x-ratelimit-reset', async () => {
+    await setFaults([{ action: 'rate-limit', times: 1, retryAfterSeconds: 2 }]);
+    const before = Date.now();
+    const r = await importOnce('f-ra');
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBe('2');
+    const reset = Date.parse(r.headers.get('x-ratelimit-reset')!);
+    expect(reset).toBeGreaterThanOrEqual(before + 1900);
+    expect(reset).toBeLessThanOrEqual(Date.now() + 2100);
+  });
+
+  test('retryAfterSeconds is refused on other actions', async () => {
+    const r = await postJson(emu, '/__emulator/faults', { rules: [{ action: 'reset', retryAfterSeconds: 2 }] });
+    expect(r.status).toBe(400);
+  });
+
   test('hang never answers (the client times out) and close() still returns', async () => {
     const own = await startPlainEmulator({ seed: SEED });
     await postJson(own, '/__emulator/faults', { rules: [{ operation: 'importThread', action: 'hang' }] });
