@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { join, dirname } from 'node:path';
+import { formatLocation } from '../core/errors.js';
 import { customerAddress, customerKey, messageAddress, threadAddress, type Customer, type Thread } from '../core/model.js';
 import { hashOf } from '../core/hash.js';
 import type { Manifest } from '../manifest/types.js';
@@ -80,10 +81,25 @@ export class Planner {
     this.seenCustomer = this.scratch.prepare('INSERT OR IGNORE INTO customers (k) VALUES (?)');
   }
 
+  /** Records of keyed/grouped sources that could not be read or indexed: reported like invalid records. */
+  private *indexProblems(): Generator<PlanItem> {
+    const seen = new Set<string>();
+    for (const idx of [...this.opts.indexes.key.values(), ...this.opts.indexes.groupBy.values()]) {
+      for (const e of idx.errors) {
+        const where = e.address ?? (e.location ? formatLocation(e.location) : 'source');
+        const k = `${where}\u0000${e.message}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        yield { kind: 'invalid', invalid: { address: where, where, reasons: [e.message] } };
+      }
+    }
+  }
+
   async *items(): AsyncGenerator<PlanItem> {
     const { manifest } = this.opts;
     const decl = manifest.sources[manifest.threads.source]!;
     try {
+      yield* this.indexProblems();
       for await (const item of readSource(decl, { signal: this.opts.signal })) {
         if (this.opts.signal?.aborted) return;
         if (!item.ok) {

@@ -1,7 +1,8 @@
 /**
  * End to end: the built CLI (bin/plain-migrate.js) against the Plain emulator on loopback.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { htmlToMarkdown } from '../../src/mapping/convert.js';
@@ -151,6 +152,35 @@ describe('apply', () => {
       expect(keyed.snapshot().threads.length).toBe(0);
     } finally {
       await keyed.close();
+    }
+  });
+});
+
+describe('bad source lines', () => {
+  it('are reported with file:line as invalid records while every other record is imported', async () => {
+    const ws = makeWorkspace({ tickets: 5 });
+    appendFileSync(join(ws.dir, 'export/comments.jsonl'), '{"id": 5000, "ticket_id": 2,\n');
+    appendFileSync(join(ws.dir, 'export/tickets.jsonl'), '{"id": 6, "subject": "broken"}}\n');
+    const r = await apply(ws);
+    expect(r.exitCode).toBe(0);
+    const commentLines = readFileSync(join(ws.dir, 'export/comments.jsonl'), 'utf8').trimEnd().split('\n').length;
+    expect(r.stdout).toContain(`INVALID export/comments.jsonl:${commentLines}`);
+    expect(r.stdout).toContain('INVALID export/tickets.jsonl:6');
+    expect(normalize(emu.snapshot()).threads).toEqual(expected(ws));
+  });
+});
+
+describe('secrets', () => {
+  it('the API key reaches neither the state, the output nor the index cache', async () => {
+    const ws = makeWorkspace({ tickets: 3 });
+    const secret = 'plainApiKey_SECRET_4711_do_not_store';
+    const r = await cli(['apply', '-f', ws.manifest, '--auto-approve'], { cwd: ws.dir, endpoint: emu.graphqlUrl, apiKey: secret });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    const dir = join(ws.dir, '.plain-migrate');
+    for (const f of readdirSync(dir, { recursive: true }) as string[]) {
+      const p = join(dir, f);
+      if (statSync(p).isFile()) expect(readFileSync(p).includes(secret), p).toBe(false);
     }
   });
 });

@@ -1,0 +1,155 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyPlan } from '../../src/apply/executor.js';
+import type { ApplyEvent } from '../../src/apply/events.js';
+import type { Clock } from '../../src/apply/ratelimit.js';
+import { messageAddress, threadAddress, type Customer, type Message, type Thread } from '../../src/core/model.js';
+import type { PlanItem, ThreadPlanItem } from '../../src/plan/types.js';
+import { SqliteStateStore } from '../../src/state/sqlite.js';
+import { TargetError, type Ack, type MessageOutcome, type MessageToSend, type Target } from '../../src/targets/types.js';
+
+/** Virtual time: sleeping moves the clock on at once. */
+const clock: Clock & { slept: number[]; t: number } = {
+  slept: [],
+  t: Date.now(),
+  now: () => clock.t,
+  sleep: async (ms) => {
+    clock.slept.push(ms);
+    clock.t += Math.max(0, ms);
+  },
+};
+
+const customer: Customer = { email: 'ann@example.test', fullName: 'Ann' };
+function msg(i: number): Message {
+  return { externalId: `m${i}`, type: 'INBOUND', text: `t${i}`, createdAt: new Date(1_700_000_000_000 + i).toISOString(), author: { kind: 'customer' } };
+}
+function item(id: string, n: number): ThreadPlanItem {
+  const messages = Array.from({ length: n }, (_, i) => msg(i));
+  const thread: Thread = { externalId: id, title: id, createdAt: '2024-01-01T00:00:00.000Z', status: 'DONE', statusDetail: 'DONE_MANUALLY_SET', priority: 2, labelTypeIds: [], customer, messages };
+  return {
+    kind: 'thread',
+    action: 'create',
+    address: threadAddress(id),
+    thread,
+    hash: 'h',
+    send: messages.map((m) => ({ message: m, address: messageAddress(id, m.externalId), hash: m.externalId })),
+    recordedMessages: 0,
+    changed: false,
+    newCustomers: [customer],
+    invalidMessages: [],
+  };
+}
+
+class FakeTarget implements Target {
+  readonly name = 'fake';
+  readonly maxMessagesPerCall = 25;
+  calls: string[] = [];
+  batches: string[][] = [];
+  constructor(private readonly behave: { thread?: (n: number) => void; message?: (m: MessageToSend, call: number) => MessageOutcome | undefined } = {}) {}
+  requestCounts() {
+    const c: Record<string, number> = {};
+    for (const x of this.calls) c[x] = (c[x] ?? 0) + 1;
+    return c;
+  }
+  async upsertCustomer(): Promise<Ack> {
+    this.calls.push('upsertCustomer');
+    return { id: 'c_1', result: 'CREATED' };
+  }
+  async importThread(t: Thread): Promise<Ack> {
+    this.calls.push('importThread');
+    this.behave.thread?.(this.calls.filter((c) => c === 'importThread').length);
+    return { id: `th_${t.externalId}`, result: 'CREATED' };
+  }
+  async importMessages(_id: string, ms: readonly MessageToSend[]): Promise<MessageOutcome[]> {
+    this.calls.push('importThreadMessages');
+    this.batches.push(ms.map((m) => m.message.externalId));
+    const call = this.batches.length;
+    return ms.map((m) => this.behave.message?.(m, call) ?? { ok: true, ack: { id: `t_${m.message.externalId}`, result: 'CREATED' } });
+  }
+}
+
+async function run(target: Target, items: PlanItem[], maxAttempts = 4) {
+  const state = SqliteStateStore.open(join(mkdtempSync(join(tmpdir(), 'pm-ex-')), 's.db'), { manifestName: 'x' });
+  const { runId } = state.acquireLock('test');
+  const events: ApplyEvent[] = [];
+  async function* gen() {
+    yield* items;
+  }
+  const result = await applyPlan({
+    items: gen(),
+    target,
+    state,
+    runId,
+    batching: { messagesPerRequest: 10, concurrency: 3, requestsPerMinute: 1_000_000, maxAttempts, requestTimeoutMs: 1000 },
+    stop: new AbortController().signal,
+    cancel: new AbortController().signal,
+    emit: (e) => events.push(e),
+    clock,
+    random: () => 0.5,
+  });
+  return { result, state, events };
+}
+
+describe('Executor', () => {
+  it('sends customers once per identity, then threads, then messages oldest first in batches of messagesPerRequest', async () => {
+    const t = new FakeTarget();
+    const { result, state } = await run(t, [item('a', 23), item('b', 3), item('c', 0)]);
+    expect(t.calls.filter((c) => c === 'upsertCustomer')).toHaveLength(1);
+    expect(t.calls.filter((c) => c === 'importThread')).toHaveLength(3);
+    expect(t.batches.map((b) => b.length).sort((x, y) => x - y)).toEqual([3, 3, 10, 10]);
+    expect(t.batches.filter((b) => b.length === 10)[0]![0]).toBe('m0');
+    expect(result.counts.message.CREATED).toBe(26);
+    expect(state.get(messageAddress('a', 'm22'))!.targetId).toBe('t_m22');
+  });
+
+  it('retries only the messages that failed with INTERNAL, records VALIDATION failures without retrying them', async () => {
+    const t = new FakeTarget({
+      message: (m, call) => {
+        if (m.message.externalId === 'm1' && call === 1) return { ok: false, error: { code: 'internal', message: 'boom', type: 'INTERNAL' }, retryable: true };
+        if (m.message.externalId === 'm2') return { ok: false, error: { code: 'input_validation', message: 'bad', type: 'VALIDATION', fields: [{ field: 'text', message: 'no', type: 'REQUIRED' }] }, retryable: false };
+        return undefined;
+      },
+    });
+    const { result, state } = await run(t, [item('a', 4)]);
+    expect(t.batches).toEqual([['m0', 'm1', 'm2', 'm3'], ['m1']]);
+    expect(result.counts.message).toMatchObject({ CREATED: 3, FAILED: 1 });
+    const failed = state.get(messageAddress('a', 'm2'))!;
+    expect(failed.status).toBe('failed');
+    expect(failed.lastError!.fields![0]!.field).toBe('text');
+    expect(state.get(messageAddress('a', 'm1'))!.attempts).toBe(2);
+  });
+
+  it('retries a retryable request error with backoff, waiting at least Retry-After for a 429', async () => {
+    clock.slept = [];
+    const t = new FakeTarget({
+      thread: (n) => {
+        if (n === 1) throw new TargetError({ code: 'RATE_LIMITED', message: 'slow down' }, true, 3000);
+        if (n === 2) throw new TargetError({ code: 'http_503', message: 'unavailable' }, true);
+      },
+    });
+    const { result, events } = await run(t, [item('a', 1)]);
+    expect(result.counts.thread.CREATED).toBe(1);
+    expect(events.filter((e) => e.type === 'retry')).toHaveLength(2);
+    expect(Math.max(...clock.slept)).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('gives up after maxAttempts and records the last error on the address', async () => {
+    const t = new FakeTarget({ thread: () => { throw new TargetError({ code: 'http_503', message: 'unavailable' }, true); } });
+    const { result, state } = await run(t, [item('a', 2)], 3);
+    expect(t.calls.filter((c) => c === 'importThread')).toHaveLength(3);
+    expect(result.counts.thread.FAILED).toBe(1);
+    expect(state.get(threadAddress('a'))!).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(t.batches).toEqual([]);
+  });
+
+  it('stops the whole run on a fatal error (bad API key) without scheduling more', async () => {
+    const t = new FakeTarget({ thread: () => { throw new TargetError({ code: 'UNAUTHENTICATED', message: 'bad key' }, false, undefined, true); } });
+    const items = Array.from({ length: 20 }, (_, i) => item(`t${i}`, 1));
+    const { result } = await run(t, items);
+    expect(result.fatal?.code).toBe('UNAUTHENTICATED');
+    expect(result.stopped).toBe(true);
+    expect(t.calls.filter((c) => c === 'importThread').length).toBeLessThanOrEqual(3);
+  });
+});
