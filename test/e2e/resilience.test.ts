@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { cli } from './cli.js';
 import { normalize } from './normalize.js';
-import { AGENTS, LABELS, makeWorkspace, type Workspace } from './workspace.js';
+import { AGENTS, LABELS, MANIFEST, makeWorkspace, type Workspace } from './workspace.js';
 
 let emu: PlainEmulator;
 let ws: Workspace;
@@ -21,6 +21,15 @@ const forgetState = () => {
 };
 const post = (path: string, body: unknown) =>
   fetch(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Wait until the emulator has received n requests (the child is past start-up and applying). */
+async function untilRequests(n: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (emu.requests().length < n) {
+    if (Date.now() > deadline) throw new Error(`the apply sent fewer than ${n} requests in 30 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** A small deterministic PRNG so that a failing kill schedule can be reproduced. */
 function mulberry32(seed: number): () => number {
@@ -37,7 +46,8 @@ function mulberry32(seed: number): () => number {
 beforeAll(async () => {
   emu = await startPlainEmulator({ seed: { users: AGENTS, labelTypes: LABELS } });
   // 40 tickets, some with more than 25 messages so that threads take several batches
-  ws = makeWorkspace({ tickets: 40, maxExtraComments: 33 });
+  // maxAttempts 15: faults are counted across all workers, so one batch can be unlucky several times in a row
+  ws = makeWorkspace({ tickets: 40, maxExtraComments: 33, manifest: MANIFEST.replace('maxAttempts: 8', 'maxAttempts: 15') });
   const r = await apply();
   expect(r.exitCode).toBe(0);
   reference = normalize(emu.snapshot());
@@ -82,9 +92,9 @@ describe('an apply hit by faults', () => {
         { operation: 'importThread', every: 5, action: 'status:503' },
         { operation: 'importThread', every: 7, action: 'drop-after-commit' },
         { operation: 'importThread', every: 11, action: 'internal-error' },
-        { operation: 'importThreadMessages', every: 3, action: 'reset' },
-        { operation: 'importThreadMessages', every: 5, action: 'drop-after-commit' },
-        { operation: 'importThreadMessages', every: 13, action: 'status:502' },
+        { operation: 'importThreadMessages', every: 3, times: 15, action: 'reset' },
+        { operation: 'importThreadMessages', every: 5, times: 10, action: 'drop-after-commit' },
+        { operation: 'importThreadMessages', every: 13, times: 4, action: 'status:502' },
       ],
     });
     expect(res.ok).toBe(true);
@@ -135,7 +145,7 @@ describe('SIGINT', () => {
     forgetState();
     await post('/__emulator/config', { latencyMs: 20 });
     const child = apply();
-    await new Promise((r) => setTimeout(r, 900));
+    await untilRequests(10);
     child.kill('SIGINT');
     const r = await child;
     await post('/__emulator/config', { latencyMs: 0 });
@@ -155,7 +165,7 @@ describe('SIGINT', () => {
     forgetState();
     await post('/__emulator/config', { latencyMs: 30 });
     const first = apply();
-    await new Promise((r) => setTimeout(r, 700));
+    await untilRequests(3);
     const second = await apply();
     first.kill('SIGINT');
     await first;
