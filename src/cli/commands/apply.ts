@@ -3,6 +3,7 @@ import { applyPlan } from '../../apply/executor.js';
 import { PmError } from '../../core/errors.js';
 import type { Manifest } from '../../manifest/types.js';
 import { openIndexes, Planner } from '../../plan/plan.js';
+import { formatNotYetApplied } from '../../plan/support.js';
 import { PlainTarget } from '../../targets/plain/client.js';
 import type { Target } from '../../targets/types.js';
 import { formatCounts, formatPlan } from '../../ui/format.js';
@@ -78,6 +79,7 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
     });
   }
   const target = makeTarget(manifest);
+  io.err.write(formatNotYetApplied(manifest));
   const state = openStateForApply(manifest);
   let lock: { runId: number } | undefined;
   try {

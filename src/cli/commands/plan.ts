@@ -1,3 +1,4 @@
+import { formatNotYetApplied } from '../../plan/support.js';
 import { formatPlan } from '../../ui/format.js';
 import type { Io } from '../io.js';
 import { loadFromArgs, openStateForPlan, summarisePlan } from '../session.js';
@@ -13,7 +14,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
   const state = openStateForPlan(manifest);
   try {
     const s = await summarisePlan(manifest, state);
-    io.out.write(`${formatPlan(s)}\n`);
+    io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s)}\n`);
     const invalid = s.threads.invalid + s.messages.invalid;
     if (opts.strict && invalid > 0) {
       io.err.write(`Error: --strict: ${invalid} invalid record(s); fix them or drop --strict.\n`);

@@ -1,0 +1,23 @@
+/**
+ * Parts of the manifest contract that this version accepts but does not carry out yet. plan and
+ * apply say so up front, so that nobody believes a tenant or an attachment was imported when it
+ * was not.
+ */
+import type { Manifest } from '../manifest/types.js';
+
+export function notYetApplied(m: Manifest): string[] {
+  const out: string[] = [];
+  const t = m.threads;
+  if (t.tenant) out.push('threads.tenant (tenants are not created or joined yet)');
+  if (t.fields && Object.keys(t.fields).length > 0) out.push('threads.fields (thread fields are not set yet)');
+  if (t.closedAt) out.push('threads.closedAt (used by the There There target only)');
+  if (t.messages?.attachments) out.push('threads.messages.attachments (attachments are not uploaded yet)');
+  if (m.target.kind === 'plain' && m.target.createMissingLabelTypes) out.push('target.plain.createMissingLabelTypes (label types are not created yet)');
+  return out;
+}
+
+export function formatNotYetApplied(m: Manifest): string {
+  const list = notYetApplied(m);
+  if (list.length === 0) return '';
+  return `Warning: this version of plain-migrate reads but does not apply:\n${list.map((x) => `  - ${x}`).join('\n')}\n\n`;
+}
