@@ -8,6 +8,12 @@ export type ApplyEvent =
   | { readonly type: 'resource'; readonly kind: ResourceKind; readonly address: string; readonly outcome: Outcome; readonly error?: RecordedError; readonly attempts: number }
   | { readonly type: 'invalid'; readonly invalid: InvalidRecord }
   | { readonly type: 'unchanged'; readonly address: string; readonly messages: number }
+  /** A recorded resource whose source record is gone: listed, never deleted in the target. */
+  | { readonly type: 'orphan'; readonly address: string }
+  /** A recorded thread the target no longer has. */
+  | { readonly type: 'deleted'; readonly address: string }
+  /** Something the plan found and deliberately does not do (conflict, non-updatable attribute). */
+  | { readonly type: 'not-applied'; readonly address: string; readonly reason: string }
   | { readonly type: 'retry'; readonly operation: string; readonly address: string; readonly attempt: number; readonly delayMs: number; readonly error: RecordedError }
   | { readonly type: 'rate-limit-wait'; readonly untilMs: number }
   | { readonly type: 'stopping'; readonly reason: string };

@@ -5,14 +5,16 @@
  * `concurrency` requests are in flight. Every acknowledged result is committed to state before it is
  * counted. The executor emits events and never prints.
  */
-import { customerAddress, customerKey, type Customer } from '../core/model.js';
+import { customerAddress, customerKey, type Assignee, type Customer } from '../core/model.js';
 import type { BatchingDecl } from '../manifest/types.js';
+import { diffThread, type AppliedAttributes, type AttributeChange, type ThreadStatusValue } from '../plan/diff.js';
 import { customerHash } from '../plan/plan.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem } from '../plan/types.js';
 import type { ApplyOutcome, RecordedError, StateStore } from '../state/types.js';
-import { TargetError, type MessageToSend, type Target } from '../targets/types.js';
+import { TargetError, type MessageToSend, type RemoteThread, type Target } from '../targets/types.js';
 import { emptyCounts, type ApplyEvent, type Counts } from './events.js';
-import { backoffDelay, RateLimiter, realClock, type Clock } from './ratelimit.js';
+import { backoffDelay, type Clock } from './ratelimit.js';
+import { attemptsOf, RequestRunner, Stopped } from './requests.js';
 
 export interface ApplyOptions {
   readonly items: AsyncIterable<PlanItem>;
@@ -27,6 +29,8 @@ export interface ApplyOptions {
   readonly emit: (e: ApplyEvent) => void;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** Replace attributes that were also changed in the target since the last apply. */
+  readonly overwriteConflicts?: boolean;
 }
 
 export interface ApplyResult {
@@ -37,28 +41,31 @@ export interface ApplyResult {
   readonly requests: Record<string, number>;
 }
 
-class Stopped extends Error {}
-
 export class Executor {
   private readonly counts = emptyCounts();
-  private readonly limiter: RateLimiter;
-  private readonly clock: Clock;
-  private readonly random: () => number;
+  private readonly requests: RequestRunner;
   private readonly pendingCustomers = new Map<string, Promise<string>>();
   private readonly failedCustomers = new Map<string, RecordedError>();
-  private fatal?: RecordedError;
-  private readonly halt = new AbortController();
 
   constructor(private readonly o: ApplyOptions) {
-    this.clock = o.clock ?? realClock;
-    this.random = o.random ?? Math.random;
-    this.limiter = new RateLimiter(o.batching.requestsPerMinute, this.clock);
-    this.limiter.onPause = (untilMs) => o.emit({ type: 'rate-limit-wait', untilMs });
-    o.target.onRateLimit = (info) => this.limiter.observe(info);
+    this.requests = new RequestRunner({
+      target: o.target,
+      requestsPerMinute: o.batching.requestsPerMinute,
+      maxAttempts: o.batching.maxAttempts,
+      stop: o.stop,
+      cancel: o.cancel,
+      emit: o.emit,
+      clock: o.clock,
+      random: o.random,
+    });
   }
 
   private get stopping(): boolean {
-    return this.o.stop.aborted || this.halt.signal.aborted;
+    return this.requests.stopping;
+  }
+
+  private call<T>(operation: string, address: string, fn: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; attempts: number }> {
+    return this.requests.call(operation, address, fn);
   }
 
   async run(): Promise<ApplyResult> {
@@ -70,6 +77,11 @@ export class Executor {
         this.o.emit({ type: 'invalid', invalid: item.invalid });
         continue;
       }
+      if (item.kind === 'orphan' || item.kind === 'deleted') {
+        this.o.emit({ type: item.kind, address: item.address });
+        continue;
+      }
+      this.notes(item);
       for (const m of item.invalidMessages) this.o.emit({ type: 'invalid', invalid: m });
       if (item.action === 'noop') {
         this.o.emit({ type: 'unchanged', address: item.address, messages: item.recordedMessages });
@@ -85,7 +97,7 @@ export class Executor {
       active.add(p);
     }
     await Promise.all(active);
-    return { counts: this.counts, stopped: this.stopping, fatal: this.fatal, requests: this.o.target.requestCounts() };
+    return { counts: this.counts, stopped: this.stopping, fatal: this.requests.fatal, requests: this.o.target.requestCounts() };
   }
 
   private commit(outcomes: ApplyOutcome[]): void {
@@ -94,38 +106,6 @@ export class Executor {
       const outcome = out.error ? 'FAILED' : out.result!;
       this.counts[out.kind][outcome]++;
       this.o.emit({ type: 'resource', kind: out.kind, address: out.address, outcome, error: out.error, attempts: out.attempts });
-    }
-  }
-
-  /**
-   * Send one request with retries: 429 (after Retry-After / x-ratelimit-reset), 5xx, timeouts,
-   * resets and INTERNAL errors are retried with exponential backoff and full jitter, up to maxAttempts.
-   */
-  private async call<T>(operation: string, address: string, fn: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; attempts: number }> {
-    const max = Math.max(1, this.o.batching.maxAttempts);
-    for (let attempt = 1; ; attempt++) {
-      if (this.stopping) throw new Stopped();
-      await this.limiter.acquire(this.o.stop);
-      if (this.stopping) throw new Stopped();
-      try {
-        return { value: await fn(this.o.cancel), attempts: attempt };
-      } catch (e) {
-        if (!(e instanceof TargetError)) throw e;
-        if (e.fatal) {
-          this.fatal ??= e.recorded;
-          this.halt.abort();
-          this.o.emit({ type: 'stopping', reason: e.recorded.message });
-        }
-        if (!e.retryable || attempt >= max || this.o.cancel.aborted) throw Object.assign(e, { attempts: attempt });
-        let delay = backoffDelay(attempt, this.random);
-        if (e.retryAfterMs !== undefined) {
-          const until = this.clock.now() + e.retryAfterMs;
-          this.limiter.pauseUntil(until);
-          delay = e.retryAfterMs + Math.floor(this.random() * 250);
-        }
-        this.o.emit({ type: 'retry', operation, address, attempt, delayMs: delay, error: e.recorded });
-        await this.clock.sleep(delay, this.o.stop);
-      }
     }
   }
 
@@ -158,7 +138,20 @@ export class Executor {
     return p;
   }
 
+  /** What the plan found and will not do, said once per thread. */
+  private notes(item: ThreadPlanItem): void {
+    const say = (reason: string) => this.o.emit({ type: 'not-applied', address: item.address, reason });
+    for (const c of item.conflicts) say(`${c.attribute} was also changed in the target since the last apply; left as it is there (--overwrite-conflicts to replace it)`);
+    for (const f of item.frozen) say(`${f.attribute} cannot be changed after import; the source now says ${JSON.stringify(f.to)}`);
+    for (const m of item.changedMessages) say(`${m} changed in the source; an imported message's text, author and time cannot be changed`);
+    for (const m of item.orphanMessages) this.o.emit({ type: 'orphan', address: m });
+  }
+
   private async thread(item: ThreadPlanItem): Promise<void> {
+    if (item.action !== 'create') {
+      if (item.updates.length > 0) await this.update(item);
+      if (item.send.length === 0) return;
+    }
     const t = item.thread;
     const base = { address: item.address, kind: 'thread' as const, externalId: t.externalId, inputHash: item.hash };
     let customerId: string;
@@ -177,7 +170,7 @@ export class Executor {
         const { value, attempts } = await this.call('importThread', item.address, (signal) =>
           this.o.target.importThread(t, customerId, { signal }),
         );
-        this.commit([{ ...base, targetId: value.id, result: value.result, attempts }]);
+        this.commit([{ ...base, targetId: value.id, result: value.result, applied: item.desired, attempts }]);
         threadId = value.id;
       } catch (e) {
         if (e instanceof TargetError) {
@@ -189,6 +182,97 @@ export class Executor {
     }
     if (!threadId || item.send.length === 0) return;
     await this.messages(item, threadId, customerId);
+  }
+
+  /**
+   * Update a recorded thread's attributes. The thread is read first: an attribute someone changed in
+   * the target since the last apply is a conflict and is left alone unless overwriteConflicts, so
+   * that an agent's edit is never overwritten by a plan made without --refresh. Each attribute that
+   * succeeds is recorded at once.
+   */
+  private async update(item: ThreadPlanItem): Promise<void> {
+    const threadId = item.targetId!;
+    const t = item.thread;
+    const record = (o: Partial<ApplyOutcome> & { attempts: number }) =>
+      this.o.state.record([{ address: item.address, kind: 'thread', externalId: t.externalId, inputHash: item.hash, ...o }], this.o.runId);
+    const fail = (error: RecordedError, attempts: number) => {
+      record({ error, attempts });
+      this.counts.thread.FAILED++;
+      this.o.emit({ type: 'resource', kind: 'thread', address: item.address, outcome: 'FAILED', error, attempts });
+    };
+    let remote: RemoteThread | null;
+    try {
+      const r = await this.call('readThreads', item.address, (signal) => this.o.target.readThreads([threadId], { signal }));
+      remote = r.value[0] ?? null;
+    } catch (e) {
+      if (e instanceof TargetError) return fail(e.recorded, attemptsOf(e));
+      throw e;
+    }
+    if (!remote) {
+      this.o.emit({ type: 'deleted', address: item.address });
+      return fail({ code: 'not_found', message: 'the thread is no longer in the target; it was not updated', type: 'VALIDATION' }, 1);
+    }
+    let applied: AppliedAttributes = item.applied ?? item.desired;
+    const { updates, conflicts } = diffThread(applied, item.desired, remote, !!this.o.overwriteConflicts);
+    for (const c of conflicts) {
+      if (!item.conflicts.some((k) => k.attribute === c.attribute)) {
+        this.o.emit({ type: 'not-applied', address: item.address, reason: `${c.attribute} was also changed in the target since the last apply; left as it is there (--overwrite-conflicts to replace it)` });
+      }
+    }
+    // Attributes the target already has as desired are recorded without a request.
+    const settled = item.updates.filter((u) => !updates.some((x) => x.attribute === u.attribute) && !conflicts.some((x) => x.attribute === u.attribute));
+    for (const u of settled) applied = { ...applied, [u.attribute]: u.to };
+    let done = settled.length;
+    let attempts = 0;
+    for (const change of updates) {
+      try {
+        attempts += await this.change(item.address, threadId, change, remote);
+        applied = { ...applied, [change.attribute]: change.to };
+        done++;
+        record({ targetId: threadId, result: 'UPDATED', applied, attempts: 0 });
+      } catch (e) {
+        if (e instanceof TargetError) {
+          fail(e.recorded, attemptsOf(e));
+          continue;
+        }
+        throw e;
+      }
+    }
+    if (done > 0) {
+      record({ targetId: threadId, result: 'UPDATED', applied, attempts });
+      this.counts.thread.UPDATED++;
+      this.o.emit({ type: 'resource', kind: 'thread', address: item.address, outcome: 'UPDATED', attempts });
+    }
+  }
+
+  /** One attribute change: one request, or up to two for labels. Returns the attempts it took. */
+  private async change(address: string, threadId: string, c: AttributeChange, remote: RemoteThread): Promise<number> {
+    const target = this.o.target;
+    const run = async (op: string, fn: (signal: AbortSignal) => Promise<void>) => (await this.call(op, address, fn)).attempts;
+    switch (c.attribute) {
+      case 'title':
+        return run('updateThreadTitle', (signal) => target.updateTitle(threadId, c.to as string, { signal }));
+      case 'priority':
+        return run('changeThreadPriority', (signal) => target.changePriority(threadId, c.to as number, { signal }));
+      case 'status':
+        return run('changeStatus', (signal) => target.changeStatus(threadId, c.to as ThreadStatusValue, { signal }));
+      case 'assignee':
+        return run('assign', (signal) => target.assign(threadId, c.to as Assignee | null, { signal }));
+      case 'labels': {
+        const to = new Set(c.to as string[]);
+        const from = new Set(c.from as string[]);
+        const present = new Set(remote.labels);
+        const add = [...to].filter((x) => !present.has(x));
+        // Only labels this migration put there are removed, unless conflicts are overwritten.
+        const remove = remote.labelIds
+          .filter((l) => !to.has(l.labelTypeId) && (this.o.overwriteConflicts || from.has(l.labelTypeId)))
+          .map((l) => l.id);
+        let n = 0;
+        if (add.length > 0) n += await run('addLabels', (signal) => target.addLabels(threadId, add, { signal }));
+        if (remove.length > 0) n += await run('removeLabels', (signal) => target.removeLabels(remove, { signal }));
+        return n;
+      }
+    }
   }
 
   private async messages(item: ThreadPlanItem, threadId: string, threadCustomerId: string): Promise<void> {
@@ -257,7 +341,7 @@ export class Executor {
       });
       this.commit(done);
       todo = again;
-      if (again.length > 0) await this.clock.sleep(backoffDelay(1, this.random), this.o.stop);
+      if (again.length > 0) await this.requests.sleep(backoffDelay(1, this.requests.random));
     }
   }
 }
@@ -272,10 +356,6 @@ class DependencyFailed extends Error {
   asRecorded(role: string): RecordedError {
     return { code: 'dependency_failed', message: `the ${role} ${this.address} could not be upserted: ${this.reason.message}`, type: 'DEPENDENCY' };
   }
-}
-
-function attemptsOf(e: TargetError): number {
-  return (e as TargetError & { attempts?: number }).attempts ?? 1;
 }
 
 export function applyPlan(o: ApplyOptions): Promise<ApplyResult> {

@@ -38,7 +38,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .addOption(fileOption())
     .option('--strict', 'fail (exit 1) when any record is invalid')
     .option('--detailed-exitcode', 'exit 2 when there are changes to apply, 0 when there are none')
-    .action((o: { file?: string; strict?: boolean; detailedExitcode?: boolean }) => run(() => planCommand(io, o))());
+    .option('--refresh', 'read the recorded threads from Plain first: report edits made there (conflicts) and threads deleted there')
+    .option('--overwrite-conflicts', 'plan to replace attributes that were also changed in Plain since the last apply')
+    .action((o: { file?: string; strict?: boolean; detailedExitcode?: boolean; refresh?: boolean; overwriteConflicts?: boolean }) =>
+      run(() => planCommand(io, o))(),
+    );
 
   program
     .command('apply')
@@ -46,7 +50,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .addOption(fileOption())
     .option('--auto-approve', 'do not ask for confirmation (required when standard input is not a terminal)')
     .option('--strict', 'refuse to start when any record is invalid')
-    .action((o: { file?: string; autoApprove?: boolean; strict?: boolean }) =>
+    .option('--refresh', 'read the recorded threads from Plain before planning (see plan --refresh)')
+    .option('--overwrite-conflicts', 'replace attributes that were also changed in Plain since the last apply')
+    .action((o: { file?: string; autoApprove?: boolean; strict?: boolean; refresh?: boolean; overwriteConflicts?: boolean }) =>
       run(async () => {
         const signals = interruptSignals(io);
         try {

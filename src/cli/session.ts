@@ -1,11 +1,19 @@
 /** Wires manifest → state → source indexes for plan and apply. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Stopped } from '../apply/requests.js';
+import { PmError } from '../core/errors.js';
 import { loadManifest } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
-import { openIndexes, Planner, PlanTally } from '../plan/plan.js';
+import { openIndexes, Planner } from '../plan/plan.js';
+import { PlanTally } from '../plan/tally.js';
 import type { PlanSummary } from '../plan/types.js';
+import type { RemoteAttributes } from '../plan/diff.js';
+import { RemoteSnapshot } from '../refresh/refresh.js';
 import { SqliteStateStore } from '../state/sqlite.js';
+import type { RecordedError } from '../state/types.js';
+import { PlainTarget } from '../targets/plain/client.js';
+import { TargetError, type Target } from '../targets/types.js';
 import type { Io } from './io.js';
 
 export const DEFAULT_MANIFEST = 'plain-migrate.yaml';
@@ -24,11 +32,48 @@ export function openStateForApply(manifest: Manifest): SqliteStateStore {
   return SqliteStateStore.open(manifest.statePath, { manifestName: manifest.name, create: true });
 }
 
-/** Run the whole plan once to count what it would do (no network, no writes). */
-export async function summarisePlan(manifest: Manifest, state: SqliteStateStore, signal?: AbortSignal): Promise<PlanSummary> {
+export function makeTarget(manifest: Manifest): Target {
+  const t = manifest.target;
+  if (t.kind !== 'plain') {
+    throw new PmError('target.unsupported', `the ${t.kind} target is not available in this version of plain-migrate`, {
+      hint: 'use target.plain',
+    });
+  }
+  return new PlainTarget({ endpoint: t.endpoint, apiKey: t.apiKey, requestTimeoutMs: manifest.batching.requestTimeoutMs });
+}
+
+export interface PlanRunOptions {
+  readonly signal?: AbortSignal;
+  readonly remote?: (address: string) => RemoteAttributes | null | undefined;
+  readonly overwriteConflicts?: boolean;
+}
+
+/** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
+export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteStateStore, signal: AbortSignal): Promise<RemoteSnapshot> {
+  const target = makeTarget(manifest);
+  io.err.write('Refreshing: reading the recorded threads from Plain…\n');
+  try {
+    const snap = await RemoteSnapshot.read({ state, target, batching: manifest.batching, stop: signal, cancel: signal, emit: () => undefined });
+    const reads = target.requestCounts().readThreads ?? 0;
+    io.err.write(`Refreshed ${snap.threads} threads in ${reads} requests (${snap.missing} no longer in Plain).\n\n`);
+    return snap;
+  } catch (e) {
+    if (e instanceof TargetError || (e as { recorded?: RecordedError }).recorded) {
+      const rec = e instanceof TargetError ? e.recorded : (e as { recorded: RecordedError }).recorded;
+      throw new PmError('refresh.failed', `the refresh could not read the threads from Plain: ${rec.message}`, {
+        hint: 'check the API key (it needs thread:read) and the endpoint, or plan without --refresh',
+      });
+    }
+    if (e instanceof Stopped) throw new PmError('refresh.interrupted', 'the refresh was interrupted; nothing was planned');
+    throw e;
+  }
+}
+
+/** Run the whole plan once to count what it would do (no writes; no network unless given a refresh). */
+export async function summarisePlan(manifest: Manifest, state: SqliteStateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
   const indexes = await openIndexes(manifest);
   try {
-    const planner = new Planner({ manifest, state, indexes, signal });
+    const planner = new Planner({ manifest, state, indexes, signal: o.signal, remote: o.remote, overwriteConflicts: o.overwriteConflicts });
     const tally = new PlanTally(manifest.batching.messagesPerRequest);
     for await (const item of planner.items()) tally.add(item);
     return tally.summary(planner.filtered, planner.unmapped());

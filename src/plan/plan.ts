@@ -15,7 +15,8 @@ import type { SourceIndexes } from '../mapping/bindings.js';
 import { openSourceIndex, readSource } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
 import type { StateStore } from '../state/types.js';
-import type { PlanItem, PlanSummary, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
+import { appliedOf, diffThread, isAppliedAttributes, type RemoteAttributes } from './diff.js';
+import type { PlanItem, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
 
 export function indexCacheDir(manifest: Manifest): string {
   return join(dirname(manifest.statePath), 'cache');
@@ -59,13 +60,23 @@ export interface PlanOptions {
   readonly indexes: SourceIndexes;
   readonly now?: () => number;
   readonly signal?: AbortSignal;
+  /**
+   * After a refresh: the thread's attributes in the target today (null: deleted there). Absent, or
+   * returning undefined: not refreshed.
+   */
+  readonly remote?: (address: string) => RemoteAttributes | null | undefined;
+  /** Apply changes to attributes that were also edited in the target since the last apply. */
+  readonly overwriteConflicts?: boolean;
 }
+
+const ORPHAN_PAGE = 500;
 
 export class Planner {
   readonly mapper: Mapper;
   private readonly scratch: Database.Database;
   private readonly seenThread: Database.Statement<[string, string]>;
   private readonly firstThread: Database.Statement<[string], { where_: string }>;
+  private readonly isSeen: Database.Statement<[string], { a: number }>;
   private readonly seenCustomer: Database.Statement<[string]>;
   filtered = 0;
 
@@ -74,10 +85,11 @@ export class Planner {
     // An empty file name gives a private temporary database on disk, removed on close.
     this.scratch = new Database('');
     this.scratch.exec(
-      'CREATE TABLE threads (external_id TEXT PRIMARY KEY, where_ TEXT) WITHOUT ROWID; CREATE TABLE customers (k TEXT PRIMARY KEY) WITHOUT ROWID;',
+      'CREATE TABLE threads (address TEXT PRIMARY KEY, where_ TEXT) WITHOUT ROWID; CREATE TABLE customers (k TEXT PRIMARY KEY) WITHOUT ROWID;',
     );
-    this.seenThread = this.scratch.prepare('INSERT OR IGNORE INTO threads (external_id, where_) VALUES (?, ?)');
-    this.firstThread = this.scratch.prepare('SELECT where_ FROM threads WHERE external_id = ?');
+    this.seenThread = this.scratch.prepare('INSERT OR IGNORE INTO threads (address, where_) VALUES (?, ?)');
+    this.firstThread = this.scratch.prepare('SELECT where_ FROM threads WHERE address = ?');
+    this.isSeen = this.scratch.prepare('SELECT 1 AS a FROM threads WHERE address = ?');
     this.seenCustomer = this.scratch.prepare('INSERT OR IGNORE INTO customers (k) VALUES (?)');
   }
 
@@ -112,55 +124,98 @@ export class Planner {
           this.filtered++;
           continue;
         }
+        const where = recordWhere(item.location);
         if (mapped.kind === 'invalid') {
+          // A recorded thread whose record is now invalid is not an orphan: its record is still there.
+          if (mapped.invalid.address.startsWith('thread[')) this.seenThread.run(mapped.invalid.address, where);
           yield { kind: 'invalid', invalid: mapped.invalid };
           continue;
         }
         const t = mapped.thread;
-        const where = recordWhere(item.location);
-        if (this.seenThread.run(t.externalId, where).changes === 0) {
-          const first = this.firstThread.get(t.externalId)?.where_ ?? 'another record';
+        const address = threadAddress(t.externalId);
+        if (this.seenThread.run(address, where).changes === 0) {
+          const first = this.firstThread.get(address)?.where_ ?? 'another record';
           yield {
             kind: 'invalid',
             invalid: {
-              address: threadAddress(t.externalId),
+              address,
               where,
               reasons: [`threads.externalId ${JSON.stringify(t.externalId)} is also produced by ${first}; it must be unique across the manifest`],
             },
           };
           continue;
         }
-        yield this.planThread(t, mapped.invalidMessages);
+        const planned = this.planThread(t, mapped.invalidMessages);
+        if (planned) yield planned;
       }
+      if (this.opts.signal?.aborted) return;
+      yield* this.orphans();
     } finally {
       this.scratch.close();
     }
   }
 
-  private planThread(t: Thread, invalidMessages: readonly InvalidRecord[]): ThreadPlanItem {
+  /** Recorded threads that no source record produced this time. Paged, so state can be written meanwhile. */
+  private *orphans(): Generator<PlanItem> {
+    let after = '';
+    for (;;) {
+      const page = this.opts.state.page('thread', after, ORPHAN_PAGE);
+      for (const row of page) {
+        if (row.status === 'applied' && !this.isSeen.get(row.address)) {
+          yield { kind: 'orphan', address: row.address, targetId: row.targetId };
+        }
+      }
+      if (page.length < ORPHAN_PAGE) return;
+      after = page[page.length - 1]!.address;
+    }
+  }
+
+  private planThread(t: Thread, invalidMessages: readonly InvalidRecord[]): PlanItem | undefined {
     const { state } = this.opts;
     const address = threadAddress(t.externalId);
     const hash = threadInputHash(t);
+    const desired = appliedOf(t);
     const recorded = state.get(address);
     const planned: PlannedMessage[] = t.messages.map((m) => ({
       message: m,
       address: messageAddress(t.externalId, m.externalId),
       hash: hashOf(m),
     }));
-    let action: ThreadPlanItem['action'];
-    let send: PlannedMessage[];
+    const isRecorded = !!recorded && recorded.status === 'applied' && !!recorded.targetId;
+    const remote = isRecorded ? this.opts.remote?.(address) : undefined;
+    if (isRecorded && remote === null) return { kind: 'deleted', address, targetId: recorded!.targetId };
+
+    let send: PlannedMessage[] = planned;
     let recordedMessages = 0;
-    if (!recorded || recorded.status !== 'applied' || !recorded.targetId) {
-      action = 'create';
-      send = planned;
-    } else {
-      const applied = new Set(state.children(address).filter((r) => r.status === 'applied').map((r) => r.address));
-      send = planned.filter((p) => !applied.has(p.address));
-      recordedMessages = planned.length - send.length;
-      action = send.length > 0 ? 'append' : 'noop';
+    const changedMessages: string[] = [];
+    const orphanMessages: string[] = [];
+    let updates: ThreadPlanItem['updates'] = [];
+    let conflicts: ThreadPlanItem['conflicts'] = [];
+    let frozen: ThreadPlanItem['frozen'] = [];
+    let applied: ThreadPlanItem['applied'];
+    if (isRecorded) {
+      const children = new Map(state.children(address).filter((r) => r.status === 'applied').map((r) => [r.address, r]));
+      send = [];
+      for (const p of planned) {
+        const row = children.get(p.address);
+        if (!row) send.push(p);
+        else {
+          recordedMessages++;
+          if (row.inputHash !== null && row.inputHash !== p.hash) changedMessages.push(p.address);
+          children.delete(p.address);
+        }
+      }
+      for (const m of invalidMessages) children.delete(m.address);
+      orphanMessages.push(...children.keys());
+      // Rows written before per-attribute tracking have no applied attributes: nothing to compare with.
+      if (isAppliedAttributes(recorded!.applied)) {
+        applied = recorded!.applied;
+        ({ updates, conflicts, frozen } = diffThread(applied, desired, remote ?? undefined, !!this.opts.overwriteConflicts));
+      }
     }
+    const action: ThreadPlanItem['action'] = !isRecorded ? 'create' : updates.length > 0 ? 'update' : send.length > 0 ? 'append' : 'noop';
     const newCustomers: Customer[] = [];
-    if (action !== 'noop') {
+    if (action === 'create' || send.length > 0) {
       const needed: Customer[] = [t.customer];
       for (const p of send) if (p.message.author.kind === 'customer' && p.message.author.customer) needed.push(p.message.author.customer);
       for (const c of needed) {
@@ -175,10 +230,16 @@ export class Planner {
       address,
       thread: t,
       hash,
-      ...(recorded?.targetId ? { targetId: recorded.targetId } : {}),
+      desired,
+      ...(applied ? { applied } : {}),
+      ...(isRecorded ? { targetId: recorded!.targetId! } : {}),
       send,
       recordedMessages,
-      changed: !!recorded && recorded.status === 'applied' && recorded.inputHash !== null && recorded.inputHash !== hash,
+      updates,
+      conflicts,
+      frozen,
+      changedMessages,
+      orphanMessages,
       newCustomers,
       invalidMessages,
     };
@@ -186,60 +247,5 @@ export class Planner {
 
   unmapped(): UnmappedValue[] {
     return [...this.mapper.unmapped.counts.values()].sort((a, b) => b.count - a.count || a.table.localeCompare(b.table));
-  }
-}
-
-const MAX_LISTED_INVALID = 1000;
-
-/** Folds plan items into the counts that `plan` prints and `apply` shows before it starts. */
-export class PlanTally {
-  private readonly s = {
-    threads: { create: 0, append: 0, noop: 0, invalid: 0, filtered: 0, changed: 0 },
-    messages: { create: 0, append: 0, noop: 0, invalid: 0 },
-    customers: { upsert: 0 },
-    minimumRequests: { upsertCustomer: 0, importThread: 0, importThreadMessages: 0 },
-  };
-  private readonly invalid: InvalidRecord[] = [];
-  private invalidTotal = 0;
-
-  constructor(private readonly messagesPerRequest: number) {}
-
-  add(item: PlanItem): void {
-    if (item.kind === 'invalid') {
-      this.s.threads.invalid++;
-      this.note(item.invalid);
-      return;
-    }
-    const { threads, messages, minimumRequests } = this.s;
-    threads[item.action]++;
-    if (item.changed) threads.changed++;
-    if (item.action === 'create') messages.create += item.send.length;
-    if (item.action === 'append') messages.append += item.send.length;
-    messages.noop += item.recordedMessages;
-    messages.invalid += item.invalidMessages.length;
-    for (const m of item.invalidMessages) this.note(m);
-    this.s.customers.upsert += item.newCustomers.length;
-    minimumRequests.upsertCustomer += item.newCustomers.length;
-    if (item.action === 'create') minimumRequests.importThread++;
-    minimumRequests.importThreadMessages += Math.ceil(item.send.length / this.messagesPerRequest);
-  }
-
-  private note(r: InvalidRecord): void {
-    this.invalidTotal++;
-    if (this.invalid.length < MAX_LISTED_INVALID) this.invalid.push(r);
-  }
-
-  summary(filtered: number, unmapped: readonly UnmappedValue[]): PlanSummary {
-    return {
-      ...this.s,
-      threads: { ...this.s.threads, filtered },
-      invalid: this.invalid,
-      invalidTruncated: this.invalidTotal - this.invalid.length,
-      unmapped,
-    };
-  }
-
-  hasChanges(): boolean {
-    return this.s.threads.create + this.s.threads.append > 0;
   }
 }

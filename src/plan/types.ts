@@ -1,7 +1,12 @@
 import type { Customer, Message, Thread } from '../core/model.js';
 import type { InvalidRecord } from '../mapping/map.js';
+import type { AppliedAttributes, AttributeChange, FrozenChange, UpdatableAttribute } from './diff.js';
 
-export type ThreadAction = 'create' | 'append' | 'noop';
+/**
+ * create: not recorded; imported with its messages. update: recorded, some updatable attributes
+ * changed (messages may be appended too). append: recorded, new messages only. noop: nothing to do.
+ */
+export type ThreadAction = 'create' | 'update' | 'append' | 'noop';
 
 export interface PlannedMessage {
   readonly message: Message;
@@ -16,14 +21,26 @@ export interface ThreadPlanItem {
   readonly thread: Thread;
   /** Hash of the thread's desired input without its messages. */
   readonly hash: string;
-  /** The recorded thread id (append / noop). */
+  /** The attributes the thread should have (recorded as applied once they are). */
+  readonly desired: AppliedAttributes;
+  /** The attributes recorded as applied (recorded threads). */
+  readonly applied?: AppliedAttributes;
+  /** The recorded thread id (update / append / noop). */
   readonly targetId?: string;
-  /** Messages to send: every valid message for create, the unrecorded or failed ones for append. */
+  /** Messages to send: every valid message for create, the unrecorded or failed ones otherwise. */
   readonly send: readonly PlannedMessage[];
   /** Valid messages already recorded as applied. */
   readonly recordedMessages: number;
-  /** The recorded input differs from the desired one (updates are planned by a later version). */
-  readonly changed: boolean;
+  /** Updatable attributes to change. */
+  readonly updates: readonly AttributeChange[];
+  /** Attributes changed in the source and in the target since the last apply: left alone. */
+  readonly conflicts: readonly AttributeChange[];
+  /** Attributes that cannot change after import but did in the source: reported only. */
+  readonly frozen: readonly FrozenChange[];
+  /** Recorded messages whose text, author, type or time changed in the source: reported only. */
+  readonly changedMessages: readonly string[];
+  /** Recorded messages whose source record is gone: reported, never deleted. */
+  readonly orphanMessages: readonly string[];
   /** Customers this item is the first in the plan to need, and that state has no id for. */
   readonly newCustomers: readonly Customer[];
   readonly invalidMessages: readonly InvalidRecord[];
@@ -34,7 +51,21 @@ export interface InvalidPlanItem {
   readonly invalid: InvalidRecord;
 }
 
-export type PlanItem = ThreadPlanItem | InvalidPlanItem;
+/** A recorded thread whose source record is gone (or filtered out): listed, never deleted in Plain. */
+export interface OrphanPlanItem {
+  readonly kind: 'orphan';
+  readonly address: string;
+  readonly targetId: string | null;
+}
+
+/** A recorded thread that a refresh did not find in the target any more. */
+export interface DeletedPlanItem {
+  readonly kind: 'deleted';
+  readonly address: string;
+  readonly targetId: string | null;
+}
+
+export type PlanItem = ThreadPlanItem | InvalidPlanItem | OrphanPlanItem | DeletedPlanItem;
 
 export interface UnmappedValue {
   readonly table: string;
@@ -44,14 +75,28 @@ export interface UnmappedValue {
   readonly defaulted: boolean;
 }
 
+export interface Listed<T> {
+  readonly items: readonly T[];
+  /** How many more there were than listed. */
+  readonly more: number;
+}
+
 export interface PlanSummary {
-  readonly threads: { create: number; append: number; noop: number; invalid: number; filtered: number; changed: number };
-  readonly messages: { create: number; append: number; noop: number; invalid: number };
+  readonly threads: { create: number; update: number; append: number; noop: number; invalid: number; filtered: number; orphan: number; deleted: number };
+  readonly messages: { create: number; append: number; noop: number; invalid: number; changed: number; orphan: number };
   readonly customers: { upsert: number };
-  /** The first invalid records (all are counted above). */
-  readonly invalid: readonly InvalidRecord[];
-  readonly invalidTruncated: number;
+  /** Threads planned to change, by attribute. */
+  readonly attributes: Readonly<Partial<Record<UpdatableAttribute, number>>>;
+  /** Non-updatable attribute changes, by attribute. */
+  readonly frozen: Readonly<Record<string, number>>;
+  readonly invalid: Listed<InvalidRecord>;
+  readonly updates: Listed<{ address: string; change: AttributeChange }>;
+  readonly conflicts: Listed<{ address: string; change: AttributeChange }>;
+  readonly frozenList: Listed<{ address: string; change: FrozenChange }>;
+  readonly changedMessages: Listed<string>;
+  readonly orphans: Listed<string>;
+  readonly deleted: Listed<string>;
   readonly unmapped: readonly UnmappedValue[];
-  /** Source records that could not be read are counted in threads.invalid. */
-  readonly minimumRequests: { upsertCustomer: number; importThread: number; importThreadMessages: number };
+  /** The requests this plan needs at the least (customers, threads, message batches, updates). */
+  readonly minimumRequests: { upsertCustomer: number; importThread: number; importThreadMessages: number; updates: number };
 }

@@ -44,6 +44,8 @@ const MIGRATIONS: ReadonlyArray<string> = [
      command    TEXT NOT NULL,
      run_id     INTEGER NOT NULL
    );`,
+  // 1 → 2: the last-applied attributes of a thread (JSON), for per-attribute updates.
+  `ALTER TABLE resources ADD COLUMN applied TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -31,6 +31,7 @@ interface RawRow {
   external_id: string;
   target_id: string | null;
   input_hash: string | null;
+  applied: string | null;
   status: ResourceStatus;
   result: TargetResult | null;
   last_error: string | null;
@@ -47,6 +48,7 @@ function toRow(r: RawRow): ResourceRow {
     externalId: r.external_id,
     targetId: r.target_id,
     inputHash: r.input_hash,
+    applied: r.applied ? (JSON.parse(r.applied) as unknown) : null,
     status: r.status,
     result: r.result,
     lastError: r.last_error ? (JSON.parse(r.last_error) as RecordedError) : null,
@@ -90,13 +92,17 @@ export class SqliteStateStore implements StateStore {
       get: db.prepare<[string], RawRow>('SELECT * FROM resources WHERE address = ?'),
       children: db.prepare<[string], RawRow>('SELECT * FROM resources WHERE parent = ? ORDER BY created_at, address'),
       listLike: db.prepare<[string], RawRow>("SELECT * FROM resources WHERE address LIKE ? ESCAPE '\\' ORDER BY address"),
+      page: db.prepare<[ResourceKind, string, number], RawRow>(
+        'SELECT * FROM resources WHERE kind = ? AND address > ? ORDER BY address LIMIT ?',
+      ),
       count: db.prepare<[], { kind: ResourceKind; status: ResourceStatus; n: number }>(
         'SELECT kind, status, count(*) AS n FROM resources GROUP BY kind, status',
       ),
       success: db.prepare(
-        `INSERT INTO resources (address, kind, parent, external_id, target_id, input_hash, status, result, last_error, attempts, created_at, updated_at, run_id)
-         VALUES (@address, @kind, @parent, @externalId, @targetId, @inputHash, 'applied', @result, NULL, @attempts, @now, @now, @runId)
+        `INSERT INTO resources (address, kind, parent, external_id, target_id, input_hash, applied, status, result, last_error, attempts, created_at, updated_at, run_id)
+         VALUES (@address, @kind, @parent, @externalId, @targetId, @inputHash, @applied, 'applied', @result, NULL, @attempts, @now, @now, @runId)
          ON CONFLICT(address) DO UPDATE SET target_id = excluded.target_id, input_hash = excluded.input_hash, status = 'applied',
+           applied = coalesce(excluded.applied, resources.applied),
            result = excluded.result, last_error = NULL, attempts = resources.attempts + excluded.attempts,
            updated_at = excluded.updated_at, run_id = excluded.run_id`,
       ),
@@ -185,6 +191,10 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
+  page(kind: ResourceKind, after: string, limit: number): ResourceRow[] {
+    return this.stmts.page.all(kind, after, limit).map(toRow);
+  }
+
   count(): Record<ResourceKind, Record<ResourceStatus, number>> {
     const out: Record<ResourceKind, Record<ResourceStatus, number>> = {
       customer: { applied: 0, failed: 0 },
@@ -211,7 +221,10 @@ export class SqliteStateStore implements StateStore {
           runId,
         };
         if (o.error) this.stmts.failure.run({ ...base, error: JSON.stringify(o.error) });
-        else this.stmts.success.run({ ...base, targetId: o.targetId ?? null, result: o.result ?? null });
+        else {
+          const applied = o.applied === undefined ? null : JSON.stringify(o.applied);
+          this.stmts.success.run({ ...base, targetId: o.targetId ?? null, result: o.result ?? null, applied });
+        }
       }
     })();
   }
@@ -219,11 +232,15 @@ export class SqliteStateStore implements StateStore {
   remove(pattern: string): number {
     const match = addressMatcher(pattern);
     const del = this.db.prepare('DELETE FROM resources WHERE address = ?');
+    // A thread's messages go with it: they are imported again with the thread.
+    const delChildren = this.db.prepare('DELETE FROM resources WHERE parent = ?');
     let n = 0;
     this.db.transaction(() => {
       const rows = this.stmts.listLike.all(likePrefix(pattern));
       for (const r of rows) {
-        if (match(r.address)) n += del.run(r.address).changes;
+        if (!match(r.address)) continue;
+        n += del.run(r.address).changes;
+        if (r.kind === 'thread') n += delChildren.run(r.address).changes;
       }
     })();
     return n;

@@ -24,6 +24,8 @@ export interface ResourceRow {
   readonly targetId: string | null;
   /** sha256 of the desired input last sent (or last planned). */
   readonly inputHash: string | null;
+  /** Threads: the attributes last applied to the target, as JSON (null for older rows and other kinds). */
+  readonly applied: unknown;
   readonly status: ResourceStatus;
   readonly result: TargetResult | null;
   readonly lastError: RecordedError | null;
@@ -54,6 +56,8 @@ export interface ApplyOutcome {
   readonly inputHash: string;
   /** Set on success. */
   readonly targetId?: string;
+  /** Set on success, for threads: the attributes the target now has from us (replaces the recorded ones). */
+  readonly applied?: unknown;
   readonly result?: TargetResult;
   /** Set on failure. */
   readonly error?: RecordedError;
@@ -78,6 +82,8 @@ export interface StateStore {
   children(parentAddress: string): ResourceRow[];
   /** Every row whose address matches the pattern (`*` wildcard), in address order. */
   list(pattern?: string): IterableIterator<ResourceRow>;
+  /** Rows of one kind after `after` in address order, at most `limit` (for paging while writing). */
+  page(kind: ResourceKind, after: string, limit: number): ResourceRow[];
   count(): Record<ResourceKind, Record<ResourceStatus, number>>;
   /** Commit outcomes atomically (one transaction). Called as soon as the target acknowledges. */
   record(outcomes: readonly ApplyOutcome[], runId: number): void;

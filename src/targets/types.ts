@@ -1,5 +1,6 @@
 /** The interface apply/ talks to. A target never sees a manifest. */
-import type { Customer, Message, Thread } from '../core/model.js';
+import type { Assignee, Customer, Message, Thread } from '../core/model.js';
+import type { RemoteAttributes, ThreadStatusValue } from '../plan/diff.js';
 import type { RecordedError, TargetResult } from '../state/types.js';
 
 /**
@@ -40,6 +41,12 @@ export interface MessageToSend {
   readonly customerId?: string;
 }
 
+/** A thread as the target has it today (refresh), with its labels' own ids (for removals). */
+export interface RemoteThread extends RemoteAttributes {
+  readonly id: string;
+  readonly labelIds: ReadonlyArray<{ readonly id: string; readonly labelTypeId: string }>;
+}
+
 export interface CallOptions {
   readonly signal: AbortSignal;
 }
@@ -50,6 +57,18 @@ export interface Target {
   importThread(t: Thread, customerId: string, o: CallOptions): Promise<Ack>;
   /** Results in input order. Throws TargetError for a whole-call failure. */
   importMessages(threadId: string, messages: readonly MessageToSend[], o: CallOptions): Promise<MessageOutcome[]>;
+  /** Read threads by id, in order; null for a thread the target no longer has. One request. */
+  readThreads(ids: readonly string[], o: CallOptions): Promise<Array<RemoteThread | null>>;
+  /** Most threads one readThreads call takes. */
+  readonly maxThreadsPerRead: number;
+  updateTitle(threadId: string, title: string, o: CallOptions): Promise<void>;
+  changePriority(threadId: string, priority: number, o: CallOptions): Promise<void>;
+  changeStatus(threadId: string, status: ThreadStatusValue, o: CallOptions): Promise<void>;
+  addLabels(threadId: string, labelTypeIds: readonly string[], o: CallOptions): Promise<void>;
+  /** Label ids (not label type ids), all on one thread. */
+  removeLabels(labelIds: readonly string[], o: CallOptions): Promise<void>;
+  /** null unassigns. */
+  assign(threadId: string, assignee: Assignee | null, o: CallOptions): Promise<void>;
   /** Most messages one importMessages call takes. */
   readonly maxMessagesPerCall: number;
   /** Called with the rate-limit headers of every response. */

@@ -43,8 +43,21 @@ export class PlainRenderer {
       case 'stopping':
         this.out.write(`stopping: ${e.reason}\n`);
         break;
+      case 'orphan':
+        this.out.write(`ORPHAN ${e.address}: its source record is gone; kept in the target\n`);
+        break;
+      case 'deleted':
+        this.out.write(`DELETED ${e.address}: no longer in the target; not re-created\n`);
+        break;
+      case 'not-applied':
+        this.out.write(`NOTE ${e.address}: ${e.reason}\n`);
+        break;
       case 'unchanged':
         break;
+      default: {
+        const never: never = e;
+        return never;
+      }
     }
     if (this.now() - this.lastProgress >= this.progressEveryMs) this.progress();
   };

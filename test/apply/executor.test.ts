@@ -6,9 +6,10 @@ import { applyPlan } from '../../src/apply/executor.js';
 import type { ApplyEvent } from '../../src/apply/events.js';
 import type { Clock } from '../../src/apply/ratelimit.js';
 import { messageAddress, threadAddress, type Customer, type Message, type Thread } from '../../src/core/model.js';
+import { appliedOf } from '../../src/plan/diff.js';
 import type { PlanItem, ThreadPlanItem } from '../../src/plan/types.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
-import { TargetError, type Ack, type MessageOutcome, type MessageToSend, type Target } from '../../src/targets/types.js';
+import { TargetError, type Ack, type MessageOutcome, type MessageToSend, type RemoteThread, type Target } from '../../src/targets/types.js';
 
 /** Virtual time: sleeping moves the clock on at once. */
 const clock: Clock & { slept: number[]; t: number } = {
@@ -36,7 +37,12 @@ function item(id: string, n: number): ThreadPlanItem {
     hash: 'h',
     send: messages.map((m) => ({ message: m, address: messageAddress(id, m.externalId), hash: m.externalId })),
     recordedMessages: 0,
-    changed: false,
+    desired: appliedOf(thread),
+    updates: [],
+    conflicts: [],
+    frozen: [],
+    changedMessages: [],
+    orphanMessages: [],
     newCustomers: [customer],
     invalidMessages: [],
   };
@@ -61,6 +67,30 @@ class FakeTarget implements Target {
     this.calls.push('importThread');
     this.behave.thread?.(this.calls.filter((c) => c === 'importThread').length);
     return { id: `th_${t.externalId}`, result: 'CREATED' };
+  }
+  readonly maxThreadsPerRead = 50;
+  remote: RemoteThread | null = null;
+  async readThreads(ids: readonly string[]): Promise<Array<RemoteThread | null>> {
+    this.calls.push('readThreads');
+    return ids.map(() => this.remote);
+  }
+  async updateTitle(_id: string, title: string) {
+    this.calls.push(`updateTitle:${title}`);
+  }
+  async changePriority(_id: string, p: number) {
+    this.calls.push(`changePriority:${p}`);
+  }
+  async changeStatus(_id: string, st: { status: string }) {
+    this.calls.push(`changeStatus:${st.status}`);
+  }
+  async addLabels(_id: string, ids: readonly string[]) {
+    this.calls.push(`addLabels:${ids.join(',')}`);
+  }
+  async removeLabels(ids: readonly string[]) {
+    this.calls.push(`removeLabels:${ids.join(',')}`);
+  }
+  async assign(_id: string, a: unknown) {
+    this.calls.push(`assign:${JSON.stringify(a)}`);
   }
   async importMessages(_id: string, ms: readonly MessageToSend[]): Promise<MessageOutcome[]> {
     this.calls.push('importThreadMessages');
@@ -151,5 +181,41 @@ describe('Executor', () => {
     expect(result.fatal?.code).toBe('UNAUTHENTICATED');
     expect(result.stopped).toBe(true);
     expect(t.calls.filter((c) => c === 'importThread').length).toBeLessThanOrEqual(3);
+  });
+
+  it('updates only the attributes that changed, reads the thread first, and leaves conflicts alone', async () => {
+    const base = item('a', 0);
+    const applied = { ...base.desired, title: 'old', priority: 1, labels: ['lt_A', 'lt_B'] };
+    const desired = { ...base.desired, title: 'new', priority: 3, labels: ['lt_B', 'lt_C'] };
+    const upd: ThreadPlanItem = {
+      ...base,
+      action: 'update',
+      targetId: 'th_a',
+      applied,
+      desired,
+      send: [],
+      updates: [
+        { attribute: 'title', from: 'old', to: 'new' },
+        { attribute: 'priority', from: 1, to: 3 },
+        { attribute: 'labels', from: ['lt_A', 'lt_B'], to: ['lt_B', 'lt_C'] },
+      ],
+    };
+    const t = new FakeTarget();
+    // an agent renamed the thread in the target since the last apply: a conflict, left alone
+    t.remote = {
+      id: 'th_a',
+      title: 'renamed by an agent',
+      priority: 1,
+      status: applied.status,
+      labels: ['lt_A', 'lt_B'],
+      labelIds: [{ id: 'l_1', labelTypeId: 'lt_A' }, { id: 'l_2', labelTypeId: 'lt_B' }],
+      assignee: null,
+    };
+    const { result, state, events } = await run(t, [upd]);
+    expect(t.calls).toEqual(['readThreads', 'changePriority:3', 'addLabels:lt_C', 'removeLabels:l_1']);
+    expect(result.counts.thread.UPDATED).toBe(1);
+    expect(events.some((e) => e.type === 'not-applied' && /title was also changed/.test(e.reason))).toBe(true);
+    const rec = state.get(threadAddress('a'))!.applied as { title: string; priority: number; labels: string[] };
+    expect(rec).toMatchObject({ title: 'old', priority: 3, labels: ['lt_B', 'lt_C'] });
   });
 });

@@ -51,7 +51,7 @@ describe('plain-migrate demo', () => {
     expect(first.stdout).toMatch(/The emulator now holds 14 customers, 38 threads and 186 messages/);
     const second = await execa(process.execPath, [BIN, 'demo'], { reject: false });
     expect(second.exitCode).toBe(0);
-    expect(second.stdout).toMatch(/Plan: 0 to create, 0 to append to, 38 unchanged/);
+    expect(second.stdout).toMatch(/Plan: 0 to create, 0 to update, 0 to append to, 38 unchanged/);
     expect(second.stdout).toMatch(/Nothing to do/);
   });
 });

@@ -11,7 +11,11 @@ beforeAll(() => {
 describe('every GraphQL document plain-migrate sends', () => {
   it('is listed', () => {
     expect(Object.keys(DOCUMENTS).sort()).toEqual(
-      ['customerByEmail', 'customerByExternalId', 'importThread', 'importThreadMessages', 'labelTypes', 'threadByExternalId', 'upsertCustomer', 'userByEmail'].sort(),
+      [
+        'customerByEmail', 'customerByExternalId', 'importThread', 'importThreadMessages', 'labelTypes', 'threadByExternalId', 'upsertCustomer', 'userByEmail',
+        'updateThreadTitle', 'changeThreadPriority', 'markThreadAsDone', 'markThreadAsTodo', 'snoozeThread', 'addLabels', 'removeLabels', 'assignThread', 'unassignThread',
+        'readThreads1', 'readThreadsMax',
+      ].sort(),
     );
   });
 

@@ -1,20 +1,20 @@
 import { createInterface } from 'node:readline/promises';
 import { applyPlan } from '../../apply/executor.js';
 import { PmError } from '../../core/errors.js';
-import type { Manifest } from '../../manifest/types.js';
 import { openIndexes, Planner } from '../../plan/plan.js';
 import { formatNotYetApplied } from '../../plan/support.js';
-import { PlainTarget } from '../../targets/plain/client.js';
-import type { Target } from '../../targets/types.js';
 import { formatCounts, formatPlan } from '../../ui/format.js';
 import { PlainRenderer } from '../../ui/plain-renderer.js';
 import type { Io } from '../io.js';
-import { loadFromArgs, openStateForApply, summarisePlan } from '../session.js';
+import type { RemoteSnapshot } from '../../refresh/refresh.js';
+import { loadFromArgs, makeTarget, openStateForApply, refreshRemote, summarisePlan } from '../session.js';
 
 export interface ApplyFlags {
   file?: string;
   autoApprove?: boolean;
   strict?: boolean;
+  refresh?: boolean;
+  overwriteConflicts?: boolean;
 }
 
 export interface ApplySignals {
@@ -22,16 +22,6 @@ export interface ApplySignals {
   stop: AbortSignal;
   /** Cancel in-flight requests too. */
   cancel: AbortSignal;
-}
-
-function makeTarget(manifest: Manifest): Target {
-  const t = manifest.target;
-  if (t.kind !== 'plain') {
-    throw new PmError('target.unsupported', `the ${t.kind} target is not available in this version of plain-migrate`, {
-      hint: 'use target.plain',
-    });
-  }
-  return new PlainTarget({ endpoint: t.endpoint, apiKey: t.apiKey, requestTimeoutMs: manifest.batching.requestTimeoutMs });
 }
 
 async function confirm(io: Io): Promise<boolean> {
@@ -82,6 +72,7 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
   io.err.write(formatNotYetApplied(manifest));
   const state = openStateForApply(manifest);
   let lock: { runId: number } | undefined;
+  let remote: RemoteSnapshot | undefined;
   try {
     const taken = state.acquireLock(`apply ${manifest.name}`);
     lock = taken;
@@ -90,8 +81,10 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
         `Note: the previous run (pid ${taken.tookOverFrom.pid}, started ${taken.tookOverFrom.startedAt}) ended without releasing the state; resuming from what it recorded.\n`,
       );
     }
+    remote = opts.refresh ? await refreshRemote(io, manifest, state, signals.stop) : undefined;
+    const planOpts = { signal: signals.stop, remote: remote?.get, overwriteConflicts: opts.overwriteConflicts };
     if (!opts.autoApprove || opts.strict) {
-      const s = await summarisePlan(manifest, state, signals.stop);
+      const s = await summarisePlan(manifest, state, planOpts);
       if (!opts.autoApprove) io.out.write(`${formatPlan(s)}\n`);
       if (opts.strict && s.threads.invalid + s.messages.invalid > 0) {
         io.err.write(`Error: --strict: ${s.threads.invalid + s.messages.invalid} invalid record(s); nothing was sent.\n`);
@@ -110,7 +103,7 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
     const indexes = await openIndexes(manifest);
     let result;
     try {
-      const planner = new Planner({ manifest, state, indexes, signal: signals.stop });
+      const planner = new Planner({ manifest, state, indexes, ...planOpts });
       result = await applyPlan({
         items: planner.items(),
         target,
@@ -120,6 +113,7 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
         stop: signals.stop,
         cancel: signals.cancel,
         emit: renderer.on,
+        overwriteConflicts: opts.overwriteConflicts,
       });
     } finally {
       indexes.close();
@@ -142,6 +136,7 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
     return failed > 0 ? 1 : 0;
   } finally {
     if (lock) state.releaseLock(lock.runId, 'error', {});
+    remote?.close();
     state.close();
   }
 }

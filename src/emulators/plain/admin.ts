@@ -1,6 +1,6 @@
 /**
  * Inspection and control endpoints under /__emulator/ (no auth, loopback only):
- *   GET  state · GET requests · POST reset · GET|POST faults · GET|POST config
+ *   GET  state · GET threads/<id> · GET requests · POST reset · GET|POST faults · GET|POST config
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFaultBody } from './faults.js';
@@ -47,8 +47,22 @@ async function postFaults(rt: EmulatorRuntime, req: IncomingMessage, res: Server
   sendJson(res, 200, { rules: rt.faults.list() });
 }
 
+const THREAD_PATH = '/__emulator/threads/';
+
+/** GET /__emulator/threads/<id>: that thread as in GET /__emulator/state, or 404. */
+function getThread(rt: EmulatorRuntime, req: IncomingMessage, res: ServerResponse, id: string): void {
+  if (req.method !== 'GET') return sendError(res, 405, `Method ${req.method ?? '?'} not allowed on ${THREAD_PATH}<id>`, 'METHOD_NOT_ALLOWED');
+  const thread = rt.store.threadSnapshot(id);
+  if (!thread) return sendError(res, 404, `No thread with id "${id}"`, 'NOT_FOUND');
+  sendJson(res, 200, thread);
+}
+
 /** Returns false when the path is not an inspection endpoint. */
 export async function handleAdmin(rt: EmulatorRuntime, path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (path.startsWith(THREAD_PATH) && path.length > THREAD_PATH.length) {
+    getThread(rt, req, res, decodeURIComponent(path.slice(THREAD_PATH.length)));
+    return true;
+  }
   const route = `${req.method ?? 'GET'} ${path}`;
   switch (route) {
     case 'GET /__emulator/state':

@@ -9,10 +9,32 @@ import { forbiddenError, internalError } from './rules/errors.js';
 import { importThreadMessages, type ImportThreadMessagesInput } from './rules/messages.js';
 import { importThread, type ImportThreadInput } from './rules/threads.js';
 import { createAttachmentUploadUrl, type CreateAttachmentUploadUrlInput } from './rules/attachments.js';
+import {
+  addLabels,
+  assignThread,
+  changeThreadPriority,
+  markThreadAsDone,
+  markThreadAsTodo,
+  removeLabels,
+  snoozeThread,
+  unassignThread,
+  updateThreadTitle,
+  type AddLabelsInput,
+  type AssignThreadInput,
+  type ChangeThreadPriorityInput,
+  type MarkThreadAsDoneInput,
+  type MarkThreadAsTodoInput,
+  type RemoveLabelsInput,
+  type SnoozeThreadInput,
+  type UnassignThreadInput,
+  type UpdateThreadTitleInput,
+} from './rules/updates.js';
+import type { RuleResult } from './rules/errors.js';
 import { createLabelType, upsertTenant, type CreateLabelTypeInput, type UpsertTenantInput } from './rules/workspace.js';
 import { uploadFormData } from './uploads.js';
 import type { PlainStore } from './store.js';
-import { attachmentView, customerView, dateTime, importedMessageView, labelTypeView, tenantView, threadView, userView } from './views.js';
+import type { ThreadRecord } from './types.js';
+import { attachmentView, customerView, dateTime, importedMessageView, labelTypeView, labelView, tenantView, threadView, userView } from './views.js';
 
 export interface EmulatorContext {
   readonly store: PlainStore;
@@ -34,12 +56,17 @@ export const ALL_PERMISSIONS: readonly string[] = [
   'customer:edit',
   'customer:read',
   'customerTenantMembership:create',
+  'label:create',
+  'label:delete',
   'labelType:create',
   'labelType:read',
   'tenant:create',
   'tenant:read',
+  'thread:assign',
+  'thread:edit',
   'thread:import',
   'thread:read',
+  'thread:unassign',
   'user:read',
 ];
 
@@ -69,6 +96,17 @@ function mutation<I>(
     if (miss.length > 0) return { ...empty, error: forbiddenError(miss) };
     return run(input, ctx);
   };
+}
+
+/** A mutation whose output is `{ thread, error }`. */
+function threadMutation<I>(
+  perms: readonly string[],
+  rule: (store: PlainStore, input: I, nowMs: number) => RuleResult<ThreadRecord>,
+): RootResolver {
+  return mutation<I>(() => perms, { thread: null }, (input, { store, nowMs }) => {
+    const r = rule(store, input, nowMs);
+    return r.ok ? { thread: threadView(store, r.value), error: null } : { thread: null, error: r.error };
+  });
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -194,6 +232,19 @@ const mutations: Record<string, RootResolver> = {
       },
       error: null,
     };
+  }),
+  updateThreadTitle: threadMutation<UpdateThreadTitleInput>(['thread:edit'], updateThreadTitle),
+  changeThreadPriority: threadMutation<ChangeThreadPriorityInput>(['thread:edit'], changeThreadPriority),
+  markThreadAsDone: threadMutation<MarkThreadAsDoneInput>(['thread:edit', 'thread:read'], markThreadAsDone),
+  markThreadAsTodo: threadMutation<MarkThreadAsTodoInput>(['thread:edit', 'thread:read'], markThreadAsTodo),
+  snoozeThread: threadMutation<SnoozeThreadInput>(['thread:edit', 'thread:read'], snoozeThread),
+  assignThread: threadMutation<AssignThreadInput>(['thread:assign', 'thread:read'], assignThread),
+  unassignThread: threadMutation<UnassignThreadInput>(['thread:unassign', 'thread:read'], unassignThread),
+  removeLabels: threadMutation<RemoveLabelsInput>(['label:delete'], removeLabels),
+  addLabels: mutation<AddLabelsInput>(() => ['label:create'], { labels: [], thread: null }, (input, { store, nowMs }) => {
+    const r = addLabels(store, input, nowMs);
+    if (!r.ok) return { labels: [], thread: null, error: r.error };
+    return { labels: r.value.labels.flatMap((l) => labelView(store, l) ?? []), thread: threadView(store, r.value.thread), error: null };
   }),
 };
 

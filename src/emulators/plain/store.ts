@@ -8,6 +8,7 @@ import type {
   AttachmentRecord,
   CustomerRecord,
   EmulatorStateSnapshot,
+  LabelRecord,
   LabelTypeRecord,
   MachineUserRecord,
   TenantRecord,
@@ -31,6 +32,8 @@ export class PlainStore {
   private readonly userByEmail = new Map<string, string>();
   private readonly tenantByExternalId = new Map<string, string>();
   private readonly threadByCustomerExternalId = new Map<string, string>();
+  /** label id (l_…) → id of the thread it is on. */
+  private readonly threadOfLabel = new Map<string, string>();
   private nextRef = 1;
 
   constructor(
@@ -43,7 +46,7 @@ export class PlainStore {
 
   reset(): void {
     for (const m of [this.customers, this.users, this.machineUsers, this.labelTypes, this.tenants, this.attachments, this.threads]) m.clear();
-    for (const m of [this.customerByEmail, this.customerByExternalId, this.userByEmail, this.tenantByExternalId, this.threadByCustomerExternalId]) m.clear();
+    for (const m of [this.customerByEmail, this.customerByExternalId, this.userByEmail, this.tenantByExternalId, this.threadByCustomerExternalId, this.threadOfLabel]) m.clear();
     this.nextRef = 1;
     const t = this.now().getTime();
     const s = this.seed;
@@ -129,7 +132,28 @@ export class PlainStore {
     const record: ThreadRecord = { ...thread, ref: this.nextRef++ };
     this.threads.set(record.id, record);
     this.threadByCustomerExternalId.set(threadKey(record.customerId, record.externalId), record.id);
+    for (const l of record.labels) this.threadOfLabel.set(l.id, record.id);
     return record;
+  }
+
+  /** Appends labels to a thread and indexes them. */
+  attachLabels(thread: ThreadRecord, labels: readonly LabelRecord[]): void {
+    for (const l of labels) {
+      thread.labels.push(l);
+      this.threadOfLabel.set(l.id, thread.id);
+    }
+  }
+
+  /** Removes the labels with these ids from the thread and the index. */
+  detachLabels(thread: ThreadRecord, labelIds: ReadonlySet<string>): void {
+    thread.labels = thread.labels.filter((l) => !labelIds.has(l.id));
+    for (const id of labelIds) this.threadOfLabel.delete(id);
+  }
+
+  /** The thread a label (l_…) is on, if the label exists. */
+  threadOfLabelId(labelId: string): ThreadRecord | undefined {
+    const id = this.threadOfLabel.get(labelId);
+    return id === undefined ? undefined : this.threads.get(id);
   }
 
   threadByExternal(customerId: string, externalId: string): ThreadRecord | undefined {
@@ -140,38 +164,63 @@ export class PlainStore {
   // ------------------------------------------------------------ inspection
 
   snapshot(): EmulatorStateSnapshot {
-    const iso = (ms: number): string => new Date(ms).toISOString();
     return {
       customers: [...this.customers.values()].map((c) => ({ id: c.id, email: c.email, fullName: c.fullName, externalId: c.externalId })),
       users: [...this.users.values()].map((u) => ({ id: u.id, email: u.email, fullName: u.fullName, isDeleted: u.isDeleted })),
       labelTypes: [...this.labelTypes.values()].map((l) => ({ id: l.id, name: l.name, archived: l.archived })),
       tenants: [...this.tenants.values()].map((t) => ({ id: t.id, externalId: t.externalId, name: t.name, customerIds: [...t.members.keys()] })),
-      threads: [...this.threads.values()].map((th) => ({
-        id: th.id,
-        externalId: th.externalId,
-        customerId: th.customerId,
-        title: th.title,
-        description: th.description,
-        externalUrl: th.externalUrl,
-        status: th.status,
-        statusDetail: th.statusDetail,
-        priority: th.priority,
-        labelTypeIds: th.labels.map((l) => l.labelTypeId),
-        assignedTo: th.assignedTo === null ? null : { ...th.assignedTo },
-        tenantId: th.tenantId,
-        createdAt: iso(th.createdAt),
-        messages: th.messages.map((m) => ({
-          id: m.id,
-          externalId: m.externalId,
-          type: m.type,
-          text: m.text,
-          createdAt: iso(m.createdAt),
-          author: { ...m.author },
-          attachmentIds: [...m.attachmentIds],
-        })),
-      })),
+      threads: [...this.threads.values()].map(threadSnapshot),
     };
   }
+
+  /** One thread as in snapshot().threads, or undefined. */
+  threadSnapshot(id: string): ThreadSnapshot | undefined {
+    const th = this.threads.get(id);
+    return th ? threadSnapshot(th) : undefined;
+  }
+}
+
+type ThreadSnapshot = EmulatorStateSnapshot['threads'][number];
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function threadSnapshot(th: ThreadRecord): ThreadSnapshot {
+  return {
+    id: th.id,
+    externalId: th.externalId,
+    customerId: th.customerId,
+    title: th.title,
+    description: th.description,
+    externalUrl: th.externalUrl,
+    status: th.status,
+    statusDetail: th.statusDetail,
+    statusChangedAt: iso(th.statusChangedAt),
+    snoozedUntil: th.snoozedUntil === null ? null : iso(th.snoozedUntil),
+    priority: th.priority,
+    labelTypeIds: th.labels.map((l) => l.labelTypeId),
+    labels: th.labels.map((l) => ({ id: l.id, labelTypeId: l.labelTypeId })),
+    assignedTo: th.assignedTo === null ? null : { ...th.assignedTo },
+    assignedAt: th.assignedAt === null ? null : iso(th.assignedAt),
+    tenantId: th.tenantId,
+    createdAt: iso(th.createdAt),
+    updatedAt: iso(threadUpdatedAt(th)),
+    messages: th.messages.map((m) => ({
+      id: m.id,
+      externalId: m.externalId,
+      type: m.type,
+      text: m.text,
+      createdAt: iso(m.createdAt),
+      author: { ...m.author },
+      attachmentIds: [...m.attachmentIds],
+    })),
+  };
+}
+
+/** Last change to the thread: a mutation on it or the latest message import. */
+export function threadUpdatedAt(th: ThreadRecord): number {
+  let ms = th.updatedAt;
+  for (const m of th.messages) if (m.importedAt > ms) ms = m.importedAt;
+  return ms;
 }
 
 function threadKey(customerId: string, externalId: string): string {

@@ -66,12 +66,22 @@ export interface EmulatorStateSnapshot {
     description: string | null;
     externalUrl: string | null;
     status: ThreadStatus;
-    statusDetail: ImportStatusDetail;
+    statusDetail: StatusDetail;
+    /** ISO 8601 time of the last status change (the thread's createdAt for an import). */
+    statusChangedAt: string;
+    /** WAITING_FOR_DURATION only: when the snooze timer ends (ISO 8601); otherwise null. */
+    snoozedUntil: string | null;
     priority: number;
+    /** The label types of `labels`, in the same order (kept for compatibility). */
     labelTypeIds: string[];
+    /** Labels on the thread: label id (l_…) and its label type. */
+    labels: { id: string; labelTypeId: string }[];
     assignedTo: AssigneeRef | null;
+    assignedAt: string | null;
     tenantId: string | null;
     createdAt: string;
+    /** Last change by a mutation (import, edit, status, label, assignment), ISO 8601. */
+    updatedAt: string;
     messages: {
       id: string;
       externalId: string;
@@ -123,6 +133,14 @@ export interface FaultRule {
 
 export type ThreadStatus = 'TODO' | 'SNOOZED' | 'DONE';
 export type ImportStatusDetail = 'NEW_REPLY' | 'IN_PROGRESS' | 'WAITING_FOR_CUSTOMER' | 'DONE_MANUALLY_SET' | 'IGNORED';
+/** TodoStatusDetail values (markThreadAsTodo). */
+export type TodoStatusDetail = 'CREATED' | 'IN_PROGRESS' | 'NEW_REPLY' | 'THREAD_LINK_UPDATED' | 'THREAD_DISCUSSION_RESOLVED';
+/** SnoozeStatusDetail values (snoozeThread). */
+export type SnoozeStatusDetail = 'WAITING_FOR_CUSTOMER' | 'WAITING_FOR_DURATION' | 'WAITING_INDEFINITELY';
+/** DoneStatusDetail values as stored (markThreadAsDone; the deprecated TIMER_EXPIRED is stored as DONE_AUTOMATICALLY_SET). */
+export type DoneStatusDetail = 'IGNORED' | 'DONE_MANUALLY_SET' | 'DONE_AUTOMATICALLY_SET';
+/** Every status detail a thread can hold (a StatusDetailType value). */
+export type StatusDetail = ImportStatusDetail | TodoStatusDetail | SnoozeStatusDetail | DoneStatusDetail;
 export type MessageType = 'INBOUND' | 'OUTBOUND' | 'NOTE';
 
 export const STATUS_DETAILS: Readonly<Record<ThreadStatus, readonly ImportStatusDetail[]>> = {
@@ -208,13 +226,21 @@ export interface ThreadRecord {
   description: string | null;
   externalUrl: string | null;
   status: ThreadStatus;
-  statusDetail: ImportStatusDetail;
+  statusDetail: StatusDetail;
+  /** ms of the last status change; the import's createdAt until a status mutation. */
+  statusChangedAt: number;
+  /** WAITING_FOR_DURATION: end of the snooze timer (ms); otherwise null. */
+  snoozedUntil: number | null;
   priority: number;
   labels: LabelRecord[];
   assignedTo: AssigneeRef | null;
+  /** ms the current assignee was set; null when unassigned. */
+  assignedAt: number | null;
   tenantId: string | null;
   createdAt: number;
   importedAt: number;
+  /** ms of the last change made by a mutation on the thread itself (messages are counted separately). */
+  updatedAt: number;
   messages: MessageRecord[];
   messagesByExternalId: Map<string, MessageRecord>;
 }

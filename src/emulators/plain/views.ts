@@ -4,14 +4,16 @@
  * a field that is legitimately empty is null.
  */
 import { paginate, type PageArgs } from './pagination.js';
-import type { PlainStore } from './store.js';
+import { threadUpdatedAt, type PlainStore } from './store.js';
 import type {
   AttachmentRecord,
   AuthorRef,
   CustomerRecord,
+  LabelRecord,
   LabelTypeRecord,
   MachineUserRecord,
   MessageRecord,
+  StatusDetail,
   TenantRecord,
   ThreadRecord,
   UserRecord,
@@ -145,17 +147,50 @@ export function attachmentView(a: AttachmentRecord): View {
   };
 }
 
-const STATUS_DETAIL_TYPENAME: Record<ThreadRecord['statusDetail'], string> = {
+const STATUS_DETAIL_TYPENAME: Record<StatusDetail, string> = {
+  CREATED: 'ThreadStatusDetailCreated',
   NEW_REPLY: 'ThreadStatusDetailNewReply',
   IN_PROGRESS: 'ThreadStatusDetailInProgress',
+  THREAD_LINK_UPDATED: 'ThreadStatusDetailThreadLinkUpdated',
+  THREAD_DISCUSSION_RESOLVED: 'ThreadStatusDetailThreadDiscussionResolved',
   WAITING_FOR_CUSTOMER: 'ThreadStatusDetailWaitingForCustomer',
+  WAITING_FOR_DURATION: 'ThreadStatusDetailWaitingForDuration',
+  WAITING_INDEFINITELY: 'ThreadStatusDetailWaitingIndefinitely',
   DONE_MANUALLY_SET: 'ThreadStatusDetailDoneManuallySet',
+  DONE_AUTOMATICALLY_SET: 'ThreadStatusDetailDoneAutomaticallySet',
   IGNORED: 'ThreadStatusDetailIgnored',
 };
 
+/** The ThreadStatusDetail union member for the stored status detail. */
+export function statusDetailView(th: ThreadRecord): View {
+  const changed = dateTime(th.statusChangedAt);
+  const view: View = { __typename: STATUS_DETAIL_TYPENAME[th.statusDetail], statusChangedAt: changed };
+  switch (th.statusDetail) {
+    case 'CREATED':
+      return { ...view, createdAt: dateTime(th.createdAt) };
+    case 'NEW_REPLY':
+      return { ...view, newReplyAt: null };
+    case 'THREAD_LINK_UPDATED':
+      return { ...view, updatedAt: changed, linearIssueId: null };
+    case 'THREAD_DISCUSSION_RESOLVED':
+      return { ...view, threadDiscussionId: null };
+    case 'WAITING_FOR_DURATION':
+      return { ...view, waitingUntil: dateTime(th.snoozedUntil ?? th.statusChangedAt) };
+    case 'DONE_AUTOMATICALLY_SET':
+      return { ...view, afterSeconds: null };
+    default:
+      return view;
+  }
+}
+
+export function labelView(store: PlainStore, l: LabelRecord): View | undefined {
+  const lt = store.labelTypes.get(l.labelTypeId);
+  if (!lt) return undefined;
+  return { __typename: 'Label', id: l.id, labelType: labelTypeView(store, lt), createdAt: dateTime(l.createdAt), updatedAt: dateTime(l.createdAt) };
+}
+
 export function threadView(store: PlainStore, th: ThreadRecord): View {
   const lastMessage = th.messages[th.messages.length - 1];
-  const updatedAt = Math.max(th.importedAt, lastMessage?.importedAt ?? 0);
   return {
     __typename: 'Thread',
     id: th.id,
@@ -167,8 +202,8 @@ export function threadView(store: PlainStore, th: ThreadRecord): View {
     priority: th.priority,
     isTestThread: false,
     status: th.status,
-    statusChangedAt: dateTime(th.createdAt),
-    statusDetail: { __typename: STATUS_DETAIL_TYPENAME[th.statusDetail], statusChangedAt: dateTime(th.createdAt), newReplyAt: null },
+    statusChangedAt: dateTime(th.statusChangedAt),
+    statusDetail: statusDetailView(th),
     customer: () => {
       const c = store.customers.get(th.customerId);
       return c ? customerView(store, c) : null;
@@ -182,13 +217,12 @@ export function threadView(store: PlainStore, th: ThreadRecord): View {
       const m = store.machineUsers.get(th.assignedTo.machineUserId);
       return m ? machineUserView(m) : null;
     },
-    assignedAt: th.assignedTo === null ? null : dateTime(th.importedAt),
+    assignedAt: th.assignedAt === null ? null : dateTime(th.assignedAt),
     additionalAssignees: [],
     labels: () =>
       th.labels.flatMap((l) => {
-        const lt = store.labelTypes.get(l.labelTypeId);
-        if (!lt) return [];
-        return [{ __typename: 'Label', id: l.id, labelType: labelTypeView(store, lt), createdAt: dateTime(l.createdAt), updatedAt: dateTime(l.createdAt) }];
+        const v = labelView(store, l);
+        return v ? [v] : [];
       }),
     tenant: () => {
       const t = th.tenantId === null ? undefined : store.tenants.get(th.tenantId);
@@ -201,7 +235,7 @@ export function threadView(store: PlainStore, th: ThreadRecord): View {
     channel: 'IMPORT',
     channelDetails: { __typename: 'ImportThreadChannelDetails', importSourceUrl: th.externalUrl, importIntegrationKey: 'api' },
     createdAt: dateTime(th.createdAt),
-    updatedAt: dateTime(updatedAt),
+    updatedAt: dateTime(threadUpdatedAt(th)),
     importedAt: dateTime(th.importedAt),
     lockedAt: null,
     surveyResponse: null,

@@ -3,10 +3,35 @@
  * One request per call; retries and rate limiting belong to the executor.
  */
 import { GraphQLClient } from 'graphql-request';
-import type { Customer, Thread } from '../../core/model.js';
+import type { Assignee, Customer, Thread, ThreadStatus } from '../../core/model.js';
+import type { ThreadStatusValue } from '../../plan/diff.js';
 import type { TargetResult } from '../../state/types.js';
-import { TargetError, type Ack, type CallOptions, type MessageOutcome, type MessageToSend, type RateLimitInfo, type Target } from '../types.js';
-import { IMPORT_THREAD, IMPORT_THREAD_MESSAGES, UPSERT_CUSTOMER } from './documents.js';
+import {
+  TargetError,
+  type Ack,
+  type CallOptions,
+  type MessageOutcome,
+  type MessageToSend,
+  type RateLimitInfo,
+  type RemoteThread,
+  type Target,
+} from '../types.js';
+import {
+  ADD_LABELS,
+  ASSIGN_THREAD,
+  CHANGE_THREAD_PRIORITY,
+  IMPORT_THREAD,
+  IMPORT_THREAD_MESSAGES,
+  MARK_THREAD_AS_DONE,
+  MARK_THREAD_AS_TODO,
+  MAX_THREADS_PER_READ,
+  readThreadsDocument,
+  REMOVE_LABELS,
+  SNOOZE_THREAD,
+  UNASSIGN_THREAD,
+  UPDATE_THREAD_TITLE,
+  UPSERT_CUSTOMER,
+} from './documents.js';
 import {
   classifyThrown,
   fromGraphQLErrors,
@@ -39,9 +64,28 @@ interface ImportThreadMessagesData {
   };
 }
 
+interface ThreadRead {
+  id: string;
+  title: string;
+  priority: number;
+  status: ThreadStatus;
+  statusDetail: { __typename: string } | null;
+  assignedTo: { __typename: string; id?: string } | null;
+  labels: Array<{ id: string; labelType: { id: string } }>;
+}
+
+type MutationOutput = Record<string, { error: PlainMutationError | null }>;
+
+/** ThreadStatusDetailWaitingForCustomer → WAITING_FOR_CUSTOMER */
+export function statusDetailOf(typename: string | undefined): string | null {
+  if (!typename) return null;
+  return typename.replace(/^ThreadStatusDetail/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
 export class PlainTarget implements Target {
   readonly name = 'plain';
   readonly maxMessagesPerCall = PLAIN_MAX_MESSAGES_PER_CALL;
+  readonly maxThreadsPerRead = MAX_THREADS_PER_READ;
   onRateLimit?: (info: RateLimitInfo) => void;
   private readonly client: GraphQLClient;
   private readonly counts: Record<string, number> = {};
@@ -154,6 +198,64 @@ export class PlainTarget implements Target {
       }
       return { ok: true, ack: { id: r.threadMessage.id, result: r.result } };
     });
+  }
+
+  async readThreads(ids: readonly string[], o: CallOptions): Promise<Array<RemoteThread | null>> {
+    if (ids.length === 0) return [];
+    const variables: Record<string, unknown> = {};
+    ids.forEach((id, i) => (variables[`t${i}`] = id));
+    const data = await this.send<Record<string, ThreadRead | null>>('readThreads', readThreadsDocument(ids.length), variables, o);
+    return ids.map((_, i) => {
+      const t = data[`t${i}`];
+      if (!t) return null;
+      const a = t.assignedTo;
+      const assignee: Assignee | null =
+        a && a.id ? (a.__typename === 'MachineUser' ? { machineUserId: a.id } : a.__typename === 'User' ? { userId: a.id } : null) : null;
+      return {
+        id: t.id,
+        title: t.title,
+        priority: t.priority,
+        status: { status: t.status, statusDetail: statusDetailOf(t.statusDetail?.__typename) },
+        labels: t.labels.map((l) => l.labelType.id).sort(),
+        labelIds: t.labels.map((l) => ({ id: l.id, labelTypeId: l.labelType.id })),
+        assignee,
+      };
+    });
+  }
+
+  private async mutate(operation: string, query: string, input: Record<string, unknown>, o: CallOptions): Promise<void> {
+    const data = await this.send<MutationOutput>(operation, query, { input }, o);
+    const out = data[operation];
+    if (!out) throw missing(operation);
+    if (out.error) throw fromMutationError(out.error);
+  }
+
+  updateTitle(threadId: string, title: string, o: CallOptions): Promise<void> {
+    return this.mutate('updateThreadTitle', UPDATE_THREAD_TITLE, { threadId, title }, o);
+  }
+
+  changePriority(threadId: string, priority: number, o: CallOptions): Promise<void> {
+    return this.mutate('changeThreadPriority', CHANGE_THREAD_PRIORITY, { threadId, priority }, o);
+  }
+
+  changeStatus(threadId: string, s: ThreadStatusValue, o: CallOptions): Promise<void> {
+    const detail = s.statusDetail ? { statusDetail: s.statusDetail } : {};
+    if (s.status === 'DONE') return this.mutate('markThreadAsDone', MARK_THREAD_AS_DONE, { threadId, ...detail }, o);
+    if (s.status === 'TODO') return this.mutate('markThreadAsTodo', MARK_THREAD_AS_TODO, { threadId, ...detail }, o);
+    return this.mutate('snoozeThread', SNOOZE_THREAD, { threadId, statusDetail: s.statusDetail ?? 'WAITING_FOR_CUSTOMER' }, o);
+  }
+
+  addLabels(threadId: string, labelTypeIds: readonly string[], o: CallOptions): Promise<void> {
+    return this.mutate('addLabels', ADD_LABELS, { threadId, labelTypeIds }, o);
+  }
+
+  removeLabels(labelIds: readonly string[], o: CallOptions): Promise<void> {
+    return this.mutate('removeLabels', REMOVE_LABELS, { labelIds }, o);
+  }
+
+  assign(threadId: string, assignee: Assignee | null, o: CallOptions): Promise<void> {
+    if (!assignee) return this.mutate('unassignThread', UNASSIGN_THREAD, { threadId }, o);
+    return this.mutate('assignThread', ASSIGN_THREAD, { threadId, ...assignee }, o);
   }
 }
 

@@ -58,6 +58,96 @@ export const LABEL_TYPES = `query labelTypes($first: Int, $after: String) {
   }
 }`;
 
+
+const THREAD_OUTPUT = `thread { id }
+    error { ...MutationErrorParts }`;
+
+export const UPDATE_THREAD_TITLE = `mutation updateThreadTitle($input: UpdateThreadTitleInput!) {
+  updateThreadTitle(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const CHANGE_THREAD_PRIORITY = `mutation changeThreadPriority($input: ChangeThreadPriorityInput!) {
+  changeThreadPriority(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const MARK_THREAD_AS_DONE = `mutation markThreadAsDone($input: MarkThreadAsDoneInput!) {
+  markThreadAsDone(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const MARK_THREAD_AS_TODO = `mutation markThreadAsTodo($input: MarkThreadAsTodoInput!) {
+  markThreadAsTodo(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const SNOOZE_THREAD = `mutation snoozeThread($input: SnoozeThreadInput!) {
+  snoozeThread(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const ADD_LABELS = `mutation addLabels($input: AddLabelsInput!) {
+  addLabels(input: $input) {
+    labels { id }
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const REMOVE_LABELS = `mutation removeLabels($input: RemoveLabelsInput!) {
+  removeLabels(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const ASSIGN_THREAD = `mutation assignThread($input: AssignThreadInput!) {
+  assignThread(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+export const UNASSIGN_THREAD = `mutation unassignThread($input: UnassignThreadInput!) {
+  unassignThread(input: $input) {
+    ${THREAD_OUTPUT}
+  }
+}
+${MUTATION_ERROR}`;
+
+/** What a refresh reads of each thread. */
+export const THREAD_FIELDS = `id
+    title
+    priority
+    status
+    statusDetail { __typename }
+    assignedTo { __typename ... on User { id } ... on MachineUser { id } }
+    labels { id labelType { id } }`;
+
+/**
+ * Reads up to `n` threads in one request, one aliased `thread(threadId:)` field each:
+ * `query readThreads($t0: ID!, …) { t0: thread(threadId: $t0) { … } … }`.
+ */
+export function readThreadsDocument(n: number): string {
+  const vars = Array.from({ length: n }, (_, i) => `$t${i}: ID!`).join(', ');
+  const fields = Array.from({ length: n }, (_, i) => `  t${i}: thread(threadId: $t${i}) {\n    ${THREAD_FIELDS}\n  }`).join('\n');
+  return `query readThreads(${vars}) {\n${fields}\n}`;
+}
+
+/** The most threads one read request carries (Plain's page size ceiling, as a courtesy). */
+export const MAX_THREADS_PER_READ = 50;
+
 /** All documents, by operation name, for the schema test and for request accounting. */
 export const DOCUMENTS: Readonly<Record<string, string>> = {
   upsertCustomer: UPSERT_CUSTOMER,
@@ -68,4 +158,15 @@ export const DOCUMENTS: Readonly<Record<string, string>> = {
   threadByExternalId: THREAD_BY_EXTERNAL_ID,
   userByEmail: USER_BY_EMAIL,
   labelTypes: LABEL_TYPES,
+  updateThreadTitle: UPDATE_THREAD_TITLE,
+  changeThreadPriority: CHANGE_THREAD_PRIORITY,
+  markThreadAsDone: MARK_THREAD_AS_DONE,
+  markThreadAsTodo: MARK_THREAD_AS_TODO,
+  snoozeThread: SNOOZE_THREAD,
+  addLabels: ADD_LABELS,
+  removeLabels: REMOVE_LABELS,
+  assignThread: ASSIGN_THREAD,
+  unassignThread: UNASSIGN_THREAD,
+  readThreads1: readThreadsDocument(1),
+  readThreadsMax: readThreadsDocument(MAX_THREADS_PER_READ),
 };

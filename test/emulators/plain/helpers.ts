@@ -30,6 +30,11 @@ export const PERMISSIONS = [
   'tenant:read',
   'tenant:create',
   'attachment:create',
+  'thread:edit',
+  'thread:assign',
+  'thread:unassign',
+  'label:create',
+  'label:delete',
 ];
 
 export const SEED: PlainSeed = {
@@ -111,7 +116,7 @@ export async function postJson<T>(emu: PlainEmulator, path: string, body: unknow
   return { status: res.status, body: (await res.json()) as T };
 }
 
-const MUTATION_ERROR = 'error { message type code fields { field message type } }';
+export const MUTATION_ERROR = 'error { message type code fields { field message type } }';
 
 export const UPSERT_CUSTOMER = `mutation upsertCustomer($input: UpsertCustomerInput!) {
   upsertCustomer(input: $input) { result customer { id externalId fullName email { email isVerified } } ${MUTATION_ERROR} }

@@ -18,6 +18,7 @@ import {
   SEED,
 } from './helpers.js';
 
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 let emu: PlainEmulator;
 beforeAll(async () => {
   emu = await startPlainEmulator({ seed: SEED });
@@ -63,11 +64,19 @@ describe('importThread: success and idempotency', () => {
         externalUrl: 'https://acme.zendesk.com/agent/tickets/1',
         status: 'DONE',
         statusDetail: 'IGNORED',
+        statusChangedAt: '2024-06-15T10:32:00.123Z',
+        snoozedUntil: null,
         priority: 0,
         labelTypeIds: [LT_BILLING, LT_BUG],
+        labels: [
+          { id: expect.stringMatching(/^l_[0-9A-HJKMNP-TV-Z]{26}$/) as unknown, labelTypeId: LT_BILLING },
+          { id: expect.stringMatching(/^l_[0-9A-HJKMNP-TV-Z]{26}$/) as unknown, labelTypeId: LT_BUG },
+        ],
         assignedTo: { userId: AGENT },
+        assignedAt: expect.stringMatching(ISO) as unknown,
         tenantId: ACME,
         createdAt: '2024-06-15T10:32:00.123Z',
+        updatedAt: expect.stringMatching(ISO) as unknown,
         messages: [],
       },
     ]);

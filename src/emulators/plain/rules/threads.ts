@@ -72,12 +72,16 @@ export function importThread(
     externalUrl: input.externalUrl ?? null,
     status: input.status,
     statusDetail: input.statusDetail.type,
+    statusChangedAt: createdAt,
+    snoozedUntil: null,
     priority: input.priority,
     labels: labelTypeIds.map((labelTypeId) => ({ id: store.ids.next('l'), labelTypeId, createdAt: nowMs })),
     assignedTo,
+    assignedAt: assignedTo === null ? null : nowMs,
     tenantId,
     createdAt,
     importedAt: nowMs,
+    updatedAt: nowMs,
     messages: [],
     messagesByExternalId: new Map(),
   });
@@ -91,16 +95,29 @@ function checkAssignee(store: PlainStore, input: ImportThreadInput['assignedTo']
     errors.push(fieldError('assignedTo', 'VALIDATION', 'Exactly one of userId or machineUserId must be set'));
     return null;
   }
+  return resolveAssignee(store, input, 'assignedTo.', errors);
+}
+
+/**
+ * Resolves an assignee that names exactly one of userId / machineUserId (checked by the caller): the user
+ * must exist and not be deleted, the machine user must exist. Field errors go under `prefix` + field name.
+ */
+export function resolveAssignee(
+  store: PlainStore,
+  input: { userId?: string | null; machineUserId?: string | null },
+  prefix: string,
+  errors: MutationFieldError[],
+): AssigneeRef | null {
   if (input.userId != null) {
     const user = store.users.get(input.userId);
-    if (!user) errors.push(fieldError('assignedTo.userId', 'NOT_FOUND', `No user found with id "${input.userId}"`));
-    else if (user.isDeleted) errors.push(fieldError('assignedTo.userId', 'VALIDATION', `User ${user.id} is deleted`));
+    if (!user) errors.push(fieldError(`${prefix}userId`, 'NOT_FOUND', `No user found with id "${input.userId}"`));
+    else if (user.isDeleted) errors.push(fieldError(`${prefix}userId`, 'VALIDATION', `User ${user.id} is deleted`));
     else return { userId: user.id };
     return null;
   }
   const id = input.machineUserId ?? '';
   if (isBlank(id) || !store.machineUsers.has(id)) {
-    errors.push(fieldError('assignedTo.machineUserId', 'NOT_FOUND', `No machine user found with id "${id}"`));
+    errors.push(fieldError(`${prefix}machineUserId`, 'NOT_FOUND', `No machine user found with id "${id}"`));
     return null;
   }
   return { machineUserId: id };

@@ -1,0 +1,80 @@
+/**
+ * Sends requests for a run: one global rate limiter, and retries with exponential backoff and full
+ * jitter for what the target classifies as retryable (429 after Retry-After / x-ratelimit-reset, 5xx,
+ * timeouts, resets, INTERNAL), up to maxAttempts. Shared by apply and by plan --refresh.
+ */
+import type { RecordedError } from '../state/types.js';
+import { TargetError, type Target } from '../targets/types.js';
+import type { ApplyEvent } from './events.js';
+import { backoffDelay, RateLimiter, realClock, type Clock } from './ratelimit.js';
+
+export class Stopped extends Error {}
+
+export interface RequestRunnerOptions {
+  readonly target: Target;
+  readonly requestsPerMinute: number;
+  readonly maxAttempts: number;
+  /** Aborted: send no new request (in-flight ones finish). */
+  readonly stop: AbortSignal;
+  /** Aborted: cancel in-flight requests. */
+  readonly cancel: AbortSignal;
+  readonly emit: (e: ApplyEvent) => void;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+}
+
+export class RequestRunner {
+  readonly clock: Clock;
+  readonly random: () => number;
+  private readonly limiter: RateLimiter;
+  private readonly halt = new AbortController();
+  fatal?: RecordedError;
+
+  constructor(private readonly o: RequestRunnerOptions) {
+    this.clock = o.clock ?? realClock;
+    this.random = o.random ?? Math.random;
+    this.limiter = new RateLimiter(o.requestsPerMinute, this.clock);
+    this.limiter.onPause = (untilMs) => o.emit({ type: 'rate-limit-wait', untilMs });
+    o.target.onRateLimit = (info) => this.limiter.observe(info);
+  }
+
+  get stopping(): boolean {
+    return this.o.stop.aborted || this.halt.signal.aborted;
+  }
+
+  /** Sleep that ends early when the run stops. */
+  sleep(ms: number): Promise<void> {
+    return this.clock.sleep(ms, this.o.stop);
+  }
+
+  async call<T>(operation: string, address: string, fn: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; attempts: number }> {
+    const max = Math.max(1, this.o.maxAttempts);
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopping) throw new Stopped();
+      await this.limiter.acquire(this.o.stop);
+      if (this.stopping) throw new Stopped();
+      try {
+        return { value: await fn(this.o.cancel), attempts: attempt };
+      } catch (e) {
+        if (!(e instanceof TargetError)) throw e;
+        if (e.fatal) {
+          this.fatal ??= e.recorded;
+          this.halt.abort();
+          this.o.emit({ type: 'stopping', reason: e.recorded.message });
+        }
+        if (!e.retryable || attempt >= max || this.o.cancel.aborted) throw Object.assign(e, { attempts: attempt });
+        let delay = backoffDelay(attempt, this.random);
+        if (e.retryAfterMs !== undefined) {
+          this.limiter.pauseUntil(this.clock.now() + e.retryAfterMs);
+          delay = e.retryAfterMs + Math.floor(this.random() * 250);
+        }
+        this.o.emit({ type: 'retry', operation, address, attempt, delayMs: delay, error: e.recorded });
+        await this.sleep(delay);
+      }
+    }
+  }
+}
+
+export function attemptsOf(e: TargetError): number {
+  return (e as TargetError & { attempts?: number }).attempts ?? 1;
+}

@@ -1,0 +1,112 @@
+/**
+ * Per-attribute, three-way comparison of a recorded thread: the value last applied (state), the value
+ * the manifest now produces (desired) and, after a refresh, the value in the target today (remote).
+ */
+import { canonicalJson } from '../core/hash.js';
+import type { Assignee, Thread, ThreadStatus, ThreadStatusDetail } from '../core/model.js';
+
+/** Attributes Plain can change after import. */
+export const UPDATABLE = ['title', 'priority', 'status', 'labels', 'assignee'] as const;
+export type UpdatableAttribute = (typeof UPDATABLE)[number];
+
+/** Attributes fixed at import: a change is reported, never applied and never faked. */
+export const FROZEN = ['customer', 'createdAt', 'externalUrl', 'description'] as const;
+export type FrozenAttribute = (typeof FROZEN)[number];
+
+export interface ThreadStatusValue {
+  readonly status: ThreadStatus;
+  readonly statusDetail: ThreadStatusDetail | string | null;
+}
+
+/** The updatable attributes as they are in the target (after a refresh). */
+export interface RemoteAttributes {
+  readonly title: string;
+  readonly priority: number;
+  readonly status: ThreadStatusValue;
+  /** Label type ids, sorted. */
+  readonly labels: readonly string[];
+  readonly assignee: Assignee | null;
+}
+
+/** What state records as applied for a thread. */
+export interface AppliedAttributes extends RemoteAttributes {
+  readonly customer: string;
+  readonly createdAt: string;
+  readonly externalUrl: string | null;
+  readonly description: string | null;
+}
+
+export function appliedOf(t: Thread): AppliedAttributes {
+  return {
+    title: t.title,
+    priority: t.priority,
+    status: { status: t.status, statusDetail: t.statusDetail },
+    labels: [...t.labelTypeIds].sort(),
+    assignee: t.assignee ?? null,
+    customer: t.customer.email.toLowerCase(),
+    createdAt: t.createdAt,
+    externalUrl: t.externalUrl ?? null,
+    description: t.description ?? null,
+  };
+}
+
+export interface AttributeChange {
+  readonly attribute: UpdatableAttribute;
+  readonly from: unknown;
+  readonly to: unknown;
+  /** Set when the target's value also changed since the last apply (someone edited it there). */
+  readonly plain?: unknown;
+}
+
+export interface FrozenChange {
+  readonly attribute: FrozenAttribute;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+export interface ThreadDiff {
+  /** Planned updates (conflicts included when overwriting them). */
+  readonly updates: AttributeChange[];
+  /** Attributes changed both in the source and in the target since the last apply, left alone. */
+  readonly conflicts: AttributeChange[];
+  /** Changes to attributes that cannot be updated after import. */
+  readonly frozen: FrozenChange[];
+}
+
+const same = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+
+export function isAppliedAttributes(v: unknown): v is AppliedAttributes {
+  return typeof v === 'object' && v !== null && 'title' in v && 'status' in v && 'labels' in v;
+}
+
+export function diffThread(
+  applied: AppliedAttributes,
+  desired: AppliedAttributes,
+  remote: RemoteAttributes | undefined,
+  overwriteConflicts: boolean,
+): ThreadDiff {
+  const updates: AttributeChange[] = [];
+  const conflicts: AttributeChange[] = [];
+  for (const a of UPDATABLE) {
+    const from = applied[a];
+    const to = desired[a];
+    if (same(from, to)) continue;
+    if (remote) {
+      const now = remote[a];
+      // Already what we want: nothing to send.
+      if (same(now, to)) continue;
+      if (!same(now, from)) {
+        const c: AttributeChange = { attribute: a, from, to, plain: now };
+        if (overwriteConflicts) updates.push(c);
+        else conflicts.push(c);
+        continue;
+      }
+    }
+    updates.push({ attribute: a, from, to });
+  }
+  const frozen: FrozenChange[] = [];
+  for (const a of FROZEN) {
+    if (!same(applied[a], desired[a])) frozen.push({ attribute: a, from: applied[a], to: desired[a] });
+  }
+  return { updates, conflicts, frozen };
+}

@@ -1,0 +1,113 @@
+/** Folds plan items into the counts and lists that `plan` prints and `apply` shows before it starts. */
+import type { InvalidRecord } from '../mapping/map.js';
+import type { UpdatableAttribute } from './diff.js';
+import type { Listed, PlanItem, PlanSummary, UnmappedValue } from './types.js';
+
+const MAX_LISTED = 1000;
+
+class ListBuilder<T> {
+  private readonly items: T[] = [];
+  private more = 0;
+  add(x: T): void {
+    if (this.items.length < MAX_LISTED) this.items.push(x);
+    else this.more++;
+  }
+  done(): Listed<T> {
+    return { items: this.items, more: this.more };
+  }
+}
+
+/** Requests an attribute update takes at the least (labels: add and/or remove, with a look-up for removals). */
+function updateRequests(attribute: UpdatableAttribute, from: unknown, to: unknown): number {
+  if (attribute !== 'labels') return 1;
+  const a = new Set(Array.isArray(from) ? (from as string[]) : []);
+  const b = new Set(Array.isArray(to) ? (to as string[]) : []);
+  const adds = [...b].some((x) => !a.has(x)) ? 1 : 0;
+  const removes = [...a].some((x) => !b.has(x)) ? 2 : 0;
+  return adds + removes;
+}
+
+export class PlanTally {
+  private readonly threads = { create: 0, update: 0, append: 0, noop: 0, invalid: 0, filtered: 0, orphan: 0, deleted: 0 };
+  private readonly messages = { create: 0, append: 0, noop: 0, invalid: 0, changed: 0, orphan: 0 };
+  private readonly customers = { upsert: 0 };
+  private readonly attributes: Partial<Record<UpdatableAttribute, number>> = {};
+  private readonly frozen: Record<string, number> = {};
+  private readonly minimumRequests = { upsertCustomer: 0, importThread: 0, importThreadMessages: 0, updates: 0 };
+  private readonly invalid = new ListBuilder<InvalidRecord>();
+  private readonly updates = new ListBuilder<PlanSummary['updates']['items'][number]>();
+  private readonly conflicts = new ListBuilder<PlanSummary['conflicts']['items'][number]>();
+  private readonly frozenList = new ListBuilder<PlanSummary['frozenList']['items'][number]>();
+  private readonly changedMessages = new ListBuilder<string>();
+  private readonly orphans = new ListBuilder<string>();
+  private readonly deleted = new ListBuilder<string>();
+
+  constructor(private readonly messagesPerRequest: number) {}
+
+  add(item: PlanItem): void {
+    switch (item.kind) {
+      case 'invalid':
+        this.threads.invalid++;
+        this.invalid.add(item.invalid);
+        return;
+      case 'orphan':
+        this.threads.orphan++;
+        this.orphans.add(item.address);
+        return;
+      case 'deleted':
+        this.threads.deleted++;
+        this.deleted.add(item.address);
+        return;
+      case 'thread':
+        break;
+    }
+    const { threads, messages, minimumRequests } = this;
+    threads[item.action]++;
+    if (item.action === 'create') messages.create += item.send.length;
+    else messages.append += item.send.length;
+    messages.noop += item.recordedMessages;
+    messages.invalid += item.invalidMessages.length;
+    for (const m of item.invalidMessages) this.invalid.add(m);
+    for (const u of item.updates) {
+      this.attributes[u.attribute] = (this.attributes[u.attribute] ?? 0) + 1;
+      this.updates.add({ address: item.address, change: u });
+      minimumRequests.updates += updateRequests(u.attribute, u.from, u.to);
+    }
+    for (const c of item.conflicts) this.conflicts.add({ address: item.address, change: c });
+    for (const f of item.frozen) {
+      this.frozen[f.attribute] = (this.frozen[f.attribute] ?? 0) + 1;
+      this.frozenList.add({ address: item.address, change: f });
+    }
+    messages.changed += item.changedMessages.length;
+    for (const m of item.changedMessages) this.changedMessages.add(m);
+    messages.orphan += item.orphanMessages.length;
+    for (const m of item.orphanMessages) this.orphans.add(m);
+    this.customers.upsert += item.newCustomers.length;
+    minimumRequests.upsertCustomer += item.newCustomers.length;
+    if (item.action === 'create') minimumRequests.importThread++;
+    minimumRequests.importThreadMessages += Math.ceil(item.send.length / this.messagesPerRequest);
+  }
+
+  summary(filtered: number, unmapped: readonly UnmappedValue[]): PlanSummary {
+    return {
+      threads: { ...this.threads, filtered },
+      messages: { ...this.messages },
+      customers: { ...this.customers },
+      attributes: { ...this.attributes },
+      frozen: { ...this.frozen },
+      invalid: this.invalid.done(),
+      updates: this.updates.done(),
+      conflicts: this.conflicts.done(),
+      frozenList: this.frozenList.done(),
+      changedMessages: this.changedMessages.done(),
+      orphans: this.orphans.done(),
+      deleted: this.deleted.done(),
+      unmapped,
+      minimumRequests: { ...this.minimumRequests },
+    };
+  }
+}
+
+export function hasChanges(s: PlanSummary): boolean {
+  return s.threads.create + s.threads.update + s.threads.append > 0;
+}
