@@ -24,6 +24,8 @@ export interface Workspace {
   comments: Comment[];
   users: User[];
   addComment(c: Comment): void;
+  /** Write tickets, users and comments back to the export files (a new export of the same helpdesk). */
+  rewrite(): void;
 }
 
 export interface Ticket {
@@ -187,6 +189,11 @@ export function makeWorkspace(o: WorkspaceOptions): Workspace {
     addComment(c: Comment) {
       comments.push(c);
       appendFileSync(join(dir, 'export/comments.jsonl'), JSON.stringify(c) + '\n');
+    },
+    rewrite() {
+      writeFileSync(join(dir, 'export/tickets.jsonl'), lines(this.tickets));
+      writeFileSync(join(dir, 'export/users.jsonl'), lines(this.users));
+      writeFileSync(join(dir, 'export/comments.jsonl'), lines([...this.comments].reverse()));
     },
   };
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { diffThread, type AppliedAttributes } from '../../src/plan/diff.js';
+
+const A: AppliedAttributes = {
+  title: 't',
+  priority: 2,
+  status: { status: 'TODO', statusDetail: 'IN_PROGRESS' },
+  labels: ['lt_a'],
+  assignee: null,
+  customer: 'ann@x.test',
+  createdAt: '2024-01-01T00:00:00.000Z',
+  externalUrl: null,
+  description: null,
+};
+
+describe('diffThread (last applied × desired × Plain today)', () => {
+  it('plans an update only where the desired value differs from the last applied one', () => {
+    const d = diffThread(A, { ...A, priority: 0 }, undefined, false);
+    expect(d.updates).toEqual([{ attribute: 'priority', from: 2, to: 0 }]);
+    expect(d.conflicts).toEqual([]);
+    expect(diffThread(A, A, undefined, false).updates).toEqual([]);
+  });
+  it('a value also changed in Plain is a conflict, left alone unless overwriting', () => {
+    const remote = { ...A, title: 'agent' };
+    const d = diffThread(A, { ...A, title: 'source' }, remote, false);
+    expect(d.updates).toEqual([]);
+    expect(d.conflicts).toEqual([{ attribute: 'title', from: 't', to: 'source', plain: 'agent' }]);
+    expect(diffThread(A, { ...A, title: 'source' }, remote, true).updates).toHaveLength(1);
+  });
+  it('a change made only in Plain is not undone; a value Plain already has is not sent', () => {
+    expect(diffThread(A, A, { ...A, priority: 0 }, false).updates).toEqual([]);
+    expect(diffThread(A, { ...A, priority: 0 }, { ...A, priority: 0 }, false).updates).toEqual([]);
+  });
+  it('non-updatable attributes are reported, never planned as updates', () => {
+    const d = diffThread(A, { ...A, customer: 'bob@x.test', createdAt: '2020-01-01T00:00:00.000Z' }, undefined, false);
+    expect(d.updates).toEqual([]);
+    expect(d.frozen.map((f) => f.attribute)).toEqual(['customer', 'createdAt']);
+  });
+});
