@@ -40,14 +40,14 @@ describe('a second export of a live helpdesk', () => {
     // 1..3: status; 4..5: priority; 6..7: tags; 8..9: assignee; 10: title; 11: new replies only;
     // 12: status + a new reply; 13..14 vanish; 25..27 are new; 15: created_at (cannot change); 16: a comment edited.
     byId(1).status = 'closed';
-    byId(2).status = 'pending';
+    byId(2).status = 'hold';
     byId(3).status = 'new';
     byId(4).priority = 'urgent';
     byId(5).priority = 'low';
     byId(6).tags = ['bug'];
     byId(7).tags = [];
-    byId(8).assignee_id = null;
-    byId(9).assignee_id = 1;
+    byId(8).assignee_id = 2;
+    byId(9).assignee_id = null;
     byId(10).subject = 'A better title';
     const later = Date.parse('2024-06-01T00:00:00Z');
     const reply = (id: number, ticket: number, k: number) => ({
@@ -68,6 +68,9 @@ describe('a second export of a live helpdesk', () => {
     byId(15).created_at = '2023-01-01T00:30:00.000Z';
     const edited = ws.comments.find((c) => c.ticket_id === 16)!;
     edited.html_body = '<p>edited after import</p>';
+    // a comment of ticket 18 vanished from the export: an orphaned message, kept in Plain
+    const vanished = ws.comments.find((c) => c.ticket_id === 18)!;
+    ws.comments = ws.comments.filter((c) => c !== vanished);
     ws.rewrite();
 
     const plan = await run(ws, ['plan']);
@@ -84,7 +87,8 @@ describe('a second export of a live helpdesk', () => {
     expect(plan.stdout).toMatch(/- thread\["zd-13"\][\s\S]*- thread\["zd-14"\]/);
     expect(plan.stdout).toMatch(/Not updatable: createdAt on 1 thread/);
     expect(plan.stdout).toContain(`! message["zd-16/zd-comment-${edited.id}"]`);
-    expect(plan.stdout).toMatch(/4 messages to import/);
+    expect(plan.stdout).toMatch(/6 messages to import \(\d+ already imported, 0 invalid, 1 changed, 1 orphaned\)/);
+    expect(plan.stdout).toContain(`- message["zd-18/zd-comment-${vanished.id}"]`);
 
     const mutationsBefore = emu.requests().length;
     const applied = await run(ws, ['apply', '--auto-approve']);
@@ -116,7 +120,9 @@ describe('a second export of a live helpdesk', () => {
         ts.map((t) => ({
           ...t,
           createdAt: t.externalId === 'zd-15' ? 'frozen' : t.createdAt,
-          messages: t.messages.map((m) => (m.externalId === `zd-comment-${edited.id}` ? { ...m, text: 'frozen' } : m)),
+          messages: t.messages
+            .filter((m) => m.externalId !== `zd-comment-${vanished.id}`)
+            .map((m) => (m.externalId === `zd-comment-${edited.id}` ? { ...m, text: 'frozen' } : m)),
         }));
       expect(strip(got)).toEqual(strip(want));
       expect(got.find((t) => t.externalId === 'zd-15')!.createdAt).toBe(before.threads.find((t) => t.externalId === 'zd-15')!.createdAt);
@@ -141,6 +147,11 @@ describe('a thread edited in Plain by an agent', () => {
       input: { threadId: th('zd-3').id, priority: 0 },
     });
     expect(r2.errors).toBeUndefined();
+    // and deletes zd-4 in Plain
+    const r3 = await gql('mutation m($input: DeleteThreadInput!) { deleteThread(input: $input) { error { message } } }', {
+      input: { threadId: th('zd-4').id },
+    });
+    expect(r3.errors).toBeUndefined();
     // and the source renames zd-2 too, while zd-3's priority does not change in the source
     ws.tickets.find((t) => t.id === 2)!.subject = 'Renamed in the old helpdesk';
     ws.rewrite();
@@ -150,8 +161,10 @@ describe('a thread edited in Plain by an agent', () => {
     const refreshed = await run(ws, ['plan', '--refresh']);
     expect(refreshed.exitCode, refreshed.stderr).toBe(0);
     expect(refreshed.stdout).toMatch(/Conflicts[\s\S]*! thread\["zd-2"\] title: last applied "Ticket 2: something is wrong", Plain now "Renamed by an agent", source now "Renamed in the old helpdesk"/);
-    expect(refreshed.stdout).toMatch(/Plan: 0 to create, 0 to update/);
+    expect(refreshed.stdout).toMatch(/Deleted in Plain[\s\S]*- thread\["zd-4"\]/);
+    expect(refreshed.stdout).toMatch(/Plan: 0 to create, 0 to update, 0 to append to, 4 unchanged, 0 invalid, 0 orphaned, 1 deleted in Plain/);
     expect(refreshed.stdout).not.toMatch(/zd-3/);
+    expect(refreshed.stderr).toMatch(/Refreshed 5 threads in 1 requests \(1 no longer in Plain\)/);
 
     // apply (even without --refresh) reads the thread first and leaves the agent's title alone
     const a = await run(ws, ['apply', '--auto-approve']);
@@ -165,6 +178,11 @@ describe('a thread edited in Plain by an agent', () => {
     expect(th('zd-2').title).toBe('Renamed in the old helpdesk');
     expect(th('zd-3').priority).toBe(0);
     const after = await run(ws, ['plan', '--refresh']);
-    expect(after.stdout).toMatch(/Plan: 0 to create, 0 to update, 0 to append to, 5 unchanged/);
+    expect(after.stdout).toMatch(/Plan: 0 to create, 0 to update, 0 to append to, 4 unchanged, 0 invalid, 0 orphaned, 1 deleted in Plain/);
+    // forgetting the deleted thread imports it again
+    expect((await run(ws, ['state', 'rm', 'thread["zd-4"]'])).exitCode).toBe(0);
+    const again = await run(ws, ['apply', '--auto-approve']);
+    expect(again.stdout).toMatch(/threads: 1 created/);
+    expect(th('zd-4').messages.length).toBeGreaterThan(0);
   });
 });

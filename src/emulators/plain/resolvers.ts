@@ -19,6 +19,8 @@ import {
   snoozeThread,
   unassignThread,
   updateThreadTitle,
+  deleteThread,
+  type DeleteThreadInput,
   type AddLabelsInput,
   type AssignThreadInput,
   type ChangeThreadPriorityInput,
@@ -64,6 +66,7 @@ export const ALL_PERMISSIONS: readonly string[] = [
   'tenant:read',
   'thread:assign',
   'thread:edit',
+  'thread:delete',
   'thread:import',
   'thread:read',
   'thread:unassign',
@@ -232,6 +235,10 @@ const mutations: Record<string, RootResolver> = {
       },
       error: null,
     };
+  }),
+  deleteThread: mutation<DeleteThreadInput>(() => ['thread:delete'], {}, (input, { store }) => {
+    const r = deleteThread(store, input);
+    return { error: r.ok ? null : r.error };
   }),
   updateThreadTitle: threadMutation<UpdateThreadTitleInput>(['thread:edit'], updateThreadTitle),
   changeThreadPriority: threadMutation<ChangeThreadPriorityInput>(['thread:edit'], changeThreadPriority),

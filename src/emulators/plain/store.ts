@@ -156,6 +156,13 @@ export class PlainStore {
     return id === undefined ? undefined : this.threads.get(id);
   }
 
+  /** Removes a thread with its messages and labels (deleteThread). */
+  removeThread(thread: ThreadRecord): void {
+    this.threads.delete(thread.id);
+    this.threadByCustomerExternalId.delete(threadKey(thread.customerId, thread.externalId));
+    for (const l of thread.labels) this.threadOfLabel.delete(l.id);
+  }
+
   threadByExternal(customerId: string, externalId: string): ThreadRecord | undefined {
     const id = this.threadByCustomerExternalId.get(threadKey(customerId, externalId));
     return id === undefined ? undefined : this.threads.get(id);

@@ -24,6 +24,7 @@ export const PERMISSIONS = [
   'customerTenantMembership:create',
   'thread:import',
   'thread:read',
+  'thread:delete',
   'user:read',
   'labelType:read',
   'labelType:create',

@@ -634,3 +634,38 @@ describe('GET /__emulator/threads/<id>', () => {
     expect(post.status).toBe(405);
   });
 });
+
+describe('deleteThread', () => {
+  const DELETE = `mutation deleteThread($input: DeleteThreadInput!) { deleteThread(input: $input) { ${MUTATION_ERROR} } }`;
+  type Out = { deleteThread: { error: MutationErrorOut | null } };
+
+  test('removes the thread with its messages and labels; the externalId may be imported again', async () => {
+    const t = await importThread(emu, { externalId: 'del-1', labelTypeIds: [LT_BILLING] });
+    const id = t.thread!.id;
+    const r = await gql<Out>(emu, DELETE, { input: { threadId: id } });
+    expect(r.body.data!.deleteThread.error).toBeNull();
+    expect(emu.snapshot().threads.find((x) => x.id === id)).toBeUndefined();
+    const q = await gql<{ thread: unknown }>(emu, 'query q($id: ID!) { thread(threadId: $id) { id } }', { id });
+    expect(q.body.data!.thread).toBeNull();
+    const again = await importThread(emu, { externalId: 'del-1' });
+    expect(again.result).toBe('CREATED');
+  });
+
+  test('an unknown thread is a NOT_FOUND field error', async () => {
+    const r = await gql<Out>(emu, DELETE, { input: { threadId: pid('th', 'Z') } });
+    expect(onlyField(r.body.data!.deleteThread.error)).toMatchObject({ field: 'threadId', type: 'NOT_FOUND' });
+  });
+});
+
+test('deleteThread needs thread:delete', async () => {
+  const t = await importThread(emu, { externalId: 'del-2' });
+  const r = await gql<{ deleteThread: { error: MutationErrorOut | null } }>(
+    emu,
+    `mutation d($input: DeleteThreadInput!) { deleteThread(input: $input) { ${MUTATION_ERROR} } }`,
+    { input: { threadId: t.thread!.id } },
+    { key: 'key-without-thread:delete' },
+  );
+  expect(r.body.data!.deleteThread.error).toMatchObject({ type: 'FORBIDDEN' });
+  expect(r.body.data!.deleteThread.error!.message).toContain('thread:delete');
+  expect(emu.snapshot().threads).toHaveLength(1);
+});

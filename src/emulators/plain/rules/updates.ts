@@ -254,3 +254,16 @@ function sameAssignee(a: AssigneeRef | null, b: AssigneeRef): boolean {
   if ('userId' in a) return 'userId' in b && a.userId === b.userId;
   return 'machineUserId' in b && a.machineUserId === b.machineUserId;
 }
+
+export interface DeleteThreadInput {
+  threadId: string;
+}
+
+/** deleteThread: the thread and everything on it are gone; its externalId may be imported again. */
+export function deleteThread(store: PlainStore, input: DeleteThreadInput): RuleResult<null> {
+  const errors: MutationFieldError[] = [];
+  const thread = findThread(store, input.threadId, errors);
+  if (errors.length > 0 || !thread) return fail(validationError(errors));
+  store.removeThread(thread);
+  return ok(null);
+}
