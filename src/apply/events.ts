@@ -4,7 +4,37 @@ import type { RecordedError, ResourceKind } from '../state/types.js';
 
 export type Outcome = 'CREATED' | 'NOOP' | 'UPDATED' | 'FAILED';
 
+/** What a run is, for headers. */
+export interface RunInfo {
+  readonly migration: string;
+  /** e.g. `plain https://core-api.uk.plain.com/graphql/v1` (never a key). */
+  readonly target: string;
+  readonly runId: number;
+  readonly requestsPerMinute: number;
+  readonly concurrency: number;
+}
+
+/** How much the plan says this run will do, per phase. */
+export interface Totals {
+  readonly customers: number;
+  readonly threads: number;
+  readonly messages: number;
+}
+
 export type ApplyEvent =
+  /** First event of a run. `at` is epoch ms. */
+  | { readonly type: 'start'; readonly info: RunInfo; readonly totals: Totals; readonly at: number }
+  /** Every request that got an answer or failed (retries included); `ok` false for errors of any kind. */
+  | { readonly type: 'request'; readonly operation: string; readonly ok: boolean; readonly at: number }
+  /** Last event of a run. */
+  | {
+      readonly type: 'done';
+      readonly outcome: 'completed' | 'completed-with-failures' | 'interrupted' | 'failed';
+      readonly counts: Counts;
+      readonly requests: Readonly<Record<string, number>>;
+      readonly invalid: number;
+      readonly at: number;
+    }
   | { readonly type: 'resource'; readonly kind: ResourceKind; readonly address: string; readonly outcome: Outcome; readonly error?: RecordedError; readonly attempts: number }
   | { readonly type: 'invalid'; readonly invalid: InvalidRecord }
   | { readonly type: 'unchanged'; readonly address: string; readonly messages: number }

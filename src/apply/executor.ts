@@ -9,6 +9,7 @@ import { customerAddress, customerKey, type Assignee, type Customer } from '../c
 import type { BatchingDecl } from '../manifest/types.js';
 import { diffThread, type AppliedAttributes, type AttributeChange, type ThreadStatusValue } from '../plan/diff.js';
 import { customerHash } from '../plan/plan.js';
+import type { InvalidRecord } from '../mapping/map.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem } from '../plan/types.js';
 import type { ApplyOutcome, RecordedError, StateStore } from '../state/types.js';
 import { TargetError, type MessageToSend, type RemoteThread, type Target } from '../targets/types.js';
@@ -39,6 +40,7 @@ export interface ApplyResult {
   /** A failure that stopped the whole run (e.g. HTTP 401). */
   readonly fatal?: RecordedError;
   readonly requests: Record<string, number>;
+  readonly invalid: number;
 }
 
 export class Executor {
@@ -74,7 +76,7 @@ export class Executor {
     for await (const item of this.o.items) {
       if (this.stopping) break;
       if (item.kind === 'invalid') {
-        this.o.emit({ type: 'invalid', invalid: item.invalid });
+        this.invalid(item.invalid);
         continue;
       }
       if (item.kind === 'orphan' || item.kind === 'deleted') {
@@ -82,7 +84,7 @@ export class Executor {
         continue;
       }
       this.notes(item);
-      for (const m of item.invalidMessages) this.o.emit({ type: 'invalid', invalid: m });
+      for (const m of item.invalidMessages) this.invalid(m);
       if (item.action === 'noop') {
         this.o.emit({ type: 'unchanged', address: item.address, messages: item.recordedMessages });
         continue;
@@ -97,7 +99,23 @@ export class Executor {
       active.add(p);
     }
     await Promise.all(active);
-    return { counts: this.counts, stopped: this.stopping, fatal: this.requests.fatal, requests: this.o.target.requestCounts() };
+    this.flushInvalid();
+    return { counts: this.counts, stopped: this.stopping, fatal: this.requests.fatal, requests: this.o.target.requestCounts(), invalid: this.invalidCount };
+  }
+
+  private readonly invalidBuffer: InvalidRecord[] = [];
+  invalidCount = 0;
+
+  /** Invalid records are reported as events and remembered in state (for `state errors`), in batches. */
+  private invalid(r: InvalidRecord): void {
+    this.invalidCount++;
+    this.o.emit({ type: 'invalid', invalid: r });
+    this.invalidBuffer.push(r);
+    if (this.invalidBuffer.length >= 500) this.flushInvalid();
+  }
+
+  private flushInvalid(): void {
+    this.o.state.recordInvalid(this.invalidBuffer.splice(0), this.o.runId);
   }
 
   private commit(outcomes: ApplyOutcome[]): void {

@@ -54,9 +54,12 @@ export class RequestRunner {
       await this.limiter.acquire(this.o.stop);
       if (this.stopping) throw new Stopped();
       try {
-        return { value: await fn(this.o.cancel), attempts: attempt };
+        const value = await fn(this.o.cancel);
+        this.o.emit({ type: 'request', operation, ok: true, at: this.clock.now() });
+        return { value, attempts: attempt };
       } catch (e) {
         if (!(e instanceof TargetError)) throw e;
+        this.o.emit({ type: 'request', operation, ok: false, at: this.clock.now() });
         if (e.fatal) {
           this.fatal ??= e.recorded;
           this.halt.abort();

@@ -2,9 +2,15 @@
 import { formatError, isPmError } from '../core/errors.js';
 import { ManifestError } from '../manifest/index.js';
 
+export interface OutStream {
+  write(s: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
 export interface Io {
-  readonly out: { write(s: string): void };
-  readonly err: { write(s: string): void };
+  readonly out: OutStream;
+  readonly err: OutStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly stdinIsTTY: boolean;
@@ -12,8 +18,8 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    out: { write: (s) => void process.stdout.write(s) },
-    err: { write: (s) => void process.stderr.write(s) },
+    out: process.stdout,
+    err: process.stderr,
     env: process.env,
     cwd: process.cwd(),
     stdinIsTTY: !!process.stdin.isTTY,

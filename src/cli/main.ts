@@ -1,68 +1,154 @@
 /**
  * The command line: parses arguments (commander), wires the pieces, picks a renderer. Returns the
- * exit code: 0 done, 1 error or failed records, 2 usage error (or changes, with plan
- * --detailed-exitcode), 130 interrupted.
+ * exit code: 0 done / nothing to do, 1 error or failed records, 2 usage error or (plan
+ * --detailed-exitcode) changes to apply, 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { applyCommand, interruptSignals } from './commands/apply.js';
+import { applyCommand, interruptSignals, type ApplyFlags } from './commands/apply.js';
 import { demoCommand } from './commands/demo.js';
-import { emulatorCommand } from './commands/emulator.js';
-import { planCommand } from './commands/plan.js';
-import { stateListCommand, stateRmCommand, stateShowCommand, stateUnlockCommand } from './commands/state.js';
-import { validateCommand } from './commands/validate.js';
+import { emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
+import { initCommand, type InitFlags } from './commands/init.js';
+import { planCommand, type PlanFlags } from './commands/plan.js';
+import {
+  forceUnlockCommand,
+  stateErrorsCommand,
+  stateListCommand,
+  stateRmCommand,
+  stateShowCommand,
+  type StateErrorsFlags,
+  type StateListFlags,
+} from './commands/state.js';
+import { validateCommand, type ValidateFlags } from './commands/validate.js';
 import { processIo, reportError, type Io } from './io.js';
+import { collect, OUTPUT_MODES, type GlobalFlags } from './options.js';
 
-const fileOption = () => new Option('-f, --file <path>', 'the manifest (default: plain-migrate.yaml in the current directory)');
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+function planningOptions(c: Command): Command {
+  return c
+    .option('--target <address>', 'only this address (wildcards *; repeatable), e.g. thread["zd-1*"]', collect)
+    .option('--limit <n>', 'only the first N threads of the source (a trial migration)')
+    .option('--refresh', 'read the recorded threads from Plain first: report edits made there (conflicts) and threads deleted there')
+    .option('--overwrite-conflicts', 'replace attributes that were also changed in Plain since the last apply')
+    .option('--strict', 'fail (exit 1) when any record is invalid');
+}
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let code = 0;
-  const run = (fn: () => Promise<number>) => async () => {
-    code = await fn();
-  };
+  const act =
+    <A extends unknown[]>(fn: (...a: A) => Promise<number> | number) =>
+    async (...a: A) => {
+      code = await fn(...a);
+    };
+  const globals = (cmd: Command): GlobalFlags => cmd.optsWithGlobals() as GlobalFlags;
+
   const program = new Command('plain-migrate')
     .description('Move support history into Plain from a manifest kept in git: validate, plan, apply.')
     .version('0.1.0')
+    .option('-f, --file <path>', 'the manifest (default: plain-migrate.yaml in the current directory)')
+    .option('--no-color', 'no colours in any output')
+    .addOption(new Option('--output <mode>', 'how apply reports: auto (live view on a terminal, lines otherwise), tty, plain, json').choices([...OUTPUT_MODES]).default('auto'))
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
-    .showSuggestionAfterError(true);
+    .configureOutput({ writeOut: (s) => void io.out.write(s), writeErr: (s) => void io.err.write(s) })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', examples(['plain-migrate init --from zendesk', 'plain-migrate validate --sample 3', 'plain-migrate plan --out plan.json', 'plain-migrate apply plan.json']));
+
+  program
+    .command('init')
+    .description('Write a commented starter manifest for your helpdesk’s export.')
+    .option('--from <helpdesk>', 'zendesk, freshdesk, helpscout, intercom, front or csv', 'zendesk')
+    .option('--force', 'overwrite an existing manifest')
+    .addHelpText('after', examples(['plain-migrate init --from freshdesk', 'plain-migrate -f migrations/acme.yaml init --from csv']))
+    .action(function (this: Command) {
+      return act(() => initCommand(io, globals(this) as InitFlags))();
+    });
 
   program
     .command('validate')
-    .description('Check the manifest: YAML, schema, environment variables and every expression.')
-    .addOption(fileOption())
-    .action((o: { file?: string }) => run(() => validateCommand(io, o))());
+    .description('Check the manifest (YAML, schema, ${VAR}s, expressions); --sample shows what records map to.')
+    .option('--sample <n>', 'print what the first N source records map to, with every diagnostic next to its field')
+    .addHelpText('after', examples(['plain-migrate validate', 'plain-migrate validate --sample 5']))
+    .action(function (this: Command) {
+      return act(() => validateCommand(io, globals(this) as ValidateFlags))();
+    });
 
-  program
-    .command('plan')
-    .description('Show what apply would do against the recorded state. Sends nothing, writes nothing.')
-    .addOption(fileOption())
-    .option('--strict', 'fail (exit 1) when any record is invalid')
-    .option('--detailed-exitcode', 'exit 2 when there are changes to apply, 0 when there are none')
-    .option('--refresh', 'read the recorded threads from Plain first: report edits made there (conflicts) and threads deleted there')
-    .option('--overwrite-conflicts', 'plan to replace attributes that were also changed in Plain since the last apply')
-    .action((o: { file?: string; strict?: boolean; detailedExitcode?: boolean; refresh?: boolean; overwriteConflicts?: boolean }) =>
-      run(() => planCommand(io, o))(),
-    );
+  planningOptions(
+    program
+      .command('plan')
+      .description('Show what apply would do against the recorded state. Writes nothing; sends nothing unless --refresh.'),
+  )
+    .option('--out <file>', 'save the plan (0600) so that `apply FILE` carries out exactly it, or refuses if anything changed')
+    .option('--json', 'print the plan as JSON (docs/json-output.md)')
+    .option('--verbose', 'list every item, not the first 20 of each group')
+    .option('--detailed-exitcode', 'exit 2 when there are changes to apply, 0 when there are none, 1 on error')
+    .addHelpText(
+      'after',
+      examples(['plain-migrate plan', 'plain-migrate plan --out plan.json', 'plain-migrate plan --refresh', "plain-migrate plan --target 'thread[\"zd-12*\"]' --verbose", 'plain-migrate plan --limit 100 --detailed-exitcode']),
+    )
+    .action(function (this: Command) {
+      return act(() => planCommand(io, globals(this) as PlanFlags))();
+    });
 
-  program
-    .command('apply')
-    .description('Import what the plan shows, recording each acknowledged result; safe to stop and run again.')
-    .addOption(fileOption())
-    .option('--auto-approve', 'do not ask for confirmation (required when standard input is not a terminal)')
-    .option('--strict', 'refuse to start when any record is invalid')
-    .option('--refresh', 'read the recorded threads from Plain before planning (see plan --refresh)')
-    .option('--overwrite-conflicts', 'replace attributes that were also changed in Plain since the last apply')
-    .action((o: { file?: string; autoApprove?: boolean; strict?: boolean; refresh?: boolean; overwriteConflicts?: boolean }) =>
-      run(async () => {
+  planningOptions(
+    program
+      .command('apply [planfile]')
+      .description('Import what the plan shows, recording each acknowledged result; safe to stop and run again.'),
+  )
+    .option('--auto-approve', 'do not ask for confirmation (required when standard input is not a terminal, unless applying a saved plan)')
+    .option('--verbose', 'list every item of the plan shown before asking')
+    .addHelpText('after', examples(['plain-migrate apply', 'plain-migrate apply plan.json', 'plain-migrate apply --auto-approve --output plain', 'plain-migrate apply --auto-approve --output json > events.ndjson']))
+    .action(function (this: Command, planfile: string | undefined) {
+      return act(async () => {
         const signals = interruptSignals(io);
         try {
-          const c = await applyCommand(io, o, signals);
+          const c = await applyCommand(io, planfile, globals(this) as ApplyFlags, signals);
           return signals.interrupted() ? 130 : c;
         } finally {
           signals.dispose();
         }
-      })(),
-    );
+      })();
+    });
+
+  const state = program.command('state').description('Inspect and edit the recorded state.');
+  state
+    .command('list [pattern]')
+    .description('List recorded addresses (wildcards *) with status and Plain id.')
+    .option('--status <status>', 'applied or failed')
+    .option('--kind <kind>', 'customer, thread or message')
+    .addHelpText('after', examples(["plain-migrate state list 'thread[*]'", 'plain-migrate state list --status failed']))
+    .action(function (this: Command, pattern: string | undefined) {
+      return act(() => stateListCommand(io, pattern, globals(this) as StateListFlags))();
+    });
+  state
+    .command('show <address>')
+    .description('Show what is recorded for an address (wildcards *): ids, hashes, applied attributes, attempts, last error.')
+    .addHelpText('after', examples(['plain-migrate state show \'thread["zd-12"]\'', "plain-migrate state show 'message[\"zd-12/*\"]'"]))
+    .action(function (this: Command, address: string) {
+      return act(() => stateShowCommand(io, address, globals(this)))();
+    });
+  state
+    .command('rm <address...>')
+    .description('Forget recorded addresses (wildcards *; a thread takes its messages along) so the next apply imports them again; Plain is not changed.')
+    .addHelpText('after', examples(['plain-migrate state rm \'thread["zd-13"]\'']))
+    .action(function (this: Command, addresses: string[]) {
+      return act(() => stateRmCommand(io, addresses, globals(this)))();
+    });
+  state
+    .command('errors [pattern]')
+    .description('Every failed address with Plain’s error, and every invalid record with its reasons (exit 1 when there are any).')
+    .option('--json', 'as JSON (docs/json-output.md)')
+    .addHelpText('after', examples(['plain-migrate state errors', 'plain-migrate state errors --json | jq .failed']))
+    .action(function (this: Command, pattern: string | undefined) {
+      return act(() => stateErrorsCommand(io, pattern, globals(this) as StateErrorsFlags))();
+    });
+
+  program
+    .command('force-unlock <lockId>')
+    .description('Remove the apply lock of a run that is gone (the lock error names its LOCK_ID).')
+    .addHelpText('after', examples(['plain-migrate force-unlock 12']))
+    .action(function (this: Command, lockId: string) {
+      return act(() => forceUnlockCommand(io, lockId, globals(this)))();
+    });
 
   program
     .command('emulator')
@@ -72,44 +158,25 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--seed <file>', 'users, label types, tenants, customers and API keys to start with (JSON or YAML)')
     .option('--rate-limit <perMinute>', 'requests per minute before HTTP 429 (0: unlimited)', '0')
     .option('--latency <ms>', 'delay before each answer', '0')
-    .action((o: { port?: string; host?: string; seed?: string; rateLimit?: string; latency?: string }) => run(() => emulatorCommand(io, o))());
+    .addHelpText('after', examples(['plain-migrate emulator --port 4849 --seed examples/quickstart/emulator-seed.yaml --rate-limit 450']))
+    .action(function (this: Command) {
+      return act(() => emulatorCommand(io, this.opts() as EmulatorFlags))();
+    });
 
   program
     .command('demo')
     .description('Plan and apply examples/quickstart into an embedded emulator.')
     .option('--reset', 'forget the demo’s recorded state first')
-    .action((o: { reset?: boolean }) =>
-      run(async () => {
+    .action(function (this: Command) {
+      return act(async () => {
         const signals = interruptSignals(io);
         try {
-          return await demoCommand(io, o, signals);
+          return await demoCommand(io, globals(this) as GlobalFlags & { reset?: boolean }, signals);
         } finally {
           signals.dispose();
         }
-      })(),
-    );
-
-  const state = program.command('state').description('Inspect and edit the recorded state.');
-  state
-    .command('list [pattern]')
-    .description('List recorded addresses (wildcard *), with status and Plain id.')
-    .addOption(fileOption())
-    .action((pattern: string | undefined, o: { file?: string }) => run(() => stateListCommand(io, pattern, o))());
-  state
-    .command('show <address>')
-    .description('Show recorded resources matching an address (wildcard *), with their last error.')
-    .addOption(fileOption())
-    .action((address: string, o: { file?: string }) => run(() => stateShowCommand(io, address, o))());
-  state
-    .command('rm <address>')
-    .description('Forget recorded resources (wildcard *) so the next apply imports them again; Plain is not changed.')
-    .addOption(fileOption())
-    .action((address: string, o: { file?: string }) => run(() => stateRmCommand(io, address, o))());
-  state
-    .command('unlock')
-    .description('Remove the apply lock left by a run that cannot release it (e.g. on another machine).')
-    .addOption(fileOption())
-    .action((o: { file?: string }) => run(() => stateUnlockCommand(io, o))());
+      })();
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -23,13 +23,22 @@ export async function loadFromArgs(io: Io, file: string | undefined): Promise<Ma
 }
 
 /** State for reading: the recorded file if there is one, else an empty database in memory (plan never creates state). */
-export function openStateForPlan(manifest: Manifest): SqliteStateStore {
-  if (existsSync(manifest.statePath)) return SqliteStateStore.open(manifest.statePath, { manifestName: manifest.name, create: false });
-  return SqliteStateStore.open(':memory:', { manifestName: manifest.name });
+export function openStateForPlan(manifest: Manifest): { state: SqliteStateStore; isNew: boolean } {
+  if (existsSync(manifest.statePath)) {
+    return { state: SqliteStateStore.open(manifest.statePath, { manifestName: manifest.name, create: false }), isNew: false };
+  }
+  return { state: SqliteStateStore.open(':memory:', { manifestName: manifest.name }), isNew: true };
 }
 
-export function openStateForApply(manifest: Manifest): SqliteStateStore {
-  return SqliteStateStore.open(manifest.statePath, { manifestName: manifest.name, create: true });
+export function openStateForApply(manifest: Manifest): { state: SqliteStateStore; isNew: boolean } {
+  const isNew = !existsSync(manifest.statePath);
+  return { state: SqliteStateStore.open(manifest.statePath, { manifestName: manifest.name, create: true }), isNew };
+}
+
+/** The target as printed in headers and plan files: kind and endpoint, never a key. */
+export function targetLabel(manifest: Manifest): string {
+  const t = manifest.target;
+  return t.kind === 'plain' ? `plain ${t.endpoint}` : `therethere ${t.baseUrl}`;
 }
 
 export function makeTarget(manifest: Manifest): Target {
@@ -46,6 +55,8 @@ export interface PlanRunOptions {
   readonly signal?: AbortSignal;
   readonly remote?: (address: string) => RemoteAttributes | null | undefined;
   readonly overwriteConflicts?: boolean;
+  readonly targets?: readonly string[];
+  readonly limit?: number;
 }
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
@@ -73,7 +84,7 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteSta
 export async function summarisePlan(manifest: Manifest, state: SqliteStateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
   const indexes = await openIndexes(manifest);
   try {
-    const planner = new Planner({ manifest, state, indexes, signal: o.signal, remote: o.remote, overwriteConflicts: o.overwriteConflicts });
+    const planner = new Planner({ manifest, state, indexes, ...o });
     const tally = new PlanTally(manifest.batching.messagesPerRequest);
     for await (const item of planner.items()) tally.add(item);
     return tally.summary(planner.filtered, planner.unmapped());

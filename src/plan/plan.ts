@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { join, dirname } from 'node:path';
 import { formatLocation } from '../core/errors.js';
-import { customerAddress, customerKey, messageAddress, threadAddress, type Customer, type Thread } from '../core/model.js';
+import { addressMatcher, customerAddress, customerKey, messageAddress, threadAddress, type Customer, type Thread } from '../core/model.js';
 import { hashOf } from '../core/hash.js';
 import type { Manifest } from '../manifest/types.js';
 import { Mapper, recordWhere, type InvalidRecord } from '../mapping/map.js';
@@ -67,6 +67,10 @@ export interface PlanOptions {
   readonly remote?: (address: string) => RemoteAttributes | null | undefined;
   /** Apply changes to attributes that were also edited in the target since the last apply. */
   readonly overwriteConflicts?: boolean;
+  /** --target: only these addresses (`*` wildcards); a message pattern selects its thread and only those messages. */
+  readonly targets?: readonly string[];
+  /** --limit: only the first N threads of the source (no orphan detection: the plan is partial). */
+  readonly limit?: number;
 }
 
 const ORPHAN_PAGE = 500;
@@ -79,8 +83,11 @@ export class Planner {
   private readonly isSeen: Database.Statement<[string], { a: number }>;
   private readonly seenCustomer: Database.Statement<[string]>;
   filtered = 0;
+  private readonly matchers: Array<(address: string) => boolean>;
+  private planned = 0;
 
   constructor(private readonly opts: PlanOptions) {
+    this.matchers = (opts.targets ?? []).map(addressMatcher);
     this.mapper = new Mapper(opts.manifest, opts.indexes, opts.now);
     // An empty file name gives a private temporary database on disk, removed on close.
     this.scratch = new Database('');
@@ -128,7 +135,7 @@ export class Planner {
         if (mapped.kind === 'invalid') {
           // A recorded thread whose record is now invalid is not an orphan: its record is still there.
           if (mapped.invalid.address.startsWith('thread[')) this.seenThread.run(mapped.invalid.address, where);
-          yield { kind: 'invalid', invalid: mapped.invalid };
+          if (this.wanted(mapped.invalid.address)) yield { kind: 'invalid', invalid: mapped.invalid };
           continue;
         }
         const t = mapped.thread;
@@ -145,14 +152,32 @@ export class Planner {
           };
           continue;
         }
-        const planned = this.planThread(t, mapped.invalidMessages);
-        if (planned) yield planned;
+        const planned = this.select(this.planThread(t, mapped.invalidMessages));
+        if (planned) {
+          yield planned;
+          if (this.opts.limit !== undefined && ++this.planned >= this.opts.limit) return;
+        }
       }
-      if (this.opts.signal?.aborted) return;
+      if (this.opts.signal?.aborted || this.opts.limit !== undefined) return;
       yield* this.orphans();
     } finally {
       this.scratch.close();
     }
+  }
+
+  private wanted(address: string): boolean {
+    return this.matchers.length === 0 || this.matchers.some((m) => m(address));
+  }
+
+  /** --target: keep a thread when it, or one of its messages, is targeted; keep only the targeted messages. */
+  private select(item: PlanItem | undefined): PlanItem | undefined {
+    if (!item || this.matchers.length === 0) return item;
+    if (item.kind === 'invalid') return this.wanted(item.invalid.address) ? item : undefined;
+    if (item.kind !== 'thread') return this.wanted(item.address) ? item : undefined;
+    if (this.wanted(item.address)) return item;
+    const send = item.send.filter((m) => this.wanted(m.address));
+    if (send.length === 0) return undefined;
+    return { ...item, send, updates: [], conflicts: [], frozen: [], orphanMessages: [], changedMessages: [], action: item.action === 'create' ? 'create' : 'append' };
   }
 
   /** Recorded threads that no source record produced this time. Paged, so state can be written meanwhile. */
@@ -161,7 +186,7 @@ export class Planner {
     for (;;) {
       const page = this.opts.state.page('thread', after, ORPHAN_PAGE);
       for (const row of page) {
-        if (row.status === 'applied' && !this.isSeen.get(row.address)) {
+        if (row.status === 'applied' && !this.isSeen.get(row.address) && this.wanted(row.address)) {
           yield { kind: 'orphan', address: row.address, targetId: row.targetId };
         }
       }

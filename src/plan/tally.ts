@@ -1,9 +1,11 @@
 /** Folds plan items into the counts and lists that `plan` prints and `apply` shows before it starts. */
+import { createHash, type Hash } from 'node:crypto';
+import { canonicalJson } from '../core/hash.js';
 import type { InvalidRecord } from '../mapping/map.js';
 import type { UpdatableAttribute } from './diff.js';
 import type { Listed, PlanItem, PlanSummary, UnmappedValue } from './types.js';
 
-const MAX_LISTED = 1000;
+const MAX_LISTED = 10_000;
 
 class ListBuilder<T> {
   private readonly items: T[] = [];
@@ -28,7 +30,11 @@ function updateRequests(attribute: UpdatableAttribute, from: unknown, to: unknow
 }
 
 export class PlanTally {
-  private readonly threads = { create: 0, update: 0, append: 0, noop: 0, invalid: 0, filtered: 0, orphan: 0, deleted: 0 };
+  private readonly threads = { create: 0, update: 0, append: 0, appendTo: 0, noop: 0, invalid: 0, filtered: 0, orphan: 0, deleted: 0 };
+  private readonly creates = new ListBuilder<{ address: string; messages: number }>();
+  private readonly appends = new ListBuilder<{ address: string; messages: number }>();
+  private readonly newCustomers = new ListBuilder<string>();
+  private readonly digest: Hash = createHash('sha256');
   private readonly messages = { create: 0, append: 0, noop: 0, invalid: 0, changed: 0, orphan: 0 };
   private readonly customers = { upsert: 0 };
   private readonly attributes: Partial<Record<UpdatableAttribute, number>> = {};
@@ -44,7 +50,28 @@ export class PlanTally {
 
   constructor(private readonly messagesPerRequest: number) {}
 
+  /** What an item will make apply do, for the digest: actions, never free text. */
+  private fold(item: PlanItem): void {
+    const essential =
+      item.kind === 'thread'
+        ? {
+            k: 'thread',
+            a: item.action,
+            address: item.address,
+            hash: item.hash,
+            send: item.send.map((m) => [m.address, m.hash]),
+            updates: item.updates,
+            customers: item.newCustomers.map((c) => c.email.toLowerCase()),
+          }
+        : item.kind === 'invalid'
+          ? { k: 'invalid', address: item.invalid.address, reasons: item.invalid.reasons }
+          : { k: item.kind, address: item.address };
+    this.digest.update(canonicalJson(essential));
+    this.digest.update('\n');
+  }
+
   add(item: PlanItem): void {
+    this.fold(item);
     switch (item.kind) {
       case 'invalid':
         this.threads.invalid++;
@@ -63,8 +90,14 @@ export class PlanTally {
     }
     const { threads, messages, minimumRequests } = this;
     threads[item.action]++;
-    if (item.action === 'create') messages.create += item.send.length;
-    else messages.append += item.send.length;
+    if (item.action === 'create') {
+      messages.create += item.send.length;
+      this.creates.add({ address: item.address, messages: item.send.length });
+    } else if (item.send.length > 0) {
+      messages.append += item.send.length;
+      threads.appendTo++;
+      this.appends.add({ address: item.address, messages: item.send.length });
+    }
     messages.noop += item.recordedMessages;
     messages.invalid += item.invalidMessages.length;
     for (const m of item.invalidMessages) this.invalid.add(m);
@@ -83,6 +116,7 @@ export class PlanTally {
     messages.orphan += item.orphanMessages.length;
     for (const m of item.orphanMessages) this.orphans.add(m);
     this.customers.upsert += item.newCustomers.length;
+    for (const c of item.newCustomers) this.newCustomers.add(c.email.toLowerCase());
     minimumRequests.upsertCustomer += item.newCustomers.length;
     if (item.action === 'create') minimumRequests.importThread++;
     minimumRequests.importThreadMessages += Math.ceil(item.send.length / this.messagesPerRequest);
@@ -96,6 +130,9 @@ export class PlanTally {
       attributes: { ...this.attributes },
       frozen: { ...this.frozen },
       invalid: this.invalid.done(),
+      creates: this.creates.done(),
+      appends: this.appends.done(),
+      newCustomers: this.newCustomers.done(),
       updates: this.updates.done(),
       conflicts: this.conflicts.done(),
       frozenList: this.frozenList.done(),
@@ -104,6 +141,7 @@ export class PlanTally {
       deleted: this.deleted.done(),
       unmapped,
       minimumRequests: { ...this.minimumRequests },
+      digest: this.digest.copy().digest('hex'),
     };
   }
 }

@@ -82,7 +82,22 @@ export interface Listed<T> {
 }
 
 export interface PlanSummary {
-  readonly threads: { create: number; update: number; append: number; noop: number; invalid: number; filtered: number; orphan: number; deleted: number };
+  /**
+   * Threads by action (create / update / append / noop are exclusive: a thread with updates and new
+   * messages counts as update), plus `appendTo`: recorded threads that receive new messages (update
+   * or append), for the summary line.
+   */
+  readonly threads: {
+    create: number;
+    update: number;
+    append: number;
+    appendTo: number;
+    noop: number;
+    invalid: number;
+    filtered: number;
+    orphan: number;
+    deleted: number;
+  };
   readonly messages: { create: number; append: number; noop: number; invalid: number; changed: number; orphan: number };
   readonly customers: { upsert: number };
   /** Threads planned to change, by attribute. */
@@ -90,6 +105,9 @@ export interface PlanSummary {
   /** Non-updatable attribute changes, by attribute. */
   readonly frozen: Readonly<Record<string, number>>;
   readonly invalid: Listed<InvalidRecord>;
+  readonly creates: Listed<{ address: string; messages: number }>;
+  readonly appends: Listed<{ address: string; messages: number }>;
+  readonly newCustomers: Listed<string>;
   readonly updates: Listed<{ address: string; change: AttributeChange }>;
   readonly conflicts: Listed<{ address: string; change: AttributeChange }>;
   readonly frozenList: Listed<{ address: string; change: FrozenChange }>;
@@ -99,4 +117,6 @@ export interface PlanSummary {
   readonly unmapped: readonly UnmappedValue[];
   /** The requests this plan needs at the least (customers, threads, message batches, updates). */
   readonly minimumRequests: { upsertCustomer: number; importThread: number; importThreadMessages: number; updates: number };
+  /** sha256 over every planned action in order: two plans with the same digest do the same thing. */
+  readonly digest: string;
 }

@@ -46,6 +46,15 @@ const MIGRATIONS: ReadonlyArray<string> = [
    );`,
   // 1 → 2: the last-applied attributes of a thread (JSON), for per-attribute updates.
   `ALTER TABLE resources ADD COLUMN applied TEXT;`,
+  // 2 → 3: invalid records seen by the last runs (for `state errors`), and failures by status.
+  `CREATE TABLE invalid (
+     address    TEXT PRIMARY KEY,
+     where_     TEXT NOT NULL,
+     reasons    TEXT NOT NULL,
+     run_id     INTEGER NOT NULL,
+     updated_at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX resources_status ON resources (status);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -13,6 +13,7 @@ import { addressMatcher } from '../core/model.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import type {
   ApplyOutcome,
+  InvalidRow,
   LockHolder,
   RecordedError,
   ResourceKind,
@@ -246,6 +247,39 @@ export class SqliteStateStore implements StateStore {
     return n;
   }
 
+  recordInvalid(records: ReadonlyArray<{ address: string; where: string; reasons: readonly string[] }>, runId: number): void {
+    if (records.length === 0) return;
+    const now = new Date().toISOString();
+    const put = this.db.prepare(
+      'INSERT INTO invalid (address, where_, reasons, run_id, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET where_ = excluded.where_, reasons = excluded.reasons, run_id = excluded.run_id, updated_at = excluded.updated_at',
+    );
+    this.db.transaction(() => {
+      for (const r of records) put.run(r.address, r.where, JSON.stringify(r.reasons), runId, now);
+    })();
+  }
+
+  forgetInvalidNotSeenIn(runId: number): void {
+    this.db.prepare('DELETE FROM invalid WHERE run_id <> ?').run(runId);
+  }
+
+  invalidRecords(pattern = '*'): InvalidRow[] {
+    const match = addressMatcher(pattern);
+    return this.db
+      .prepare<[], { address: string; where_: string; reasons: string; run_id: number; updated_at: string }>('SELECT * FROM invalid ORDER BY address')
+      .all()
+      .filter((r) => match(r.address))
+      .map((r) => ({ address: r.address, where: r.where_, reasons: JSON.parse(r.reasons) as string[], runId: r.run_id, updatedAt: r.updated_at }));
+  }
+
+  failures(pattern = '*'): ResourceRow[] {
+    const match = addressMatcher(pattern);
+    return this.db
+      .prepare<[], RawRow>("SELECT * FROM resources WHERE status = 'failed' OR last_error IS NOT NULL ORDER BY address")
+      .all()
+      .filter((r) => match(r.address))
+      .map(toRow);
+  }
+
   acquireLock(command: string): { runId: number; tookOverFrom?: LockHolder } {
     const host = hostname();
     const startedAt = new Date().toISOString();
@@ -262,12 +296,12 @@ export class SqliteStateStore implements StateStore {
         if (!stale) {
           throw new PmError(
             'state.locked',
-            `the state ${this.path} is locked by '${held.command}' (pid ${held.pid} on ${held.host}, since ${held.started_at})`,
+            `the state ${this.path} is locked by '${held.command}' (lock ID ${held.run_id}: pid ${held.pid} on ${held.host}, since ${held.started_at})`,
             {
               hint:
                 held.host === host
                   ? 'wait for that run to finish, or stop it (Ctrl-C) first'
-                  : `that run is on another machine; if it is really gone, run 'plain-migrate state unlock' there or here`,
+                  : `that run is on another machine; if it is really gone: plain-migrate force-unlock ${held.run_id}`,
             },
           );
         }
@@ -302,13 +336,28 @@ export class SqliteStateStore implements StateStore {
     })();
   }
 
-  /** Remove a lock regardless of its holder (`state unlock`). Returns the holder that was removed. */
-  forceUnlock(): LockHolder | undefined {
+  /** The lock, if one is held. */
+  lockHolder(): (LockHolder & { lockId: number }) | undefined {
     const held = this.db
-      .prepare<[], { pid: number; host: string; started_at: string; command: string }>('SELECT * FROM lock WHERE id = 1')
+      .prepare<[], { pid: number; host: string; started_at: string; command: string; run_id: number }>('SELECT * FROM lock WHERE id = 1')
       .get();
-    this.db.prepare('DELETE FROM lock WHERE id = 1').run();
-    return held ? { pid: held.pid, host: held.host, startedAt: held.started_at, command: held.command } : undefined;
+    return held ? { pid: held.pid, host: held.host, startedAt: held.started_at, command: held.command, lockId: held.run_id } : undefined;
+  }
+
+  /** `force-unlock LOCK_ID`: remove the lock if its ID is the one given (so a new run's lock is never removed by mistake). */
+  forceUnlock(lockId: number): LockHolder & { lockId: number } {
+    const held = this.lockHolder();
+    if (!held) throw new PmError('state.not-locked', `the state ${this.path} is not locked`);
+    if (held.lockId !== lockId) {
+      throw new PmError('state.lock-id-mismatch', `the state is locked with lock ID ${held.lockId}, not ${lockId}`, {
+        hint: `check that run (pid ${held.pid} on ${held.host}, since ${held.startedAt}) is gone, then: plain-migrate force-unlock ${held.lockId}`,
+      });
+    }
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM lock WHERE id = 1').run();
+      this.db.prepare("UPDATE runs SET finished_at = ?, outcome = 'force-unlocked' WHERE id = ? AND finished_at IS NULL").run(new Date().toISOString(), lockId);
+    })();
+    return held;
   }
 
   runs(limit = 20): RunSummary[] {

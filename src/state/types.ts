@@ -74,6 +74,15 @@ export interface RunSummary {
   readonly counts: Record<string, number> | null;
 }
 
+/** A record that could not be imported, as the last apply that saw it reported it. */
+export interface InvalidRow {
+  readonly address: string;
+  readonly where: string;
+  readonly reasons: readonly string[];
+  readonly runId: number;
+  readonly updatedAt: string;
+}
+
 export interface StateStore {
   readonly path: string;
   meta(): StateMeta;
@@ -88,6 +97,13 @@ export interface StateStore {
   /** Commit outcomes atomically (one transaction). Called as soon as the target acknowledges. */
   record(outcomes: readonly ApplyOutcome[], runId: number): void;
   remove(pattern: string): number;
+  /** Remember invalid records reported by a run (replacing earlier reports of the same address). */
+  recordInvalid(records: ReadonlyArray<{ address: string; where: string; reasons: readonly string[] }>, runId: number): void;
+  /** After a complete run: forget invalid records that run did not see again (they were fixed or are gone). */
+  forgetInvalidNotSeenIn(runId: number): void;
+  invalidRecords(pattern?: string): InvalidRow[];
+  /** Resources whose last attempt failed (including updates that failed on applied threads). */
+  failures(pattern?: string): ResourceRow[];
   /** Take the apply lock or throw PmError('state.locked') naming the holder. A lock left by a dead process on this host is taken over. */
   acquireLock(command: string): { runId: number; tookOverFrom?: LockHolder };
   releaseLock(runId: number, outcome: string, counts: Record<string, number>): void;

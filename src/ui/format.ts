@@ -34,64 +34,96 @@ export function showValue(v: unknown): string {
 
 const LISTED = 20;
 
-function section<T>(lines: string[], title: string, list: Listed<T>, line: (x: T) => string): void {
+/** 18332 → "18,332": the summary line's numbers. */
+export function n(x: number): string {
+  return x.toLocaleString('en-US');
+}
+
+export interface PlanFormatOptions {
+  /** List every item instead of the first 20 of each group. */
+  readonly verbose?: boolean;
+}
+
+function group<T>(lines: string[], title: string, list: Listed<T>, line: (x: T) => string[], o: PlanFormatOptions): void {
   if (list.items.length === 0) return;
   lines.push(title);
-  for (const x of list.items.slice(0, LISTED)) lines.push(line(x));
-  const more = list.items.length - Math.min(list.items.length, LISTED) + list.more;
-  if (more > 0) lines.push(`  … and ${more} more`);
+  const shown = o.verbose ? list.items : list.items.slice(0, LISTED);
+  for (const x of shown) lines.push(...line(x));
+  const more = list.items.length - shown.length + list.more;
+  if (more > 0) lines.push(`  … and ${n(more)} more${o.verbose ? '' : ' (--verbose lists them all)'}`);
   lines.push('');
 }
 
-export function formatPlan(s: PlanSummary): string {
-  const lines: string[] = [];
-  if (s.invalid.items.length > 0) {
-    lines.push('Invalid records (not sent):');
-    for (const r of s.invalid.items) lines.push(formatInvalid(r));
-    if (s.invalid.more > 0) lines.push(`  … and ${s.invalid.more} more`);
-    lines.push('');
+/** Updates are listed per change; show them per thread, one attribute a line. */
+function byThread(list: PlanSummary['updates']): Listed<{ address: string; changes: string[] }> {
+  const out: Array<{ address: string; changes: string[] }> = [];
+  for (const { address, change: c } of list.items) {
+    const line = `${c.attribute}: ${showValue(c.from)} → ${showValue(c.to)}`;
+    const last = out[out.length - 1];
+    if (last && last.address === address) last.changes.push(line);
+    else out.push({ address, changes: [line] });
   }
+  return { items: out, more: list.more };
+}
+
+const msgs = (k: number): string => `${n(k)} ${k === 1 ? 'message' : 'messages'}`;
+
+/**
+ * The one summary line, frozen as an interface (scripts and reviews read it):
+ * `Plan: 1,204 threads to import (18,332 messages), 3 to update, 15 to append (212 messages), 7 invalid, 0 orphaned, 9,880 unchanged.`
+ */
+export function planSummaryLine(s: PlanSummary): string {
+  const t = s.threads;
+  const m = s.messages;
+  return (
+    `Plan: ${n(t.create)} threads to import (${msgs(m.create)}), ${n(t.update)} to update, ` +
+    `${n(t.appendTo)} to append (${msgs(m.append)}), ${n(t.invalid + m.invalid)} invalid, ${n(t.orphan + m.orphan)} orphaned, ${n(t.noop)} unchanged.`
+  );
+}
+
+/** The plan in Terraform's grammar: + import, > append, ~ update, - orphan, ! invalid or not applied. */
+export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
+  const lines: string[] = [];
+  group(lines, 'Invalid records (not sent):', s.invalid, (r) => formatInvalid(r).split('\n'), o);
   if (s.unmapped.length > 0) {
     lines.push('Unmapped table values:');
     for (const u of s.unmapped) {
-      lines.push(`  ${u.table}[${JSON.stringify(u.value)}] × ${u.count} → ${u.defaulted ? '_default' : 'record invalid (no _default)'}`);
+      lines.push(`  ${u.table}[${JSON.stringify(u.value)}] × ${n(u.count)} → ${u.defaulted ? '_default' : 'record invalid (no _default)'}`);
     }
     lines.push('');
   }
-  section(lines, 'Updates:', s.updates, ({ address, change: c }) => `  ~ ${address} ${c.attribute}: ${showValue(c.from)} → ${showValue(c.to)}`);
-  section(
+  group(lines, `Customers to upsert (${n(s.customers.upsert)}):`, s.newCustomers, (a) => [`  + customer[${JSON.stringify(a)}]`], o);
+  group(lines, 'Threads to import:', s.creates, (c) => [`  + ${c.address} (${plural(c.messages, 'message')})`], o);
+  group(lines, 'Threads to update:', byThread(s.updates), (u) => [`  ~ ${u.address}`, ...u.changes.map((c) => `      ${c}`)], o);
+  group(lines, 'Threads to append to:', s.appends, (a) => [`  > ${a.address} (+${plural(a.messages, 'message')})`], o);
+  group(
     lines,
     'Conflicts (changed in the source and in Plain since the last apply; left as they are in Plain, --overwrite-conflicts to replace):',
     s.conflicts,
-    ({ address, change: c }) => `  ! ${address} ${c.attribute}: last applied ${showValue(c.from)}, Plain now ${showValue(c.plain)}, source now ${showValue(c.to)}`,
+    ({ address, change: c }) => [`  ! ${address} ${c.attribute}: last applied ${showValue(c.from)}, Plain now ${showValue(c.plain)}, source now ${showValue(c.to)}`],
+    o,
   );
-  section(
+  group(
     lines,
     'Cannot be changed after import (reported, not applied):',
     s.frozenList,
-    ({ address, change: c }) => `  ! ${address} ${c.attribute}: imported ${showValue(c.from)}, source now ${showValue(c.to)}`,
+    ({ address, change: c }) => [`  ! ${address} ${c.attribute}: imported ${showValue(c.from)}, source now ${showValue(c.to)}`],
+    o,
   );
-  section(lines, 'Imported messages changed in the source (text, author and time cannot be changed after import):', s.changedMessages, (a) => `  ! ${a}`);
-  section(lines, 'Orphans (recorded, but their source record is gone; kept in Plain, never deleted):', s.orphans, (a) => `  - ${a}`);
-  section(lines, 'Deleted in Plain (found by --refresh; not re-created; `state rm` them to import again):', s.deleted, (a) => `  - ${a}`);
+  group(lines, 'Imported messages changed in the source (text, author and time cannot be changed after import):', s.changedMessages, (a) => [`  ! ${a}`], o);
+  group(lines, 'Orphans (recorded, but their source record is gone; kept in Plain, never deleted):', s.orphans, (a) => [`  - ${a}`], o);
+  group(lines, 'Deleted in Plain (found by --refresh; not re-created; `state rm` them to import again):', s.deleted, (a) => [`  - ${a}`], o);
   const attrs = Object.entries(s.attributes);
-  if (attrs.length > 0) {
-    lines.push(`Changes by attribute: ${attrs.map(([a, n]) => `${a} on ${plural(n, 'thread')}`).join(', ')}.`);
-  }
+  if (attrs.length > 0) lines.push(`Changes by attribute: ${attrs.map(([a, k]) => `${a} on ${plural(k, 'thread')}`).join(', ')}.`);
   const frozen = Object.entries(s.frozen);
-  if (frozen.length > 0) {
-    lines.push(`Not updatable: ${frozen.map(([a, n]) => `${a} on ${plural(n, 'thread')}`).join(', ')}.`);
-  }
-  if (attrs.length + frozen.length > 0) lines.push('');
-  const t = s.threads;
-  const m = s.messages;
-  lines.push(
-    `Plan: ${t.create} to create, ${t.update} to update, ${t.append} to append to, ${t.noop} unchanged, ${t.invalid} invalid, ${t.orphan} orphaned` +
-      `${t.deleted ? `, ${t.deleted} deleted in Plain` : ''}${t.filtered ? `, ${t.filtered} filtered out by where` : ''} (threads); ` +
-      `${m.create + m.append} messages to import (${m.noop} already imported, ${m.invalid} invalid` +
-      `${m.changed ? `, ${m.changed} changed` : ''}${m.orphan ? `, ${m.orphan} orphaned` : ''}); ` +
-      `${plural(s.customers.upsert, 'customer')} to upsert.`,
-  );
+  if (frozen.length > 0) lines.push(`Not updatable: ${frozen.map(([a, k]) => `${a} on ${plural(k, 'thread')}`).join(', ')}.`);
+  const extra: string[] = [];
+  if (s.threads.deleted) extra.push(`${n(s.threads.deleted)} deleted in Plain`);
+  if (s.threads.filtered) extra.push(`${n(s.threads.filtered)} filtered out by where`);
+  if (s.messages.changed) extra.push(`${n(s.messages.changed)} imported messages changed in the source`);
+  if (extra.length > 0) lines.push(`Also: ${extra.join(', ')}.`);
+  if (attrs.length + frozen.length + extra.length > 0) lines.push('');
+  lines.push(planSummaryLine(s));
   return lines.join('\n');
 }
 

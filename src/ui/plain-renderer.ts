@@ -1,69 +1,190 @@
 /**
- * The plain-line renderer for pipes and CI: a progress line at most every few seconds, every failure
- * as it happens (with Plain's message and field errors), and a summary at the end.
+ * The plain-line renderer for pipes and CI logs. Every line starts with a UTC timestamp
+ * (`2026-11-22T00:57:23Z`). It prints the start line; every failure, invalid record and notice as it
+ * happens (`FAILED address: …`, `INVALID …`, `ORPHAN …`, `DELETED …`, `NOTE …`, `STOPPING: …`); a line
+ * when a phase reaches its total; a heartbeat every `heartbeatMs` with counts, requests/min and ETA
+ * (never one line per request); and the summary after `done`:
+ *
+ *   Apply completed: customers: 14 created, 0 noop, 0 failed | threads: … | messages: …
+ *   Invalid records skipped: 0. Requests sent: upsertCustomer 14, importThread 38 (2 retries).
+ *
+ * The heartbeat timer is unref'd (it never keeps the process alive) and stops on `done` or `close()`.
+ * Heartbeats are also checked on every event, so a fake clock drives them in tests.
  */
-import type { ApplyEvent, Counts } from '../apply/events.js';
-import { emptyCounts } from '../apply/events.js';
-import { formatCounts, formatInvalid, formatRecordedError } from './format.js';
+import type { ApplyEvent } from '../apply/events.js';
+import { formatCounts } from './format.js';
+import {
+  ApplyViewModel,
+  formatDuration,
+  formatInt,
+  formatLimiter,
+  formatSummaryTail,
+  PHASES,
+  type ApplyView,
+  type Phase,
+} from './view-model.js';
 
 export interface Writer {
-  write(s: string): void;
+  write(s: string): unknown;
 }
 
+export interface PlainRendererOptions {
+  /** Interval of the progress heartbeat; 0 turns it off. Default 10 000. */
+  readonly heartbeatMs?: number;
+  readonly now?: () => number;
+}
+
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/** `2026-11-22T00:57:23Z` */
+export function timestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+const STAMP_WIDTH = 'YYYY-MM-DDTHH:MM:SSZ '.length;
+
 export class PlainRenderer {
-  private readonly counts: Counts = emptyCounts();
-  private lastProgress = 0;
-  invalid = 0;
-  retries = 0;
+  private readonly vm: ApplyViewModel;
+  private readonly now: () => number;
+  private readonly heartbeatMs: number;
+  private readonly phaseDone = new Set<Phase>();
+  private timer?: NodeJS.Timeout;
+  private lastBeat = 0;
+  /** Between `start` and `done`. */
+  private running = false;
+  private closed = false;
 
   constructor(
     private readonly out: Writer,
-    private readonly progressEveryMs = 5000,
-    private readonly now: () => number = Date.now,
+    opts: PlainRendererOptions = {},
   ) {
-    this.lastProgress = now();
+    this.now = opts.now ?? Date.now;
+    this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.vm = new ApplyViewModel({ now: this.now });
+  }
+
+  /** Invalid records seen so far (kept for callers that print their own summary). */
+  get invalid(): number {
+    return this.vm.view().invalid;
+  }
+
+  get retries(): number {
+    return this.vm.view().retries;
   }
 
   on = (e: ApplyEvent): void => {
+    const wasWaiting = e.type === 'rate-limit-wait' ? this.vm.limiterWaitingUntil() !== undefined : false;
+    this.vm.apply(e);
     switch (e.type) {
-      case 'resource':
-        this.counts[e.kind][e.outcome]++;
-        if (e.outcome === 'FAILED' && e.error) this.out.write(`FAILED ${e.address}: ${formatRecordedError(e.error)}\n`);
+      case 'start': {
+        const t = e.totals;
+        this.line(
+          `Apply started: ${e.info.migration} → ${e.info.target}, run #${e.info.runId}; ` +
+            `to do: ${formatInt(t.customers)} customers, ${formatInt(t.threads)} threads, ${formatInt(t.messages)} messages; ` +
+            `limit ${formatInt(e.info.requestsPerMinute)} requests/min, concurrency ${e.info.concurrency}`,
+        );
+        this.running = true;
+        this.lastBeat = this.now();
+        this.schedule();
         break;
-      case 'invalid':
-        this.invalid++;
-        this.out.write(`INVALID ${formatInvalid(e.invalid).trimStart().slice(2)}\n`);
-        break;
-      case 'retry':
-        this.retries++;
-        break;
-      case 'rate-limit-wait':
-        this.out.write(`waiting for the rate limit window until ${new Date(e.untilMs).toISOString()}\n`);
-        break;
-      case 'stopping':
-        this.out.write(`stopping: ${e.reason}\n`);
-        break;
-      case 'orphan':
-        this.out.write(`ORPHAN ${e.address}: its source record is gone; kept in the target\n`);
-        break;
-      case 'deleted':
-        this.out.write(`DELETED ${e.address}: no longer in the target; not re-created\n`);
-        break;
-      case 'not-applied':
-        this.out.write(`NOTE ${e.address}: ${e.reason}\n`);
-        break;
-      case 'unchanged':
-        break;
-      default: {
-        const never: never = e;
-        return never;
       }
+      case 'rate-limit-wait':
+        if (!wasWaiting) {
+          this.line(`RATE-LIMITED: waiting ${formatDuration(e.untilMs - this.now())} for the rate-limit window (until ${timestamp(e.untilMs)})`);
+        }
+        break;
+      case 'resource':
+        this.drain();
+        this.phaseLines();
+        break;
+      case 'done': {
+        this.drain();
+        this.phaseLines();
+        this.running = false;
+        this.stopTimer();
+        const d = this.vm.finished!;
+        this.line(`Apply ${d.outcome}: ${formatCounts(d.counts)}`);
+        this.line(formatSummaryTail(d));
+        break;
+      }
+      default:
+        this.drain();
     }
-    if (this.now() - this.lastProgress >= this.progressEveryMs) this.progress();
+    if (this.running && this.heartbeatMs > 0 && this.now() - this.lastBeat >= this.heartbeatMs) this.beat();
   };
 
-  progress(): void {
-    this.lastProgress = this.now();
-    this.out.write(`progress: ${formatCounts(this.counts)}\n`);
+  /** Stops the heartbeat. A run that never sent `done` gets one last progress line. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.drain();
+    if (this.running) this.progress();
+    this.running = false;
+    this.stopTimer();
+    return Promise.resolve();
+  }
+
+  /** The heartbeat text (without timestamp). */
+  static progressText(v: ApplyView): string {
+    const phases = PHASES.map((p) => `${p} ${formatInt(v.phases[p].done)}/${formatInt(v.phases[p].total)} ${v.phases[p].percent}%`).join(', ');
+    const failed = PHASES.reduce((n, p) => n + v.phases[p].FAILED, 0);
+    const parts = [
+      `progress: ${phases} (${formatInt(failed)} failed)`,
+      `${formatInt(v.requestsPerMinute)} requests/min of ${formatInt(v.limit)}`,
+      `${formatInt(v.retries)} retries`,
+      `elapsed ${formatDuration(v.elapsedMs)}`,
+      `ETA ${v.etaMs === undefined ? 'unknown' : formatDuration(v.etaMs)}`,
+    ];
+    const limiter = formatLimiter(v);
+    if (limiter !== 'sending') parts.push(limiter);
+    return parts.join(' · ');
+  }
+
+  /** A heartbeat on the `start + k·heartbeatMs` grid, so late beats (a busy loop) do not drift. */
+  private beat(): void {
+    const n = this.now();
+    const since = n - this.lastBeat;
+    this.lastBeat = since >= this.heartbeatMs ? n - (since % this.heartbeatMs) : this.lastBeat + this.heartbeatMs;
+    this.line(PlainRenderer.progressText(this.vm.view()));
+    this.schedule();
+  }
+
+  private progress(): void {
+    this.line(PlainRenderer.progressText(this.vm.view()));
+  }
+
+  private schedule(): void {
+    this.stopTimer();
+    if (this.heartbeatMs <= 0 || this.closed) return;
+    this.timer = setTimeout(() => this.beat(), Math.max(1, this.lastBeat + this.heartbeatMs - this.now()));
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private drain(): void {
+    for (const l of this.vm.takeFinished()) this.line(l.text);
+  }
+
+  private phaseLines(): void {
+    for (const p of PHASES) {
+      if (this.phaseDone.has(p)) continue;
+      const v = this.vm.phase(p);
+      if (v.total === 0 || v.done < v.total) continue;
+      this.phaseDone.add(p);
+      const updated = v.UPDATED ? `, ${formatInt(v.UPDATED)} updated` : '';
+      this.line(
+        `${p} finished: ${formatInt(v.done)}/${formatInt(v.total)} (${formatInt(v.CREATED)} created, ${formatInt(v.NOOP)} noop${updated}, ${formatInt(v.FAILED)} failed) after ${formatDuration(this.vm.view().elapsedMs)}`,
+      );
+    }
+  }
+
+  /** One timestamped line; continuation lines of a multi-line text are indented under it. */
+  private line(text: string): void {
+    const indent = ' '.repeat(STAMP_WIDTH);
+    this.out.write(`${timestamp(this.now())} ${text.replace(/\n/g, `\n${indent}`)}\n`);
   }
 }

@@ -46,12 +46,12 @@ describe('plain-migrate demo', () => {
     const first = await execa(process.execPath, [BIN, 'demo', '--reset'], { reject: false });
     expect(first.stderr).toBe('');
     expect(first.exitCode).toBe(0);
-    expect(first.stdout).toMatch(/Plan: 38 to create/);
+    expect(first.stdout).toMatch(/Plan: 38 threads to import \(186 messages\)/);
     expect(first.stdout).toMatch(/Apply completed: customers: 14 created.*threads: 38 created.*messages: 186 created/);
     expect(first.stdout).toMatch(/The emulator now holds 14 customers, 38 threads and 186 messages/);
     const second = await execa(process.execPath, [BIN, 'demo'], { reject: false });
     expect(second.exitCode).toBe(0);
-    expect(second.stdout).toMatch(/Plan: 0 to create, 0 to update, 0 to append to, 38 unchanged/);
+    expect(second.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 0 to update, 0 to append \(0 messages\), 1 invalid, 0 orphaned, 38 unchanged\./);
     expect(second.stdout).toMatch(/Nothing to do/);
   });
 });

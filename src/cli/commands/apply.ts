@@ -1,20 +1,23 @@
 import { createInterface } from 'node:readline/promises';
+import { resolve } from 'node:path';
+import type { ApplyEvent } from '../../apply/events.js';
 import { applyPlan } from '../../apply/executor.js';
 import { PmError } from '../../core/errors.js';
 import { openIndexes, Planner } from '../../plan/plan.js';
+import { fingerprintSources, readPlanFile, staleReasons, type PlanFile } from '../../plan/planfile.js';
 import { formatNotYetApplied } from '../../plan/support.js';
-import { formatCounts, formatPlan } from '../../ui/format.js';
-import { PlainRenderer } from '../../ui/plain-renderer.js';
-import type { Io } from '../io.js';
+import { hasChanges } from '../../plan/tally.js';
+import type { PlanSummary } from '../../plan/types.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
-import { loadFromArgs, makeTarget, openStateForApply, refreshRemote, summarisePlan } from '../session.js';
+import { formatPlan, planSummaryLine } from '../../ui/format.js';
+import { createRenderer } from '../../ui/renderer.js';
+import type { Io } from '../io.js';
+import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
+import { loadFromArgs, makeTarget, openStateForApply, refreshRemote, summarisePlan, targetLabel, type PlanRunOptions } from '../session.js';
 
-export interface ApplyFlags {
-  file?: string;
+export interface ApplyFlags extends GlobalFlags, PlanningFlags {
   autoApprove?: boolean;
-  strict?: boolean;
-  refresh?: boolean;
-  overwriteConflicts?: boolean;
+  verbose?: boolean;
 }
 
 export interface ApplySignals {
@@ -22,10 +25,12 @@ export interface ApplySignals {
   stop: AbortSignal;
   /** Cancel in-flight requests too. */
   cancel: AbortSignal;
+  /** Where interrupt notices go; apply points it at the renderer while one is showing. */
+  say?: (message: string) => void;
 }
 
-async function confirm(io: Io): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+async function confirm(io: Io, toStderr: boolean): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: toStderr ? process.stderr : process.stdout });
   try {
     const answer = await rl.question('\nDo you want to perform these actions? Only "yes" will be accepted: ');
     return answer.trim() === 'yes';
@@ -35,22 +40,34 @@ async function confirm(io: Io): Promise<boolean> {
   }
 }
 
-/** Install SIGINT handling: the first Ctrl-C stops scheduling, the second cancels requests in flight. */
-export function interruptSignals(io: Io): ApplySignals & { interrupted(): boolean; dispose(): void } {
+/**
+ * Install SIGINT handling: the first Ctrl-C stops scheduling, the second cancels requests in flight.
+ * What it says goes to stderr until a renderer takes over (`say`), so a live view is not broken.
+ */
+export function interruptSignals(io: Io): ApplySignals & { interrupted(): boolean; dispose(): void; say: (message: string) => void } {
   const stop = new AbortController();
   const cancel = new AbortController();
+  const handle: { say: (message: string) => void } = {
+    say: (message) => void io.err.write(`\n${message}\n`),
+  };
   const onSigint = () => {
     if (!stop.signal.aborted) {
-      io.err.write('\nInterrupt: finishing the requests in flight and saving state (Ctrl-C again to cancel them)…\n');
+      handle.say('Interrupt: finishing the requests in flight and saving state (Ctrl-C again to cancel them)…');
       stop.abort();
     } else {
-      io.err.write('\nInterrupt: cancelling the requests in flight…\n');
+      handle.say('Interrupt: cancelling the requests in flight…');
       cancel.abort();
     }
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   return {
+    get say() {
+      return handle.say;
+    },
+    set say(fn: (message: string) => void) {
+      handle.say = fn;
+    },
     stop: stop.signal,
     cancel: cancel.signal,
     interrupted: () => stop.signal.aborted,
@@ -61,16 +78,29 @@ export function interruptSignals(io: Io): ApplySignals & { interrupted(): boolea
   };
 }
 
-export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySignals): Promise<number> {
-  const manifest = await loadFromArgs(io, opts.file);
-  if (!opts.autoApprove && !io.stdinIsTTY) {
+function heartbeatMs(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.PLAIN_MIGRATE_HEARTBEAT_MS;
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+export async function applyCommand(io: Io, planFile: string | undefined, opts: ApplyFlags, signals: ApplySignals): Promise<number> {
+  const saved: PlanFile | undefined = planFile ? await readPlanFile(resolve(io.cwd, planFile)) : undefined;
+  const manifest = await loadFromArgs(io, opts.file ?? saved?.manifest.file);
+  const mode = outputMode(opts.output);
+  // With JSON on stdout, everything for people goes to stderr.
+  const human = mode === 'json' ? io.err : io.out;
+  if (!saved && !opts.autoApprove && !io.stdinIsTTY) {
     throw new PmError('apply.needs-approval', 'apply asks for confirmation, but standard input is not a terminal', {
-      hint: 'run it in a terminal to review the plan and type yes, or pass --auto-approve (CI, scripts)',
+      hint: 'run it in a terminal to review the plan and type yes, pass --auto-approve (CI, scripts), or apply a saved plan: plan --out FILE, then apply FILE',
     });
   }
+  const planning = saved
+    ? { targets: saved.options.targets, limit: saved.options.limit ?? undefined, refresh: saved.options.refresh, overwriteConflicts: saved.options.overwriteConflicts }
+    : { targets: opts.target, limit: positiveInt('limit', opts.limit), refresh: !!opts.refresh, overwriteConflicts: !!opts.overwriteConflicts };
   const target = makeTarget(manifest);
   io.err.write(formatNotYetApplied(manifest));
-  const state = openStateForApply(manifest);
+  const { state, isNew } = openStateForApply(manifest);
   let lock: { runId: number } | undefined;
   let remote: RemoteSnapshot | undefined;
   try {
@@ -81,25 +111,70 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
         `Note: the previous run (pid ${taken.tookOverFrom.pid}, started ${taken.tookOverFrom.startedAt}) ended without releasing the state; resuming from what it recorded.\n`,
       );
     }
-    remote = opts.refresh ? await refreshRemote(io, manifest, state, signals.stop) : undefined;
-    const planOpts = { signal: signals.stop, remote: remote?.get, overwriteConflicts: opts.overwriteConflicts };
-    if (!opts.autoApprove || opts.strict) {
-      const s = await summarisePlan(manifest, state, planOpts);
-      if (!opts.autoApprove) io.out.write(`${formatPlan(s)}\n`);
-      if (opts.strict && s.threads.invalid + s.messages.invalid > 0) {
-        io.err.write(`Error: --strict: ${s.threads.invalid + s.messages.invalid} invalid record(s); nothing was sent.\n`);
-        state.releaseLock(taken.runId, 'refused', {});
-        lock = undefined;
-        return 1;
+    const refuse = (outcome: string, message: string, hint?: string): never => {
+      state.releaseLock(taken.runId, outcome, {});
+      lock = undefined;
+      throw new PmError(`apply.${outcome}`, message, { hint });
+    };
+    if (saved) {
+      const why = staleReasons(saved, { manifest, state: state.meta(), stateIsNew: isNew, sources: await fingerprintSources(manifest) });
+      if (why.length > 0) {
+        refuse('stale-plan', `the saved plan ${planFile} is stale: ${why.join('; ')}`, 'make a new plan: plain-migrate plan --out FILE');
       }
-      if (!opts.autoApprove && !(await confirm(io))) {
-        io.out.write('Apply cancelled.\n');
+    }
+    remote = planning.refresh ? await refreshRemote(io, manifest, state, signals.stop) : undefined;
+    const planOpts: PlanRunOptions = {
+      signal: signals.stop,
+      remote: remote?.get,
+      overwriteConflicts: planning.overwriteConflicts,
+      targets: planning.targets,
+      limit: planning.limit,
+    };
+    const s: PlanSummary = await summarisePlan(manifest, state, planOpts);
+    if (saved && s.digest !== saved.summary.digest) {
+      refuse('stale-plan', `the saved plan ${planFile} is stale: what apply would do now differs from the saved plan (e.g. Plain changed since its --refresh)`, 'make a new plan: plain-migrate plan --out FILE');
+    }
+    if (!opts.autoApprove && !saved) human.write(`${formatPlan(s, { verbose: opts.verbose })}\n`);
+    else human.write(`${planSummaryLine(s)}\n`);
+    if (opts.strict && s.threads.invalid + s.messages.invalid > 0) {
+      refuse('refused', `--strict: ${s.threads.invalid + s.messages.invalid} invalid record(s); nothing was sent`, 'fix them (plain-migrate plan lists them), or drop --strict');
+    }
+    if (!saved && !opts.autoApprove) {
+      if (!hasChanges(s)) human.write('\nNothing to do.\n');
+      else if (!(await confirm(io, mode === 'json'))) {
         state.releaseLock(taken.runId, 'cancelled', {});
         lock = undefined;
+        human.write('Apply cancelled.\n');
         return 1;
       }
     }
-    const renderer = new PlainRenderer(io.out);
+    const renderer = createRenderer(mode, {
+      stdout: io.out,
+      stderr: io.err,
+      color: opts.color !== false && !io.env.NO_COLOR,
+      heartbeatMs: heartbeatMs(io.env),
+      env: io.env,
+    });
+    const emit = (e: ApplyEvent) => renderer.on(e);
+    const previousSay = signals.say;
+    signals.say = (reason) => emit({ type: 'stopping', reason });
+    emit({
+      type: 'start',
+      info: {
+        migration: manifest.name,
+        target: targetLabel(manifest),
+        runId: taken.runId,
+        requestsPerMinute: manifest.batching.requestsPerMinute,
+        concurrency: manifest.batching.concurrency,
+      },
+      totals: {
+        customers: s.customers.upsert,
+        // threads that only receive messages report message events only
+        threads: s.threads.create + s.threads.update,
+        messages: s.messages.create + s.messages.append,
+      },
+      at: Date.now(),
+    });
     const indexes = await openIndexes(manifest);
     let result;
     try {
@@ -112,22 +187,23 @@ export async function applyCommand(io: Io, opts: ApplyFlags, signals: ApplySigna
         batching: manifest.batching,
         stop: signals.stop,
         cancel: signals.cancel,
-        emit: renderer.on,
-        overwriteConflicts: opts.overwriteConflicts,
+        emit,
+        overwriteConflicts: planning.overwriteConflicts,
       });
     } finally {
       indexes.close();
     }
     const failed = result.counts.customer.FAILED + result.counts.thread.FAILED + result.counts.message.FAILED;
     const outcome = result.fatal ? 'failed' : result.stopped ? 'interrupted' : failed > 0 ? 'completed-with-failures' : 'completed';
+    emit({ type: 'done', outcome, counts: result.counts, requests: result.requests, invalid: result.invalid, at: Date.now() });
+    await renderer.close();
+    if (previousSay) signals.say = previousSay;
+    if (!result.stopped && !planning.targets?.length && planning.limit === undefined) state.forgetInvalidNotSeenIn(taken.runId);
     const flat: Record<string, number> = {};
     for (const [kind, c] of Object.entries(result.counts)) for (const [k, v] of Object.entries(c)) flat[`${kind}.${k}`] = v;
     for (const [op, n] of Object.entries(result.requests)) flat[`requests.${op}`] = n;
     state.releaseLock(taken.runId, outcome, flat);
     lock = undefined;
-    const requests = Object.entries(result.requests).map(([op, n]) => `${op} ${n}`).join(', ') || 'none';
-    io.out.write(`\nApply ${outcome}: ${formatCounts(result.counts)}\n`);
-    io.out.write(`Invalid records skipped: ${renderer.invalid}. Requests sent: ${requests}${renderer.retries ? ` (${renderer.retries} retries)` : ''}.\n`);
     if (result.fatal) {
       io.err.write(`Error: the run stopped: ${result.fatal.message}\n`);
       return 1;

@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadPlainSeed, startPlainEmulator } from '../../emulators/plain/index.js';
 import type { Io } from '../io.js';
+import type { GlobalFlags } from '../options.js';
 import { applyCommand, type ApplySignals } from './apply.js';
 import { planCommand } from './plan.js';
 
 export const QUICKSTART_DIR = fileURLToPath(new URL('../../../examples/quickstart/', import.meta.url));
 
-export async function demoCommand(io: Io, opts: { reset?: boolean }, signals: ApplySignals): Promise<number> {
+export async function demoCommand(io: Io, opts: GlobalFlags & { reset?: boolean }, signals: ApplySignals): Promise<number> {
   const manifestFile = join(QUICKSTART_DIR, 'plain-migrate.yaml');
   if (opts.reset) rmSync(join(QUICKSTART_DIR, '.plain-migrate'), { recursive: true, force: true });
   const seed = await loadPlainSeed(join(QUICKSTART_DIR, 'emulator-seed.yaml'));
@@ -22,10 +23,10 @@ export async function demoCommand(io: Io, opts: { reset?: boolean }, signals: Ap
   const sub: Io = { ...io, env };
   try {
     io.out.write(`Embedded Plain emulator at ${emulator.graphqlUrl}\n\n$ plain-migrate plan -f examples/quickstart/plain-migrate.yaml\n`);
-    const planCode = await planCommand(sub, { file: manifestFile });
+    const planCode = await planCommand(sub, { ...opts, file: manifestFile });
     if (planCode !== 0) return planCode;
     io.out.write(`\n$ plain-migrate apply -f examples/quickstart/plain-migrate.yaml --auto-approve\n`);
-    const code = await applyCommand(sub, { file: manifestFile, autoApprove: true }, signals);
+    const code = await applyCommand(sub, undefined, { ...opts, file: manifestFile, autoApprove: true }, signals);
     const snap = emulator.snapshot();
     const requests = emulator.requests();
     if (requests.length === 0) {

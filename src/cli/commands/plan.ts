@@ -1,30 +1,57 @@
+import { resolve } from 'node:path';
+import { PmError } from '../../core/errors.js';
+import { fingerprintSources, PLAN_FORMAT, PLAN_VERSION, writePlanFile, type PlanFile } from '../../plan/planfile.js';
 import { formatNotYetApplied } from '../../plan/support.js';
-import { formatPlan } from '../../ui/format.js';
-import type { Io } from '../io.js';
 import { hasChanges } from '../../plan/tally.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
+import { formatPlan } from '../../ui/format.js';
+import type { Io } from '../io.js';
+import { positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
 import { loadFromArgs, openStateForPlan, refreshRemote, summarisePlan } from '../session.js';
 
-export interface PlanFlags {
-  file?: string;
-  strict?: boolean;
+export interface PlanFlags extends GlobalFlags, PlanningFlags {
   detailedExitcode?: boolean;
-  refresh?: boolean;
-  overwriteConflicts?: boolean;
+  out?: string;
+  json?: boolean;
+  verbose?: boolean;
 }
 
 export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
   const manifest = await loadFromArgs(io, opts.file);
-  const state = openStateForPlan(manifest);
+  const json = opts.json || opts.output === 'json';
+  const limit = positiveInt('limit', opts.limit);
+  const { state, isNew } = openStateForPlan(manifest);
   let remote: RemoteSnapshot | undefined;
   try {
     remote = opts.refresh ? await refreshRemote(io, manifest, state, new AbortController().signal) : undefined;
-    const s = await summarisePlan(manifest, state, { remote: remote?.get, overwriteConflicts: opts.overwriteConflicts });
-    io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s)}\n`);
+    const s = await summarisePlan(manifest, state, {
+      remote: remote?.get,
+      overwriteConflicts: opts.overwriteConflicts,
+      targets: opts.target,
+      limit,
+    });
+    if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s })}\n`);
+    else io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s, { verbose: opts.verbose })}\n`);
+    if (opts.out) {
+      const meta = state.meta();
+      const pf: PlanFile = {
+        format: PLAN_FORMAT,
+        version: PLAN_VERSION,
+        createdAt: new Date().toISOString(),
+        migration: manifest.name,
+        manifest: { file: manifest.file, sha256: manifest.sourceHash },
+        state: { lineage: isNew ? null : meta.lineage, serial: isNew ? 0 : meta.serial },
+        sources: await fingerprintSources(manifest),
+        options: { targets: opts.target ?? [], limit: limit ?? null, refresh: !!opts.refresh, overwriteConflicts: !!opts.overwriteConflicts },
+        summary: s,
+      };
+      const out = resolve(io.cwd, opts.out);
+      await writePlanFile(out, pf);
+      (json ? io.err : io.out).write(`\nSaved this plan to ${out}. To carry out exactly this plan: plain-migrate apply ${opts.out}\n`);
+    }
     const invalid = s.threads.invalid + s.messages.invalid;
     if (opts.strict && invalid > 0) {
-      io.err.write(`Error: --strict: ${invalid} invalid record(s); fix them or drop --strict.\n`);
-      return 1;
+      throw new PmError('plan.strict', `--strict: ${invalid} invalid record(s)`, { hint: 'fix them (see the list above), or drop --strict' });
     }
     if (opts.detailedExitcode && hasChanges(s)) return 2;
     return 0;

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { PmError } from '../../core/errors.js';
 import { SqliteStateStore } from '../../state/sqlite.js';
+import type { ResourceRow } from '../../state/types.js';
 import { formatRecordedError } from '../../ui/format.js';
 import type { Io } from '../io.js';
+import type { GlobalFlags } from '../options.js';
 import { loadFromArgs } from '../session.js';
 
 async function open(io: Io, file: string | undefined): Promise<SqliteStateStore> {
@@ -13,57 +15,113 @@ async function open(io: Io, file: string | undefined): Promise<SqliteStateStore>
   return SqliteStateStore.open(m.statePath, { manifestName: m.name, create: false });
 }
 
-export async function stateListCommand(io: Io, pattern: string | undefined, opts: { file?: string }): Promise<number> {
-  const s = await open(io, opts.file);
+async function withState<T>(io: Io, file: string | undefined, fn: (s: SqliteStateStore) => T | Promise<T>): Promise<T> {
+  const s = await open(io, file);
   try {
-    for (const r of s.list(pattern ?? '*')) {
-      io.out.write(`${r.address}\t${r.status}${r.result ? ` ${r.result}` : ''}\t${r.targetId ?? '-'}\n`);
-    }
-    return 0;
+    return await fn(s);
   } finally {
     s.close();
   }
 }
 
-export async function stateShowCommand(io: Io, pattern: string, opts: { file?: string }): Promise<number> {
-  const s = await open(io, opts.file);
-  try {
+export interface StateListFlags extends GlobalFlags {
+  status?: string;
+  kind?: string;
+}
+
+/** `state list [PATTERN]`: one line per recorded address: address, status (and result), target id. */
+export function stateListCommand(io: Io, pattern: string | undefined, opts: StateListFlags): Promise<number> {
+  if (opts.status && !['applied', 'failed'].includes(opts.status)) throw new PmError('cli.bad-flag', '--status must be applied or failed');
+  if (opts.kind && !['customer', 'thread', 'message'].includes(opts.kind)) throw new PmError('cli.bad-flag', '--kind must be customer, thread or message');
+  return withState(io, opts.file, (s) => {
+    for (const r of s.list(pattern ?? '*')) {
+      if (opts.status && r.status !== opts.status) continue;
+      if (opts.kind && r.kind !== opts.kind) continue;
+      io.out.write(`${r.address}\t${r.status}${r.result ? ` ${r.result}` : ''}\t${r.targetId ?? '-'}\n`);
+    }
+    return 0;
+  });
+}
+
+function showRow(r: ResourceRow): string {
+  const lines = [`${r.address}`, `  kind: ${r.kind}`, `  status: ${r.status}${r.result ? ` (${r.result})` : ''}`, `  id: ${r.targetId ?? '-'}`];
+  if (r.parent) lines.push(`  thread: ${r.parent}`);
+  lines.push(`  input hash: ${r.inputHash ?? '-'}`);
+  if (r.applied) lines.push(`  applied: ${JSON.stringify(r.applied)}`);
+  lines.push(`  attempts: ${r.attempts}`, `  first recorded: ${r.createdAt}`, `  updated: ${r.updatedAt}`);
+  if (r.lastError) lines.push(`  last error: ${formatRecordedError(r.lastError)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** `state show ADDRESS`: recorded ids, hashes, applied attributes, attempts, last error. */
+export function stateShowCommand(io: Io, pattern: string, opts: GlobalFlags): Promise<number> {
+  return withState(io, opts.file, (s) => {
     let n = 0;
     for (const r of s.list(pattern)) {
       n++;
-      io.out.write(`${r.address}\n  kind: ${r.kind}\n  status: ${r.status}${r.result ? ` (${r.result})` : ''}\n  id: ${r.targetId ?? '-'}\n`);
-      if (r.parent) io.out.write(`  thread: ${r.parent}\n`);
-      io.out.write(`  attempts: ${r.attempts}\n  updated: ${r.updatedAt}\n`);
-      if (r.lastError) io.out.write(`  last error: ${formatRecordedError(r.lastError)}\n`);
+      io.out.write(showRow(r));
+    }
+    for (const inv of s.invalidRecords(pattern)) {
+      n++;
+      io.out.write(`${inv.address}\n  invalid (${inv.where}), reported ${inv.updatedAt}\n${inv.reasons.map((x) => `  - ${x}\n`).join('')}`);
     }
     if (n === 0) {
       io.err.write(`No recorded resource matches ${pattern}.\n`);
       return 1;
     }
     return 0;
-  } finally {
-    s.close();
-  }
+  });
 }
 
-export async function stateRmCommand(io: Io, pattern: string, opts: { file?: string }): Promise<number> {
-  const s = await open(io, opts.file);
-  try {
-    const n = s.remove(pattern);
-    io.out.write(`Removed ${n} recorded resource(s) matching ${pattern}; the target was not changed.\n`);
-    return 0;
-  } finally {
-    s.close();
-  }
+/** `state rm ADDRESS…`: forget addresses (a thread takes its messages along); the target is not changed. */
+export function stateRmCommand(io: Io, patterns: string[], opts: GlobalFlags): Promise<number> {
+  return withState(io, opts.file, (s) => {
+    let total = 0;
+    for (const p of patterns) {
+      const n = s.remove(p);
+      total += n;
+      if (n === 0) io.err.write(`Nothing recorded matches ${p}.\n`);
+    }
+    io.out.write(`Removed ${total} recorded resource(s); Plain was not changed. The next apply imports them again if they are still in the source.\n`);
+    return total > 0 ? 0 : 1;
+  });
 }
 
-export async function stateUnlockCommand(io: Io, opts: { file?: string }): Promise<number> {
-  const s = await open(io, opts.file);
-  try {
-    const held = s.forceUnlock();
-    io.out.write(held ? `Removed the lock held by pid ${held.pid} on ${held.host} since ${held.startedAt}.\n` : 'The state was not locked.\n');
+export interface StateErrorsFlags extends GlobalFlags {
+  json?: boolean;
+}
+
+/** `state errors`: every failed resource with its last error, and every invalid record with its reasons. */
+export function stateErrorsCommand(io: Io, pattern: string | undefined, opts: StateErrorsFlags): Promise<number> {
+  return withState(io, opts.file, (s) => {
+    const failed = s.failures(pattern ?? '*');
+    const invalid = s.invalidRecords(pattern ?? '*');
+    if (opts.json || opts.output === 'json') {
+      io.out.write(
+        `${JSON.stringify({
+          format_version: 1,
+          failed: failed.map((r) => ({ address: r.address, kind: r.kind, status: r.status, attempts: r.attempts, updatedAt: r.updatedAt, error: r.lastError })),
+          invalid: invalid.map((r) => ({ address: r.address, where: r.where, reasons: r.reasons, updatedAt: r.updatedAt })),
+        })}\n`,
+      );
+    } else {
+      for (const r of failed) io.out.write(`FAILED ${r.address} (${r.attempts} attempts): ${r.lastError ? formatRecordedError(r.lastError) : 'unknown error'}\n`);
+      for (const r of invalid) {
+        io.out.write(`INVALID ${r.address}${r.where !== r.address ? ` (${r.where})` : ''}\n${r.reasons.map((x) => `  - ${x}\n`).join('')}`);
+      }
+      io.out.write(`${failed.length} failed, ${invalid.length} invalid.\n`);
+    }
+    return failed.length + invalid.length > 0 ? 1 : 0;
+  });
+}
+
+/** `force-unlock LOCK_ID`: remove the apply lock of a run that cannot release it. */
+export function forceUnlockCommand(io: Io, lockId: string, opts: GlobalFlags): Promise<number> {
+  const id = Number(lockId);
+  if (!Number.isInteger(id) || id < 1) throw new PmError('cli.bad-flag', `LOCK_ID must be the number the lock error names, not ${JSON.stringify(lockId)}`);
+  return withState(io, opts.file, (s) => {
+    const held = s.forceUnlock(id);
+    io.out.write(`Removed lock ${id} ('${held.command}', pid ${held.pid} on ${held.host}, since ${held.startedAt}).\n`);
     return 0;
-  } finally {
-    s.close();
-  }
+  });
 }

@@ -1,0 +1,32 @@
+/**
+ * Starter manifests for `plain-migrate init --from <helpdesk>`: commented YAML a support-ops engineer
+ * edits rather than writes, one per helpdesk export shape (see /work/shared/reference/source-formats.md).
+ */
+import { DEFAULT_MANIFEST_FILE } from '../manifest/index.js';
+import { csv } from './templates/csv.js';
+import { freshdesk } from './templates/freshdesk.js';
+import { front } from './templates/front.js';
+import { helpscout } from './templates/helpscout.js';
+import { intercom } from './templates/intercom.js';
+import { zendesk } from './templates/zendesk.js';
+
+export const INIT_SOURCES = ['zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'csv'] as const;
+export type InitSource = (typeof INIT_SOURCES)[number];
+
+const TEMPLATES: Readonly<Record<InitSource, () => string>> = { zendesk, freshdesk, helpscout, intercom, front, csv };
+
+export function isInitSource(v: string): v is InitSource {
+  return (INIT_SOURCES as readonly string[]).includes(v);
+}
+
+/** The starter manifest for `from`, as YAML text (first line: the yaml-language-server schema comment). */
+export function starterManifest(from: InitSource): string {
+  const make = TEMPLATES[from];
+  if (!make) throw new RangeError(`no starter manifest for "${String(from)}"; one of: ${INIT_SOURCES.join(', ')}`);
+  return make();
+}
+
+/** Where `init` writes the manifest by default (the file the other commands read by default). */
+export function defaultInitFile(): string {
+  return DEFAULT_MANIFEST_FILE;
+}

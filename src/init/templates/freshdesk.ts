@@ -1,0 +1,91 @@
+/** `plain-migrate init --from freshdesk`: Freshdesk (API v2) exports. */
+import { agentsTable, BATCHING, header, labelsTable, target } from './common.js';
+
+export function freshdesk(): string {
+  return `${header(
+    'Freshdesk',
+    'freshdesk',
+    'Export tickets, conversations, contacts and agents from the Freshdesk API into ./export/, one JSON\n#      object per line (how: next to each source below). Base URL https://YOUR_DOMAIN.freshdesk.com/api/v2,\n#      Basic auth with the API key as the user name and X as the password; ?page=N&per_page=100.',
+  )}${target('freshdesk-to-plain')}
+sources:
+  tickets:
+    # GET /api/v2/tickets?updated_since=2000-01-01T00:00:00Z&order_by=updated_at&order_type=asc&per_page=100&page=N
+    # (without updated_since only the last 30 days are listed). One ticket per line:
+    #   jq -c '.[]' tickets-*.json > export/tickets.jsonl
+    path: export/tickets.jsonl
+  conversations:
+    # GET /api/v2/tickets/{id}/conversations for each ticket (replies and notes; each carries ticket_id).
+    # The ticket's first message is not here: it is the ticket's description (added below).
+    #   jq -c '.[]' conversations-*.json > export/conversations.jsonl
+    path: export/conversations.jsonl
+    groupBy: ticket_id
+  contacts:
+    # GET /api/v2/contacts (requesters and other customers):  jq -c '.[]' contacts-*.json > export/contacts.jsonl
+    path: export/contacts.jsonl
+    key: id
+  agents:
+    # GET /api/v2/agents ({id, contact: {name, email}}):  jq -c '.[]' agents-*.json > export/agents.jsonl
+    path: export/agents.jsonl
+    key: id
+
+tables:
+  status:                            # Freshdesk status → Plain status and statusDetail
+    "2": { status: TODO, statusDetail: IN_PROGRESS }             # Open
+    "3": { status: SNOOZED, statusDetail: WAITING_FOR_CUSTOMER }  # Pending
+    "4": { status: DONE, statusDetail: DONE_MANUALLY_SET }       # Resolved
+    "5": { status: DONE, statusDetail: DONE_MANUALLY_SET }       # Closed
+    _default: { status: TODO, statusDetail: IN_PROGRESS }        # custom statuses (6, 7, …): add a row for each of yours
+  priority:                          # Freshdesk 1 Low · 2 Medium · 3 High · 4 Urgent → Plain 0 urgent .. 3 low
+    "1": 3
+    "2": 2
+    "3": 1
+    "4": 0
+    _default: 2
+${labelsTable(['billing', 'bug'])}${agentsTable()}
+threads:
+  source: tickets
+  where: $not(spam = true)           # spam tickets are left out
+  externalId: "'fd-' & $string(id)"  # unique, and Plain's idempotency key: keep it stable between runs
+  title: subject
+  externalUrl: "'https://YOUR_DOMAIN.freshdesk.com/a/tickets/' & $string(id)"   # replace YOUR_DOMAIN
+  createdAt: created_at
+  status: $table('status', status)
+  priority: $table('priority', priority)
+  labels: $table('labels', tags)
+  assignee: $table('agents', $record('agents', responder_id).contact.email)   # responder_id: the assigned agent
+  customer:
+    email: $record('contacts', requester_id).email
+    fullName: $record('contacts', requester_id).name
+    externalId: "'fd-contact-' & $string(requester_id)"
+  messages:
+    # The ticket's description is its first message; the conversations follow. Outbound-email tickets
+    # (source 10) were started by an agent: the responder is taken as the description's author.
+    each: |
+      $append(
+        [{
+          'id': 'description',
+          'body': description,
+          'incoming': $not(source = 10),
+          'private': false,
+          'user_id': source = 10 ? responder_id : requester_id,
+          'created_at': created_at
+        }],
+        $records('conversations', id)
+      )
+    externalId: "'fd-conv-' & $string(id)"   # unique within its thread
+    # private notes are NOTEs; incoming (from the customer's side) INBOUND; the rest OUTBOUND
+    type: "private ? 'NOTE' : (incoming ? 'INBOUND' : 'OUTBOUND')"
+    text: $htmlToMarkdown(body)      # body is HTML; body_text is the plain text
+    createdAt: created_at
+    # INBOUND: null means the thread's customer; another contact becomes {email, fullName}.
+    # OUTBOUND and NOTE: a Plain user id, through the agents table.
+    author: |
+      incoming and $not(private)
+        ? (user_id = $thread.requester_id
+            ? null
+            : { 'email': $record('contacts', user_id).email, 'fullName': $record('contacts', user_id).name })
+        : $table('agents', $record('agents', user_id).contact.email)
+    # attachments (read, not uploaded by this version yet):
+    # attachments: "attachments.{ 'url': attachment_url, 'fileName': name, 'contentType': content_type, 'size': size }"
+${BATCHING}`;
+}

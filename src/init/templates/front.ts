@@ -1,0 +1,75 @@
+/** `plain-migrate init --from front`: Front Core API exports. */
+import { agentsTable, BATCHING, header, labelsTable, target } from './common.js';
+
+export function front(): string {
+  return `${header(
+    'Front',
+    'front',
+    'Export conversations, messages and comments from the Front Core API into ./export/, one JSON object\n#      per line (how: next to each source below). Base URL https://api2.frontapp.com, Authorization:\n#      Bearer <API token>; ?limit=100, then follow _pagination.next.',
+    ['Front times are epoch seconds with a fraction (1701292649.333): $toISO turns them into ISO 8601 UTC.'],
+  )}${target('front-to-plain')}
+sources:
+  conversations:
+    # GET /conversations?limit=100 (follow _pagination.next). One per line:
+    #   jq -c '._results[]' conversations-*.json > export/conversations.jsonl
+    path: export/conversations.jsonl
+  messages:
+    # GET /conversations/{id}/messages for each conversation (newest first; sent oldest first anyway).
+    #   jq -c '._results[]' messages-*.json > export/messages.jsonl
+    path: export/messages.jsonl
+    # each message links to its conversation: .../conversations/cnv_123 → cnv_123
+    # (if you add a conversation_id to each line yourself, write groupBy: conversation_id)
+    groupBy: $split(_links.related.conversation, '/')[-1]
+  comments:
+    # GET /conversations/{id}/comments for each conversation: the internal discussion, imported as notes.
+    #   jq -c '._results[]' comments-*.json > export/comments.jsonl
+    path: export/comments.jsonl
+    groupBy: $split(_links.related.conversation, '/')[-1]
+
+tables:
+  status:                            # Front status_category (ticketing) or legacy status → Plain status and statusDetail
+    open:       { status: TODO, statusDetail: IN_PROGRESS }
+    waiting:    { status: SNOOZED, statusDetail: WAITING_FOR_CUSTOMER }
+    resolved:   { status: DONE, statusDetail: DONE_MANUALLY_SET }
+    assigned:   { status: TODO, statusDetail: IN_PROGRESS }
+    unassigned: { status: TODO, statusDetail: NEW_REPLY }
+    archived:   { status: DONE, statusDetail: DONE_MANUALLY_SET }
+  # Front has no priority: every thread gets Plain's default, 2 (normal). Map a tag or custom field
+  # to one with a table and threads.priority if you have one.
+${labelsTable(['billing', 'bug'])}${agentsTable()}
+threads:
+  source: conversations
+  where: $not(status = 'deleted')    # deleted conversations are left out
+  externalId: "'front-' & id"        # cnv_…; unique, and Plain's idempotency key
+  title: "subject ? subject : '(no subject)'"
+  externalUrl: "'https://app.frontapp.com/open/' & id"
+  createdAt: $toISO(created_at)      # epoch seconds (float)
+  status: "$table('status', status_category ? status_category : status)"
+  labels: $table('labels', tags.name)
+  assignee: $table('agents', assignee.email)   # a Front teammate {id, email, …} or null
+  # The conversation's contact. Plain needs an email: conversations whose contact handle is a phone number
+  # (SMS, WhatsApp) are reported invalid unless you map them to an email.
+  customer:
+    email: recipient.handle
+    fullName: recipient.name
+    externalId: "recipient._links.related.contact ? 'front-' & $split(recipient._links.related.contact, '/')[-1]"
+  messages:
+    each: $append($records('messages', id), $records('comments', id))
+    where: $not(draft_mode in ['shared', 'private'])   # drafts are not messages
+    externalId: "'front-' & id"      # msg_… or com_…; unique within its thread
+    # comments (they have posted_at) are NOTEs; messages are INBOUND or OUTBOUND by is_inbound
+    type: "$exists(posted_at) ? 'NOTE' : (is_inbound ? 'INBOUND' : 'OUTBOUND')"
+    text: "$exists(posted_at) ? body : $htmlToMarkdown(body)"   # a comment's body is text, a message's HTML
+    createdAt: "$toISO($exists(posted_at) ? posted_at : created_at)"
+    # INBOUND: null means the thread's customer; another sender (the "from" recipient) becomes {email, fullName}.
+    # OUTBOUND and NOTE: a Plain user id, through the agents table.
+    author: |
+      $exists(posted_at) or $not(is_inbound)
+        ? $table('agents', author.email)
+        : (recipients[role = 'from'].handle = $thread.recipient.handle
+            ? null
+            : { 'email': recipients[role = 'from'].handle, 'fullName': recipients[role = 'from'].name })
+    # attachments (read, not uploaded by this version yet; the url needs your API token):
+    # attachments: "attachments.{ 'url': url, 'fileName': filename, 'contentType': content_type, 'size': size, 'inline': metadata.is_inline }"
+${BATCHING}`;
+}

@@ -1,0 +1,63 @@
+/** `plain-migrate init --from helpscout`: Help Scout Mailbox API 2.0 exports. */
+import { agentsTable, BATCHING, header, labelsTable, target } from './common.js';
+
+export function helpscout(): string {
+  return `${header(
+    'Help Scout',
+    'helpscout',
+    'Export conversations, with their threads embedded, from the Help Scout Mailbox API into ./export/, one\n#      JSON object per line (how: next to the source below). Base URL https://api.helpscout.net/v2, OAuth2\n#      client credentials (POST /v2/oauth2/token).',
+  )}${target('helpscout-to-plain')}
+sources:
+  conversations:
+    # GET /v2/conversations?mailbox={id}&status=all&embed=threads&page=N (25 per page; follow _links.next).
+    # Each conversation carries its threads (messages, replies, notes) under _embedded.threads. One per line:
+    #   jq -c '._embedded.conversations[]' page-*.json > export/conversations.jsonl
+    # If you fetched threads separately (GET /v2/conversations/{id}/threads), put them in a second source with
+    # a conversation_id and groupBy: conversation_id, and use each: $records('threads', id) below.
+    path: export/conversations.jsonl
+
+tables:
+  status:                            # Help Scout status → Plain status and statusDetail
+    active:  { status: TODO, statusDetail: IN_PROGRESS }
+    pending: { status: SNOOZED, statusDetail: WAITING_FOR_CUSTOMER }
+    closed:  { status: DONE, statusDetail: DONE_MANUALLY_SET }
+    spam:    { status: DONE, statusDetail: IGNORED }
+    _default: { status: TODO, statusDetail: IN_PROGRESS }
+  # Help Scout has no priority: every thread gets Plain's default, 2 (normal). Map a tag or custom field
+  # to one with a table and threads.priority if you have one.
+${labelsTable(['billing', 'bug'])}${agentsTable()}
+threads:
+  source: conversations
+  where: $not(state in ['draft', 'deleted'])   # drafts and deleted conversations are left out
+  externalId: "'hs-' & $string(id)"  # unique, and Plain's idempotency key: keep it stable between runs
+  title: "subject ? subject : 'Conversation #' & $string(number)"   # chats and calls may have no subject
+  externalUrl: "'https://secure.helpscout.net/conversation/' & $string(id) & '/' & $string(number)"
+  createdAt: createdAt
+  status: $table('status', status)
+  labels: $table('labels', tags.tag) # tags are {id, tag, color}
+  assignee: $table('agents', assignee.email)
+  customer:
+    email: primaryCustomer.email
+    fullName: $join([primaryCustomer.first, primaryCustomer.last], ' ')
+    externalId: "'hs-customer-' & $string(primaryCustomer.id)"
+  messages:
+    each: _embedded.threads          # newest first in Help Scout; sent oldest first
+    # customer messages, replies, notes, agent-started messages, chats and calls; not drafts, and not
+    # lineitem (activity such as "assigned to …") or forward threads
+    where: "type in ['customer', 'reply', 'note', 'message', 'chat', 'phone'] and $not(state in ['draft', 'hidden'])"
+    externalId: "'hs-thread-' & $string(id)"   # unique within its thread
+    type: "type = 'note' ? 'NOTE' : (createdBy.type = 'customer' ? 'INBOUND' : 'OUTBOUND')"
+    text: $htmlToMarkdown(body)      # body is HTML
+    createdAt: createdAt
+    # INBOUND: null means the thread's customer; another customer (e.g. a CC who replied) becomes {email, fullName}.
+    # OUTBOUND and NOTE: a Plain user id, through the agents table.
+    author: |
+      createdBy.type = 'customer'
+        ? (createdBy.email = $thread.primaryCustomer.email
+            ? null
+            : { 'email': createdBy.email, 'fullName': $join([createdBy.first, createdBy.last], ' ') })
+        : $table('agents', createdBy.email)
+    # attachments (read, not uploaded by this version yet; the data link needs your OAuth token):
+    # attachments: "_embedded.attachments.{ 'url': _links.web.href, 'fileName': filename, 'contentType': mimeType, 'size': size }"
+${BATCHING}`;
+}

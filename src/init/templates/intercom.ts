@@ -1,0 +1,81 @@
+/** `plain-migrate init --from intercom`: Intercom REST API (2.x) exports. */
+import { agentsTable, BATCHING, header, labelsTable, target, userId } from './common.js';
+
+export function intercom(): string {
+  return `${header(
+    'Intercom',
+    'intercom',
+    'Export conversations (each with its parts), contacts and admins from the Intercom API into ./export/,\n#      one JSON object per line (how: next to each source below). Base URL https://api.intercom.io (or\n#      api.eu.intercom.io, api.au.intercom.io), Authorization: Bearer <token>, plus the Intercom-Version header.',
+    ['Intercom times are unix seconds: $toISO turns them into ISO 8601 UTC.'],
+  )}${target('intercom-to-plain')}
+sources:
+  conversations:
+    # List the ids with GET /conversations?per_page=150&starting_after=… (or POST /conversations/search on
+    # updated_at), then GET /conversations/{id} for each: only that returns conversation_parts (at most 500).
+    #   jq -c '.' conversation-*.json > export/conversations.jsonl
+    path: export/conversations.jsonl
+  contacts:
+    # GET /contacts?per_page=150&starting_after=… (users and leads, with their emails):
+    #   jq -c '.data[]' contacts-*.json > export/contacts.jsonl
+    path: export/contacts.jsonl
+    key: id
+  admins:
+    # GET /admins (teammates, for the assignee):  jq -c '.admins[]' admins.json > export/admins.jsonl
+    path: export/admins.jsonl
+    key: id
+
+tables:
+  status:                            # Intercom state → Plain status and statusDetail
+    open:    { status: TODO, statusDetail: IN_PROGRESS }
+    snoozed: { status: SNOOZED, statusDetail: WAITING_FOR_CUSTOMER }
+    closed:  { status: DONE, statusDetail: DONE_MANUALLY_SET }
+  priority: { priority: 1, not_priority: 2, _default: 2 }   # Intercom's flag → Plain 1 high, 2 normal
+${labelsTable(['billing', 'bug'])}${agentsTable(`    bot: ${userId(4)}     # replace: who replies by Fin and other bots are attributed to\n`)}
+threads:
+  source: conversations
+  externalId: "'ic-' & $string(id)"  # unique, and Plain's idempotency key: keep it stable between runs
+  # conversations often have no title: then the email subject, else the start of the first message
+  title: |
+    title ? title
+      : source.subject ? $htmlToText(source.subject)
+      : $substring($replace($htmlToText(source.body), /\\s+/, ' '), 0, 80)
+  externalUrl: "'https://app.intercom.com/a/apps/YOUR_APP_ID/inbox/inbox/conversation/' & $string(id)"   # replace YOUR_APP_ID
+  createdAt: $toISO(created_at)      # unix seconds
+  status: $table('status', state)
+  priority: $table('priority', priority)
+  labels: $table('labels', tags.tags.name)
+  assignee: $table('agents', $record('admins', admin_assignee_id).email)
+  customer:                          # the conversation's first contact
+    email: $record('contacts', contacts.contacts[0].id).email
+    fullName: $record('contacts', contacts.contacts[0].id).name
+    externalId: "'ic-contact-' & contacts.contacts[0].id"
+  messages:
+    # The opening message is the conversation's source; the replies and notes are its conversation_parts.
+    each: |
+      $append(
+        [{
+          'id': 'source-' & source.id,
+          'part_type': 'comment',
+          'body': source.body,
+          'author': source.author,
+          'created_at': created_at
+        }],
+        conversation_parts.conversation_parts
+      )
+    # comments and notes with a body; not assignments, opens, closes, snoozes and other events
+    where: "part_type in ['comment', 'note', 'note_and_reopen'] and $type(body) = 'string' and $length($trim(body)) > 0"
+    externalId: "'ic-part-' & $string(id)"   # unique within its thread
+    # comments by users and leads are INBOUND, by admins and bots OUTBOUND; notes are NOTEs
+    type: "part_type = 'comment' ? (author.type in ['user', 'lead', 'contact'] ? 'INBOUND' : 'OUTBOUND') : 'NOTE'"
+    text: $htmlToMarkdown(body)      # body is HTML
+    createdAt: $toISO(created_at)    # unix seconds
+    # INBOUND: null means the thread's customer; another contact becomes {email, fullName}.
+    # OUTBOUND and NOTE: a Plain user id, through the agents table (bots through its bot row).
+    author: |
+      author.type in ['user', 'lead', 'contact']
+        ? (author.id = $thread.contacts.contacts[0].id ? null : { 'email': author.email, 'fullName': author.name })
+        : $table('agents', author.type = 'bot' ? 'bot' : author.email)
+    # attachments (read, not uploaded by this version yet):
+    # attachments: "attachments.{ 'url': url, 'fileName': name, 'contentType': content_type, 'size': filesize }"
+${BATCHING}`;
+}
