@@ -51,6 +51,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.out.write(s), writeErr: (s) => void io.err.write(s) })
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', examples(['plain-migrate init --from zendesk', 'plain-migrate validate --sample 3', 'plain-migrate plan --out plan.json', 'plain-migrate apply plan.json']));
 
   program
