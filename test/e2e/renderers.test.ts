@@ -21,6 +21,8 @@ describe('--output plain', () => {
   it('writes one heartbeat per interval, never one line per request, and the summary', async () => {
     emu.reset();
     const ws = makeWorkspace({ tickets: 40, maxExtraComments: 30 });
+    paced(ws.manifest, 1800);
+    await lowRateLimit(1800);
     const began = Date.now();
     const r = await cli(['apply', '-f', ws.manifest, '--auto-approve', '--output', 'plain'], {
       cwd: ws.dir,
@@ -40,6 +42,7 @@ describe('--output plain', () => {
     for (const l of beats) expect(Number.isNaN(Date.parse(l.split(' ')[0]!))).toBe(false);
     expect(r.stdout).toMatch(/Apply completed: customers: \d+ created/);
     expect(r.stdout).toMatch(/Requests sent: .*importThreadMessages \d+/);
+    await lowRateLimit(0);
   });
 });
 
@@ -59,6 +62,17 @@ describe('--output json', () => {
   });
 });
 
+/** A long apply: the emulator enforces a low per-minute limit and the manifest paces to it. */
+async function lowRateLimit(perMinute: number): Promise<void> {
+  await fetch(`${emu.url}/__emulator/config`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ rateLimitPerMinute: perMinute }),
+  });
+}
+const paced = (manifest: string, perMinute: number) =>
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('requestsPerMinute: 100000', `requestsPerMinute: ${perMinute}`));
+
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
 describe('the live view in a terminal', () => {
@@ -67,6 +81,8 @@ describe('the live view in a terminal', () => {
     const ws = makeWorkspace({ tickets: 40, maxExtraComments: 30 });
     // an agent who is not in Plain: many message failures, printed above the live region
     writeFileSync(ws.manifest, readFileSync(ws.manifest, 'utf8').replace('"tom@acme.test": u_01HB924PME9C0YWKW1N4AK3B02', '"tom@acme.test": u_01HB924PME9C0YWKW1N4AK3B77'));
+    paced(ws.manifest, 1800);
+    await lowRateLimit(1800);
     const sock = `pm-test-${process.pid}`;
     const tmux = (...args: string[]) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
     const cmd = `cd ${ws.dir} && env -u CI PLAIN_API_KEY=k PLAIN_ENDPOINT=${emu.graphqlUrl} ${process.execPath} ${BIN} apply --auto-approve; sleep 60`;
@@ -82,6 +98,7 @@ describe('the live view in a terminal', () => {
       }
     } finally {
       spawnSync('tmux', ['-L', sock, 'kill-server']);
+      await lowRateLimit(0);
     }
     const live = frames.filter((f) => /plain-migrate apply · /.test(f) && /elapsed: /.test(f));
     expect(live.length).toBeGreaterThan(3);
