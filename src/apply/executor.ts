@@ -359,7 +359,14 @@ export class Executor {
       });
       this.commit(done);
       todo = again;
-      if (again.length > 0) await this.requests.sleep(backoffDelay(1, this.requests.random));
+      if (again.length > 0) {
+        const delay = backoffDelay(1, this.requests.random);
+        for (const p of again) {
+          const r = results[toSend.findIndex((x) => x.p === p)]!;
+          if (!r.ok) this.o.emit({ type: 'retry', operation: 'importThreadMessages', address: p.address, attempt: tries.get(p.address) ?? 1, delayMs: delay, error: r.error });
+        }
+        await this.requests.sleep(delay);
+      }
     }
   }
 }

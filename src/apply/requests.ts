@@ -60,6 +60,8 @@ export class RequestRunner {
       } catch (e) {
         if (!(e instanceof TargetError)) throw e;
         this.o.emit({ type: 'request', operation, ok: false, at: this.clock.now() });
+        // Cancelled by a second Ctrl-C: not a failure of the resource; nothing is recorded for it.
+        if (this.o.cancel.aborted) throw new Stopped();
         if (e.fatal) {
           this.fatal ??= e.recorded;
           this.halt.abort();

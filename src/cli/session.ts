@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Stopped } from '../apply/requests.js';
 import { PmError } from '../core/errors.js';
-import { loadManifest } from '../manifest/index.js';
+import { isLoopbackUrl, loadManifest } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { openIndexes, Planner } from '../plan/plan.js';
 import { PlanTally } from '../plan/tally.js';
@@ -41,12 +41,20 @@ export function targetLabel(manifest: Manifest): string {
   return t.kind === 'plain' ? `plain ${t.endpoint}` : `therethere ${t.baseUrl}`;
 }
 
-export function makeTarget(manifest: Manifest): Target {
+export function makeTarget(manifest: Manifest, env: NodeJS.ProcessEnv = process.env): Target {
   const t = manifest.target;
   if (t.kind !== 'plain') {
     throw new PmError('target.unsupported', `the ${t.kind} target is not available in this version of plain-migrate`, {
       hint: 'use target.plain',
     });
+  }
+  // Node would skip certificate checks for every HTTPS request: never for a real Plain.
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && !isLoopbackUrl(t.endpoint)) {
+    throw new PmError(
+      'target.tls-disabled',
+      `NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks; plain-migrate will not send support history to ${t.endpoint} without them`,
+      { hint: 'unset NODE_TLS_REJECT_UNAUTHORIZED (for a corporate proxy, add its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)' },
+    );
   }
   return new PlainTarget({ endpoint: t.endpoint, apiKey: t.apiKey, requestTimeoutMs: manifest.batching.requestTimeoutMs });
 }
@@ -61,7 +69,7 @@ export interface PlanRunOptions {
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
 export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteStateStore, signal: AbortSignal): Promise<RemoteSnapshot> {
-  const target = makeTarget(manifest);
+  const target = makeTarget(manifest, io.env);
   io.err.write('Refreshing: reading the recorded threads from Plain…\n');
   try {
     const snap = await RemoteSnapshot.read({ state, target, batching: manifest.batching, stop: signal, cancel: signal, emit: () => undefined });

@@ -48,6 +48,16 @@ function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undef
       hint: 'rename the file, or convert it to one of the supported formats',
     });
   }
+  // A relative path stays inside the manifest's directory: a reviewed manifest cannot quietly read
+  // ../../ elsewhere. An absolute path says plainly where it reads.
+  if (!path.isAbsolute(pathAsWritten)) {
+    const rel = path.relative(ctx.dir, path.resolve(ctx.dir, pathAsWritten));
+    if (rel === '..' || rel.startsWith(`..${path.sep}`)) {
+      problem(ctx, 'manifest.path-escapes', `sources.${name}.path ${JSON.stringify(pathAsWritten)} leads outside the manifest's directory`, [...at, 'path'], {
+        hint: 'keep the export next to the manifest, or write an absolute path if you mean to read from elsewhere',
+      });
+    }
+  }
   const format = detected?.format;
   const select = str(v, 'select');
   if (select !== undefined) {

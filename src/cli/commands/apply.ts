@@ -98,7 +98,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
   const planning = saved
     ? { targets: saved.options.targets, limit: saved.options.limit ?? undefined, refresh: saved.options.refresh, overwriteConflicts: saved.options.overwriteConflicts }
     : { targets: opts.target, limit: positiveInt('limit', opts.limit), refresh: !!opts.refresh, overwriteConflicts: !!opts.overwriteConflicts };
-  const target = makeTarget(manifest);
+  const target = makeTarget(manifest, io.env);
   io.err.write(formatNotYetApplied(manifest));
   const { state, isNew } = openStateForApply(manifest);
   let lock: { runId: number } | undefined;

@@ -70,6 +70,8 @@ export function fromGraphQLErrors(errors: unknown): TargetError {
   return new TargetError({ code, message: e?.message ?? 'GraphQL error', type: 'GRAPHQL' }, retryable);
 }
 
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|DEPTH_ZERO/;
+
 /** Classify anything a request threw: ClientError (non-2xx), abort, or a transport failure. */
 export function classifyThrown(err: unknown, opts: { timedOut: boolean; cancelled: boolean }): TargetError {
   if (err instanceof TargetError) return err;
@@ -103,5 +105,17 @@ export function classifyThrown(err: unknown, opts: { timedOut: boolean; cancelle
   }
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
+  if (cause?.code && TLS_CODES.test(cause.code)) {
+    // A certificate that cannot be verified will not verify on the next try: stop the run.
+    return new TargetError(
+      { code: 'tls', message: `the TLS certificate of the endpoint could not be verified (${cause.code}); nothing was sent`, type: 'TRANSPORT' },
+      false,
+      undefined,
+      true,
+    );
+  }
+  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') {
+    return new TargetError({ code: 'dns', message: `the endpoint's host name could not be resolved (${cause.code}); check target.plain.endpoint`, type: 'TRANSPORT' }, true);
+  }
   return new TargetError({ code: 'transport', message: `connection failed: ${detail}`, type: 'TRANSPORT' }, true);
 }
