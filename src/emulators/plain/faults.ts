@@ -15,8 +15,8 @@ export interface RequestIdentity {
   operationName: string | null;
 }
 
-const SIMPLE_ACTIONS = ['reset', 'hang', 'drop-after-commit', 'internal-error', 'rate-limit'] as const;
-const RULE_KEYS = ['operation', 'every', 'times', 'probability', 'retryAfterSeconds', 'action'];
+const SIMPLE_ACTIONS = ['reset', 'hang', 'drop-after-commit', 'internal-error', 'partial-internal-error', 'rate-limit'] as const;
+const RULE_KEYS = ['operation', 'every', 'times', 'probability', 'retryAfterSeconds', 'omitRetryAfter', 'action'];
 
 /** mulberry32: a tiny seedable PRNG, so `probability` is deterministic under a given faultSeed. */
 function prng(seed: number): () => number {
@@ -83,6 +83,11 @@ export function parseFaultBody(body: unknown): Parsed {
       }
       if (action !== 'rate-limit' && status !== 429) return { ok: false, message: `${p}.retryAfterSeconds goes with the rate-limit action` };
       rule.retryAfterSeconds = r.retryAfterSeconds;
+    }
+    if (r.omitRetryAfter !== undefined) {
+      if (typeof r.omitRetryAfter !== 'boolean') return { ok: false, message: `${p}.omitRetryAfter must be true or false` };
+      if (action !== 'rate-limit' && status !== 429) return { ok: false, message: `${p}.omitRetryAfter goes with the rate-limit action` };
+      rule.omitRetryAfter = r.omitRetryAfter;
     }
     rules.push(rule);
   }

@@ -113,7 +113,9 @@ export async function handleGraphQL(rt: EmulatorRuntime, req: IncomingMessage, r
   const action = fault === null ? null : fault.action;
   const status = action === null ? undefined : statusOf(action);
   if (action === 'rate-limit' || status === 429) {
-    answer(429, RATE_LIMITED_BODY, { ...headers, ...rt.limiter.forcedRejection(fault?.retryAfterSeconds) });
+    const limited = rt.limiter.forcedRejection(fault?.retryAfterSeconds);
+    if (fault?.omitRetryAfter) delete limited['retry-after'];
+    answer(429, RATE_LIMITED_BODY, { ...headers, ...limited });
     return;
   }
   if (status !== undefined) {
@@ -139,6 +141,7 @@ export async function handleGraphQL(rt: EmulatorRuntime, req: IncomingMessage, r
     permissions: auth.permissions,
     nowMs: rt.now().getTime(),
     forceInternal: action === 'internal-error',
+    partialInternal: action === 'partial-internal-error',
     baseUrl: rt.baseUrl,
   };
   let result: { status: number; body: unknown };

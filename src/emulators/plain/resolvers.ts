@@ -45,6 +45,8 @@ export interface EmulatorContext {
   readonly nowMs: number;
   /** Set by the internal-error fault: mutations answer MutationError INTERNAL, queries INTERNAL_SERVER_ERROR. */
   readonly forceInternal: boolean;
+  /** Set by the partial-internal-error fault: importThreadMessages fails every second message with INTERNAL. */
+  readonly partialInternal?: boolean;
   /** The emulator's own http://host:port, for upload URLs. */
   readonly baseUrl: string;
 }
@@ -197,8 +199,8 @@ const mutations: Record<string, RootResolver> = {
   importThreadMessages: mutation<ImportThreadMessagesInput>(
     (input) => (input.threadMessages.some((m) => (m.attachmentIds?.length ?? 0) > 0) ? ['thread:import', 'attachment:create'] : ['thread:import']),
     { results: [] },
-    (input, { store, nowMs }) => {
-      const r = importThreadMessages(store, input, nowMs);
+    (input, { store, nowMs, partialInternal }) => {
+      const r = importThreadMessages(store, input, nowMs, { failEverySecond: !!partialInternal });
       if (!r.ok) return { results: [], error: r.error };
       const { thread, results, error } = r.value;
       return {

@@ -108,6 +108,8 @@ export type FaultAction =
   | `status:${number}`
   | 'reset'
   | 'hang'
+  /** importThreadMessages only: every second message of the call fails with a per-message INTERNAL error (not stored). */
+  | 'partial-internal-error'
   | 'drop-after-commit'
   | 'internal-error'
   | 'rate-limit';
@@ -126,6 +128,8 @@ export interface FaultRule {
    * Absent: the time left in the current window, as a real spent budget would say.
    */
   retryAfterSeconds?: number;
+  /** For `rate-limit` / `status:429`: send no Retry-After header, only x-ratelimit-reset. */
+  omitRetryAfter?: boolean;
   action: FaultAction;
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startPlainEmulator, type FaultRule, type PlainEmulator } from '../../../src/emulators/plain/index.js';
-import { getJson, gql, IMPORT_THREAD, importThread, postJson, SEED, threadInput, type ImportThreadData } from './helpers.js';
+import { getJson, gql, IMPORT_THREAD, importMessages, importThread, message, postJson, SEED, threadInput, type ImportThreadData } from './helpers.js';
 
 let emu: PlainEmulator;
 beforeAll(async () => {
@@ -87,6 +87,28 @@ describe('fault actions', () => {
   test('retryAfterSeconds is refused on other actions', async () => {
     const r = await postJson(emu, '/__emulator/faults', { rules: [{ action: 'reset', retryAfterSeconds: 2 }] });
     expect(r.status).toBe(400);
+  });
+
+  test('rate-limit with omitRetryAfter sends only x-ratelimit-reset', async () => {
+    await setFaults([{ action: 'rate-limit', times: 1, retryAfterSeconds: 3, omitRetryAfter: true }]);
+    const r = await importOnce('f-omit');
+    expect(r.status).toBe(429);
+    expect(r.headers.get('retry-after')).toBeNull();
+    expect(Date.parse(r.headers.get('x-ratelimit-reset')!)).toBeGreaterThan(Date.now() + 2000);
+  });
+
+  test('partial-internal-error fails every second message of a batch with INTERNAL and stores the others', async () => {
+    const t = await importOnce('f-partial');
+    const threadId = (t.body.data as { importThread: { thread: { id: string } } }).importThread.thread.id;
+    await setFaults([{ operation: 'importThreadMessages', action: 'partial-internal-error', times: 1 }]);
+    const msgs = [0, 1, 2, 3].map((i) => message({ externalId: `pm-${i}`, text: `m${i}` }));
+    const r = await importMessages(emu, threadId, msgs);
+    expect(r.error?.code).toBe('bulk_partial_failure');
+    expect(r.results.map((x) => x.error?.type ?? x.result)).toEqual(['CREATED', 'INTERNAL', 'CREATED', 'INTERNAL']);
+    const stored = emu.snapshot().threads.find((x) => x.id === threadId)!.messages.map((m) => m.externalId);
+    expect(stored).toEqual(['pm-0', 'pm-2']);
+    const again = await importMessages(emu, threadId, msgs);
+    expect(again.results.map((x) => x.result)).toEqual(['NOOP', 'CREATED', 'NOOP', 'CREATED']);
   });
 
   test('hang never answers (the client times out) and close() still returns', async () => {

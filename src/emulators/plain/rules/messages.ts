@@ -5,7 +5,7 @@
 import type { PlainStore } from '../store.js';
 import type { AuthorRef, MessageRecord, MessageType, MutationError, MutationFieldError, ThreadRecord } from '../types.js';
 import { checkCreatedAt, requireText, setKeys } from './common.js';
-import { codedValidationError, fail, fieldError, ok, validationError, type RuleResult } from './errors.js';
+import { codedValidationError, fail, fieldError, ok, validationError, type RuleResult, internalError } from './errors.js';
 
 export const MAX_MESSAGES_PER_CALL = 25;
 const MESSAGE_TYPES: readonly MessageType[] = ['INBOUND', 'OUTBOUND', 'NOTE'];
@@ -34,7 +34,12 @@ export interface ImportMessagesOutcome {
   error: MutationError | null;
 }
 
-export function importThreadMessages(store: PlainStore, input: ImportThreadMessagesInput, nowMs: number): RuleResult<ImportMessagesOutcome> {
+export function importThreadMessages(
+  store: PlainStore,
+  input: ImportThreadMessagesInput,
+  nowMs: number,
+  fault: { failEverySecond?: boolean } = {},
+): RuleResult<ImportMessagesOutcome> {
   const errors: MutationFieldError[] = [];
   const thread = store.threads.get(input.threadId);
   if (!thread) errors.push(fieldError('threadId', 'NOT_FOUND', `No thread found with id "${input.threadId}"`));
@@ -43,7 +48,9 @@ export function importThreadMessages(store: PlainStore, input: ImportThreadMessa
   }
   if (errors.length > 0 || !thread) return fail(validationError(errors));
 
-  const results = input.threadMessages.map((m) => importOne(store, thread, m, nowMs));
+  const results = input.threadMessages.map((m, i): MessageOutcome =>
+    fault.failEverySecond && i % 2 === 1 ? { message: null, result: null, error: internalError() } : importOne(store, thread, m, nowMs),
+  );
   const failed = results.filter((r) => r.error !== null).length;
   const error =
     failed === 0
