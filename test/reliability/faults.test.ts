@@ -1,0 +1,96 @@
+/**
+ * The fault matrix: each kind of failure Plain (or the network) can produce, injected by the
+ * emulator, and all of them mixed at random with a fixed seed. Every run must end in exactly the
+ * store a fault-free run produces — nothing duplicated, nothing missing — and count its retries.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlainEmulator, type FaultRule, type PlainEmulator } from '../../src/emulators/plain/index.js';
+import { normalize } from '../e2e/normalize.js';
+import { AGENTS, LABELS, MANIFEST, makeWorkspace, type Workspace } from '../e2e/workspace.js';
+import { apply, expectSameStore, figure, forgetState, post } from './harness.js';
+
+let emu: PlainEmulator;
+let ws: Workspace;
+let reference: ReturnType<typeof normalize>;
+let referenceRequests = 0;
+
+beforeAll(async () => {
+  emu = await startPlainEmulator({ seed: { users: AGENTS, labelTypes: LABELS }, maxLoggedRequests: 1_000_000 });
+  // maxAttempts 15: faults are counted across workers, so one request can be unlucky several times in a row
+  ws = makeWorkspace({ tickets: 40, maxExtraComments: 33, manifest: MANIFEST.replace('maxAttempts: 8', 'maxAttempts: 15') });
+  const r = await apply(ws, emu);
+  expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+  reference = normalize(emu.snapshot());
+  referenceRequests = emu.requests().length;
+  expect(reference.threads.some((t) => t.messages.length > 25)).toBe(true);
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+interface FaultState {
+  rules: Array<FaultRule & { fired: number }>;
+}
+
+async function runWith(name: string, rules: FaultRule[], faultSeed = 7): Promise<void> {
+  emu.reset();
+  forgetState(ws);
+  await post(emu, '/__emulator/faults', { rules, faultSeed });
+  const r = await apply(ws, emu, ['--output', 'json']);
+  const state = (await (await fetch(`${emu.url}/__emulator/faults`)).json()) as FaultState;
+  await post(emu, '/__emulator/faults', { rules: [] });
+  expect(r.exitCode, r.stderr + r.stdout.slice(-2000)).toBe(0);
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; outcome?: string });
+  const retries = events.filter((e) => e.type === 'retry').length;
+  const fired = state.rules.reduce((n, x) => n + x.fired, 0);
+  expect(fired, 'no fault fired: the scenario tests nothing').toBeGreaterThan(0);
+  // every fault is a failed attempt that was retried (a partial failure: one retry per failed message)
+  if (rules.some((x) => x.action === 'partial-internal-error')) expect(retries).toBeGreaterThanOrEqual(fired);
+  else expect(retries).toBe(fired);
+  expect(events.at(-1)).toMatchObject({ type: 'done', outcome: 'completed' });
+  const partial = rules.some((x) => x.action === 'partial-internal-error');
+  expectSameStore(emu, reference, { importOrder: !partial });
+  figure(`faults:${name}`, { faultsInjected: fired, retries, requests: emu.requests().length, referenceRequests, duplicates: 0, lost: 0 });
+}
+
+describe('the fault matrix: each run ends in the fault-free store', () => {
+  it('429 storm with Retry-After', () =>
+    runWith('429-retry-after', [{ action: 'rate-limit', probability: 0.08, times: 8, retryAfterSeconds: 1 }]));
+
+  it('429 with only x-ratelimit-reset', () =>
+    runWith('429-reset-only', [{ action: 'rate-limit', every: 9, times: 6, retryAfterSeconds: 1, omitRetryAfter: true }]));
+
+  it('bursts of 500, 502 and 503', () =>
+    runWith('5xx', [
+      { action: 'status:500', every: 4 },
+      { action: 'status:502', every: 7 },
+      { action: 'status:503', every: 11 },
+    ]));
+
+  it('connection resets', () => runWith('resets', [{ action: 'reset', every: 3 }]));
+
+  it('hangs past requestTimeout', () => runWith('hangs', [{ operation: 'importThread', action: 'hang', every: 9, times: 2 }]));
+
+  it('responses dropped after the mutation committed', () => runWith('drop-after-commit', [{ action: 'drop-after-commit', every: 3 }]));
+
+  it('MutationError INTERNAL', () => runWith('internal', [{ action: 'internal-error', every: 4 }]));
+
+  it('partial failures inside a message batch', () =>
+    runWith('partial-batch', [{ operation: 'importThreadMessages', action: 'partial-internal-error', every: 2 }]));
+
+  it('all of them mixed at random, with a fixed seed', () =>
+    runWith(
+      'mixed',
+      [
+        { action: 'rate-limit', probability: 0.03, times: 4, retryAfterSeconds: 1 },
+        { action: 'status:503', probability: 0.05 },
+        { action: 'status:500', probability: 0.03 },
+        { action: 'reset', probability: 0.05 },
+        { action: 'hang', probability: 0.02, times: 2 },
+        { action: 'drop-after-commit', probability: 0.05 },
+        { action: 'internal-error', probability: 0.04 },
+        { operation: 'importThreadMessages', action: 'partial-internal-error', probability: 0.1 },
+      ],
+      20261122,
+    ));
+});
