@@ -87,6 +87,12 @@ export function interpolate(text: string, env: NodeJS.ProcessEnv): Interpolation
         message: `environment variable ${name} is not set`,
         hint: `export ${name}=… or write \${${name}:-default}`,
       });
+    } else if (value === '') {
+      problems.push({
+        code: 'manifest.env-missing',
+        message: `environment variable ${name} is set but empty`,
+        hint: `give ${name} a value, or write \${${name}:-default}`,
+      });
     } else {
       out += value;
     }

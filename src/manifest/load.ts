@@ -50,6 +50,14 @@ export async function loadManifest(file: string, opts: LoadOptions = {}): Promis
 
   const parsed = parseYaml(text, file);
   if (!parsed.doc) throw new ManifestError(file, parsed.problems);
+  if (parsed.doc.contents === null) {
+    throw new ManifestError(file, [
+      new PmError('manifest.empty-file', 'the manifest file is empty (or holds only comments)', {
+        location: { file, line: 1, col: 1 },
+        hint: 'start one with: plain-migrate init --from zendesk',
+      }),
+    ]);
+  }
 
   const problems: PmError[] = [];
   /** Pointers whose interpolation failed: the schema's complaints about them would only repeat it. */

@@ -85,17 +85,31 @@ export function locateOffset(lc: LineCounter, file: string, offset: number): Sou
   return { file, line, col };
 }
 
+/** `duplicate key 'title' (first at line 13)`: the key is read from the source, its first use found above it. */
+function duplicateKeyMessage(text: string, start: number, end: number): string {
+  const raw = (/^["']?([^"'\n:]*)["']?\s*:/.exec(text.slice(start, Math.max(end, start + 200)))?.[1] ?? '').trim();
+  if (!raw) return 'duplicate key: a key may appear only once in a mapping';
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const indent = text.slice(lineStart, start).match(/^\s*/)![0].length;
+  const lines = text.slice(0, lineStart).split('\n');
+  const esc = raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const same = new RegExp(`^\\s{${indent}}["']?${esc}["']?\\s*:`);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (l.trim() !== '' && !l.trimStart().startsWith('#') && l.match(/^\s*/)![0].length < indent) break;
+    if (same.test(l)) return `duplicate key '${raw}' (first at line ${i + 1}): a key may appear only once in a mapping`;
+  }
+  return `duplicate key '${raw}': a key may appear only once in a mapping`;
+}
+
 /** Parses one YAML document. Syntax errors and duplicate keys come back as problems. */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   const problems = doc.errors.map((e) => {
-    const duplicate = e.code === 'DUPLICATE_KEY';
-    return new PmError(
-      duplicate ? 'manifest.duplicate-key' : 'manifest.yaml-syntax',
-      duplicate ? 'duplicate key: a key may appear only once in a mapping' : `YAML syntax error: ${e.message}`,
-      { location: locateOffset(lineCounter, file, e.pos[0]) },
-    );
+    const location = locateOffset(lineCounter, file, e.pos[0]);
+    if (e.code === 'DUPLICATE_KEY') return new PmError('manifest.duplicate-key', duplicateKeyMessage(text, e.pos[0], e.pos[1]), { location });
+    return new PmError('manifest.yaml-syntax', `YAML syntax error: ${e.message}`, { location });
   });
   return { doc: problems.length === 0 ? doc : undefined, lineCounter, problems };
 }

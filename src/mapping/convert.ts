@@ -29,6 +29,16 @@ export function htmlToMarkdown(html: unknown): string | undefined {
 const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;
 
+/** Date.parse rolls 2023-02-31 over to March 3rd: refuse a day, hour or minute that does not exist. */
+function checkCalendar(s: string): void {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/i.exec(s)!;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const bad =
+    mo < 1 || mo > 12 || d < 1 || d > days || (m[4] !== undefined && Number(m[4]) > 23) || (m[5] !== undefined && Number(m[5]) > 59) || (m[6] !== undefined && Number(m[6]) > 60);
+  if (bad) throw new Error(`$toISO cannot read ${JSON.stringify(s)} as a time: there is no such date or time`);
+}
+
 /**
  * ISO 8601 strings with any offset, unix seconds or unix milliseconds → ISO 8601 UTC (`…Z`).
  * Numbers below 1e11 are seconds (1e11 s is the year 5138), larger ones milliseconds.
@@ -41,6 +51,7 @@ export function toISO(t: unknown): string | undefined {
     const n = Number(t);
     ms = Math.abs(n) < 1e11 ? n * 1000 : n;
   } else if (typeof t === 'string' && ISO_RE.test(t.trim())) {
+    checkCalendar(t.trim());
     let s = t.trim().replace(' ', 'T');
     // A time without an offset is read as UTC, never as the machine's local time.
     if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/i.test(s)) s += 'Z';

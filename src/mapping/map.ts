@@ -92,9 +92,10 @@ export class Mapper {
     if (reasons.length > 0 || externalId === undefined || title === undefined || !createdAt || !status || priority === undefined || !customer) {
       return { kind: 'invalid', invalid: { address, where, reasons } };
     }
-    const { messages, invalid } = t.messages
+    const { messages, invalid, threadReasons } = t.messages
       ? await this.messages(t.messages, record, externalId, where)
-      : { messages: [], invalid: [] };
+      : { messages: [], invalid: [], threadReasons: undefined };
+    if (threadReasons) return { kind: 'invalid', invalid: { address, where, reasons: threadReasons } };
     const thread: Thread = {
       externalId,
       title,
@@ -140,17 +141,25 @@ export class Mapper {
     threadRecord: unknown,
     threadExternalId: string,
     threadWhere: string,
-  ): Promise<{ messages: Message[]; invalid: InvalidRecord[] }> {
+  ): Promise<{ messages: Message[]; invalid: InvalidRecord[]; threadReasons?: string[] }> {
     const b: Bindings = { ...this.bindings, thread: threadRecord };
     const invalid: InvalidRecord[] = [];
     let items: unknown;
     try {
       items = await evaluate(m.each, threadRecord, b);
     } catch (e) {
-      invalid.push({ address: threadAddress(threadExternalId), where: threadWhere, reasons: [String((e as Error).message)] });
-      return { messages: [], invalid };
+      // Without its list of messages the thread cannot be imported as it is: the record is invalid.
+      return { messages: [], invalid, threadReasons: [String((e as Error).message)] };
     }
     const list = items === undefined || items === null ? [] : Array.isArray(items) ? items : [items];
+    const notRecord = list.find((x) => x === null || typeof x !== 'object' || Array.isArray(x));
+    if (notRecord !== undefined) {
+      return {
+        messages: [],
+        invalid: [],
+        threadReasons: [`messages.each must give a list of records (objects); the expression gave ${show(items)}`],
+      };
+    }
     const seen = new Set<string>();
     const out: Array<{ msg: Message; order: number; ms: number }> = [];
     for (let i = 0; i < list.length; i++) {

@@ -11,6 +11,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { parse, type CsvError, type OptionsWithColumns, type Parser as CsvParser } from 'csv-parse';
 import type { CsvOptions, SourceDecl } from '../manifest/types.js';
+import { PmError } from '../core/errors.js';
 import { declError, malformedItem, messageOf, rethrow } from './diagnostics.js';
 import { openSourceStream } from './open.js';
 import type { SourceItem } from './types.js';
@@ -137,15 +138,25 @@ export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGen
     for await (const row of parser as AsyncIterable<Row>) {
       const location = { file, line: row.line, index: index++ };
       if (row.kind === 'record') yield { ok: true, record: row.record, location };
-      else yield malformedItem(location, `row at line ${row.line} is malformed: ${row.message}`);
+      else if (/Quote Not Closed/i.test(row.message)) {
+        // An unclosed quote swallows the rest of the file: the source as a whole is unusable.
+        throw new PmError('source.unreadable', `unclosed quote in ${file} (${row.message}); the rest of the file cannot be read, so the source cannot be used`, {
+          location: { file, line: row.line },
+          hint: 'close the quote on that line (or re-export the file)',
+        });
+      } else yield malformedItem(location, `row at line ${row.line} is malformed: ${row.message}`);
       if (signal?.aborted) throw signal.reason;
     }
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
     if (code.startsWith('CSV_') && !signal?.aborted) {
+      // The rest of the file cannot be read: the source as a whole is unusable (planning on a part
+      // of it would take every later record for gone).
       const line = startLine(undefined, undefined);
-      yield malformedItem({ file, line, index }, `${file} could not be parsed as CSV from line ${line}: ${csvMessage(e as CsvError)}; the rest of the file cannot be read`);
-      return;
+      throw new PmError('source.unreadable', `${file} could not be parsed as CSV from line ${line}: ${csvMessage(e as CsvError)}; the rest of the file cannot be read, so the source cannot be used`, {
+        location: { file, line },
+        hint: 'fix the file (an unclosed quote swallows everything after it), or re-export it',
+      });
     }
     rethrow(decl, e, signal);
   } finally {

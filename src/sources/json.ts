@@ -129,8 +129,37 @@ function isSyntaxError(e: unknown): boolean {
   return e instanceof Error && /^Parser (cannot parse input|has expected)/.test(e.message);
 }
 
+/**
+ * A JSON source must start with `[` or `{`. Checked on the first bytes so that a file of another kind
+ * (CSV, HTML, an error page) is named at its first character, not wherever the parser gives up.
+ */
+async function checkStart(decl: SourceDecl, signal?: AbortSignal): Promise<void> {
+  const input = await openSourceStream(decl, { signal, stripBom: true });
+  let text = '';
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+      text += chunk.toString();
+      if (text.trim().length > 0 || text.length > 65_536) break;
+    }
+  } finally {
+    input.destroy();
+  }
+  const at = text.search(/\S/);
+  // A JSON value of any kind starts with one of these; other shapes are refused later, with their own message.
+  if (at === -1 || /[[{"\-0-9tfn]/.test(text[at]!)) return;
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const col = at - before.lastIndexOf('\n');
+  throw new PmError(
+    'source.unreadable',
+    `${decl.pathAsWritten} is not JSON: it starts with ${JSON.stringify(text.slice(at, at + 12))}, where a JSON document must start with [ or {`,
+    { location: { file: decl.pathAsWritten, line, col }, hint: 'export the records as JSON, or name the file for its real format (.csv, .jsonl)' },
+  );
+}
+
 export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
   const file = decl.pathAsWritten;
+  await checkStart(decl, signal);
   let segs: string[] | undefined;
   if (decl.select !== undefined) {
     segs = parseDottedPath(decl.select);
@@ -172,13 +201,17 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
   }
   stages.push(StreamArray.streamArray());
   const out = pipeline(stages, () => undefined) as unknown as Transform;
-  const syntaxItem = (e: Error, line: number | undefined, index: number): SourceItem =>
-    malformedItem(
+  // Nothing after a syntax error can be read, so the source as a whole is unusable: planning on a
+  // part of it would take every record after the error for gone (orphans). Stop with the location.
+  const syntaxError = (e: Error, line: number | undefined, index: number): PmError => {
+    const err = malformedItem(
       { file, line, index },
-      `${file} is not valid JSON${line !== undefined ? ` at line ${line}` : ''}: ${messageOf(e).replace(/^Parser /, 'parser ')}; records after this point cannot be read`,
+      `${file} is not valid JSON${line !== undefined ? ` at line ${line}` : ''}: ${messageOf(e).replace(/^Parser /, 'parser ')}; nothing after this point can be read, so the source cannot be used`,
       undefined,
       'fix the file (or re-export it); a JSON document cannot be read past a syntax error',
     );
+    return err.ok ? new PmError('source.unreadable', `${file} is not valid JSON`) : new PmError('source.unreadable', err.error.message, { location: err.error.location, hint: err.error.hint });
+  };
   let index = 0;
   try {
     for await (const chunk of out as AsyncIterable<{ key: number; value: unknown }>) {
@@ -187,10 +220,7 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
       if (signal?.aborted) throw signal.reason;
     }
     const held = guard.error();
-    if (held) {
-      yield syntaxItem(held, guard.errorLine(), index);
-      return;
-    }
+    if (held) throw syntaxError(held, guard.errorLine(), index);
     if (segs && !matched) {
       const keys = await keysSentence(decl, signal);
       throw declError(decl, 'source.select-not-found', `source "${decl.name}": select "${decl.select ?? ''}" matches nothing in ${file}${keys.text}`, 'select');
@@ -199,8 +229,7 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
     if (shape && !signal?.aborted) throw await shapeError(decl, shape, signal);
     if (isSyntaxError(e) && !signal?.aborted) {
       // Only when the guard could not wrap the parser: the error arrives as a stream error.
-      yield syntaxItem(e as Error, guard.errorLine(), index);
-      return;
+      throw syntaxError(e as Error, guard.errorLine(), index);
     }
     if (e instanceof Error && e.message === 'Top-level object should be an array.') {
       throw declError(decl, 'source.select-not-array', `source "${decl.name}": select "${decl.select ?? ''}" names something in ${file} that is not an array`, 'select', 'select must name the array that holds the records');

@@ -38,7 +38,7 @@ const ALL_PERMISSIONS = [
 ];
 
 type Endpoint = 'emulator' | 'emulator-401' | 'emulator-403' | 'refused' | 'unknown-host';
-type Setup = 'corrupt-state' | 'foreign-state' | 'unreadable-state' | 'big-message';
+type Setup = 'corrupt-state' | 'foreign-state' | 'unreadable-state' | 'applied-state' | 'big-message';
 
 interface Case {
   description: string;
@@ -53,9 +53,11 @@ interface Case {
   /** regexes that must match neither stdout nor stderr (e.g. a secret) */
   absent?: string[];
   untouched?: boolean;
+  /** weaker than untouched: the target received no mutation (a state file may be written) */
+  nothing_sent?: boolean;
   setup?: Setup | Setup[];
-  /** what the emulator must hold afterwards (threads and messages beyond the seed) */
-  target?: { threads?: number; messages?: number; customers?: number };
+  /** what the emulator must hold afterwards; longestMessage: the length of the longest message text */
+  target?: { threads?: number; messages?: number; customers?: number; longestMessage?: number };
   /** seconds the CLI may take (default 40) */
   timeout?: number;
 }
@@ -136,7 +138,7 @@ describe('bad input', () => {
   for (const { name, dir, spec } of cases) {
     const timeoutS = spec.timeout ?? 40;
     it(`${name}: ${spec.description}`, { timeout: (timeoutS + 20) * 1000 }, async () => {
-      const work = mkdtempSync(join(tmpdir(), `pm-bad-${name.slice(0, 20)}-`));
+      const work = mkdtempSync(join(tmpdir(), 'pm-bad-'));
       workdirs.push(work);
       cpSync(dir, work, { recursive: true });
       rmSync(join(work, 'case.yaml'));
@@ -159,8 +161,8 @@ describe('bad input', () => {
         if (s === 'corrupt-state') {
           mkdirSync(join(work, '.plain-migrate'), { recursive: true });
           writeFileSync(statePath, Buffer.concat([Buffer.from('this is not a database\n'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256))]));
-        } else if (s === 'foreign-state' || s === 'unreadable-state') {
-          // A real state: apply once (foreign-state: under another migration name).
+        } else if (s === 'foreign-state' || s === 'unreadable-state' || s === 'applied-state') {
+          // A real state: apply once against the (good) emulator (foreign-state: under another migration name).
           let m = manifest;
           if (s === 'foreign-state') {
             m = 'other-migration.yaml';
@@ -183,7 +185,7 @@ describe('bad input', () => {
           }
         } else if (s === 'big-message') {
           // A 2 MB message body on a new ticket (kept out of the repository).
-          const body = 'A very long log paste. '.repeat(Math.ceil((2 * 1024 * 1024) / 23)).slice(0, 2 * 1024 * 1024);
+          const body = 'A very long log paste. '.repeat(Math.ceil((2 * 1024 * 1024) / 23)).slice(0, 2 * 1024 * 1024 - 1) + '.';
           const t = { id: 9, subject: 'Huge log attached', created_at: '2023-03-01T10:00:00Z', email: 'huge@example.com', comments: [{ id: 91, body, created_at: '2023-03-01T10:00:00Z' }] };
           writeFileSync(join(work, 'tickets.jsonl'), readFileSync(join(work, 'tickets.jsonl'), 'utf8') + JSON.stringify(t) + '\n');
         } else {
@@ -204,6 +206,7 @@ describe('bad input', () => {
       const stderr = String(r.stderr ?? '');
       const report = `$ plain-migrate ${args.join(' ')}   (exit ${r.exitCode}${r.timedOut ? ', TIMED OUT' : ''}, ${took} ms)\n--- stdout\n${stdout.slice(0, 3000)}\n--- stderr\n${stderr.slice(0, 3000)}`;
 
+      if (process.env.BAD_INPUT_VERBOSE) console.log(`[${name}]\n${report}\n`);
       const failures: string[] = [];
       if (r.timedOut) failures.push(`did not finish within ${timeoutS} s`);
       if (r.exitCode !== spec.exit) failures.push(`exit ${r.exitCode}, expected ${spec.exit}`);
@@ -215,9 +218,11 @@ describe('bad input', () => {
         if (STACK.test(text)) failures.push(`${label} contains a stack trace`);
         if (INTERNAL.test(text)) failures.push(`${label} contains "internal error"`);
       }
-      if (spec.untouched) {
+      if (spec.untouched || spec.nothing_sent) {
         const sent = server.requests().filter((x) => isMutation(x.query)).length - mutationsBefore;
         if (sent > 0) failures.push(`the target received ${sent} mutation(s)`);
+      }
+      if (spec.untouched) {
         const after = fileDigest(statePath);
         if (after !== stateBefore) failures.push(stateBefore === null ? `${STATE_DB} was created` : `${STATE_DB} was changed`);
       }
@@ -227,8 +232,9 @@ describe('bad input', () => {
           threads: snap.threads.length,
           messages: snap.threads.reduce((n, t) => n + t.messages.length, 0),
           customers: snap.customers.length,
+          longestMessage: Math.max(0, ...snap.threads.flatMap((t) => t.messages.map((m) => m.text.length))),
         };
-        for (const k of ['threads', 'messages', 'customers'] as const) {
+        for (const k of ['threads', 'messages', 'customers', 'longestMessage'] as const) {
           if (spec.target[k] !== undefined && spec.target[k] !== got[k]) failures.push(`the target holds ${got[k]} ${k}, expected ${spec.target[k]}`);
         }
       }

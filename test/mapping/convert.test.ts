@@ -15,6 +15,10 @@ describe('$toISO', () => {
   it('refuses what it cannot read', () => {
     expect(() => toISO('last tuesday')).toThrow(/cannot read "last tuesday"/);
     expect(() => toISO({})).toThrow();
+    expect(() => toISO('2023-02-31T10:00:00Z')).toThrow(/no such date/);
+    expect(() => toISO('2024-13-01')).toThrow(/no such date/);
+    expect(() => toISO('2024-01-01T24:30:00Z')).toThrow(/no such date/);
+    expect(toISO('2024-02-29T10:00:00Z')).toBe('2024-02-29T10:00:00.000Z');
   });
 });
 

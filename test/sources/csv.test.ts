@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PmError } from '../../src/core/errors.js';
-import { collect, decl, failures, gzipFixture, records, tmp } from './helpers.js';
+import { collect, decl, failures, gzipFixture, records, tmp, collectUntilError } from './helpers.js';
 
 const t = tmp();
 afterAll(() => t.cleanup());
@@ -65,8 +65,10 @@ describe('csv', () => {
     expect(gz.map((i) => [i.ok && i.record, i.location.line])).toEqual(plain.map((i) => [i.ok && i.record, i.location.line]));
   });
 
-  it('reports malformed rows with file:line and goes on', async () => {
-    const items = await collect(decl('bad.csv'));
+  it('reports malformed rows with file:line and goes on (until a quote swallows the rest of the file)', async () => {
+    // `4,"bad"quote` opens a quote that is never closed: everything after it is lost, so the read stops there.
+    const { items, error } = await collectUntilError(decl('bad.csv'));
+    expect(error.code).toBe('source.unreadable');
     expect(records(items)).toEqual(expect.arrayContaining([{ id: '1', subject: 'ok' }, { id: '3', subject: 'fine' }]));
     const bad = failures(items);
     expect(bad.length).toBeGreaterThanOrEqual(2);
@@ -90,14 +92,14 @@ describe('csv', () => {
     ]);
   });
 
-  it('reports an unclosed quote at the end of the file', async () => {
+  it('stops at an unclosed quote, naming its line: the rest of the file cannot be read', async () => {
     const f = write('unclosed.csv', 'id,body\n1,ok\n2,"never closed\n3,lost\n');
-    const items = await collect(decl(f));
+    const { items, error } = await collectUntilError(decl(f));
     expect(records(items)).toEqual([{ id: '1', body: 'ok' }]);
-    const bad = failures(items);
-    expect(bad).toHaveLength(1);
-    expect(bad[0]!.location.line).toBe(3);
-    expect(bad[0]!.error.message).toMatch(/Quote Not Closed/i);
+    expect(failures(items)).toHaveLength(0);
+    expect(error.code).toBe('source.unreadable');
+    expect(error.location?.line).toBe(3);
+    expect(error.message).toMatch(/unclosed quote in .*unclosed\.csv.*Quote Not Closed/i);
   });
 
   it('strips a BOM from the header', async () => {

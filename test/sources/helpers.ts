@@ -1,3 +1,4 @@
+import { PmError } from '../../src/core/errors.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,4 +65,16 @@ export function gzipFixture(file: string, dir: string): string {
   const out = path.join(dir, `${path.basename(file)}.gz`);
   writeFileSync(out, gzipSync(readFileSync(path.join(FIXTURES, file))));
   return out;
+}
+
+/** Reads until the source throws: the records before the error, and the error (a PmError) it stopped with. */
+export async function collectUntilError(d: SourceDecl): Promise<{ items: SourceItem[]; error: PmError }> {
+  const items: SourceItem[] = [];
+  try {
+    for await (const item of readSource(d)) items.push(item);
+  } catch (e) {
+    if (e instanceof PmError) return { items, error: e };
+    throw e;
+  }
+  throw new Error('expected the source to stop with an error');
 }

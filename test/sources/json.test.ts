@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PmError } from '../../src/core/errors.js';
-import { collect, decl, failures, gzipFixture, records, tmp } from './helpers.js';
+import { collect, decl, failures, gzipFixture, records, tmp, collectUntilError } from './helpers.js';
 
 const t = tmp();
 afterAll(() => t.cleanup());
@@ -84,18 +84,23 @@ describe('json', () => {
     expect(onArray.code).toBe('source.select-on-array');
   });
 
-  it('reports a syntax error once, with its line, after the records before it, then ends', async () => {
-    const items = await collect(decl('broken.json'));
+  it('stops with the syntax error and its line, after the records before it (nothing after it can be read)', async () => {
+    const { items, error } = await collectUntilError(decl('broken.json'));
     expect(records(items)).toEqual([
       { id: 1, subject: 'One' },
       { id: 2, subject: 'Two' },
     ]);
-    const bad = failures(items);
-    expect(bad).toHaveLength(1);
-    expect(items[items.length - 1]).toBe(bad[0]);
-    expect(bad[0]!.location).toEqual({ file: 'broken.json', line: 4, index: 2 });
-    expect(bad[0]!.error.code).toBe('source.malformed-record');
-    expect(bad[0]!.error.message).toMatch(/broken\.json is not valid JSON at line 4/);
+    expect(failures(items)).toHaveLength(0);
+    expect(error.code).toBe('source.unreadable');
+    expect(error.location).toEqual({ file: 'broken.json', line: 4 });
+    expect(error.message).toMatch(/broken\.json is not valid JSON at line 4/);
+  });
+
+  it('names a file that is not JSON at all at its first character', async () => {
+    const { items, error } = await collectUntilError(decl(write('not.json', '\n\nid,subject\n1,Printer')));
+    expect(items).toEqual([]);
+    expect(error.location).toEqual({ file: expect.stringContaining('not.json'), line: 3, col: 1 });
+    expect(error.message).toMatch(/is not JSON: it starts with "id,subject/);
   });
 
   it('finds the line of a syntax error deep in a large file (across read chunks)', async () => {
@@ -104,18 +109,16 @@ describe('json', () => {
     lines.push('  {"id": "broken" : 1},');
     lines.push('  {"id": "after"}', ']');
     const f = write('big-broken.json', lines.join('\n'));
-    const items = await collect(decl(f));
+    const { items, error } = await collectUntilError(decl(f));
     expect(records(items)).toHaveLength(20_000);
-    const bad = failures(items);
-    expect(bad).toHaveLength(1);
-    expect(bad[0]!.location.line).toBe(20_002);
+    expect(error.location?.line).toBe(20_002);
   });
 
   it('reports a truncated file', async () => {
     const f = write('truncated.json', '[{"a":1},{"a":');
-    const items = await collect(decl(f));
+    const { items, error } = await collectUntilError(decl(f));
     expect(records(items)).toEqual([{ a: 1 }]);
-    expect(failures(items)).toHaveLength(1);
+    expect(error.code).toBe('source.unreadable');
   });
 
   it('reads an empty array as no records, and refuses a top-level scalar', async () => {
