@@ -62,12 +62,13 @@ export class RequestRunner {
         this.o.emit({ type: 'request', operation, ok: false, at: this.clock.now() });
         // Cancelled by a second Ctrl-C: not a failure of the resource; nothing is recorded for it.
         if (this.o.cancel.aborted) throw new Stopped();
-        if (e.fatal) {
+        const exhausted = !e.retryable || attempt >= max;
+        if (e.fatal || (exhausted && e.fatalWhenExhausted)) {
+          if (!this.fatal) this.o.emit({ type: 'stopping', reason: e.recorded.message });
           this.fatal ??= e.recorded;
           this.halt.abort();
-          this.o.emit({ type: 'stopping', reason: e.recorded.message });
         }
-        if (!e.retryable || attempt >= max || this.o.cancel.aborted) throw Object.assign(e, { attempts: attempt });
+        if (exhausted || this.o.cancel.aborted) throw Object.assign(e, { attempts: attempt });
         let delay = backoffDelay(attempt, this.random);
         if (e.retryAfterMs !== undefined) {
           this.limiter.pauseUntil(this.clock.now() + e.retryAfterMs);

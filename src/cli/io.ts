@@ -35,7 +35,8 @@ export function reportError(io: Io, e: unknown): number {
   }
   if (isPmError(e)) {
     io.err.write(`Error: ${formatError(e)}\n`);
-    return 1;
+    // A flag or argument the command cannot take is a usage error, like commander's own.
+    return e.code.startsWith('cli.') ? 2 : 1;
   }
   throw e;
 }

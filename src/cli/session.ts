@@ -79,8 +79,9 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteSta
   } catch (e) {
     if (e instanceof TargetError || (e as { recorded?: RecordedError }).recorded) {
       const rec = e instanceof TargetError ? e.recorded : (e as { recorded: RecordedError }).recorded;
+      const auth = /UNAUTHENTICATED|FORBIDDEN|forbidden/.test(rec.code);
       throw new PmError('refresh.failed', `the refresh could not read the threads from Plain: ${rec.message}`, {
-        hint: 'check the API key (it needs thread:read) and the endpoint, or plan without --refresh',
+        hint: auth ? 'check the API key (it needs thread:read), or plan without --refresh' : 'check target.plain.endpoint, or plan without --refresh',
       });
     }
     if (e instanceof Stopped) throw new PmError('refresh.interrupted', 'the refresh was interrupted; nothing was planned');

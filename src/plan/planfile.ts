@@ -64,8 +64,14 @@ export async function fingerprintSources(m: Manifest): Promise<SourceFingerprint
 
 export async function writePlanFile(path: string, pf: PlanFile): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(pf, null, 2) + '\n', { mode: 0o600 });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, JSON.stringify(pf, null, 2) + '\n', { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its directory does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new PmError('plan.file-unwritable', `cannot write the plan file ${path}: ${why}`, { hint: 'name a file in a directory that exists and is writable' });
+  }
 }
 
 export async function readPlanFile(path: string): Promise<PlanFile> {
@@ -73,7 +79,9 @@ export async function readPlanFile(path: string): Promise<PlanFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new PmError('plan.file-unreadable', `cannot read the plan file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new PmError('plan.file-unreadable', `cannot read the plan file ${path}: ${why}`, {
       hint: 'make one with: plain-migrate plan --out FILE',
     });
   }

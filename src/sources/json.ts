@@ -129,6 +129,26 @@ function isSyntaxError(e: unknown): boolean {
   return e instanceof Error && /^Parser (cannot parse input|has expected)/.test(e.message);
 }
 
+/** The number of the last line holding text (to tell a truncated file from an error inside it). */
+async function lastTextLine(decl: SourceDecl, signal?: AbortSignal): Promise<number | undefined> {
+  const input = await openSourceStream(decl, { signal });
+  let line = 1;
+  let last = 0;
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      for (const b of chunk) {
+        if (b === 0x0a) line++;
+        else if (b !== 0x20 && b !== 0x09 && b !== 0x0d) last = line;
+      }
+    }
+  } catch {
+    return undefined;
+  } finally {
+    input.destroy();
+  }
+  return last || undefined;
+}
+
 /**
  * A JSON source must start with `[` or `{`. Checked on the first bytes so that a file of another kind
  * (CSV, HTML, an error page) is named at its first character, not wherever the parser gives up.
@@ -203,15 +223,17 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
   const out = pipeline(stages, () => undefined) as unknown as Transform;
   // Nothing after a syntax error can be read, so the source as a whole is unusable: planning on a
   // part of it would take every record after the error for gone (orphans). Stop with the location.
-  const syntaxError = (e: Error, line: number | undefined, index: number): PmError => {
-    const err = malformedItem(
-      { file, line, index },
-      `${file} is not valid JSON${line !== undefined ? ` at line ${line}` : ''}: ${messageOf(e).replace(/^Parser /, 'parser ')}; nothing after this point can be read, so the source cannot be used`,
-      undefined,
-      'fix the file (or re-export it); a JSON document cannot be read past a syntax error',
-    );
+  const syntaxError = async (e: Error, line: number | undefined, index: number): Promise<PmError> => {
+    const last = line === undefined ? undefined : await lastTextLine(decl, signal);
+    const atEnd = line !== undefined && last !== undefined && line >= last;
+    const what = atEnd
+      ? `the file ends unexpectedly at line ${line} (is it truncated?): ${messageOf(e).replace(/^Parser /, 'parser ')}`
+      : `${messageOf(e).replace(/^Parser /, 'parser ')}; nothing after this point can be read, so the source cannot be used`;
+    const err = malformedItem({ file, line, index }, `${file} is not valid JSON${line !== undefined ? ` at line ${line}` : ''}: ${what}`, undefined,
+      atEnd ? 'export the file again: it was cut short' : 'fix the file (or re-export it); a JSON document cannot be read past a syntax error');
     return err.ok ? new PmError('source.unreadable', `${file} is not valid JSON`) : new PmError('source.unreadable', err.error.message, { location: err.error.location, hint: err.error.hint });
   };
+
   let index = 0;
   try {
     for await (const chunk of out as AsyncIterable<{ key: number; value: unknown }>) {
@@ -220,7 +242,7 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
       if (signal?.aborted) throw signal.reason;
     }
     const held = guard.error();
-    if (held) throw syntaxError(held, guard.errorLine(), index);
+    if (held) throw await syntaxError(held, guard.errorLine(), index);
     if (segs && !matched) {
       const keys = await keysSentence(decl, signal);
       throw declError(decl, 'source.select-not-found', `source "${decl.name}": select "${decl.select ?? ''}" matches nothing in ${file}${keys.text}`, 'select');
@@ -229,7 +251,7 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
     if (shape && !signal?.aborted) throw await shapeError(decl, shape, signal);
     if (isSyntaxError(e) && !signal?.aborted) {
       // Only when the guard could not wrap the parser: the error arrives as a stream error.
-      throw syntaxError(e as Error, guard.errorLine(), index);
+      throw await syntaxError(e as Error, guard.errorLine(), index);
     }
     if (e instanceof Error && e.message === 'Top-level object should be an array.') {
       throw declError(decl, 'source.select-not-array', `source "${decl.name}": select "${decl.select ?? ''}" names something in ${file} that is not an array`, 'select', 'select must name the array that holds the records');

@@ -11,6 +11,8 @@ import type { RecordLocation, SourceItem } from './types.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** Invalid UTF-8 is an error, not U+FFFD quietly put into a customer's message. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** `JSON.parse`'s message without V8's "(line 1 column N)" suffix, which counts within the line. */
 function parseMessage(e: unknown): { message: string; col?: number } {
@@ -18,6 +20,31 @@ function parseMessage(e: unknown): { message: string; col?: number } {
   const message = raw.replace(/\s*\(line \d+ column \d+\)\s*$/, '');
   const m = /at position (\d+)/.exec(message);
   return { message, col: m ? Number(m[1]) + 1 : undefined };
+}
+
+/** The first byte that does not start or continue a valid UTF-8 sequence (1-based column in bytes). */
+function firstInvalidUtf8(b: Buffer): { byte: number; col: number } {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+    if (n === 0) return { byte: c, col: i + 1 };
+    for (let k = 1; k < n; k++) {
+      const d = b[i + k];
+      if (d === undefined || (d & 0xc0) !== 0x80) return { byte: c, col: i + 1 };
+    }
+    if (n > 1 && !utf8Ok(b.subarray(i, i + n))) return { byte: c, col: i + 1 };
+    i += n;
+  }
+  return { byte: b[0] ?? 0, col: 1 };
+}
+
+function utf8Ok(seq: Buffer): boolean {
+  try {
+    utf8.decode(seq);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A jsonl item that may carry its line's text (for the index, which stores JSON text). */
@@ -30,8 +57,19 @@ function lineItem(buf: Buffer, file: string, line: number, index: number, withRa
   let start = 0;
   if (line === 1 && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
   if (end <= start) return undefined;
-  const text = buf.toString('utf8', start, end);
   const location: RecordLocation = { file, line, index };
+  let text: string;
+  try {
+    text = utf8.decode(buf.subarray(start, end));
+  } catch {
+    const bad = firstInvalidUtf8(buf.subarray(start, end));
+    return malformedItem(
+      location,
+      `line ${line} is not valid UTF-8 (byte 0x${bad.byte.toString(16).padStart(2, '0')} at column ${bad.col})`,
+      bad.col,
+      'export the file as UTF-8, or convert it (iconv -f windows-1252 -t utf-8)',
+    );
+  }
   try {
     const record = JSON.parse(text) as unknown;
     return withRaw ? { ok: true, record, location, raw: text } : { ok: true, record, location };

@@ -15,6 +15,8 @@ export class TargetError extends Error {
     readonly retryAfterMs?: number,
     /** Whole run cannot go on (bad API key): stop scheduling. */
     readonly fatal = false,
+    /** Retried, but once the retries are used up the whole run stops (the endpoint cannot be reached at all). */
+    readonly fatalWhenExhausted = false,
   ) {
     super(recorded.message);
     this.name = 'TargetError';

@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatError } from '../../src/core/errors.js';
@@ -73,5 +73,17 @@ describe('jsonl', () => {
     copyFileSync(path.join(FIXTURES, 'tickets.jsonl'), copy);
     const items = await collect(decl(copy, { pathAsWritten: 'export/copy.jsonl' }));
     expect(failures(items)[0]!.error.address).toBe('export/copy.jsonl:5');
+  });
+});
+
+describe('invalid UTF-8', () => {
+  it('makes that line an error naming the byte and column, and the other lines are read', async () => {
+    const f = path.join(t.dir, 'latin1.jsonl');
+    writeFileSync(f, Buffer.concat([Buffer.from('{"id":1,"s":"ok"}\n{"id":2,"s":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n{"id":3,"s":"café"}\n')]));
+    const items = await collect(decl(f));
+    expect(items.map((i) => (i.ok ? (i.record as { id: number }).id : `bad:${i.location.line}`))).toEqual([1, 'bad:2', 3]);
+    const bad = items[1]!;
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toMatch(/line 2 is not valid UTF-8 \(byte 0xe9 at column 17\)/);
   });
 });

@@ -9,7 +9,7 @@ import { formatNotYetApplied } from '../../plan/support.js';
 import { hasChanges } from '../../plan/tally.js';
 import type { PlanSummary } from '../../plan/types.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
-import { formatPlan, planSummaryLine } from '../../ui/format.js';
+import { formatInvalid, formatPlan, planSummaryLine } from '../../ui/format.js';
 import { createRenderer } from '../../ui/renderer.js';
 import type { Io } from '../io.js';
 import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
@@ -137,6 +137,8 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     if (!opts.autoApprove && !saved) human.write(`${formatPlan(s, { verbose: opts.verbose })}\n`);
     else human.write(`${planSummaryLine(s)}\n`);
     if (opts.strict && s.threads.invalid + s.messages.invalid > 0) {
+      for (const r of s.invalid.items) io.err.write(`${formatInvalid(r)}\n`);
+      if (s.invalid.more > 0) io.err.write(`  … and ${s.invalid.more} more\n`);
       refuse('refused', `--strict: ${s.threads.invalid + s.messages.invalid} invalid record(s); nothing was sent`, 'fix them (plain-migrate plan lists them), or drop --strict');
     }
     if (!saved && !opts.autoApprove) {

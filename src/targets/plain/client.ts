@@ -115,7 +115,7 @@ export class PlainTarget implements Target {
     } catch (err) {
       const headers = (err as { response?: { headers?: Headers } }).response?.headers;
       if (headers instanceof Headers) this.onRateLimit?.(parseRateLimitHeaders(headers));
-      throw classifyThrown(err, { timedOut: timeout.aborted, cancelled: o.signal.aborted });
+      throw classifyThrown(err, { timedOut: timeout.aborted, cancelled: o.signal.aborted, endpoint: this.opts.endpoint });
     }
     this.onRateLimit?.(parseRateLimitHeaders(res.headers as Headers));
     if (res.errors && res.errors.length > 0) throw fromGraphQLErrors(res.errors);

@@ -73,7 +73,9 @@ export function fromGraphQLErrors(errors: unknown): TargetError {
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|DEPTH_ZERO/;
 
 /** Classify anything a request threw: ClientError (non-2xx), abort, or a transport failure. */
-export function classifyThrown(err: unknown, opts: { timedOut: boolean; cancelled: boolean }): TargetError {
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+export function classifyThrown(err: unknown, opts: { timedOut: boolean; cancelled: boolean; endpoint?: string }): TargetError {
   if (err instanceof TargetError) return err;
   if (opts.cancelled) {
     return new TargetError({ code: 'cancelled', message: 'the request was cancelled', type: 'TRANSPORT' }, false);
@@ -114,8 +116,19 @@ export function classifyThrown(err: unknown, opts: { timedOut: boolean; cancelle
       true,
     );
   }
-  if (cause?.code === 'ENOTFOUND' || cause?.code === 'EAI_AGAIN') {
-    return new TargetError({ code: 'dns', message: `the endpoint's host name could not be resolved (${cause.code}); check target.plain.endpoint`, type: 'TRANSPORT' }, true);
+  if (cause?.code && UNREACHABLE.has(cause.code)) {
+    const where = opts.endpoint ?? 'the endpoint';
+    let host = '';
+    try {
+      host = opts.endpoint ? new URL(opts.endpoint).hostname : '';
+    } catch {
+      host = '';
+    }
+    const message =
+      cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN'
+        ? `cannot resolve the host ${host || 'of the endpoint'} of ${where} (${cause.code}); check target.plain.endpoint`
+        : `cannot connect to ${where} (${cause.code}); check target.plain.endpoint and that the server is up`;
+    return new TargetError({ code: cause.code === 'ENOTFOUND' || cause.code === 'EAI_AGAIN' ? 'dns' : 'connect', message, type: 'TRANSPORT' }, true, undefined, false, true);
   }
   return new TargetError({ code: 'transport', message: `connection failed: ${detail}`, type: 'TRANSPORT' }, true);
 }
