@@ -36,7 +36,7 @@ describe('plain-migrate emulator', () => {
 
   it('refuses a non-loopback address', async () => {
     const r = await execa(process.execPath, [BIN, 'emulator', '--host', '0.0.0.0'], { reject: false });
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/loopback only/);
   });
 });

@@ -30,7 +30,7 @@ describe('init', () => {
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toMatch(/already exists.*\n.*--force/);
     const bad = await cli(['init', '--from', 'zendeks', '-f', 'x.yaml'], { cwd: dir });
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/--from must be one of zendesk, freshdesk/);
   });
 });

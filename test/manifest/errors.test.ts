@@ -82,7 +82,9 @@ describe('YAML syntax', () => {
 
   it('an empty file is a problem, not a crash', async () => {
     const problems = await problemsOf('');
-    expect(problems[0]?.message).toBe('the manifest must be a mapping');
+    expect(problems[0]?.message).toBe('the manifest file is empty (or holds only comments)');
+    expect((await problemsOf('# only a comment\n'))[0]?.code).toBe('manifest.empty-file');
+    expect((await problemsOf('- a list\n'))[0]?.message).toBe('the manifest must be a mapping');
   });
 });
 
