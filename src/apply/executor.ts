@@ -79,6 +79,10 @@ export class Executor {
         this.invalid(item.invalid);
         continue;
       }
+      if (item.kind === 'unchanged') {
+        this.o.emit({ type: 'unchanged', address: item.address, messages: item.messages });
+        continue;
+      }
       if (item.kind === 'orphan' || item.kind === 'deleted') {
         this.o.emit({ type: item.kind, address: item.address });
         continue;

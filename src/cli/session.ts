@@ -5,7 +5,8 @@ import { Stopped } from '../apply/requests.js';
 import { PmError } from '../core/errors.js';
 import { isLoopbackUrl, loadManifest } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
-import { openIndexes, Planner } from '../plan/plan.js';
+import { PlanCache } from '../plan/cache.js';
+import { indexCacheDir, openIndexes, Planner } from '../plan/plan.js';
 import { PlanTally } from '../plan/tally.js';
 import type { PlanSummary } from '../plan/types.js';
 import type { RemoteAttributes } from '../plan/diff.js';
@@ -89,15 +90,21 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteSta
   }
 }
 
+/** Threads the last summarisePlan took from the plan cache instead of mapping them (for --json and tests). */
+export let lastPlanCacheHits = 0;
+
 /** Run the whole plan once to count what it would do (no writes; no network unless given a refresh). */
 export async function summarisePlan(manifest: Manifest, state: SqliteStateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
   const indexes = await openIndexes(manifest);
+  const cache = PlanCache.open(indexCacheDir(manifest));
   try {
-    const planner = new Planner({ manifest, state, indexes, ...o });
+    const planner = new Planner({ manifest, state, indexes, cache, ...o });
     const tally = new PlanTally(manifest.batching.messagesPerRequest);
     for await (const item of planner.items()) tally.add(item);
+    lastPlanCacheHits = cache?.hits ?? 0;
     return tally.summary(planner.filtered, planner.unmapped());
   } finally {
+    cache?.close();
     indexes.close();
   }
 }

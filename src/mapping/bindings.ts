@@ -25,7 +25,12 @@ export class UnmappedCounter {
 
 export type Bindings = Record<string, unknown>;
 
-export function makeBindings(manifest: Manifest, indexes: SourceIndexes, unmapped: UnmappedCounter): Bindings {
+/** What a mapping looked up, so that a cached result can be checked against the sources later. */
+export interface LookupTracker {
+  track(source: string, kind: 'one' | 'all', key: string): void;
+}
+
+export function makeBindings(manifest: Manifest, indexes: SourceIndexes, unmapped: UnmappedCounter, tracker?: LookupTracker): Bindings {
   const tableRow = (name: string, value: unknown): unknown => {
     const table = manifest.tables[name];
     if (!table) throw new Error(`$table: there is no table '${name}' under tables:`);
@@ -43,13 +48,17 @@ export function makeBindings(manifest: Manifest, indexes: SourceIndexes, unmappe
       const idx = indexes.key.get(String(source));
       if (!idx) throw new Error(`$record: source '${String(source)}' has no key: declare one under sources.${String(source)}.key`);
       const k = keyToString(key);
-      return k === undefined ? undefined : idx.get(k);
+      if (k === undefined) return undefined;
+      tracker?.track(String(source), 'one', k);
+      return idx.get(k);
     },
     records: (source: unknown, key: unknown): unknown[] => {
       const idx = indexes.groupBy.get(String(source));
       if (!idx) throw new Error(`$records: source '${String(source)}' has no groupBy: declare one under sources.${String(source)}.groupBy`);
       const k = keyToString(key);
-      return k === undefined ? [] : idx.getAll(k);
+      if (k === undefined) return [];
+      tracker?.track(String(source), 'all', k);
+      return idx.getAll(k);
     },
     table: (name: unknown, value: unknown): unknown => {
       // JSONata's convention: nothing in, nothing out (an unassigned ticket stays unassigned).

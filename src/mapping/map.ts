@@ -47,16 +47,21 @@ function truthy(v: unknown): boolean {
 export class Mapper {
   readonly unmapped = new UnmappedCounter();
   private readonly bindings: Bindings;
+  /** The look-ups ($record, $records) of the last `map` call: `source\u0000kind\u0000key`. */
+  readonly lookups = new Set<string>();
 
   constructor(
     private readonly manifest: Manifest,
     indexes: SourceIndexes,
     private readonly now: () => number = Date.now,
   ) {
-    this.bindings = makeBindings(manifest, indexes, this.unmapped);
+    this.bindings = makeBindings(manifest, indexes, this.unmapped, {
+      track: (source, kind, key) => void this.lookups.add(`${source}\u0000${kind}\u0000${key}`),
+    });
   }
 
   async map(record: unknown, location: RecordLocation): Promise<MapResult> {
+    this.lookups.clear();
     const t = this.manifest.threads;
     const where = recordWhere(location);
     const reasons: Reasons = [];

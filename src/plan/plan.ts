@@ -16,6 +16,7 @@ import { openSourceIndex, readSource } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
 import type { StateStore } from '../state/types.js';
 import { appliedOf, diffThread, isAppliedAttributes, type RemoteAttributes } from './diff.js';
+import { PlanCache } from './cache.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
 
 export function indexCacheDir(manifest: Manifest): string {
@@ -71,6 +72,8 @@ export interface PlanOptions {
   readonly targets?: readonly string[];
   /** --limit: only the first N threads of the source (no orphan detection: the plan is partial). */
   readonly limit?: number;
+  /** Skips the mapping of records unchanged since they were last found unchanged (not with a refresh). */
+  readonly cache?: PlanCache;
 }
 
 const ORPHAN_PAGE = 500;
@@ -126,6 +129,17 @@ export class Planner {
           yield { kind: 'invalid', invalid: { address: where, where, reasons: [item.error.message] } };
           continue;
         }
+        const cache = this.opts.remote ? undefined : this.opts.cache;
+        const recordKey = cache ? hashOf([manifest.sourceHash, item.record]) : '';
+        const hit = cache?.lookup(recordKey, this.opts.state, this.opts.indexes);
+        if (hit && this.seenThread.run(hit.address, recordWhere(item.location)).changes > 0) {
+          const unchanged = this.select({ kind: 'unchanged', address: hit.address, messages: hit.messages });
+          if (unchanged) {
+            yield unchanged;
+            if (this.opts.limit !== undefined && ++this.planned >= this.opts.limit) return;
+          }
+          continue;
+        }
         const mapped = await this.mapper.map(item.record, item.location);
         if (mapped.kind === 'filtered') {
           this.filtered++;
@@ -152,7 +166,9 @@ export class Planner {
           };
           continue;
         }
-        const planned = this.select(this.planThread(t, mapped.invalidMessages));
+        const full = this.planThread(t, mapped.invalidMessages);
+        if (cache && full?.kind === 'thread') this.remember(cache, recordKey, full);
+        const planned = this.select(full);
         if (planned) {
           yield planned;
           if (this.opts.limit !== undefined && ++this.planned >= this.opts.limit) return;
@@ -165,6 +181,20 @@ export class Planner {
     }
   }
 
+  /** A thread found unchanged, with nothing to report, is remembered for the next plan. */
+  private remember(cache: PlanCache, recordKey: string, item: ThreadPlanItem): void {
+    const quiet =
+      item.action === 'noop' &&
+      item.invalidMessages.length === 0 &&
+      item.frozen.length === 0 &&
+      item.conflicts.length === 0 &&
+      item.changedMessages.length === 0 &&
+      item.orphanMessages.length === 0;
+    if (!quiet) return cache.forget(recordKey);
+    const stamp = PlanCache.stamp(this.opts.state, item.address);
+    if (stamp) cache.remember(recordKey, item.address, this.mapper.lookups, this.opts.indexes, stamp, item.recordedMessages);
+  }
+
   private wanted(address: string): boolean {
     return this.matchers.length === 0 || this.matchers.some((m) => m(address));
   }
@@ -173,6 +203,7 @@ export class Planner {
   private select(item: PlanItem | undefined): PlanItem | undefined {
     if (!item || this.matchers.length === 0) return item;
     if (item.kind === 'invalid') return this.wanted(item.invalid.address) ? item : undefined;
+    if (item.kind === 'unchanged') return this.wanted(item.address) ? item : undefined;
     if (item.kind !== 'thread') return this.wanted(item.address) ? item : undefined;
     if (this.wanted(item.address)) return item;
     const send = item.send.filter((m) => this.wanted(m.address));

@@ -52,8 +52,11 @@ export class PlanTally {
 
   /** What an item will make apply do, for the digest: actions, never free text. */
   private fold(item: PlanItem): void {
+    // A thread with nothing to do is folded by its address alone, whether the plan cache skipped its mapping or not.
     const essential =
-      item.kind === 'thread'
+      item.kind === 'unchanged' || (item.kind === 'thread' && item.action === 'noop')
+        ? { k: 'noop', address: item.address }
+        : item.kind === 'thread'
         ? {
             k: 'thread',
             a: item.action,
@@ -84,6 +87,10 @@ export class PlanTally {
       case 'deleted':
         this.threads.deleted++;
         this.deleted.add(item.address);
+        return;
+      case 'unchanged':
+        this.threads.noop++;
+        this.messages.noop += item.messages;
         return;
       case 'thread':
         break;

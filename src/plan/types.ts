@@ -65,7 +65,14 @@ export interface DeletedPlanItem {
   readonly targetId: string | null;
 }
 
-export type PlanItem = ThreadPlanItem | InvalidPlanItem | OrphanPlanItem | DeletedPlanItem;
+/** A recorded thread whose record, look-ups and state are as they were when it was last found unchanged (plan cache). */
+export interface UnchangedPlanItem {
+  readonly kind: 'unchanged';
+  readonly address: string;
+  readonly messages: number;
+}
+
+export type PlanItem = ThreadPlanItem | InvalidPlanItem | OrphanPlanItem | DeletedPlanItem | UnchangedPlanItem;
 
 export interface UnmappedValue {
   readonly table: string;

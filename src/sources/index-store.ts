@@ -85,6 +85,13 @@ class SqliteSourceIndex implements DiskSourceIndex {
     return value;
   }
 
+  fingerprint(key: string, kind: 'one' | 'all'): string {
+    const h = createHash('sha1');
+    if (kind === 'one') h.update(this.one.get(key) ?? '\u0000none');
+    else for (const json of this.all.all(key)) h.update(json).update('\n');
+    return h.digest('hex');
+  }
+
   getAll(key: string): unknown[] {
     const hit = this.cacheAll.get(key);
     if (hit) return hit.value.slice();

@@ -22,6 +22,11 @@ export interface SourceIndex {
   get(key: string): unknown | undefined;
   /** Every record whose groupBy value equals `key`, in source order; [] when none. */
   getAll(key: string): unknown[];
+  /**
+   * A digest of what `get(key)` (kind 'one') or `getAll(key)` (kind 'all') returns now, without parsing
+   * it: the plan cache compares it with the digest it saw when it last mapped a record.
+   */
+  fingerprint(key: string, kind: 'one' | 'all'): string;
   /** Records that could not be indexed (read errors, key expression errors): counted for diagnostics. */
   readonly errors: ReadonlyArray<PmError>;
   close(): void;

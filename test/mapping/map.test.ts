@@ -13,6 +13,7 @@ function memIndex(records: Record<string, unknown[]>): SourceIndex {
   return {
     get: (k) => records[k]?.[0],
     getAll: (k) => records[k] ?? [],
+    fingerprint: (k) => JSON.stringify(records[k] ?? null),
     errors: [],
     close: () => undefined,
   };

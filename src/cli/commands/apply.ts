@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { ApplyEvent } from '../../apply/events.js';
 import { applyPlan } from '../../apply/executor.js';
 import { PmError } from '../../core/errors.js';
-import { openIndexes, Planner } from '../../plan/plan.js';
+import { PlanCache } from '../../plan/cache.js';
+import { indexCacheDir, openIndexes, Planner } from '../../plan/plan.js';
 import { fingerprintSources, readPlanFile, staleReasons, type PlanFile } from '../../plan/planfile.js';
 import { formatNotYetApplied } from '../../plan/support.js';
 import { hasChanges } from '../../plan/tally.js';
@@ -178,9 +179,10 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       at: Date.now(),
     });
     const indexes = await openIndexes(manifest);
+    const cache = PlanCache.open(indexCacheDir(manifest));
     let result;
     try {
-      const planner = new Planner({ manifest, state, indexes, ...planOpts });
+      const planner = new Planner({ manifest, state, indexes, cache, ...planOpts });
       result = await applyPlan({
         items: planner.items(),
         target,
@@ -193,6 +195,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
         overwriteConflicts: planning.overwriteConflicts,
       });
     } finally {
+      cache?.close();
       indexes.close();
     }
     const failed = result.counts.customer.FAILED + result.counts.thread.FAILED + result.counts.message.FAILED;

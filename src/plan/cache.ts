@@ -1,0 +1,99 @@
+/**
+ * The plan cache: re-planning an export that has not changed since the last apply skips the mapping
+ * (JSONata, HTML conversion) of every record whose thread was unchanged then. An entry is keyed by a
+ * hash of the source record and the manifest, and holds what the mapping looked up in other sources
+ * (with a digest of what it found) and a stamp of the thread's recorded state. It is used only when
+ * all three still match; anything else maps the record as usual. The cache is a rebuildable file
+ * beside the index cache, not state: deleting it only makes the next plan slower.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SourceIndexes } from '../mapping/bindings.js';
+import type { StateStore } from '../state/types.js';
+
+export interface CachedNoop {
+  readonly address: string;
+  readonly messages: number;
+}
+
+interface Row {
+  address: string;
+  lookups: string;
+  stamp: string;
+  messages: number;
+}
+
+export class PlanCache {
+  private readonly db: Database.Database;
+  private readonly getStmt: Database.Statement<[string], Row>;
+  private readonly putStmt: Database.Statement<[string, string, string, string, number]>;
+  private readonly delStmt: Database.Statement<[string]>;
+  hits = 0;
+
+  private constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = OFF');
+    this.db.exec('CREATE TABLE IF NOT EXISTS noop (record TEXT PRIMARY KEY, address TEXT NOT NULL, lookups TEXT NOT NULL, stamp TEXT NOT NULL, messages INTEGER NOT NULL) WITHOUT ROWID');
+    this.getStmt = this.db.prepare('SELECT address, lookups, stamp, messages FROM noop WHERE record = ?');
+    this.putStmt = this.db.prepare('INSERT OR REPLACE INTO noop (record, address, lookups, stamp, messages) VALUES (?, ?, ?, ?, ?)');
+    this.delStmt = this.db.prepare('DELETE FROM noop WHERE record = ?');
+  }
+
+  static open(cacheDir: string): PlanCache | undefined {
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      return new PlanCache(join(cacheDir, 'plan-cache.db'));
+    } catch {
+      return undefined; // a cache that cannot be opened only costs speed
+    }
+  }
+
+  /** The stamp of a recorded thread: changes whenever apply (or `state rm`) changes it or its messages. */
+  static stamp(state: StateStore, address: string): string | undefined {
+    const row = state.get(address);
+    if (!row || row.status !== 'applied') return undefined;
+    const children = state.children(address);
+    let latest = '';
+    let applied = 0;
+    for (const c of children) {
+      if (c.status === 'applied') applied++;
+      if (c.updatedAt > latest) latest = c.updatedAt;
+    }
+    return `${row.updatedAt}|${row.lastError ? 'e' : ''}|${children.length}|${applied}|${latest}`;
+  }
+
+  /** A still-valid noop for this record, or undefined. */
+  lookup(recordKey: string, state: StateStore, indexes: SourceIndexes): CachedNoop | undefined {
+    const row = this.getStmt.get(recordKey);
+    if (!row) return undefined;
+    if (PlanCache.stamp(state, row.address) !== row.stamp) return undefined;
+    const lookups = JSON.parse(row.lookups) as Array<[string, 'one' | 'all', string, string]>;
+    for (const [source, kind, key, digest] of lookups) {
+      const idx = (kind === 'one' ? indexes.key : indexes.groupBy).get(source);
+      if (!idx || idx.fingerprint(key, kind) !== digest) return undefined;
+    }
+    this.hits++;
+    return { address: row.address, messages: row.messages };
+  }
+
+  remember(recordKey: string, address: string, lookups: Iterable<string>, indexes: SourceIndexes, stamp: string, messages: number): void {
+    const found: Array<[string, 'one' | 'all', string, string]> = [];
+    for (const l of lookups) {
+      const [source, kind, key] = l.split('\u0000') as [string, 'one' | 'all', string];
+      const idx = (kind === 'one' ? indexes.key : indexes.groupBy).get(source);
+      if (!idx) return;
+      found.push([source, kind, key, idx.fingerprint(key, kind)]);
+    }
+    this.putStmt.run(recordKey, address, JSON.stringify(found), stamp, messages);
+  }
+
+  forget(recordKey: string): void {
+    this.delStmt.run(recordKey);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
