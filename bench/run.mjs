@@ -1,0 +1,592 @@
+#!/usr/bin/env node
+/**
+ * plain-migrate benchmarks (not part of `npm test`).
+ *
+ *   npm run bench                 full sizes (about an hour and a quarter on 2 vCPUs)
+ *   npm run bench -- --quick      small sizes, under two minutes
+ *
+ * Options: --only apply,ceiling,plan,replan   run some of them (default: all)
+ *          --out FILE                          where to write the results (default bench/RESULTS.md)
+ *          --apply-threads N --plan-tickets N --rss-tickets A,B,C --naive-budget-s S   override sizes
+ *          --no-profile                        skip the CPU profiles of goals that are not met
+ *          --keep                              keep the generated workspaces (printed at the end)
+ *
+ * Uses the built code (dist/, `npm run build` first) and the CLI bin/plain-migrate.js, each CLI run as a
+ * child process measured with /usr/bin/time; the Plain emulator runs in this process, on loopback.
+ * See bench/README.md for what each benchmark measures and how.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { emulatorSeed, generate, manifestText } from './generate.mjs';
+import { HAS_TIME, runMeasured } from './lib/proc.mjs';
+import { profileMarkdown, summariseFile } from './profile.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'bin/plain-migrate.js');
+const NODE = process.execPath;
+
+// ---------------------------------------------------------------------------------------------- options
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const value = (name) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const QUICK = flag('quick');
+const MODE = QUICK ? 'quick' : 'full';
+const ONLY = new Set((value('only') ?? 'apply,ceiling,plan,replan').split(','));
+const OUT = resolve(value('out') ?? join(ROOT, 'bench/RESULTS.md'));
+const PROFILE = !flag('no-profile');
+const KEEP = flag('keep');
+
+const SIZES = QUICK
+  ? { applyThreads: 200, messages: 30, ceilingThreads: 200, planTickets: 1000, comments: 10, rssTickets: [300, 1000, 3000], naiveBudgetS: 6, profileTickets: 300 }
+  : { applyThreads: 2000, messages: 30, ceilingThreads: 2000, planTickets: 100_000, comments: 10, rssTickets: [10_000, 100_000, 300_000], naiveBudgetS: 45, profileTickets: 5000 };
+if (value('apply-threads')) SIZES.applyThreads = SIZES.ceilingThreads = Number(value('apply-threads'));
+if (value('plan-tickets')) SIZES.planTickets = Number(value('plan-tickets'));
+if (value('rss-tickets')) SIZES.rssTickets = value('rss-tickets').split(',').map(Number);
+if (value('naive-budget-s')) SIZES.naiveBudgetS = Number(value('naive-budget-s'));
+
+/** Limits of the apply-efficiency benchmark. */
+const LIMIT_RPM = 6000;
+const LATENCY_MS = 80;
+/**
+ * Requests in flight. 100 requests/s × 80 ms latency needs ≥ 8 in flight just to cover the latency;
+ * 16 leaves room for the client's own time per request (serialising, hashing, committing state).
+ */
+const CONCURRENCY = 16;
+
+// ------------------------------------------------------------------------------------------ utilities
+const log = (s) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : 'n/a');
+const s1 = (ms) => `${fmt(ms / 1000, 1)} s`;
+const mb = (kb) => `${fmt(kb / 1024)} MB`;
+const met = (ok) => (ok === undefined ? '—' : ok ? '**met**' : '**not met**');
+
+if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+  process.stderr.write('dist/ is missing: run `npm run build` first\n');
+  process.exit(1);
+}
+const { startPlainEmulator } = await import(pathToFileURL(join(ROOT, 'dist/emulators/plain/index.js')).href);
+
+const WORK = mkdtempSync(join(os.tmpdir(), 'pm-bench-'));
+const PROFILES = join(WORK, 'profiles');
+mkdirSync(PROFILES);
+const startedAt = new Date();
+const loadStart = os.loadavg();
+
+function cliEnv(endpoint) {
+  return { ...process.env, PLAIN_API_KEY: 'bench-key', PLAIN_ENDPOINT: endpoint ?? 'http://127.0.0.1:9/graphql/v1', PLAIN_MIGRATE_HEARTBEAT_MS: '0', NO_COLOR: '1' };
+}
+
+/** Run the CLI with `args` in `dir`; `nodeFlags` go before the script (e.g. --cpu-prof). */
+async function cli(dir, args, { endpoint, timeoutMs, nodeFlags = [] }) {
+  const r = await runMeasured(NODE, [...nodeFlags, CLI, ...args], { cwd: dir, env: cliEnv(endpoint), timeoutMs });
+  if (r.timedOut) throw new Error(`plain-migrate ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`);
+  if (r.code !== 0) throw new Error(`plain-migrate ${args.join(' ')} exited ${r.code}:\n${r.stderr.slice(-2000)}\n${r.stdout.slice(-2000)}`);
+  return r;
+}
+
+const PLAN_LINE = /Plan: ([\d,]+) threads to import \(([\d,]+) messages\), ([\d,]+) to update, ([\d,]+) to append \(([\d,]+) messages\), ([\d,]+) invalid, ([\d,]+) orphaned, ([\d,]+) unchanged\./;
+function planLine(stdout) {
+  const m = PLAN_LINE.exec(stdout);
+  if (!m) throw new Error(`no plan summary line in:\n${stdout.slice(-1000)}`);
+  const n = (i) => Number(m[i].replace(/,/g, ''));
+  return { line: m[0], create: n(1), createMessages: n(2), update: n(3), append: n(4), appendMessages: n(5), invalid: n(6), orphaned: n(7), unchanged: n(8) };
+}
+
+async function workspace(name, tickets, comments, batching = {}) {
+  const dir = join(WORK, name);
+  const t0 = performance.now();
+  const meta = await generate({ out: dir, tickets, comments, ...batching });
+  log(`generated ${name}: ${fmt(tickets)} tickets × ${comments} comments (${mb((meta.bytes.comments + meta.bytes.tickets) / 1024)}) in ${s1(performance.now() - t0)}`);
+  return { dir, meta, manifest: join(dir, 'plain-migrate.yaml') };
+}
+
+function dropWorkspace(ws) {
+  if (!KEEP) rmSync(ws.dir, { recursive: true, force: true });
+}
+
+function resetState(ws) {
+  rmSync(join(ws.dir, '.plain-migrate'), { recursive: true, force: true });
+}
+
+/** Figures from the emulator's request log. */
+function requestFigures(entries) {
+  const byOp = {};
+  const byStatus = {};
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of entries) {
+    const op = e.operationName ?? '(none)';
+    byOp[op] ??= { sent: 0, ok: 0 };
+    byOp[op].sent++;
+    if (e.status === 200) byOp[op].ok++;
+    byStatus[e.status] = (byStatus[e.status] ?? 0) + 1;
+    const t = Date.parse(e.at);
+    first = Math.min(first, t);
+    last = Math.max(last, t);
+  }
+  const sent = entries.length;
+  const spanMs = last - first;
+  return { sent, ok: byStatus[200] ?? 0, r429: byStatus[429] ?? 0, other: sent - (byStatus[200] ?? 0) - (byStatus[429] ?? 0), byOp, byStatus, first, last, spanMs, rate: spanMs > 0 ? ((sent - 1) * 1000) / spanMs : NaN };
+}
+
+/** Requests per 10-second bucket from the first request: shows ramp-up, stalls and window effects. */
+function buckets(entries, first, widthMs = 10_000) {
+  const b = [];
+  for (const e of entries) {
+    const i = Math.floor((Date.parse(e.at) - first) / widthMs);
+    b[i] ??= { all: 0, r429: 0 };
+    b[i].all++;
+    if (e.status === 429) b[i].r429++;
+  }
+  return Array.from(b, (x) => x ?? { all: 0, r429: 0 });
+}
+
+function snapshotCounts(emu) {
+  const snap = emu.snapshot();
+  let messages = 0;
+  for (const t of snap.threads) messages += (t.messages ?? []).length;
+  return { threads: snap.threads.length, messages, customers: snap.customers.length };
+}
+
+async function profileRun(name, dir, args, endpoint, timeoutMs) {
+  const pdir = join(PROFILES, name);
+  mkdirSync(pdir, { recursive: true });
+  await cli(dir, args, { endpoint, timeoutMs, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${pdir}`] });
+  const file = readdirSync(pdir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile written for ${name}`);
+  return summariseFile(join(pdir, file));
+}
+
+const AREA_WORDS = {
+  turndown: '$htmlToMarkdown (turndown)',
+  '@mixmark-io/domino': 'the HTML parser/DOM under turndown (domino)',
+  jsonata: 'JSONata evaluation',
+  '(garbage collector)': 'garbage collection',
+  '(program)': 'V8/native work outside JS frames',
+  '(idle)': 'idle (waiting for I/O or timers)',
+  '(native / builtin)': 'builtins (JSON, RegExp, strings)',
+  'node internals': 'Node internals (streams, HTTP, timers, module loading)',
+  'better-sqlite3': 'SQLite calls',
+  'graphql-request': 'the GraphQL client',
+  graphql: 'graphql-js',
+  ajv: 'schema validation (ajv)',
+};
+/** "42% turndown + domino ($htmlToMarkdown), 15% garbage collection, …" */
+function areaSentence(summary, n = 6) {
+  return summary.byArea
+    .slice(0, n)
+    .map((a) => `${fmt((100 * a.ms) / summary.totalMs)}% ${AREA_WORDS[a.area] ?? a.area}`)
+    .join(', ');
+}
+function share(summary, areas) {
+  const ms = summary.byArea.filter((a) => areas.includes(a.area)).reduce((x, a) => x + a.ms, 0);
+  return (100 * ms) / summary.totalMs;
+}
+const HTML_AREAS = ['turndown', '@mixmark-io/domino'];
+
+// ----------------------------------------------------------------------------------------- benchmarks
+const results = { mode: MODE, sizes: SIZES, concurrency: CONCURRENCY };
+const sections = [];
+const goals = [];
+
+/** a. Apply efficiency against a rate-limited, slow emulator, and a naive importer for comparison. */
+async function benchApply() {
+  const ws = await workspace('apply', SIZES.applyThreads, SIZES.messages, { concurrency: CONCURRENCY, requestsPerMinute: LIMIT_RPM });
+  const min = ws.meta.minimumRequests;
+  const emu = await startPlainEmulator({ seed: emulatorSeed(), rateLimitPerMinute: LIMIT_RPM, latencyMs: LATENCY_MS, maxLoggedRequests: 1_000_000 });
+  try {
+    log(`apply: ${fmt(SIZES.applyThreads)} threads × ${SIZES.messages} messages at ${LIMIT_RPM}/min, ${LATENCY_MS} ms latency, concurrency ${CONCURRENCY}`);
+    const cliStart = Date.now();
+    const r = await cli(ws.dir, ['--output', 'plain', 'apply', '--auto-approve'], { endpoint: emu.graphqlUrl, timeoutMs: QUICK ? 150_000 : 1_200_000 });
+    const entries = emu.requests();
+    const f = requestFigures(entries);
+    const snap = snapshotCounts(emu);
+    const limitPerS = LIMIT_RPM / 60;
+    const a = {
+      wallMs: r.wallMs,
+      cpuS: r.cpuS,
+      maxRssKb: r.maxRssKb,
+      firstRequestAfterMs: f.first - cliStart,
+      sendingMs: f.spanMs,
+      ...f,
+      minimum: min,
+      snapshot: snap,
+      rateRatio: f.rate / limitPerS,
+      buckets: buckets(entries, f.first),
+    };
+    log(`apply: ${fmt(f.sent)} requests (minimum ${fmt(min.total)}), ${fmt(f.rate, 1)} req/s = ${fmt(a.rateRatio, 3)} of the limit, ${f.r429} × 429, wall ${s1(r.wallMs)}`);
+
+    // The naive importer, one request at a time, on the same data, the emulator reset before each.
+    const naive = {};
+    for (const mode of ['per-message', 'batched']) {
+      emu.reset();
+      const n = await runMeasured(NODE, [join(ROOT, 'bench/naive.mjs'), '--dir', ws.dir, '--endpoint', emu.graphqlUrl, '--mode', mode, '--budget-ms', String(SIZES.naiveBudgetS * 1000)], {
+        cwd: ROOT,
+        env: process.env,
+        timeoutMs: SIZES.naiveBudgetS * 1000 + 120_000,
+      });
+      if (n.code !== 0) throw new Error(`naive ${mode} failed: ${n.stderr.slice(-2000)}`);
+      const out = JSON.parse(n.stdout.trim().split('\n').pop());
+      const logged = emu.requests().length;
+      const perCall = mode === 'batched' ? 25 : 1;
+      const total = ws.meta.customersUsed + ws.meta.tickets + ws.meta.tickets * Math.ceil(SIZES.messages / perCall);
+      const msPerRequest = out.ms / out.requests;
+      naive[mode] = { ...out, logged, totalRequests: total, msPerRequest, projectedMs: msPerRequest * total, speedup: (msPerRequest * total) / r.wallMs };
+      log(`naive ${mode}: ${out.threads} threads, ${out.requests} requests in ${s1(out.ms)} (${fmt(msPerRequest, 1)} ms each) → projected ${s1(msPerRequest * total)} for ${fmt(total)} requests`);
+    }
+    a.naive = naive;
+
+    const exact = f.ok === min.total && f.sent - f.r429 === min.total;
+    const rateOk = a.rateRatio >= 0.95;
+    const r429Ok = f.r429 <= 0.01 * f.sent;
+    const complete = snap.threads === ws.meta.tickets && snap.messages === ws.meta.messages;
+    goals.push(['a. requests sent = minimum', exact], ['a. achieved rate ÷ limit ≥ 0.95', rateOk], ['a. 429s ≤ 1% of requests', r429Ok]);
+
+    let why = '';
+    if (!rateOk && PROFILE) {
+      log('apply: rate goal not met; profiling the same apply (fresh state, emulator reset)');
+      emu.reset();
+      resetState(ws);
+      const p = await profileRun('apply', ws.dir, ['--output', 'plain', 'apply', '--auto-approve'], emu.graphqlUrl, QUICK ? 150_000 : 1_200_000);
+      const cpuShare = (100 * r.cpuS * 1000) / r.wallMs;
+      const html = share(p, HTML_AREAS);
+      why =
+        `\n**Why the rate is below 0.95.** The CLI used ${fmt(r.cpuS, 1)} s of CPU in ${s1(r.wallMs)} of wall time (${fmt(cpuShare)}% of one core); ` +
+        `its first request reached the emulator ${s1(a.firstRequestAfterMs)} after it started, and sending then took ${s1(f.spanMs)} ` +
+        `at ${fmt(f.rate, 1)} req/s against ${fmt(limitPerS)} allowed. ` +
+        `In a CPU profile of the same apply, the time goes to ${areaSentence(p)}. ` +
+        (html > 25
+          ? `Converting message bodies to Markdown (${fmt(html)}% of the samples) runs on the same thread that sends the requests: the executor pulls each thread's plan item (mapping included) from the planner stream between requests, so while a thread's ${SIZES.messages} bodies are being converted no new request is started, and the event loop is too busy to keep ${CONCURRENCY} requests in flight at the paced rate. `
+          : '') +
+        `The requests per 10-second bucket (below) show where the pace drops.\n\n` +
+        profileMarkdown(p) +
+        '\n';
+    } else if (!rateOk) {
+      why = '\n(Profiling skipped: --no-profile.)\n';
+    }
+    if (!exact) {
+      why += `\n**Why the request count differs from the minimum.** Per operation (sent / answered 200 / minimum): ${Object.entries(f.byOp)
+        .map(([op, x]) => `${op} ${fmt(x.sent)} / ${fmt(x.ok)} / ${fmt(min[op] ?? 0)}`)
+        .join('; ')}. Statuses: ${Object.entries(f.byStatus)
+        .map(([s, n]) => `${s} × ${fmt(n)}`)
+        .join(', ')}.\n`;
+    }
+    if (!r429Ok) {
+      why += `\n**Why there are 429s.** The emulator's window is a fixed 60 s from the first request, ${fmt(LIMIT_RPM)} requests per window; the 429s fall in these 10-s buckets: ${a.buckets
+        .map((b, i) => (b.r429 ? `${i * 10}–${i * 10 + 10} s: ${b.r429}` : null))
+        .filter(Boolean)
+        .join(', ')}. The client's token bucket starts full (one second's worth) and refills at the limit, so a run longer than one window can send limit + burst requests in the first window.\n`;
+    }
+    results.apply = a;
+
+    const pm = naive['per-message'];
+    const pb = naive.batched;
+    sections.push(`## a. Apply efficiency
+
+${fmt(SIZES.applyThreads)} threads × ${SIZES.messages} messages (${fmt(ws.meta.customersUsed)} distinct customers), emulator limit ${fmt(LIMIT_RPM)} requests/min (${fmt(limitPerS)}/s), latency ${LATENCY_MS} ms per request; manifest \`requestsPerMinute: ${LIMIT_RPM}\`, \`messagesPerRequest: 25\`, **\`concurrency: ${CONCURRENCY}\`** (100 req/s × 80 ms needs ≥ 8 in flight to cover the latency alone; 16 leaves headroom for the client's own time per request). Command: \`plain-migrate --output plain apply --auto-approve\` (it plans, then applies). Counts are from the emulator's request log.
+
+| figure | value | goal | |
+|---|---:|---|---|
+| requests sent (all statuses) | ${fmt(f.sent)} | | |
+| requests answered 200 | ${fmt(f.ok)} | = minimum | ${met(exact)} |
+| minimum: customers + threads + Σ⌈messages/25⌉ | ${fmt(min.upsertCustomer)} + ${fmt(min.importThread)} + ${fmt(min.importThreadMessages)} = ${fmt(min.total)} | | |
+| per operation (sent) | ${Object.entries(f.byOp)
+      .map(([op, x]) => `${op} ${fmt(x.sent)}`)
+      .join(', ')} | | |
+| achieved rate over the sending period | ${fmt(f.rate, 1)} req/s over ${s1(f.spanMs)} | | |
+| achieved rate ÷ limit | ${fmt(a.rateRatio, 3)} | ≥ 0.95 | ${met(rateOk)} |
+| 429s received | ${fmt(f.r429)} (${fmt((100 * f.r429) / f.sent, 2)}%) | ≤ 1% | ${met(r429Ok)} |
+| other non-200 answers | ${fmt(f.other)} | | |
+| time from CLI start to first request (planning) | ${s1(a.firstRequestAfterMs)} | | |
+| wall time (CLI, start to exit) | ${s1(r.wallMs)} | | |
+| CLI CPU time (user + sys) / peak RSS | ${fmt(r.cpuS, 1)} s / ${mb(r.maxRssKb)} | | |
+| imported (emulator state): threads / messages | ${fmt(snap.threads)} / ${fmt(snap.messages)} | all | ${met(complete)} |
+
+Requests per 10 s from the first request (429s in brackets): ${a.buckets.map((b) => `${b.all}${b.r429 ? ` (${b.r429})` : ''}`).join(' · ')}
+
+**Naive baseline** (\`bench/naive.mjs\`: the same records mapped to the same inputs, sent with fetch one request at a time, emulator reset before each; it stops after ${SIZES.naiveBudgetS} s and the time for the whole data set is projected from its time per request, because one request at a time at ${LATENCY_MS} ms each would take far longer than the benchmark's budget):
+
+| variant | measured | ms per request | requests for all the data | projected wall time | engine speed-up |
+|---|---|---:|---:|---:|---:|
+| one message per call, one request at a time | ${fmt(pm.threads)} threads, ${fmt(pm.requests)} requests in ${s1(pm.ms)} | ${fmt(pm.msPerRequest, 1)} | ${fmt(pm.totalRequests)} | ${s1(pm.projectedMs)} | **${fmt(pm.speedup, 1)}×** |
+| 25 messages per call, one request at a time | ${fmt(pb.threads)} threads, ${fmt(pb.requests)} requests in ${s1(pb.ms)} | ${fmt(pb.msPerRequest, 1)} | ${fmt(pb.totalRequests)} | ${s1(pb.projectedMs)} | **${fmt(pb.speedup, 1)}×** |
+
+Speed-up = projected naive wall time ÷ the engine's wall time (${s1(r.wallMs)}, planning included).
+${why}`);
+  } finally {
+    await emu.close();
+    dropWorkspace(ws);
+  }
+}
+
+/** b. Engine ceiling (no limit, no latency) and d. re-plan with nothing changed, on the same workspace. */
+async function benchCeilingAndReplan() {
+  const ws = await workspace('ceiling', SIZES.ceilingThreads, SIZES.messages, { concurrency: CONCURRENCY, requestsPerMinute: 1_000_000 });
+  const min = ws.meta.minimumRequests;
+  const emu = await startPlainEmulator({ seed: emulatorSeed(), rateLimitPerMinute: 0, latencyMs: 0, maxLoggedRequests: 1_000_000 });
+  const timeoutMs = QUICK ? 120_000 : 1_800_000;
+  try {
+    log(`plan (first, cold): ${fmt(SIZES.ceilingThreads)} threads × ${SIZES.messages} messages`);
+    const p1 = await cli(ws.dir, ['plan'], { timeoutMs });
+    const l1 = planLine(p1.stdout);
+    log(`plan (first, source index cached): `);
+    const p1w = await cli(ws.dir, ['plan'], { timeoutMs });
+
+    log('apply (no rate limit, no latency)');
+    const cpu0 = process.cpuUsage();
+    const r = await cli(ws.dir, ['--output', 'plain', 'apply', '--auto-approve'], { endpoint: emu.graphqlUrl, timeoutMs });
+    const emuCpu = process.cpuUsage(cpu0);
+    const entries = emu.requests();
+    const f = requestFigures(entries);
+    const emuCpuS = (emuCpu.user + emuCpu.system) / 1e6;
+    const netCpuS = r.cpuS - p1w.cpuS;
+    const b = {
+      wallMs: r.wallMs,
+      cpuS: r.cpuS,
+      sent: f.sent,
+      ok: f.ok,
+      minimum: min.total,
+      spanMs: f.spanMs,
+      rate: f.rate,
+      cpuMsPerRequest: (1000 * r.cpuS) / f.sent,
+      netCpuMsPerRequest: (1000 * netCpuS) / f.sent,
+      emulatorCpuMsPerRequest: (1000 * emuCpuS) / f.sent,
+      maxRssKb: r.maxRssKb,
+    };
+    results.ceiling = b;
+    log(`ceiling: ${fmt(f.rate)} req/s, ${fmt(b.cpuMsPerRequest, 2)} ms CPU per request (${fmt(b.netCpuMsPerRequest, 2)} net of one plan pass)`);
+
+    log('re-plan (nothing changed)');
+    const p2 = await cli(ws.dir, ['plan'], { timeoutMs });
+    const l2 = planLine(p2.stdout);
+    const ratio = p1.wallMs / p2.wallMs;
+    const ratioOk = ratio >= 5;
+    const nothing = l2.create === 0 && l2.update === 0 && l2.append === 0 && l2.unchanged === ws.meta.tickets;
+    goals.push(['d. first plan ÷ re-plan ≥ 5×', ratioOk]);
+    results.replan = { first: p1.wallMs, firstWarm: p1w.wallMs, replan: p2.wallMs, ratio, line: l2.line, firstCpuS: p1.cpuS, replanCpuS: p2.cpuS };
+    log(`re-plan: first ${s1(p1.wallMs)}, re-plan ${s1(p2.wallMs)} → ${fmt(ratio, 2)}×`);
+
+    let why = '';
+    if (!ratioOk && PROFILE) {
+      log('re-plan goal not met; profiling a re-plan');
+      const p = await profileRun('replan', ws.dir, ['plan'], undefined, timeoutMs);
+      const html = share(p, HTML_AREAS);
+      const jn = share(p, ['jsonata']);
+      why =
+        `\n**Why the re-plan is not ≥ 5× faster.** The re-plan took ${s1(p2.wallMs)} (${fmt(p2.cpuS, 1)} s CPU) against ${s1(p1.wallMs)} for the first plan ` +
+        `and ${s1(p1w.wallMs)} for a first plan whose source indexes were already built: what the first plan spends beyond a re-plan is mostly building the indexes. ` +
+        `In a CPU profile of the re-plan the time goes to ${areaSentence(p)}. ` +
+        (html + jn > 40
+          ? `${fmt(html + jn)}% of it is mapping (JSONata and $htmlToMarkdown): with nothing changed, the re-plan still maps every record and every message and hashes the result to compare it with the state, instead of recognising unchanged records before mapping them.`
+          : 'Mapping is no longer the main cost; the functions above are.') +
+        '\n\n' +
+        profileMarkdown(p) +
+        '\n';
+    } else if (!ratioOk) why = '\n(Profiling skipped: --no-profile.)\n';
+
+    sections.push(`## b. Engine ceiling
+
+${fmt(SIZES.ceilingThreads)} threads × ${SIZES.messages} messages, emulator with no rate limit and no latency, manifest \`requestsPerMinute: 1000000\`, \`concurrency: ${CONCURRENCY}\`. CPU time is the CLI child's user + system time from \`/usr/bin/time\`${HAS_TIME ? '' : ' (not installed here: the last figures seen in /proc/<pid>/stat)'}; "net" subtracts the CPU of one \`plan\` of the same data (the apply command plans once before it starts sending). The emulator runs in the benchmark process; its CPU is that process's \`process.cpuUsage()\` during the apply.
+
+| figure | value |
+|---|---:|
+| requests (answered 200 / sent / minimum) | ${fmt(f.ok)} / ${fmt(f.sent)} / ${fmt(min.total)} |
+| sending period | ${s1(f.spanMs)} |
+| **requests per second sustained** | **${fmt(f.rate)}** |
+| wall time (CLI) | ${s1(r.wallMs)} |
+| CLI CPU (user + sys) | ${fmt(r.cpuS, 1)} s |
+| **CLI CPU per request** | **${fmt(b.cpuMsPerRequest, 2)} ms** (net of one plan pass: ${fmt(b.netCpuMsPerRequest, 2)} ms) |
+| emulator CPU per request | ${fmt(b.emulatorCpuMsPerRequest, 2)} ms |
+| CLI peak RSS | ${mb(r.maxRssKb)} |
+
+With ${os.cpus().length} cores shared by the CLI and the emulator, the ceiling is whichever saturates its core first: compare CLI CPU per request with the emulator's.
+
+## d. Re-plan with nothing changed
+
+The same workspace: a first \`plan\` (no state, source indexes not built yet), the same again (indexes built), the apply above (emulator with no limit), then \`plan\` again with nothing changed.
+
+| run | wall | CPU | summary |
+|---|---:|---:|---|
+| first plan (cold) | ${s1(p1.wallMs)} | ${fmt(p1.cpuS, 1)} s | ${l1.line} |
+| first plan (indexes built) | ${s1(p1w.wallMs)} | ${fmt(p1w.cpuS, 1)} s | |
+| re-plan after apply | ${s1(p2.wallMs)} | ${fmt(p2.cpuS, 1)} s | ${l2.line} |
+
+| figure | value | goal | |
+|---|---:|---|---|
+| first plan ÷ re-plan | ${fmt(ratio, 2)}× | ≥ 5× | ${met(ratioOk)} |
+| first plan (indexes built) ÷ re-plan | ${fmt(p1w.wallMs / p2.wallMs, 2)}× | | |
+| re-plan says nothing to do | ${nothing ? 'yes' : 'no'} | | |
+${why}`);
+  } finally {
+    await emu.close();
+    dropWorkspace(ws);
+  }
+}
+
+/** c. Plan throughput against an evaluate-only baseline, and peak RSS at three sizes. */
+async function benchPlan() {
+  const timeoutMs = QUICK ? 120_000 : 5_400_000;
+  const sizes = [...new Set([...SIZES.rssTickets, SIZES.planTickets])].sort((a, b) => a - b);
+  const rss = [];
+  let throughput;
+  for (const n of sizes) {
+    const ws = await workspace(`plan-${n}`, n, SIZES.comments);
+    try {
+      log(`plan: ${fmt(n)} tickets × ${SIZES.comments} comments`);
+      const p = await cli(ws.dir, ['plan'], { timeoutMs });
+      const l = planLine(p.stdout);
+      if (l.create !== n) throw new Error(`plan of ${n} tickets planned ${l.create} imports: ${l.line}`);
+      log(`plan ${fmt(n)}: ${s1(p.wallMs)}, ${fmt(n / (p.wallMs / 1000))} tickets/s, peak RSS ${mb(p.maxRssKb)} (anon ${mb(p.peakAnonKb)}, file ${mb(p.peakFileKb)})`);
+      if (SIZES.rssTickets.includes(n)) rss.push({ tickets: n, wallMs: p.wallMs, maxRssKb: p.maxRssKb, anonKb: p.peakAnonKb, fileKb: p.peakFileKb });
+      if (n === SIZES.planTickets) {
+        log(`baseline: evaluate the same expressions over ${fmt(n)} tickets`);
+        const bl = await runMeasured(NODE, [join(ROOT, 'bench/eval-baseline.mjs'), ws.manifest], { cwd: ws.dir, env: cliEnv(), timeoutMs });
+        if (bl.code !== 0 || bl.timedOut) throw new Error(`eval-baseline failed: ${bl.stderr.slice(-2000)}`);
+        const out = JSON.parse(bl.stdout.trim().split('\n').pop());
+        throughput = { tickets: n, comments: n * SIZES.comments, htmlBytesAvg: ws.meta.htmlBytesAvg, plan: p, baseline: bl, baselineOut: out, ratio: p.wallMs / bl.wallMs, line: l.line };
+        log(`baseline: ${s1(bl.wallMs)} → plan overhead ${fmt(throughput.ratio, 2)}×`);
+      }
+    } finally {
+      dropWorkspace(ws);
+    }
+  }
+  const maxKb = Math.max(...rss.map((x) => x.maxRssKb));
+  const minKb = Math.min(...rss.map((x) => x.maxRssKb));
+  const flat = maxKb <= 1.2 * minKb;
+  const under = maxKb < 512 * 1024;
+  const ratioOk = throughput.ratio <= 1.3;
+  goals.push(['c. plan ÷ evaluate-only baseline ≤ 1.3', ratioOk], ['c. peak RSS flat within 20% across sizes', flat], ['c. peak RSS < 512 MB', under]);
+  const t = throughput;
+  results.plan = { throughput: { ...t, plan: undefined, baseline: undefined, planWallMs: t.plan.wallMs, planCpuS: t.plan.cpuS, planRssKb: t.plan.maxRssKb, baselineWallMs: t.baseline.wallMs, baselineCpuS: t.baseline.cpuS, baselineRssKb: t.baseline.maxRssKb }, rss };
+
+  let why = '';
+  if (!ratioOk && PROFILE) {
+    const n = SIZES.profileTickets;
+    log(`plan overhead goal not met; profiling plan and baseline over ${fmt(n)} tickets`);
+    const ws = await workspace(`profile-${n}`, n, SIZES.comments);
+    try {
+      const p = await profileRun('plan', ws.dir, ['plan'], undefined, timeoutMs);
+      const bdir = join(PROFILES, 'baseline');
+      mkdirSync(bdir, { recursive: true });
+      await runMeasured(NODE, ['--cpu-prof', `--cpu-prof-dir=${bdir}`, join(ROOT, 'bench/eval-baseline.mjs'), ws.manifest], { cwd: ws.dir, env: cliEnv(), timeoutMs });
+      const bfile = readdirSync(bdir).find((f) => f.endsWith('.cpuprofile'));
+      const bp = bfile ? summariseFile(join(bdir, bfile)) : undefined;
+      const extra = bp ? p.totalMs - bp.totalMs : NaN;
+      why +=
+        `\n**Why plan is more than 1.3× the baseline.** Profiled on ${fmt(n)} tickets × ${SIZES.comments} comments: plan ${fmt(p.totalMs / 1000, 1)} s of samples, the baseline ${bp ? fmt(bp.totalMs / 1000, 1) : 'n/a'} s. ` +
+        `Plan's time goes to ${areaSentence(p)}` +
+        (bp ? `; the baseline's to ${areaSentence(bp, 4)}` : '') +
+        `. Areas that the baseline does not have (plan − baseline, by area): ${
+          bp
+            ? p.byArea
+                .map((a) => ({ area: a.area, d: a.ms - (bp.byArea.find((x) => x.area === a.area)?.ms ?? 0) }))
+                .filter((x) => x.d > 0.02 * extra)
+                .sort((x, y) => y.d - x.d)
+                .slice(0, 6)
+                .map((x) => `${AREA_WORDS[x.area] ?? x.area} +${fmt(x.d)} ms`)
+                .join(', ')
+            : 'n/a'
+        }. The first plan also builds the on-disk source indexes (each keyed/grouped source read, parsed and written to SQLite), which the baseline does not.\n\n` +
+        profileMarkdown(p) +
+        '\n';
+    } finally {
+      dropWorkspace(ws);
+    }
+  } else if (!ratioOk) why += '\n(Profiling skipped: --no-profile.)\n';
+  if (!flat || !under) {
+    const grow = rss.map((x) => `${fmt(x.tickets)}: anon ${mb(x.anonKb)} + file-backed ${mb(x.fileKb)}`).join('; ');
+    why +=
+      `\n**Why peak RSS is ${!flat ? 'not flat' : ''}${!flat && !under ? ' and ' : ''}${!under ? 'over 512 MB' : ''}.** Peak resident memory split (sampled every 100 ms from /proc/<pid>/status): ${grow}. ` +
+      `"File-backed" is memory-mapped file pages counted in RSS (the SQLite source indexes are opened with a 256 MB mmap, so reading them maps their pages); "anon" is the JS heap and native allocations. ` +
+      `${rss[rss.length - 1].anonKb > 1.2 * rss[0].anonKb ? 'The anonymous part grows with the number of tickets too, so something in the plan keeps per-record data for the whole run.' : 'The anonymous part stays roughly flat, so the growth is the mapped index files, bounded by the mmap size per index.'}\n`;
+  }
+
+  sections.push(`## c. Plan throughput and memory
+
+\`plain-migrate plan\` on a fresh workspace (no state, source indexes not built yet: a first plan), ${SIZES.comments} comments of 1–2 KB HTML per ticket (average ${fmt(t.htmlBytesAvg)} bytes), under \`/usr/bin/time\`. The baseline (\`bench/eval-baseline.mjs\`) loads the same manifest with \`dist/manifest/index.js\` and only evaluates its compiled expressions over the same records, with the engine's \`$htmlToMarkdown\`; \`$record\` is a Map lookup and \`$records\` the ticket's comments read in step (no index, state, rules, hashing or plan).
+
+| figure | value | goal | |
+|---|---:|---|---|
+| tickets × comments | ${fmt(t.tickets)} × ${SIZES.comments} (${fmt(t.comments)} messages) | | |
+| plan wall time | ${s1(t.plan.wallMs)} (CPU ${fmt(t.plan.cpuS, 1)} s) | | |
+| plan throughput | ${fmt(t.tickets / (t.plan.wallMs / 1000))} tickets/s = ${fmt(t.comments / (t.plan.wallMs / 1000))} messages/s | | |
+| baseline wall time | ${s1(t.baseline.wallMs)} (CPU ${fmt(t.baseline.cpuS, 1)} s, ${fmt(t.baselineOut.evaluations)} evaluations) | | |
+| baseline throughput | ${fmt(t.tickets / (t.baseline.wallMs / 1000))} tickets/s = ${fmt(t.comments / (t.baseline.wallMs / 1000))} messages/s | | |
+| plan ÷ baseline | ${fmt(t.ratio, 2)} | ≤ 1.3 | ${met(ratioOk)} |
+
+Peak RSS of \`plan\` by size (max RSS from \`/usr/bin/time\`; anon / file-backed peaks sampled from /proc):
+
+| tickets | wall | peak RSS | anon peak | file-backed peak |
+|---:|---:|---:|---:|---:|
+${rss.map((x) => `| ${fmt(x.tickets)} | ${s1(x.wallMs)} | ${mb(x.maxRssKb)} | ${mb(x.anonKb)} | ${mb(x.fileKb)} |`).join('\n')}
+
+| figure | value | goal | |
+|---|---:|---|---|
+| largest ÷ smallest peak RSS | ${fmt(maxKb / minKb, 2)} | ≤ 1.2 | ${met(flat)} |
+| largest peak RSS | ${mb(maxKb)} | < 512 MB | ${met(under)} |
+${why}`);
+}
+
+// ------------------------------------------------------------------------------------------------ main
+function gitInfo() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
+    return `${head}${dirty ? ` with ${dirty} uncommitted file(s) under src/ (dist/ built from the working tree)` : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+const failures = [];
+const t0 = performance.now();
+for (const [name, fn] of [
+  ['apply', benchApply],
+  ['ceiling', benchCeilingAndReplan],
+  ['plan', benchPlan],
+]) {
+  if (!(ONLY.has(name) || (name === 'ceiling' && ONLY.has('replan')))) continue;
+  try {
+    await fn();
+  } catch (e) {
+    log(`${name} failed: ${e.stack ?? e}`);
+    failures.push(`${name}: ${String(e.message ?? e).split('\n')[0]}`);
+    sections.push(`## ${name}\n\nThe benchmark failed: \`${String(e.message ?? e).split('\n')[0]}\`\n`);
+  }
+}
+const totalMs = performance.now() - t0;
+const cpus = os.cpus();
+const md = `# plain-migrate benchmarks
+
+Mode: **${MODE}**${QUICK ? ' (small sizes; `npm run bench` runs the full sizes)' : ''}. Written by \`bench/run.mjs\`; see \`bench/README.md\`.
+
+| | |
+|---|---|
+| date | ${startedAt.toISOString()} |
+| command | \`${command}\` |
+| total time | ${s1(totalMs)} |
+| machine | ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GB memory, ${os.platform()} ${os.release()} |
+| load average at start / end | ${loadStart.map((x) => x.toFixed(2)).join(' ')} / ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} |
+| Node | ${process.version} |
+| code | ${gitInfo()} |
+
+## Goals
+
+| goal | |
+|---|---|
+${goals.map(([g, ok]) => `| ${g} | ${met(ok)} |`).join('\n')}
+${failures.length ? `\nFailed benchmarks: ${failures.join('; ')}\n` : ''}
+${sections.join('\n')}`;
+writeFileSync(OUT, md);
+writeFileSync(OUT.replace(/\.md$/, '.json'), `${JSON.stringify({ date: startedAt.toISOString(), command, ...results }, null, 2)}\n`);
+log(`wrote ${OUT} in ${s1(totalMs)}`);
+if (KEEP) log(`workspaces and profiles kept in ${WORK}`);
+else rmSync(WORK, { recursive: true, force: true });
+process.exitCode = failures.length ? 1 : 0;
