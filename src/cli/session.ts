@@ -6,6 +6,7 @@ import { PmError } from '../core/errors.js';
 import { isLoopbackUrl, loadManifest } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { PlanCache } from '../plan/cache.js';
+import type { PlanSpool } from '../plan/spool.js';
 import { indexCacheDir, openIndexes, Planner } from '../plan/plan.js';
 import { PlanTally } from '../plan/tally.js';
 import type { PlanSummary } from '../plan/types.js';
@@ -66,6 +67,8 @@ export interface PlanRunOptions {
   readonly overwriteConflicts?: boolean;
   readonly targets?: readonly string[];
   readonly limit?: number;
+  /** Keep every item for apply to carry out without planning again. */
+  readonly spool?: PlanSpool;
 }
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
@@ -98,9 +101,13 @@ export async function summarisePlan(manifest: Manifest, state: SqliteStateStore,
   const indexes = await openIndexes(manifest);
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
-    const planner = new Planner({ manifest, state, indexes, cache, ...o });
+    const { spool, ...planOpts } = o;
+    const planner = new Planner({ manifest, state, indexes, cache, ...planOpts });
     const tally = new PlanTally(manifest.batching.messagesPerRequest);
-    for await (const item of planner.items()) tally.add(item);
+    for await (const item of planner.items()) {
+      tally.add(item);
+      spool?.add(item);
+    }
     lastPlanCacheHits = cache?.hits ?? 0;
     return tally.summary(planner.filtered, planner.unmapped());
   } finally {

@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import type { ApplyEvent } from '../../apply/events.js';
 import { applyPlan } from '../../apply/executor.js';
 import { PmError } from '../../core/errors.js';
-import { PlanCache } from '../../plan/cache.js';
-import { indexCacheDir, openIndexes, Planner } from '../../plan/plan.js';
+import { PlanSpool } from '../../plan/spool.js';
 import { fingerprintSources, readPlanFile, staleReasons, type PlanFile } from '../../plan/planfile.js';
 import { formatNotYetApplied } from '../../plan/support.js';
 import { hasChanges } from '../../plan/tally.js';
@@ -104,6 +103,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
   const { state, isNew } = openStateForApply(manifest);
   let lock: { runId: number } | undefined;
   let remote: RemoteSnapshot | undefined;
+  let spool: PlanSpool | undefined;
   try {
     const taken = state.acquireLock(`apply ${manifest.name}`);
     lock = taken;
@@ -131,7 +131,8 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       targets: planning.targets,
       limit: planning.limit,
     };
-    const s: PlanSummary = await summarisePlan(manifest, state, planOpts);
+    spool = new PlanSpool();
+    const s: PlanSummary = await summarisePlan(manifest, state, { ...planOpts, spool });
     if (saved && s.digest !== saved.summary.digest) {
       refuse('stale-plan', `the saved plan ${planFile} is stale: what apply would do now differs from the saved plan (e.g. Plain changed since its --refresh)`, 'make a new plan: plain-migrate plan --out FILE');
     }
@@ -178,26 +179,18 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       },
       at: Date.now(),
     });
-    const indexes = await openIndexes(manifest);
-    const cache = PlanCache.open(indexCacheDir(manifest));
-    let result;
-    try {
-      const planner = new Planner({ manifest, state, indexes, cache, ...planOpts });
-      result = await applyPlan({
-        items: planner.items(),
-        target,
-        state,
-        runId: taken.runId,
-        batching: manifest.batching,
-        stop: signals.stop,
-        cancel: signals.cancel,
-        emit,
-        overwriteConflicts: planning.overwriteConflicts,
-      });
-    } finally {
-      cache?.close();
-      indexes.close();
-    }
+    // The items the summary planned (and checked) are carried out as they are: no second mapping pass.
+    const result = await applyPlan({
+      items: spool.items(),
+      target,
+      state,
+      runId: taken.runId,
+      batching: manifest.batching,
+      stop: signals.stop,
+      cancel: signals.cancel,
+      emit,
+      overwriteConflicts: planning.overwriteConflicts,
+    });
     const failed = result.counts.customer.FAILED + result.counts.thread.FAILED + result.counts.message.FAILED;
     const outcome = result.fatal ? 'failed' : result.stopped ? 'interrupted' : failed > 0 ? 'completed-with-failures' : 'completed';
     emit({ type: 'done', outcome, counts: result.counts, requests: result.requests, invalid: result.invalid, at: Date.now() });
@@ -218,6 +211,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
   } finally {
     if (lock) state.releaseLock(lock.runId, 'error', {});
     remote?.close();
+    spool?.close();
     state.close();
   }
 }
