@@ -32,6 +32,8 @@ export interface ApplyOptions {
   readonly random?: () => number;
   /** Replace attributes that were also changed in the target since the last apply. */
   readonly overwriteConflicts?: boolean;
+  /** Called when a thread's work has finished (whatever its outcome). */
+  readonly onThreadDone?: (item: ThreadPlanItem) => void;
 }
 
 export interface ApplyResult {
@@ -96,6 +98,7 @@ export class Executor {
       while (active.size >= limit) await Promise.race(active);
       if (this.stopping) break;
       const p: Promise<void> = this.thread(item)
+        .then(() => this.o.onThreadDone?.(item))
         .catch((e) => {
           if (!(e instanceof Stopped)) throw e;
         })

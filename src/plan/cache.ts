@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import type { StateStore } from '../state/types.js';
 
+/** [source, 'one' | 'all', key, digest of what the look-up found] */
+export type ResolvedLookup = [string, 'one' | 'all', string, string];
+
 export interface CachedNoop {
   readonly address: string;
   readonly messages: number;
@@ -69,7 +72,7 @@ export class PlanCache {
     const row = this.getStmt.get(recordKey);
     if (!row) return undefined;
     if (PlanCache.stamp(state, row.address) !== row.stamp) return undefined;
-    const lookups = JSON.parse(row.lookups) as Array<[string, 'one' | 'all', string, string]>;
+    const lookups = JSON.parse(row.lookups) as ResolvedLookup[];
     for (const [source, kind, key, digest] of lookups) {
       const idx = (kind === 'one' ? indexes.key : indexes.groupBy).get(source);
       if (!idx || idx.fingerprint(key, kind) !== digest) return undefined;
@@ -78,15 +81,20 @@ export class PlanCache {
     return { address: row.address, messages: row.messages };
   }
 
-  remember(recordKey: string, address: string, lookups: Iterable<string>, indexes: SourceIndexes, stamp: string, messages: number): void {
-    const found: Array<[string, 'one' | 'all', string, string]> = [];
+  /** The look-ups of a mapping with a digest of what they found now; undefined if a source has no index. */
+  static resolve(lookups: Iterable<string>, indexes: SourceIndexes): ResolvedLookup[] | undefined {
+    const found: ResolvedLookup[] = [];
     for (const l of lookups) {
       const [source, kind, key] = l.split('\u0000') as [string, 'one' | 'all', string];
       const idx = (kind === 'one' ? indexes.key : indexes.groupBy).get(source);
-      if (!idx) return;
+      if (!idx) return undefined;
       found.push([source, kind, key, idx.fingerprint(key, kind)]);
     }
-    this.putStmt.run(recordKey, address, JSON.stringify(found), stamp, messages);
+    return found;
+  }
+
+  remember(recordKey: string, address: string, lookups: readonly ResolvedLookup[], stamp: string, messages: number): void {
+    this.putStmt.run(recordKey, address, JSON.stringify(lookups), stamp, messages);
   }
 
   forget(recordKey: string): void {

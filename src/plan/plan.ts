@@ -78,6 +78,17 @@ export interface PlanOptions {
 
 const ORPHAN_PAGE = 500;
 
+/** Nothing about the thread to report: once it has nothing to do, the next plan may take it from the cache. */
+export function isQuiet(item: ThreadPlanItem): boolean {
+  return (
+    item.invalidMessages.length === 0 &&
+    item.frozen.length === 0 &&
+    item.conflicts.length === 0 &&
+    item.changedMessages.length === 0 &&
+    item.orphanMessages.length === 0
+  );
+}
+
 export class Planner {
   readonly mapper: Mapper;
   private readonly scratch: Database.Database;
@@ -166,8 +177,14 @@ export class Planner {
           };
           continue;
         }
-        const full = this.planThread(t, mapped.invalidMessages);
-        if (cache && full?.kind === 'thread') this.remember(cache, recordKey, full);
+        let full = this.planThread(t, mapped.invalidMessages);
+        if (cache && full?.kind === 'thread') {
+          const lookups = PlanCache.resolve(this.mapper.lookups, this.opts.indexes);
+          if (lookups) {
+            full = { ...full, memo: { recordKey, lookups } };
+            this.remember(cache, full);
+          }
+        }
         const planned = this.select(full);
         if (planned) {
           yield planned;
@@ -182,17 +199,11 @@ export class Planner {
   }
 
   /** A thread found unchanged, with nothing to report, is remembered for the next plan. */
-  private remember(cache: PlanCache, recordKey: string, item: ThreadPlanItem): void {
-    const quiet =
-      item.action === 'noop' &&
-      item.invalidMessages.length === 0 &&
-      item.frozen.length === 0 &&
-      item.conflicts.length === 0 &&
-      item.changedMessages.length === 0 &&
-      item.orphanMessages.length === 0;
-    if (!quiet) return cache.forget(recordKey);
+  private remember(cache: PlanCache, item: ThreadPlanItem): void {
+    if (!item.memo) return;
+    if (item.action !== 'noop' || !isQuiet(item)) return cache.forget(item.memo.recordKey);
     const stamp = PlanCache.stamp(this.opts.state, item.address);
-    if (stamp) cache.remember(recordKey, item.address, this.mapper.lookups, this.opts.indexes, stamp, item.recordedMessages);
+    if (stamp) cache.remember(item.memo.recordKey, item.address, item.memo.lookups, stamp, item.recordedMessages);
   }
 
   private wanted(address: string): boolean {

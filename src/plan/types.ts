@@ -1,5 +1,6 @@
 import type { Customer, Message, Thread } from '../core/model.js';
 import type { InvalidRecord } from '../mapping/map.js';
+import type { ResolvedLookup } from './cache.js';
 import type { AppliedAttributes, AttributeChange, FrozenChange, UpdatableAttribute } from './diff.js';
 
 /**
@@ -44,6 +45,8 @@ export interface ThreadPlanItem {
   /** Customers this item is the first in the plan to need, and that state has no id for. */
   readonly newCustomers: readonly Customer[];
   readonly invalidMessages: readonly InvalidRecord[];
+  /** With the plan cache: what identifies this mapping, so apply can remember the thread once it is done. */
+  readonly memo?: { readonly recordKey: string; readonly lookups: readonly ResolvedLookup[] };
 }
 
 export interface InvalidPlanItem {

@@ -3,11 +3,14 @@ import { resolve } from 'node:path';
 import type { ApplyEvent } from '../../apply/events.js';
 import { applyPlan } from '../../apply/executor.js';
 import { PmError } from '../../core/errors.js';
+import { hashOf } from '../../core/hash.js';
+import { PlanCache } from '../../plan/cache.js';
+import { indexCacheDir, isQuiet } from '../../plan/plan.js';
 import { PlanSpool } from '../../plan/spool.js';
 import { fingerprintSources, readPlanFile, staleReasons, type PlanFile } from '../../plan/planfile.js';
 import { formatNotYetApplied } from '../../plan/support.js';
 import { hasChanges } from '../../plan/tally.js';
-import type { PlanSummary } from '../../plan/types.js';
+import type { PlanSummary, ThreadPlanItem } from '../../plan/types.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatInvalid, formatPlan, planSummaryLine } from '../../ui/format.js';
 import { createRenderer } from '../../ui/renderer.js';
@@ -179,8 +182,21 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       },
       at: Date.now(),
     });
+    // A thread done in full is remembered by the plan cache, so the next plan need not map it again.
+    const cache = PlanCache.open(indexCacheDir(manifest));
+    const onThreadDone = (item: ThreadPlanItem) => {
+      if (!cache || !item.memo || !isQuiet(item)) return;
+      const applied = (a: string) => state.get(a)?.status === 'applied';
+      const row = state.get(item.address);
+      // Only a thread that now has exactly what the plan wanted (every update made, every message in).
+      if (!row || row.status !== 'applied' || row.lastError || hashOf(row.applied) !== hashOf(item.desired)) return;
+      if (!item.send.every((m) => applied(m.address))) return;
+      const stamp = PlanCache.stamp(state, item.address);
+      if (stamp) cache.remember(item.memo.recordKey, item.address, item.memo.lookups, stamp, item.recordedMessages + item.send.length);
+    };
     // The items the summary planned (and checked) are carried out as they are: no second mapping pass.
     const result = await applyPlan({
+      onThreadDone,
       items: spool.items(),
       target,
       state,
@@ -190,7 +206,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       cancel: signals.cancel,
       emit,
       overwriteConflicts: planning.overwriteConflicts,
-    });
+    }).finally(() => cache?.close());
     const failed = result.counts.customer.FAILED + result.counts.thread.FAILED + result.counts.message.FAILED;
     const outcome = result.fatal ? 'failed' : result.stopped ? 'interrupted' : failed > 0 ? 'completed-with-failures' : 'completed';
     emit({ type: 'done', outcome, counts: result.counts, requests: result.requests, invalid: result.invalid, at: Date.now() });
