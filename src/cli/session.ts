@@ -102,7 +102,7 @@ export async function summarisePlan(manifest: Manifest, state: SqliteStateStore,
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
     const { spool, ...planOpts } = o;
-    const planner = new Planner({ manifest, state, indexes, cache, ...planOpts });
+    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, ...planOpts });
     const tally = new PlanTally(manifest.batching.messagesPerRequest);
     for await (const item of planner.items()) {
       tally.add(item);

@@ -74,6 +74,11 @@ export interface PlanOptions {
   readonly limit?: number;
   /** Skips the mapping of records unchanged since they were last found unchanged (not with a refresh). */
   readonly cache?: PlanCache;
+  /**
+   * Give every thread item its cache memo, so that apply can remember the threads it finishes. Without
+   * it (plan), only unchanged threads need one, and the look-ups of the others are not digested.
+   */
+  readonly memoAll?: boolean;
 }
 
 const ORPHAN_PAGE = 500;
@@ -178,7 +183,7 @@ export class Planner {
           continue;
         }
         let full = this.planThread(t, mapped.invalidMessages);
-        if (cache && full?.kind === 'thread') {
+        if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll)) {
           const lookups = PlanCache.resolve(this.mapper.lookups, this.opts.indexes);
           if (lookups) {
             full = { ...full, memo: { recordKey, lookups } };
