@@ -35,14 +35,22 @@ export function areaOf(name, url) {
   return s;
 }
 
-/** Self time (ms) per function and per area. */
-export function summariseProfile(profile) {
+/**
+ * Self time (ms) per function and per area. `window` keeps only the samples taken between `fromMs` and
+ * `toMs` after the profile started (e.g. an apply's sending period).
+ */
+export function summariseProfile(profile, window = {}) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
+  const from = (window.fromMs ?? -Infinity) * 1000;
+  const to = (window.toMs ?? Infinity) * 1000;
+  let t = 0;
   for (let i = 0; i < samples.length; i++) {
     // timeDeltas[i] is the time before sample i; attribute the following interval to sample i.
+    t += deltas[i] ?? 0;
+    if (t < from || t > to) continue;
     const dt = deltas[i + 1] ?? 0;
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + Math.max(0, dt));
   }
@@ -67,8 +75,8 @@ export function summariseProfile(profile) {
   return { totalMs: total, top, byArea };
 }
 
-export function summariseFile(file) {
-  return summariseProfile(JSON.parse(readFileSync(file, 'utf8')));
+export function summariseFile(file, window) {
+  return summariseProfile(JSON.parse(readFileSync(file, 'utf8')), window);
 }
 
 /** Markdown tables of the top functions and areas. */

@@ -11,6 +11,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const HAS_TIME = existsSync('/usr/bin/time');
+/** Children still running (process group leaders), so that an interrupted run can end them. */
+export const running = new Set();
+const timeFiles = new Set();
+
+export function killRunning() {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  running.clear();
+  for (const f of timeFiles) rmSync(f, { force: true });
+  timeFiles.clear();
+}
 const CLK_TCK = 100;
 
 function readStatus(pid) {
@@ -55,6 +71,8 @@ export function runMeasured(cmd, args, o) {
   const argv = HAS_TIME ? ['/usr/bin/time', '-f', '%e %U %S %M', '-o', timeFile, cmd, ...args] : [cmd, ...args];
   const started = performance.now();
   const child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child.pid);
+  timeFiles.add(timeFile);
   let stdout = '';
   let stderr = '';
   const cap = 4 << 20;
@@ -90,6 +108,8 @@ export function runMeasured(cmd, args, o) {
   return new Promise((resolvePromise, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      running.delete(child.pid);
+      timeFiles.delete(timeFile);
       clearInterval(poll);
       clearTimeout(timer);
       const wallMs = performance.now() - started;
