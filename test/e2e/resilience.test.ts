@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
+import { prng } from '../reliability/harness.js';
 import { cli } from './cli.js';
 import { normalize } from './normalize.js';
 import { AGENTS, LABELS, MANIFEST, makeWorkspace, type Workspace } from './workspace.js';
@@ -31,17 +32,6 @@ async function untilRequests(n: number): Promise<void> {
   }
 }
 
-/** A small deterministic PRNG so that a failing kill schedule can be reproduced. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 beforeAll(async () => {
   emu = await startPlainEmulator({ seed: { users: AGENTS, labelTypes: LABELS } });
@@ -62,7 +52,7 @@ describe('an apply killed with SIGKILL at random points', () => {
     emu.reset();
     forgetState();
     await post('/__emulator/config', { latencyMs: 15 });
-    const rand = mulberry32(20261122);
+    const rand = prng(20261122);
     const schedule: number[] = [];
     for (let i = 0; i < 5; i++) {
       const child = apply();
