@@ -69,6 +69,8 @@ export interface PlanRunOptions {
   readonly limit?: number;
   /** Keep every item for apply to carry out without planning again. */
   readonly spool?: PlanSpool;
+  /** Told how many threads the plan cache spared from mapping (for plan --json and tests). */
+  readonly onCacheHits?: (hits: number) => void;
 }
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
@@ -93,22 +95,19 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteSta
   }
 }
 
-/** Threads the last summarisePlan took from the plan cache instead of mapping them (for --json and tests). */
-export let lastPlanCacheHits = 0;
-
 /** Run the whole plan once to count what it would do (no writes; no network unless given a refresh). */
 export async function summarisePlan(manifest: Manifest, state: SqliteStateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
   const indexes = await openIndexes(manifest);
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
-    const { spool, ...planOpts } = o;
+    const { spool, onCacheHits, ...planOpts } = o;
     const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, ...planOpts });
     const tally = new PlanTally(manifest.batching.messagesPerRequest);
     for await (const item of planner.items()) {
       tally.add(item);
       spool?.add(item);
     }
-    lastPlanCacheHits = cache?.hits ?? 0;
+    onCacheHits?.(cache?.hits ?? 0);
     return tally.summary(planner.filtered, planner.unmapped());
   } finally {
     cache?.close();

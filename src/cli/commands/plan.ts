@@ -7,7 +7,7 @@ import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatPlan } from '../../ui/format.js';
 import type { Io } from '../io.js';
 import { positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
-import { lastPlanCacheHits, loadFromArgs, openStateForPlan, refreshRemote, summarisePlan } from '../session.js';
+import { loadFromArgs, openStateForPlan, refreshRemote, summarisePlan } from '../session.js';
 
 export interface PlanFlags extends GlobalFlags, PlanningFlags {
   detailedExitcode?: boolean;
@@ -24,13 +24,15 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
   let remote: RemoteSnapshot | undefined;
   try {
     remote = opts.refresh ? await refreshRemote(io, manifest, state, new AbortController().signal) : undefined;
+    let cacheHits = 0;
     const s = await summarisePlan(manifest, state, {
+      onCacheHits: (n) => (cacheHits = n),
       remote: remote?.get,
       overwriteConflicts: opts.overwriteConflicts,
       targets: opts.target,
       limit,
     });
-    if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: lastPlanCacheHits } })}\n`);
+    if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
     else io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s, { verbose: opts.verbose })}\n`);
     if (opts.out) {
       const meta = state.meta();
