@@ -2,8 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 
 // chalk decides its color level when ink is first imported: force basic colors so that the colored
 // snapshot shows the escape codes (the no-color one must have none).
+// Ink also decides at import whether it runs in CI (is-in-ci: CI or CONTINUOUS_INTEGRATION set), and
+// then ends an ink-testing-library render with a bare newline instead of the last frame: these tests
+// are about the terminal view, so they run as outside CI wherever they run.
 vi.hoisted(() => {
   process.env.FORCE_COLOR = '1';
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
 });
 
 import { createElement } from 'react';
