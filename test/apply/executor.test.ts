@@ -98,6 +98,31 @@ class FakeTarget implements Target {
     const call = this.batches.length;
     return ms.map((m) => this.behave.message?.(m, call) ?? { ok: true, ack: { id: `t_${m.message.externalId}`, result: 'CREATED' } });
   }
+  // Workspace set-up, tenants, thread fields and attachments are not exercised here.
+  async listLabelTypes(): Promise<never> {
+    throw new Error('not used');
+  }
+  async userByEmail(): Promise<never> {
+    throw new Error('not used');
+  }
+  async listThreadFieldSchemas(): Promise<never> {
+    throw new Error('not used');
+  }
+  async createLabelType(): Promise<never> {
+    throw new Error('not used');
+  }
+  async upsertTenant(): Promise<never> {
+    throw new Error('not used');
+  }
+  async addCustomerToTenants(): Promise<never> {
+    throw new Error('not used');
+  }
+  async setThreadField(): Promise<never> {
+    throw new Error('not used');
+  }
+  async createAttachmentUploadUrl(): Promise<never> {
+    throw new Error('not used');
+  }
 }
 
 async function run(target: Target, items: PlanItem[], maxAttempts = 4) {

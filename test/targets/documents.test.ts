@@ -13,6 +13,7 @@ describe('every GraphQL document plain-migrate sends', () => {
     expect(Object.keys(DOCUMENTS).sort()).toEqual(
       [
         'customerByEmail', 'customerByExternalId', 'importThread', 'importThreadMessages', 'labelTypes', 'threadByExternalId', 'upsertCustomer', 'userByEmail',
+        'threadFieldSchemas', 'createLabelType', 'upsertTenant', 'addCustomerToTenants', 'upsertThreadField', 'createAttachmentUploadUrl',
         'updateThreadTitle', 'changeThreadPriority', 'markThreadAsDone', 'markThreadAsTodo', 'snoozeThread', 'addLabels', 'removeLabels', 'assignThread', 'unassignThread',
         'readThreads1', 'readThreadsMax',
       ].sort(),

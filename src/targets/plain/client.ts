@@ -1,36 +1,51 @@
 /**
- * The Plain target: importThread / importThreadMessages / upsertCustomer over graphql-request.
- * One request per call; retries and rate limiting belong to the executor.
+ * The Plain target: importThread / importThreadMessages / upsertCustomer, thread updates and
+ * workspace set-up (label types, tenants, thread fields, attachment upload URLs) over graphql-request.
+ * One request per call (lists: one per page); retries and rate limiting belong to the executor.
  */
 import { GraphQLClient } from 'graphql-request';
-import type { Assignee, Customer, Thread, ThreadStatus } from '../../core/model.js';
+import type { Assignee, Customer, Tenant, Thread, ThreadFieldValue, ThreadStatus } from '../../core/model.js';
 import type { ThreadStatusValue } from '../../plan/diff.js';
 import type { TargetResult } from '../../state/types.js';
 import {
   TargetError,
   type Ack,
+  type AttachmentKind,
   type CallOptions,
+  type LabelTypeInfo,
   type MessageOutcome,
   type MessageToSend,
   type RateLimitInfo,
   type RemoteThread,
   type Target,
+  type ThreadFieldSchemaInfo,
+  type ThreadFieldType,
+  type UploadTicket,
+  type UserInfo,
 } from '../types.js';
 import {
+  ADD_CUSTOMER_TO_TENANTS,
   ADD_LABELS,
   ASSIGN_THREAD,
   CHANGE_THREAD_PRIORITY,
+  CREATE_ATTACHMENT_UPLOAD_URL,
+  CREATE_LABEL_TYPE,
   IMPORT_THREAD,
   IMPORT_THREAD_MESSAGES,
+  LABEL_TYPES,
   MARK_THREAD_AS_DONE,
   MARK_THREAD_AS_TODO,
   MAX_THREADS_PER_READ,
   readThreadsDocument,
   REMOVE_LABELS,
   SNOOZE_THREAD,
+  THREAD_FIELD_SCHEMAS,
   UNASSIGN_THREAD,
   UPDATE_THREAD_TITLE,
   UPSERT_CUSTOMER,
+  UPSERT_TENANT,
+  UPSERT_THREAD_FIELD,
+  USER_BY_EMAIL,
 } from './documents.js';
 import {
   classifyThrown,
@@ -42,6 +57,8 @@ import {
 } from './errors.js';
 
 export const PLAIN_MAX_MESSAGES_PER_CALL = 25;
+/** Plain's largest page (first: 100). */
+export const PLAIN_PAGE_SIZE = 100;
 
 export interface PlainTargetOptions {
   readonly endpoint: string;
@@ -64,6 +81,37 @@ interface ImportThreadMessagesData {
   };
 }
 
+interface Page<N> {
+  edges: Array<{ node: N }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+interface CreateLabelTypeData {
+  createLabelType: { labelType: { id: string } | null; error: PlainMutationError | null };
+}
+interface UpsertTenantData {
+  upsertTenant: { result: TargetResult | null; tenant: { id: string } | null; error: PlainMutationError | null };
+}
+interface CreateAttachmentUploadUrlData {
+  createAttachmentUploadUrl: {
+    attachmentUploadUrl: {
+      attachment: { id: string };
+      uploadFormUrl: string;
+      uploadFormData: Array<{ key: string; value: string }>;
+      expiresAt: { iso8601: string };
+    } | null;
+    error: PlainMutationError | null;
+  };
+}
+
+interface ThreadFieldRead {
+  key: string;
+  type: ThreadFieldType;
+  stringValue: string | null;
+  booleanValue: boolean | null;
+  numberValue: number | null;
+  dateValue: { iso8601: string } | null;
+}
+
 interface ThreadRead {
   id: string;
   title: string;
@@ -72,6 +120,7 @@ interface ThreadRead {
   statusDetail: { __typename: string } | null;
   assignedTo: { __typename: string; id?: string } | null;
   labels: Array<{ id: string; labelType: { id: string } }>;
+  threadFields: ThreadFieldRead[];
 }
 
 type MutationOutput = Record<string, { error: PlainMutationError | null }>;
@@ -80,6 +129,63 @@ type MutationOutput = Record<string, { error: PlainMutationError | null }>;
 export function statusDetailOf(typename: string | undefined): string | null {
   if (!typename) return null;
   return typename.replace(/^ThreadStatusDetail/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** The value of a thread field that matches its type; null when that value is not set. */
+export function threadFieldValueOf(f: ThreadFieldRead): ThreadFieldValue | null {
+  switch (f.type) {
+    case 'STRING':
+    case 'ENUM':
+      return f.stringValue;
+    case 'BOOL':
+      return f.booleanValue;
+    case 'NUMBER':
+    case 'CURRENCY':
+      return f.numberValue;
+    case 'DATE':
+      return f.dateValue?.iso8601 ?? null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * The value part of UpsertThreadFieldInput for a type: STRING/ENUM → stringValue, BOOL → booleanValue,
+ * NUMBER/CURRENCY → numberValue, DATE → dateValue (ISO 8601). A value of the wrong kind is refused
+ * here, before anything is sent.
+ */
+export function threadFieldValueInput(key: string, type: ThreadFieldType, value: ThreadFieldValue): Record<string, unknown> {
+  const wrong = (want: string): TargetError =>
+    new TargetError(
+      {
+        code: 'input_validation',
+        message: `thread field "${key}" is ${type} in Plain and needs ${want}, got ${JSON.stringify(value)}`,
+        type: 'VALIDATION',
+        fields: [{ field: key, message: `needs ${want}`, type: 'VALIDATION' }],
+      },
+      false,
+    );
+  switch (type) {
+    case 'STRING':
+    case 'ENUM':
+      if (typeof value !== 'string') throw wrong('a string');
+      return { stringValue: value };
+    case 'BOOL':
+      if (typeof value !== 'boolean') throw wrong('true or false');
+      return { booleanValue: value };
+    case 'NUMBER':
+    case 'CURRENCY':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw wrong('a number');
+      return { numberValue: value };
+    case 'DATE': {
+      if (typeof value === 'boolean') throw wrong('a date');
+      const ms = typeof value === 'number' ? value : Date.parse(value);
+      if (!Number.isFinite(ms)) throw wrong('a date');
+      return { dateValue: new Date(ms).toISOString() };
+    }
+    default:
+      throw wrong('a known thread field type');
+  }
 }
 
 export class PlainTarget implements Target {
@@ -143,7 +249,7 @@ export class PlainTarget implements Target {
     return { id: out.customer.id, result: out.result };
   }
 
-  async importThread(t: Thread, customerId: string, o: CallOptions): Promise<Ack> {
+  async importThread(t: Thread, customerId: string, o: CallOptions, tenantId?: string): Promise<Ack> {
     const input = {
       customerIdentifier: { customerId },
       title: t.title,
@@ -155,6 +261,7 @@ export class PlainTarget implements Target {
       statusDetail: { type: t.statusDetail },
       ...(t.labelTypeIds.length > 0 ? { labelTypeIds: t.labelTypeIds } : {}),
       ...(t.assignee ? { assignedTo: t.assignee } : {}),
+      ...(tenantId !== undefined ? { tenantId } : {}),
       createdAt: t.createdAt,
     };
     const data = await this.send<ImportThreadData>('importThread', IMPORT_THREAD, { input }, o);
@@ -168,12 +275,13 @@ export class PlainTarget implements Target {
     if (messages.length > this.maxMessagesPerCall) {
       throw new Error(`internal: ${messages.length} messages in one importThreadMessages call`);
     }
-    const threadMessages = messages.map(({ message: m, customerId }) => ({
+    const threadMessages = messages.map(({ message: m, customerId, attachmentIds }) => ({
       externalId: m.externalId,
       type: m.type,
       text: m.text,
       createdAt: m.createdAt,
       author: m.author.kind === 'user' ? { userId: m.author.userId } : { customerId },
+      ...(attachmentIds && attachmentIds.length > 0 ? { attachmentIds } : {}),
     }));
     const data = await this.send<ImportThreadMessagesData>(
       'importThreadMessages',
@@ -211,6 +319,11 @@ export class PlainTarget implements Target {
       const a = t.assignedTo;
       const assignee: Assignee | null =
         a && a.id ? (a.__typename === 'MachineUser' ? { machineUserId: a.id } : a.__typename === 'User' ? { userId: a.id } : null) : null;
+      const fields: Record<string, ThreadFieldValue> = {};
+      for (const f of t.threadFields ?? []) {
+        const v = threadFieldValueOf(f);
+        if (v !== null) fields[f.key] = v;
+      }
       return {
         id: t.id,
         title: t.title,
@@ -219,6 +332,7 @@ export class PlainTarget implements Target {
         labels: t.labels.map((l) => l.labelType.id).sort(),
         labelIds: t.labels.map((l) => ({ id: l.id, labelTypeId: l.labelType.id })),
         assignee,
+        fields,
       };
     });
   }
@@ -256,6 +370,85 @@ export class PlainTarget implements Target {
   assign(threadId: string, assignee: Assignee | null, o: CallOptions): Promise<void> {
     if (!assignee) return this.mutate('unassignThread', UNASSIGN_THREAD, { threadId }, o);
     return this.mutate('assignThread', ASSIGN_THREAD, { threadId, ...assignee }, o);
+  }
+
+  /** Every node of a Relay connection, `first: 100` per page, one request per page. */
+  private async allPages<N>(operation: string, query: string, o: CallOptions): Promise<N[]> {
+    const nodes: N[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const data: Record<string, Page<N> | null> = await this.send(operation, query, { first: PLAIN_PAGE_SIZE, after }, o);
+      const page = data[operation];
+      if (!page) throw missing(operation);
+      for (const e of page.edges) nodes.push(e.node);
+      if (!page.pageInfo.hasNextPage) return nodes;
+      if (!page.pageInfo.endCursor || page.pageInfo.endCursor === after) {
+        throw new TargetError(
+          { code: 'unexpected_response', message: `${operation}: hasNextPage without a new endCursor`, type: 'TRANSPORT' },
+          false,
+        );
+      }
+      after = page.pageInfo.endCursor;
+    }
+  }
+
+  async listLabelTypes(o: CallOptions): Promise<LabelTypeInfo[]> {
+    const nodes = await this.allPages<{ id: string; name: string; isArchived: boolean }>('labelTypes', LABEL_TYPES, o);
+    return nodes.map((n) => ({ id: n.id, name: n.name, archived: n.isArchived }));
+  }
+
+  async userByEmail(email: string, o: CallOptions): Promise<UserInfo | null> {
+    const data = await this.send<{ userByEmail: UserInfo | null }>('userByEmail', USER_BY_EMAIL, { email }, o);
+    const u = data.userByEmail;
+    return u ? { id: u.id, email: u.email, fullName: u.fullName, isDeleted: u.isDeleted } : null;
+  }
+
+  async listThreadFieldSchemas(o: CallOptions): Promise<ThreadFieldSchemaInfo[]> {
+    const nodes = await this.allPages<ThreadFieldSchemaInfo>('threadFieldSchemas', THREAD_FIELD_SCHEMAS, o);
+    return nodes.map((n) => ({ id: n.id, key: n.key, label: n.label, type: n.type, enumValues: n.enumValues ?? [] }));
+  }
+
+  async createLabelType(name: string, o: CallOptions): Promise<Ack> {
+    const data = await this.send<CreateLabelTypeData>('createLabelType', CREATE_LABEL_TYPE, { input: { name } }, o);
+    const out = data.createLabelType;
+    if (out.error) throw fromMutationError(out.error);
+    if (!out.labelType) throw missing('createLabelType');
+    return { id: out.labelType.id, result: 'CREATED' };
+  }
+
+  async upsertTenant(t: Tenant, o: CallOptions): Promise<Ack> {
+    const input = { identifier: { externalId: t.externalId }, name: t.name, externalId: t.externalId };
+    const data = await this.send<UpsertTenantData>('upsertTenant', UPSERT_TENANT, { input }, o);
+    const out = data.upsertTenant;
+    if (out.error) throw fromMutationError(out.error);
+    if (!out.tenant || !out.result) throw missing('upsertTenant');
+    return { id: out.tenant.id, result: out.result };
+  }
+
+  async addCustomerToTenants(customerId: string, tenantIds: readonly string[], o: CallOptions): Promise<void> {
+    if (tenantIds.length === 0) return;
+    const input = { customerIdentifier: { customerId }, tenantIdentifiers: tenantIds.map((tenantId) => ({ tenantId })) };
+    return this.mutate('addCustomerToTenants', ADD_CUSTOMER_TO_TENANTS, input, o);
+  }
+
+  async setThreadField(threadId: string, key: string, type: ThreadFieldType, value: ThreadFieldValue, o: CallOptions): Promise<void> {
+    const input = { identifier: { threadId, key }, type, ...threadFieldValueInput(key, type, value) };
+    return this.mutate('upsertThreadField', UPSERT_THREAD_FIELD, input, o);
+  }
+
+  async createAttachmentUploadUrl(customerId: string, fileName: string, fileSizeBytes: number, kind: AttachmentKind, o: CallOptions): Promise<UploadTicket> {
+    const input = { customerId, fileName, fileSizeBytes, attachmentType: kind };
+    const data = await this.send<CreateAttachmentUploadUrlData>('createAttachmentUploadUrl', CREATE_ATTACHMENT_UPLOAD_URL, { input }, o);
+    const out = data.createAttachmentUploadUrl;
+    if (out.error) throw fromMutationError(out.error);
+    const u = out.attachmentUploadUrl;
+    if (!u) throw missing('createAttachmentUploadUrl');
+    return {
+      attachmentId: u.attachment.id,
+      uploadFormUrl: u.uploadFormUrl,
+      uploadFormData: u.uploadFormData.map(({ key, value }) => ({ key, value })),
+      expiresAt: u.expiresAt.iso8601,
+    };
   }
 }
 

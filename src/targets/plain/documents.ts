@@ -51,12 +51,67 @@ export const USER_BY_EMAIL = `query userByEmail($email: String!) {
   userByEmail(email: $email) { id email fullName isDeleted }
 }`;
 
+/** Every label type, archived ones included (no filter), one page of `$first` after `$after`. */
 export const LABEL_TYPES = `query labelTypes($first: Int, $after: String) {
-  labelTypes(first: $first, after: $after, filters: { isArchived: false }) {
+  labelTypes(first: $first, after: $after) {
     edges { node { id name isArchived } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
+
+export const THREAD_FIELD_SCHEMAS = `query threadFieldSchemas($first: Int, $after: String) {
+  threadFieldSchemas(first: $first, after: $after) {
+    edges { node { id key label type enumValues } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export const CREATE_LABEL_TYPE = `mutation createLabelType($input: CreateLabelTypeInput!) {
+  createLabelType(input: $input) {
+    labelType { id name isArchived }
+    error { ...MutationErrorParts }
+  }
+}
+${MUTATION_ERROR}`;
+
+export const UPSERT_TENANT = `mutation upsertTenant($input: UpsertTenantInput!) {
+  upsertTenant(input: $input) {
+    result
+    tenant { id externalId name }
+    error { ...MutationErrorParts }
+  }
+}
+${MUTATION_ERROR}`;
+
+export const ADD_CUSTOMER_TO_TENANTS = `mutation addCustomerToTenants($input: AddCustomerToTenantsInput!) {
+  addCustomerToTenants(input: $input) {
+    customer { id }
+    error { ...MutationErrorParts }
+  }
+}
+${MUTATION_ERROR}`;
+
+export const UPSERT_THREAD_FIELD = `mutation upsertThreadField($input: UpsertThreadFieldInput!) {
+  upsertThreadField(input: $input) {
+    result
+    threadField { id }
+    error { ...MutationErrorParts }
+  }
+}
+${MUTATION_ERROR}`;
+
+export const CREATE_ATTACHMENT_UPLOAD_URL = `mutation createAttachmentUploadUrl($input: CreateAttachmentUploadUrlInput!) {
+  createAttachmentUploadUrl(input: $input) {
+    attachmentUploadUrl {
+      attachment { id }
+      uploadFormUrl
+      uploadFormData { key value }
+      expiresAt { iso8601 }
+    }
+    error { ...MutationErrorParts }
+  }
+}
+${MUTATION_ERROR}`;
 
 
 const THREAD_OUTPUT = `thread { id }
@@ -133,7 +188,8 @@ export const THREAD_FIELDS = `id
     status
     statusDetail { __typename }
     assignedTo { __typename ... on User { id } ... on MachineUser { id } }
-    labels { id labelType { id } }`;
+    labels { id labelType { id } }
+    threadFields { key type stringValue booleanValue numberValue dateValue { iso8601 } }`;
 
 /**
  * Reads up to `n` threads in one request, one aliased `thread(threadId:)` field each:
@@ -158,6 +214,12 @@ export const DOCUMENTS: Readonly<Record<string, string>> = {
   threadByExternalId: THREAD_BY_EXTERNAL_ID,
   userByEmail: USER_BY_EMAIL,
   labelTypes: LABEL_TYPES,
+  threadFieldSchemas: THREAD_FIELD_SCHEMAS,
+  createLabelType: CREATE_LABEL_TYPE,
+  upsertTenant: UPSERT_TENANT,
+  addCustomerToTenants: ADD_CUSTOMER_TO_TENANTS,
+  upsertThreadField: UPSERT_THREAD_FIELD,
+  createAttachmentUploadUrl: CREATE_ATTACHMENT_UPLOAD_URL,
   updateThreadTitle: UPDATE_THREAD_TITLE,
   changeThreadPriority: CHANGE_THREAD_PRIORITY,
   markThreadAsDone: MARK_THREAD_AS_DONE,
