@@ -7,7 +7,8 @@ import { getRandomValues } from 'node:crypto';
 
 export const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-export type IdPrefix = 'c' | 'th' | 'u' | 'mu' | 'lt' | 'te' | 't' | 'n' | 'att' | 'l';
+/** `tf` = thread field value (Plain's docs); `tfs` = thread field schema (not documented: the emulator's choice). */
+export type IdPrefix = 'c' | 'th' | 'u' | 'mu' | 'lt' | 'te' | 't' | 'n' | 'att' | 'l' | 'tf' | 'tfs';
 
 export const ID_PATTERN = /^[a-zA-Z]+_[0123456789ABCDEFGHJKMNPQRSTVWXYZ]{26}$/;
 

@@ -9,6 +9,7 @@ import { forbiddenError, internalError } from './rules/errors.js';
 import { importThreadMessages, type ImportThreadMessagesInput } from './rules/messages.js';
 import { importThread, type ImportThreadInput } from './rules/threads.js';
 import { createAttachmentUploadUrl, type CreateAttachmentUploadUrlInput } from './rules/attachments.js';
+import { upsertThreadField, type UpsertThreadFieldInput } from './rules/threadfields.js';
 import {
   addLabels,
   assignThread,
@@ -36,7 +37,19 @@ import { createLabelType, upsertTenant, type CreateLabelTypeInput, type UpsertTe
 import { uploadFormData } from './uploads.js';
 import type { PlainStore } from './store.js';
 import type { ThreadRecord } from './types.js';
-import { attachmentView, customerView, dateTime, importedMessageView, labelTypeView, labelView, tenantView, threadView, userView } from './views.js';
+import {
+  attachmentView,
+  customerView,
+  dateTime,
+  importedMessageView,
+  labelTypeView,
+  labelView,
+  tenantView,
+  threadFieldSchemaView,
+  threadFieldView,
+  threadView,
+  userView,
+} from './views.js';
 
 export interface EmulatorContext {
   readonly store: PlainStore;
@@ -72,6 +85,9 @@ export const ALL_PERMISSIONS: readonly string[] = [
   'thread:import',
   'thread:read',
   'thread:unassign',
+  'threadField:create',
+  'threadField:update',
+  'threadFieldSchema:read',
   'user:read',
 ];
 
@@ -159,6 +175,14 @@ const queries: Record<string, RootResolver> = {
     const l = store.labelTypeByExternal(str(a.externalId));
     return l ? labelTypeView(store, l) : null;
   }),
+  // threadFieldSchema:read: the permission Plain names for threadFieldSchemaChanges; the queries' own docs name none.
+  threadFieldSchemas: query(['threadFieldSchema:read'], (a, { store }) =>
+    paginate([...store.threadFieldSchemas.values()], (f) => f.id, a as PageArgs, threadFieldSchemaView),
+  ),
+  threadFieldSchema: query(['threadFieldSchema:read'], (a, { store }) => {
+    const f = store.threadFieldSchemas.get(str(a.threadFieldSchemaId));
+    return f ? threadFieldSchemaView(f) : null;
+  }),
   tenant: query(['tenant:read'], (a, { store }) => {
     const t = store.tenants.get(str(a.tenantId));
     return t ? tenantView(t) : null;
@@ -238,6 +262,15 @@ const mutations: Record<string, RootResolver> = {
       error: null,
     };
   }),
+  upsertThreadField: mutation<UpsertThreadFieldInput>(
+    () => ['threadField:create', 'threadField:update'],
+    { threadField: null, result: null },
+    (input, { store, nowMs }) => {
+      const r = upsertThreadField(store, input, nowMs);
+      if (!r.ok) return { threadField: null, result: null, error: r.error };
+      return { threadField: threadFieldView(r.value.threadField), result: r.value.result, error: null };
+    },
+  ),
   deleteThread: mutation<DeleteThreadInput>(() => ['thread:delete'], {}, (input, { store }) => {
     const r = deleteThread(store, input);
     return { error: r.ok ? null : r.error };

@@ -7,7 +7,19 @@ import { extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { PmError } from '../../core/errors.js';
 import { isPlainId, type IdGenerator, type IdPrefix } from './ids.js';
-import type { PlainSeed, SeedApiKey, SeedAttachment, SeedCustomer, SeedLabelType, SeedMachineUser, SeedTenant, SeedUser } from './types.js';
+import {
+  THREAD_FIELD_TYPES,
+  type PlainSeed,
+  type SeedApiKey,
+  type SeedAttachment,
+  type SeedCustomer,
+  type SeedLabelType,
+  type SeedMachineUser,
+  type SeedTenant,
+  type SeedThreadFieldSchema,
+  type SeedUser,
+  type ThreadFieldType,
+} from './types.js';
 
 /** A seed with every id filled in, so reset() re-creates exactly the same workspace. */
 export interface ResolvedSeed {
@@ -18,9 +30,12 @@ export interface ResolvedSeed {
   customers: (Required<Omit<SeedCustomer, 'externalId'>> & { externalId: string | null })[];
   apiKeys: SeedApiKey[];
   attachments: Required<SeedAttachment>[];
+  threadFieldSchemas: Required<SeedThreadFieldSchema>[];
 }
 
-const SECTIONS = ['users', 'machineUsers', 'labelTypes', 'tenants', 'customers', 'apiKeys', 'attachments'] as const;
+const SECTIONS = ['users', 'machineUsers', 'labelTypes', 'tenants', 'customers', 'apiKeys', 'attachments', 'threadFieldSchemas'] as const;
+/** Plain validates thread field schema keys against this (ThreadFieldSchema.key in the schema). */
+export const THREAD_FIELD_KEY = /^[a-z0-9_]+$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Obj = Record<string, unknown>;
@@ -32,7 +47,7 @@ class SeedChecker {
     throw new PmError('emulator.seed-invalid', `invalid Plain emulator seed ${this.source}: ${message}`, {
       location: { file: this.source },
       path,
-      hint: 'a seed has the optional lists users, machineUsers, labelTypes, tenants, customers, apiKeys and attachments',
+      hint: 'a seed has the optional lists users, machineUsers, labelTypes, tenants, customers, apiKeys, attachments and threadFieldSchemas',
     });
   }
 
@@ -131,8 +146,30 @@ export function checkPlainSeed(value: unknown, source: string): PlainSeed {
     const o = c.object(v, p, ['id', 'fileName']);
     return { id: c.id(o, p, 'att'), fileName: c.optString(o, 'fileName', p) };
   });
+  seed.threadFieldSchemas = c.list(root.threadFieldSchemas, 'threadFieldSchemas').map((v, i) => threadFieldSchema(c, v, `threadFieldSchemas[${i}]`));
   checkUnique(c, seed);
   return seed;
+}
+
+function threadFieldSchema(c: SeedChecker, v: unknown, p: string): SeedThreadFieldSchema {
+  const o = c.object(v, p, ['id', 'key', 'label', 'type', 'enumValues', 'isRequired']);
+  const key = c.string(o, 'key', p);
+  if (!THREAD_FIELD_KEY.test(key)) c.fail(`${p}.key "${key}" must match ^[a-z0-9_]+$ (lowercase letters, digits and underscores)`, `${p}.key`);
+  const type = c.string(o, 'type', p);
+  if (!(THREAD_FIELD_TYPES as readonly string[]).includes(type)) c.fail(`${p}.type "${type}" must be one of ${THREAD_FIELD_TYPES.join(', ')}`, `${p}.type`);
+  const raw = o.enumValues;
+  let enumValues: string[] | undefined;
+  if (raw !== undefined && raw !== null) {
+    if (!Array.isArray(raw) || !raw.every((x): x is string => typeof x === 'string' && x.trim() !== '')) {
+      c.fail(`${p}.enumValues must be a list of non-empty strings`, `${p}.enumValues`);
+    }
+    const dup = raw.find((x, j) => raw.indexOf(x) !== j);
+    if (dup !== undefined) c.fail(`${p}.enumValues repeats "${dup}"`, `${p}.enumValues`);
+    enumValues = [...raw];
+  }
+  if (type === 'ENUM' && (enumValues === undefined || enumValues.length === 0)) c.fail(`${p}.enumValues is required for an ENUM field and must not be empty`, `${p}.enumValues`);
+  if (type !== 'ENUM' && enumValues !== undefined && enumValues.length > 0) c.fail(`${p}.enumValues is only allowed for ENUM fields (type is ${type})`, `${p}.enumValues`);
+  return { id: c.id(o, p, 'tfs'), key, label: c.string(o, 'label', p), type: type as ThreadFieldType, enumValues, isRequired: c.bool(o, 'isRequired', p) };
 }
 
 function checkUnique(c: SeedChecker, seed: PlainSeed): void {
@@ -153,6 +190,7 @@ function checkUnique(c: SeedChecker, seed: PlainSeed): void {
     ...(seed.tenants ?? []).map((x) => x.id),
     ...(seed.customers ?? []).map((x) => x.id),
     ...(seed.attachments ?? []).map((x) => x.id),
+    ...(seed.threadFieldSchemas ?? []).map((x) => x.id),
   ];
   const seenIds = new Set<string>();
   for (const id of ids) {
@@ -165,6 +203,8 @@ function checkUnique(c: SeedChecker, seed: PlainSeed): void {
   unique('customers', (seed.customers ?? []).map((x) => x.externalId), 'externalId');
   unique('tenants', (seed.tenants ?? []).map((x) => x.externalId), 'externalId');
   unique('apiKeys', (seed.apiKeys ?? []).map((x) => x.key), 'key');
+  unique('threadFieldSchemas', (seed.threadFieldSchemas ?? []).map((x) => x.key), 'key');
+  unique('threadFieldSchemas', (seed.threadFieldSchemas ?? []).map((x) => x.label), 'label');
 }
 
 /** Fills in missing ids once. */
@@ -180,6 +220,14 @@ export function resolveSeed(seed: PlainSeed, ids: IdGenerator): ResolvedSeed {
       const id = a.id ?? ids.next('att');
       return { id, fileName: a.fileName ?? `${id}.bin` };
     }),
+    threadFieldSchemas: (seed.threadFieldSchemas ?? []).map((f) => ({
+      id: f.id ?? ids.next('tfs'),
+      key: f.key,
+      label: f.label,
+      type: f.type,
+      enumValues: [...(f.enumValues ?? [])],
+      isRequired: f.isRequired ?? false,
+    })),
   };
 }
 

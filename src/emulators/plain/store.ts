@@ -12,6 +12,9 @@ import type {
   LabelTypeRecord,
   MachineUserRecord,
   TenantRecord,
+  ThreadFieldRecord,
+  ThreadFieldSchemaRecord,
+  ThreadFieldValue,
   ThreadRecord,
   UserRecord,
 } from './types.js';
@@ -24,6 +27,8 @@ export class PlainStore {
   readonly tenants = new Map<string, TenantRecord>();
   readonly attachments = new Map<string, AttachmentRecord>();
   readonly threads = new Map<string, ThreadRecord>();
+  /** Thread field schemas by id, in seed order. */
+  readonly threadFieldSchemas = new Map<string, ThreadFieldSchemaRecord>();
   /** api key → permissions; null when the seed has no apiKeys (any non-empty key has every permission). */
   apiKeys: Map<string, ReadonlySet<string>> | null = null;
 
@@ -34,6 +39,8 @@ export class PlainStore {
   private readonly threadByCustomerExternalId = new Map<string, string>();
   /** label id (l_…) → id of the thread it is on. */
   private readonly threadOfLabel = new Map<string, string>();
+  /** thread field schema key → id. */
+  private readonly threadFieldSchemaIdByKey = new Map<string, string>();
   private nextRef = 1;
 
   constructor(
@@ -45,8 +52,10 @@ export class PlainStore {
   }
 
   reset(): void {
-    for (const m of [this.customers, this.users, this.machineUsers, this.labelTypes, this.tenants, this.attachments, this.threads]) m.clear();
-    for (const m of [this.customerByEmail, this.customerByExternalId, this.userByEmail, this.tenantByExternalId, this.threadByCustomerExternalId, this.threadOfLabel]) m.clear();
+    for (const m of [this.customers, this.users, this.machineUsers, this.labelTypes, this.tenants, this.attachments, this.threads, this.threadFieldSchemas]) m.clear();
+    for (const m of [this.customerByEmail, this.customerByExternalId, this.userByEmail, this.tenantByExternalId, this.threadByCustomerExternalId, this.threadOfLabel, this.threadFieldSchemaIdByKey]) {
+      m.clear();
+    }
     this.nextRef = 1;
     const t = this.now().getTime();
     const s = this.seed;
@@ -61,8 +70,23 @@ export class PlainStore {
       this.tenantByExternalId.set(te.externalId, te.id);
     }
     for (const a of s.attachments) {
-      this.attachments.set(a.id, { ...a, sizeBytes: 0, type: 'CUSTOM_TIMELINE_ENTRY', customerId: null, uploaded: true, expiresAt: t, createdAt: t });
+      this.attachments.set(a.id, {
+        ...a,
+        sizeBytes: 0,
+        type: 'CUSTOM_TIMELINE_ENTRY',
+        customerId: null,
+        uploaded: true,
+        expiresAt: t,
+        createdAt: t,
+        sha256: null,
+        referenced: false,
+        seeded: true,
+      });
     }
+    s.threadFieldSchemas.forEach((f, order) => {
+      this.threadFieldSchemas.set(f.id, { ...f, enumValues: [...f.enumValues], order, createdAt: t });
+      this.threadFieldSchemaIdByKey.set(f.key, f.id);
+    });
     for (const c of s.customers) {
       this.addCustomer({ ...c, emailVerified: false, shortName: null, createdAt: t, updatedAt: t });
     }
@@ -126,10 +150,18 @@ export class PlainStore {
     return [...this.tenants.values()].filter((t) => t.members.has(customerId));
   }
 
+  // ------------------------------------------------------------ thread field schemas
+
+  threadFieldSchemaByKey(key: string): ThreadFieldSchemaRecord | undefined {
+    const id = this.threadFieldSchemaIdByKey.get(key);
+    return id === undefined ? undefined : this.threadFieldSchemas.get(id);
+  }
+
   // ------------------------------------------------------------ threads
 
-  addThread(thread: Omit<ThreadRecord, 'ref'>): ThreadRecord {
-    const record: ThreadRecord = { ...thread, ref: this.nextRef++ };
+  /** Adds a new thread (no thread fields yet). */
+  addThread(thread: Omit<ThreadRecord, 'ref' | 'fields'>): ThreadRecord {
+    const record: ThreadRecord = { ...thread, ref: this.nextRef++, fields: new Map() };
     this.threads.set(record.id, record);
     this.threadByCustomerExternalId.set(threadKey(record.customerId, record.externalId), record.id);
     for (const l of record.labels) this.threadOfLabel.set(l.id, record.id);
@@ -156,7 +188,7 @@ export class PlainStore {
     return id === undefined ? undefined : this.threads.get(id);
   }
 
-  /** Removes a thread with its messages and labels (deleteThread). */
+  /** Removes a thread with its messages, labels and thread field values (deleteThread). */
   removeThread(thread: ThreadRecord): void {
     this.threads.delete(thread.id);
     this.threadByCustomerExternalId.delete(threadKey(thread.customerId, thread.externalId));
@@ -177,7 +209,23 @@ export class PlainStore {
       labelTypes: [...this.labelTypes.values()].map((l) => ({ id: l.id, name: l.name, archived: l.archived })),
       tenants: [...this.tenants.values()].map((t) => ({ id: t.id, externalId: t.externalId, name: t.name, customerIds: [...t.members.keys()] })),
       threads: [...this.threads.values()].map(threadSnapshot),
+      attachments: this.attachmentsSnapshot(),
     };
+  }
+
+  private attachmentsSnapshot(): EmulatorStateSnapshot['attachments'] {
+    const messageOf = new Map<string, string>();
+    for (const th of this.threads.values()) {
+      for (const m of th.messages) for (const id of m.attachmentIds) if (!messageOf.has(id)) messageOf.set(id, m.id);
+    }
+    return [...this.attachments.values()].map((a) => ({
+      id: a.id,
+      fileName: a.fileName,
+      size: a.sizeBytes,
+      sha256: a.sha256,
+      uploaded: a.uploaded,
+      messageId: messageOf.get(a.id) ?? null,
+    }));
   }
 
   /** One thread as in snapshot().threads, or undefined. */
@@ -211,6 +259,7 @@ function threadSnapshot(th: ThreadRecord): ThreadSnapshot {
     tenantId: th.tenantId,
     createdAt: iso(th.createdAt),
     updatedAt: iso(threadUpdatedAt(th)),
+    fields: Object.fromEntries([...th.fields.values()].map((f) => [f.key, threadFieldValue(f)])),
     messages: th.messages.map((m) => ({
       id: m.id,
       externalId: m.externalId,
@@ -221,6 +270,12 @@ function threadSnapshot(th: ThreadRecord): ThreadSnapshot {
       attachmentIds: [...m.attachmentIds],
     })),
   };
+}
+
+/** The value field of a stored thread field (DATE as ISO 8601). */
+export function threadFieldValue(f: ThreadFieldRecord): ThreadFieldValue {
+  if (f.dateValue !== null) return iso(f.dateValue);
+  return f.stringValue ?? f.booleanValue ?? f.numberValue ?? '';
 }
 
 /** Last change to the thread: a mutation on it or the latest message import. */

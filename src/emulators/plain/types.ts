@@ -38,6 +38,20 @@ export interface SeedAttachment {
   fileName?: string;
 }
 
+/** The data type of a thread field schema (ThreadFieldSchemaType). */
+export type ThreadFieldType = 'STRING' | 'BOOL' | 'ENUM' | 'NUMBER' | 'CURRENCY' | 'DATE';
+export const THREAD_FIELD_TYPES: readonly ThreadFieldType[] = ['STRING', 'BOOL', 'ENUM', 'NUMBER', 'CURRENCY', 'DATE'];
+
+/** A thread field schema (Settings → Thread fields). `enumValues` only (and required) for ENUM. */
+export interface SeedThreadFieldSchema {
+  id?: string;
+  key: string;
+  label: string;
+  type: ThreadFieldType;
+  enumValues?: string[];
+  isRequired?: boolean;
+}
+
 export interface PlainSeed {
   users?: SeedUser[];
   machineUsers?: SeedMachineUser[];
@@ -46,12 +60,16 @@ export interface PlainSeed {
   customers?: SeedCustomer[];
   apiKeys?: SeedApiKey[];
   attachments?: SeedAttachment[];
+  threadFieldSchemas?: SeedThreadFieldSchema[];
 }
 
 // ---------------------------------------------------------------- inspection (public)
 
 export type AuthorRef = { customerId: string } | { userId: string };
 export type AssigneeRef = { userId: string } | { machineUserId: string };
+
+/** A stored thread field value as the snapshot shows it: DATE values as ISO 8601. */
+export type ThreadFieldValue = string | boolean | number;
 
 export interface EmulatorStateSnapshot {
   customers: { id: string; email: string; fullName: string; externalId: string | null }[];
@@ -80,8 +98,10 @@ export interface EmulatorStateSnapshot {
     assignedAt: string | null;
     tenantId: string | null;
     createdAt: string;
-    /** Last change by a mutation (import, edit, status, label, assignment), ISO 8601. */
+    /** Last change by a mutation (import, edit, status, label, assignment, thread field), ISO 8601. */
     updatedAt: string;
+    /** Thread field values by schema key, in the order they were first set. */
+    fields: Record<string, ThreadFieldValue>;
     messages: {
       id: string;
       externalId: string;
@@ -91,6 +111,18 @@ export interface EmulatorStateSnapshot {
       author: AuthorRef;
       attachmentIds: string[];
     }[];
+  }[];
+  /** Every attachment: seeded, or created by createAttachmentUploadUrl. */
+  attachments: {
+    id: string;
+    fileName: string;
+    /** Declared fileSizeBytes (0 for seeded attachments). */
+    size: number;
+    /** Hex SHA-256 of the bytes received by the upload endpoint; null when nothing was uploaded there (seeded attachments too). */
+    sha256: string | null;
+    uploaded: boolean;
+    /** The first stored message whose attachmentIds name it (thread order, then message order); null when none does. */
+    messageId: string | null;
   }[];
 }
 
@@ -204,6 +236,12 @@ export interface AttachmentRecord {
   /** Upload URL expiry (ms). */
   expiresAt: number;
   createdAt: number;
+  /** Hex SHA-256 of the file received by the upload endpoint; null until then (and for seeded attachments). */
+  sha256: string | null;
+  /** True once a stored message has referenced it (stays true after that message's thread is deleted). */
+  referenced: boolean;
+  /** Seeded attachments never expire (see UNREFERENCED_ATTACHMENT_TTL_MS). */
+  seeded: boolean;
 }
 export interface MessageRecord {
   id: string;
@@ -247,6 +285,33 @@ export interface ThreadRecord {
   updatedAt: number;
   messages: MessageRecord[];
   messagesByExternalId: Map<string, MessageRecord>;
+  /** Thread field values by schema key (upsertThreadField), in the order first set. */
+  fields: Map<string, ThreadFieldRecord>;
+}
+export interface ThreadFieldSchemaRecord {
+  id: string;
+  key: string;
+  label: string;
+  type: ThreadFieldType;
+  enumValues: string[];
+  isRequired: boolean;
+  /** Position among the schemas (seed order). */
+  order: number;
+  createdAt: number;
+}
+/** One stored value; exactly the value field of `type` is non-null (STRING/ENUM → stringValue, …). */
+export interface ThreadFieldRecord {
+  id: string;
+  threadId: string;
+  key: string;
+  type: ThreadFieldType;
+  stringValue: string | null;
+  booleanValue: boolean | null;
+  numberValue: number | null;
+  /** DATE: ms since the epoch. */
+  dateValue: number | null;
+  createdAt: number;
+  updatedAt: number;
 }
 
 // ---------------------------------------------------------------- mutation errors (wire shape)

@@ -2,7 +2,9 @@
  * The storage side of createAttachmentUploadUrl: POST /__emulator/uploads/<att_id> with
  * multipart/form-data (every uploadFormData field, then the file as field "file"), answered like S3:
  * 204 on success, an XML <Error> otherwise. The file's size must equal the declared fileSizeBytes.
+ * The SHA-256 of the accepted bytes is kept for the state snapshot (a later upload replaces it, as S3 would).
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLarge, readBodyBuffer } from './http.js';
 import type { EmulatorRuntime } from './runtime.js';
@@ -77,6 +79,7 @@ export async function handleUpload(rt: EmulatorRuntime, id: string, req: Incomin
   if (file.data.length > a.sizeBytes) return s3Error(res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
   if (file.data.length < a.sizeBytes) return s3Error(res, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size');
   a.uploaded = true;
+  a.sha256 = createHash('sha256').update(file.data).digest('hex');
   res.writeHead(204);
   res.end();
 }

@@ -15,6 +15,8 @@ import type {
   MessageRecord,
   StatusDetail,
   TenantRecord,
+  ThreadFieldRecord,
+  ThreadFieldSchemaRecord,
   ThreadRecord,
   UserRecord,
 } from './types.js';
@@ -229,7 +231,7 @@ export function threadView(store: PlainStore, th: ThreadRecord): View {
       return t ? tenantView(t) : null;
     },
     tier: null,
-    threadFields: [],
+    threadFields: () => [...th.fields.values()].map(threadFieldView),
     threadDiscussions: [],
     supportEmailAddresses: [],
     channel: 'IMPORT',
@@ -240,6 +242,50 @@ export function threadView(store: PlainStore, th: ThreadRecord): View {
     lockedAt: null,
     surveyResponse: null,
     escalationDetails: null,
+  };
+}
+
+/** ThreadFieldSchema; createdBy/updatedBy are not modelled (NOT_IMPLEMENTED). */
+export function threadFieldSchemaView(f: ThreadFieldSchemaRecord): View {
+  return {
+    __typename: 'ThreadFieldSchema',
+    id: f.id,
+    label: f.label,
+    key: f.key,
+    description: '',
+    order: f.order,
+    type: f.type,
+    enumValues: [...f.enumValues],
+    defaultStringValue: null,
+    defaultBooleanValue: null,
+    defaultNumberValue: null,
+    defaultDateValue: null,
+    isRequired: f.isRequired,
+    isAiAutoFillEnabled: false,
+    isAvailableToAgents: false,
+    isClientReadonly: false,
+    dependsOnThreadField: null,
+    dependsOnLabels: [],
+    createdAt: dateTime(f.createdAt),
+    updatedAt: dateTime(f.createdAt),
+  };
+}
+
+/** ThreadField (tf_); createdBy/updatedBy are not modelled (NOT_IMPLEMENTED). */
+export function threadFieldView(f: ThreadFieldRecord): View {
+  return {
+    __typename: 'ThreadField',
+    id: f.id,
+    threadId: f.threadId,
+    key: f.key,
+    type: f.type,
+    isAiGenerated: false,
+    stringValue: f.stringValue,
+    booleanValue: f.booleanValue,
+    numberValue: f.numberValue,
+    dateValue: f.dateValue === null ? null : dateTime(f.dateValue),
+    createdAt: dateTime(f.createdAt),
+    updatedAt: dateTime(f.updatedAt),
   };
 }
 

@@ -14,6 +14,12 @@ export const LT_BUG = pid('lt', '2');
 export const LT_OLD = pid('lt', '3');
 export const ACME = pid('te', '1');
 export const GLOBEX = pid('te', '2');
+export const TFS_AREA = pid('tfs', '1');
+export const TFS_URGENT = pid('tfs', '2');
+export const TFS_SEVERITY = pid('tfs', '3');
+export const TFS_POINTS = pid('tfs', '4');
+export const TFS_REFUND = pid('tfs', '5');
+export const TFS_DUE = pid('tfs', '6');
 
 export const FULL_KEY = 'key-full';
 
@@ -36,6 +42,9 @@ export const PERMISSIONS = [
   'thread:unassign',
   'label:create',
   'label:delete',
+  'threadField:create',
+  'threadField:update',
+  'threadFieldSchema:read',
 ];
 
 export const SEED: PlainSeed = {
@@ -58,6 +67,14 @@ export const SEED: PlainSeed = {
     { id: BOB, email: 'bob@example.com', fullName: 'Bob Example' },
   ],
   attachments: [{ id: pid('att', '1'), fileName: 'screenshot.png' }],
+  threadFieldSchemas: [
+    { id: TFS_AREA, key: 'product_area', label: 'Product area', type: 'STRING' },
+    { id: TFS_URGENT, key: 'is_urgent', label: 'Urgent', type: 'BOOL' },
+    { id: TFS_SEVERITY, key: 'severity', label: 'Severity', type: 'ENUM', enumValues: ['low', 'high', 'critical'] },
+    { id: TFS_POINTS, key: 'story_points', label: 'Story points', type: 'NUMBER' },
+    { id: TFS_REFUND, key: 'refund', label: 'Refund', type: 'CURRENCY' },
+    { id: TFS_DUE, key: 'due_date', label: 'Due date', type: 'DATE' },
+  ],
   apiKeys: [
     { key: FULL_KEY, permissions: PERMISSIONS },
     ...PERMISSIONS.map((p) => ({ key: `key-without-${p}`, permissions: PERMISSIONS.filter((x) => x !== p) })),

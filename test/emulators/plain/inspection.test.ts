@@ -17,6 +17,7 @@ import {
   LT_BUG,
   LT_OLD,
   message,
+  pid,
   postJson,
   SEED,
   upsertCustomer,
@@ -49,6 +50,7 @@ const INITIAL: EmulatorStateSnapshot = {
     { id: GLOBEX, externalId: 'org-globex', name: 'Globex', customerIds: [] },
   ],
   threads: [],
+  attachments: [{ id: pid('att', '1'), fileName: 'screenshot.png', size: 0, sha256: null, uploaded: true, messageId: null }],
 };
 
 describe('inspection endpoints', () => {

@@ -42,12 +42,14 @@ labelTypes: [{ name: billing }, { name: old, archived: true }]
 tenants: [{ externalId: org-1, name: Org }]
 customers: [{ email: ann@example.com, fullName: Ann, externalId: ext-ann }]
 apiKeys: [{ key: k1, permissions: [thread:import] }]
+threadFieldSchemas: [{ key: product_area, label: Product area, type: ENUM, enumValues: [billing, security], isRequired: true }]
 `,
     );
     const seed = await loadPlainSeed(yamlFile);
     expect(seed.users?.[0]).toEqual({ id: pid('u', '1'), email: 'sara@acme.com', fullName: 'Sara', isDeleted: false });
     expect(seed.labelTypes?.[1]).toMatchObject({ name: 'old', archived: true });
     expect(seed.apiKeys).toEqual([{ key: 'k1', permissions: ['thread:import'] }]);
+    expect(seed.threadFieldSchemas).toEqual([{ id: undefined, key: 'product_area', label: 'Product area', type: 'ENUM', enumValues: ['billing', 'security'], isRequired: true }]);
 
     const jsonFile = await write('seed.json', JSON.stringify({ customers: [{ email: 'b@example.com', fullName: 'B' }] }));
     expect((await loadPlainSeed(jsonFile)).customers?.[0]).toMatchObject({ email: 'b@example.com', fullName: 'B' });
@@ -107,6 +109,8 @@ apiKeys: [{ key: k1, permissions: [thread:import] }]
     ['a repeated id', `users: [{ id: ${pid('u', '1')}, email: a@b.co, fullName: A }, { id: ${pid('u', '1')}, email: c@b.co, fullName: C }]`],
     ['permissions not a list', 'apiKeys: [{ key: k, permissions: thread:import }]'],
     ['duplicate api keys', 'apiKeys: [{ key: k, permissions: [] }, { key: k, permissions: [] }]'],
+    ['a thread field key that is not ^[a-z0-9_]+$', 'threadFieldSchemas: [{ key: Product Area, label: A, type: STRING }]'],
+    ['a thread field of an unknown type', 'threadFieldSchemas: [{ key: a, label: A, type: TEXT }]'],
   ])('%s is refused with a clear error naming the file', async (_name, text) => {
     const e = await loadError(await write('invalid.yaml', text));
     expect(e.code).toBe('emulator.seed-invalid');

@@ -77,6 +77,7 @@ describe('importThread: success and idempotency', () => {
         tenantId: ACME,
         createdAt: '2024-06-15T10:32:00.123Z',
         updatedAt: expect.stringMatching(ISO) as unknown,
+        fields: {},
         messages: [],
       },
     ]);

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../../src/emulators/plain/index.js';
-import { AGENT, ANN, gql, importMessages, importThread, LT_BILLING, message, onlyField, pid, SEED, type MutationErrorOut } from './helpers.js';
+import { AGENT, ANN, BOB, gql, importMessages, importThread, LT_BILLING, message, onlyField, pid, SEED, type MutationErrorOut } from './helpers.js';
 
 let emu: PlainEmulator;
 beforeAll(async () => {
@@ -133,8 +134,120 @@ describe('attachments: createAttachmentUploadUrl, upload, reference', () => {
     expect(forbidden.body.data?.createAttachmentUploadUrl.error).toMatchObject({ type: 'FORBIDDEN', code: 'forbidden' });
   });
 
+  test('the snapshot lists attachments: sha256 of the uploaded bytes, messageId once a message references it', async () => {
+    const bytes = new Uint8Array([104, 101, 108, 108, 111, 0, 255]);
+    const up = (await createUrl('notes.txt', bytes.length))?.attachmentUploadUrl;
+    const attId = up?.attachment.id ?? '';
+    const entry = () => emu.snapshot().attachments.find((a) => a.id === attId);
+    expect(entry()).toEqual({ id: attId, fileName: 'notes.txt', size: 7, sha256: null, uploaded: false, messageId: null });
+
+    const rejected = await upload(up?.uploadFormUrl ?? '', up?.uploadFormData ?? [], new Uint8Array(8));
+    expect(rejected.status).toBe(400);
+    expect(entry()?.sha256).toBeNull();
+
+    expect((await upload(up?.uploadFormUrl ?? '', up?.uploadFormData ?? [], bytes)).status).toBe(204);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    expect(entry()).toEqual({ id: attId, fileName: 'notes.txt', size: 7, sha256: sha, uploaded: true, messageId: null });
+
+    const threadId = (await importThread(emu)).thread?.id ?? '';
+    const r = await importMessages(emu, threadId, [message({ attachmentIds: [attId] }), message({ externalId: 'm-2', type: 'NOTE', author: { userId: AGENT }, attachmentIds: [attId] })]);
+    expect(r.error).toBeNull();
+    const firstId = r.results[0]?.threadMessage?.id;
+    expect(entry()?.messageId).toBe(firstId);
+    const state = (await (await fetch(`${emu.url}/__emulator/state`)).json()) as ReturnType<PlainEmulator['snapshot']>;
+    expect(state.attachments.find((a) => a.id === attId)).toEqual({ id: attId, fileName: 'notes.txt', size: 7, sha256: sha, uploaded: true, messageId: firstId });
+    expect(state.threads[0]?.messages.map((m) => m.attachmentIds)).toEqual([[attId], [attId]]);
+    // the seeded attachment: uploaded, no bytes went through the upload endpoint
+    expect(state.attachments.find((a) => a.id === pid('att', '1'))).toEqual({ id: pid('att', '1'), fileName: 'screenshot.png', size: 0, sha256: null, uploaded: true, messageId: null });
+  });
+
+  test('Plain documents no per-customer or single-use rule: an attachment may be reused on another customer\'s thread', async () => {
+    const up = (await createUrl('a.png', 3))?.attachmentUploadUrl;
+    const attId = up?.attachment.id ?? '';
+    expect((await upload(up?.uploadFormUrl ?? '', up?.uploadFormData ?? [], new Uint8Array(3))).status).toBe(204);
+    const ann = (await importThread(emu)).thread?.id ?? '';
+    const bob = (await importThread(emu, { customerIdentifier: { customerId: BOB }, externalId: 'zd-bob' })).thread?.id ?? '';
+    expect((await importMessages(emu, ann, [message({ attachmentIds: [attId] })])).error).toBeNull();
+    const r = await importMessages(emu, bob, [message({ author: { customerId: BOB }, attachmentIds: [attId] })]);
+    expect(r.error).toBeNull();
+    expect(emu.snapshot().attachments.find((a) => a.id === attId)?.messageId).toBe(emu.snapshot().threads[0]?.messages[0]?.id);
+  });
+
+  test('deleting the referencing thread clears messageId', async () => {
+    const threadId = (await importThread(emu)).thread?.id ?? '';
+    await importMessages(emu, threadId, [message({ attachmentIds: [pid('att', '1')] })]);
+    expect(emu.snapshot().attachments[0]?.messageId).toMatch(/^t_/);
+    await gql(emu, 'mutation d($input: DeleteThreadInput!) { deleteThread(input: $input) { error { code } } }', { input: { threadId } });
+    expect(emu.snapshot().attachments[0]?.messageId).toBeNull();
+  });
+
   test('an upload to an unknown attachment id is 404', async () => {
     const res = await fetch(`${emu.url}/__emulator/uploads/${pid('att', 'Z')}`, { method: 'POST', body: new FormData() });
     expect(res.status).toBe(404);
+  });
+});
+
+describe('attachments: at most 100 per message', () => {
+  const ATTS = Array.from({ length: 101 }, (_, i) => `att_01J${'0'.repeat(20)}${String(i).padStart(3, '0')}`);
+  let many: PlainEmulator;
+  beforeAll(async () => {
+    many = await startPlainEmulator({ seed: { ...SEED, attachments: ATTS.map((id) => ({ id, fileName: `${id}.png` })) } });
+  });
+  afterAll(async () => {
+    await many.close();
+  });
+
+  test('100 attachments are accepted, 101 are VALIDATION on attachmentIds, a repeated id counts once', async () => {
+    const threadId = (await importThread(many)).thread?.id ?? '';
+    const hundred = await importMessages(many, threadId, [message({ attachmentIds: ATTS.slice(0, 100) })]);
+    expect(hundred.error).toBeNull();
+    const over = await importMessages(many, threadId, [message({ externalId: 'm-2', attachmentIds: ATTS })]);
+    expect(over.error?.code).toBe('bulk_partial_failure');
+    expect(over.results[0]?.error).toMatchObject({ type: 'VALIDATION', code: 'input_validation' });
+    expect(onlyField(over.results[0]?.error ?? null)).toMatchObject({ field: 'attachmentIds', type: 'VALIDATION' });
+    const repeated = await importMessages(many, threadId, [message({ externalId: 'm-3', attachmentIds: [...ATTS.slice(0, 100), ATTS[0] ?? ''] })]);
+    expect(repeated.error).toBeNull();
+    expect(many.snapshot().threads[0]?.messages.map((m) => m.attachmentIds.length)).toEqual([100, 100]);
+  });
+});
+
+describe('attachments: unreferenced uploads are deleted after 24 h', () => {
+  let clock = Date.parse('2030-01-01T00:00:00Z');
+  let timed: PlainEmulator;
+  beforeAll(async () => {
+    timed = await startPlainEmulator({ seed: SEED, now: () => new Date(clock) });
+  });
+  afterAll(async () => {
+    await timed.close();
+  });
+
+  const uploaded = async (): Promise<string> => {
+    const r = await gql<UploadUrlData>(timed, CREATE_UPLOAD_URL, { input: { customerId: ANN, fileName: 'a.txt', fileSizeBytes: 2, attachmentType: 'CUSTOM_TIMELINE_ENTRY' } });
+    const up = r.body.data?.createAttachmentUploadUrl.attachmentUploadUrl;
+    const form = new FormData();
+    for (const f of up?.uploadFormData ?? []) form.append(f.key, f.value);
+    form.append('file', new Blob([new Uint8Array(2)]), 'a.txt');
+    expect((await fetch(up?.uploadFormUrl ?? '', { method: 'POST', body: form })).status).toBe(204);
+    return up?.attachment.id ?? '';
+  };
+
+  test('referenced within 24 h it stays usable; never referenced for more than 24 h it fails with attachment_not_uploaded; seeded ones never expire', async () => {
+    const first = await uploaded();
+    const second = await uploaded();
+    const threadId = (await importThread(timed)).thread?.id ?? '';
+    clock += 24 * 3600_000; // exactly 24 h: still there
+    expect((await importMessages(timed, threadId, [message({ externalId: 'm-1', attachmentIds: [first, second] })])).error).toBeNull();
+    timed.reset();
+    const a = await uploaded();
+    const b = await uploaded();
+    const th = (await importThread(timed)).thread?.id ?? '';
+    clock += 24 * 3600_000 - 1;
+    expect((await importMessages(timed, th, [message({ externalId: 'm-1', attachmentIds: [a] })])).error).toBeNull();
+    clock += 2;
+    const late = await importMessages(timed, th, [message({ externalId: 'm-2', attachmentIds: [b] }), message({ externalId: 'm-3', attachmentIds: [a, pid('att', '1')] })]);
+    expect(late.results[0]?.error).toMatchObject({ type: 'VALIDATION', code: 'attachment_not_uploaded' });
+    expect(onlyField(late.results[0]?.error ?? null)).toMatchObject({ field: 'attachmentIds', type: 'VALIDATION' });
+    expect(late.results[1]?.error).toBeNull();
+    expect(timed.snapshot().threads[0]?.messages.map((m) => m.externalId)).toEqual(['m-1', 'm-3']);
   });
 });

@@ -8,7 +8,21 @@ import type { AttachmentRecord, AttachmentType, MutationFieldError } from '../ty
 import { isBlank } from './common.js';
 import { codedValidationError, fail, fieldError, ok, validationError, type RuleResult } from './errors.js';
 
+/** Upload URLs are valid 2 h (Plain's attachment guide; expiresAt = created + 2 h in its sample). */
 export const UPLOAD_URL_TTL_MS = 2 * 60 * 60 * 1000;
+/**
+ * "Uploaded attachments that are never referenced are deleted after 24 h" (Plain's attachment guide).
+ * Referencing one later fails like a file that never arrived: attachment_not_uploaded (Plain names no
+ * code for it). Counted from createAttachmentUploadUrl; seeded attachments never expire.
+ */
+export const UNREFERENCED_ATTACHMENT_TTL_MS = 24 * 60 * 60 * 1000;
+/** "Max 100 attachments per message" (Plain's attachment guide, current docs; older docs said 25). */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 100;
+
+/** Whether an unreferenced attachment has been deleted by Plain's 24 h clean-up at `nowMs`. */
+export function attachmentExpired(a: AttachmentRecord, nowMs: number): boolean {
+  return !a.seeded && !a.referenced && nowMs - a.createdAt > UNREFERENCED_ATTACHMENT_TTL_MS;
+}
 
 /** Banned extensions, from Plain's attachment_file_type_not_allowed. */
 export const BANNED_EXTENSIONS = new Set(
@@ -68,6 +82,9 @@ export function createAttachmentUploadUrl(store: PlainStore, input: CreateAttach
     uploaded: false,
     expiresAt: nowMs + UPLOAD_URL_TTL_MS,
     createdAt: nowMs,
+    sha256: null,
+    referenced: false,
+    seeded: false,
   };
   store.attachments.set(record.id, record);
   return ok(record);

@@ -1,9 +1,13 @@
 /**
  * importThreadMessages: whole-call checks (thread exists, at most 25 messages), then each message on
  * its own. Failed messages are not stored; the others are. Idempotency is per (thread, externalId).
+ * Attachments: each must exist and be uploaded (and not deleted by the 24 h clean-up), at most 100
+ * distinct per message. Plain documents no rule against reusing an attachment in another message or
+ * on another customer's thread, so the emulator allows both.
  */
 import type { PlainStore } from '../store.js';
 import type { AuthorRef, MessageRecord, MessageType, MutationError, MutationFieldError, ThreadRecord } from '../types.js';
+import { attachmentExpired, MAX_ATTACHMENTS_PER_MESSAGE } from './attachments.js';
 import { checkCreatedAt, requireText, setKeys } from './common.js';
 import { codedValidationError, fail, fieldError, ok, validationError, type RuleResult, internalError } from './errors.js';
 
@@ -72,7 +76,13 @@ function importOne(store: PlainStore, thread: ThreadRecord, m: ImportThreadMessa
     const a = store.attachments.get(id);
     if (!a) errors.push(fieldError('attachmentIds', 'NOT_FOUND', `No attachment found with id "${id}"`));
     else if (!a.uploaded) notUploaded.push(fieldError('attachmentIds', 'VALIDATION', `Attachment ${id} was created but its file was never uploaded`));
-    else if (!attachmentIds.includes(id)) attachmentIds.push(id);
+    else if (attachmentExpired(a, nowMs)) {
+      notUploaded.push(fieldError('attachmentIds', 'VALIDATION', `Attachment ${id} was never referenced within 24 h of its creation, so its file was deleted`));
+    } else if (!attachmentIds.includes(id)) attachmentIds.push(id);
+  }
+  const distinct = new Set(m.attachmentIds ?? []).size;
+  if (distinct > MAX_ATTACHMENTS_PER_MESSAGE) {
+    errors.push(fieldError('attachmentIds', 'VALIDATION', `A message can have at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments (got ${distinct})`));
   }
   if (errors.length === 0 && notUploaded.length > 0) {
     return { message: null, result: null, error: codedValidationError('attachment_not_uploaded', 'An attachment was never uploaded', notUploaded) };
@@ -96,6 +106,10 @@ function importOne(store: PlainStore, thread: ThreadRecord, m: ImportThreadMessa
   };
   thread.messages.push(message);
   thread.messagesByExternalId.set(message.externalId, message);
+  for (const id of attachmentIds) {
+    const a = store.attachments.get(id);
+    if (a) a.referenced = true;
+  }
   return { message, result: 'CREATED', error: null };
 }
 

@@ -19,6 +19,7 @@ import type {
 import { isBlank, requireText, setKeys } from './common.js';
 import { codedValidationError, fail, fieldError, ok, validationError, type RuleResult } from './errors.js';
 import { resolveAssignee } from './threads.js';
+import { missingRequiredFields } from './threadfields.js';
 
 function findThread(store: PlainStore, threadId: string, errors: MutationFieldError[]): ThreadRecord | undefined {
   const thread = store.threads.get(threadId);
@@ -83,6 +84,8 @@ export interface MarkThreadAsDoneInput {
 export function markThreadAsDone(store: PlainStore, input: MarkThreadAsDoneInput, nowMs: number): RuleResult<ThreadRecord> {
   const errors: MutationFieldError[] = [];
   const thread = findThread(store, input.threadId, errors);
+  // "When true, a thread cannot be marked as done until this field has a value" (ThreadFieldSchema.isRequired).
+  if (thread) errors.push(...missingRequiredFields(store, thread));
   if (errors.length > 0 || !thread) return fail(validationError(errors));
   // TIMER_EXPIRED is deprecated in favour of DONE_AUTOMATICALLY_SET (schema), so it is stored as that.
   const raw = input.statusDetail ?? 'DONE_MANUALLY_SET';
