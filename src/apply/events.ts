@@ -1,6 +1,6 @@
 /** apply emits typed events; renderers (plain lines, JSON, Ink) subscribe. The core never prints. */
 import type { InvalidRecord } from '../mapping/map.js';
-import type { RecordedError, ResourceKind } from '../state/types.js';
+import { RESOURCE_KINDS, type RecordedError, type ResourceKind } from '../state/types.js';
 
 export type Outcome = 'CREATED' | 'NOOP' | 'UPDATED' | 'FAILED';
 
@@ -52,5 +52,5 @@ export type Counts = Record<ResourceKind, Record<Outcome, number>>;
 
 export function emptyCounts(): Counts {
   const z = (): Record<Outcome, number> => ({ CREATED: 0, NOOP: 0, UPDATED: 0, FAILED: 0 });
-  return { customer: z(), thread: z(), message: z() };
+  return Object.fromEntries(RESOURCE_KINDS.map((k) => [k, z()])) as Counts;
 }

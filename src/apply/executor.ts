@@ -5,13 +5,28 @@
  * `concurrency` requests are in flight. Every acknowledged result is committed to state before it is
  * counted. The executor emits events and never prints.
  */
-import { customerAddress, customerKey, type Assignee, type Customer } from '../core/model.js';
-import type { BatchingDecl } from '../manifest/types.js';
+import { AttachmentError, attachmentTypeFor, effectiveMaxBytes, fetchToTempFile, skipNote, uploadToForm } from '../attachments/index.js';
+import { hashOf } from '../core/hash.js';
+import {
+  attachmentAddress,
+  customerAddress,
+  customerKey,
+  labelTypeAddress,
+  membershipAddress,
+  tenantAddress,
+  type Assignee,
+  type Customer,
+  type MessageAttachment,
+  type Tenant,
+  type Thread,
+  type ThreadFieldValue,
+} from '../core/model.js';
+import type { AttachmentsDecl, BatchingDecl } from '../manifest/types.js';
 import { diffThread, type AppliedAttributes, type AttributeChange, type ThreadStatusValue } from '../plan/diff.js';
 import { customerHash } from '../plan/plan.js';
 import type { InvalidRecord } from '../mapping/map.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem } from '../plan/types.js';
-import type { ApplyOutcome, RecordedError, StateStore } from '../state/types.js';
+import type { ApplyOutcome, RecordedError, ResourceKind, StateStore } from '../state/types.js';
 import { TargetError, type MessageToSend, type RemoteThread, type Target } from '../targets/types.js';
 import { emptyCounts, type ApplyEvent, type Counts } from './events.js';
 import { backoffDelay, type Clock } from './ratelimit.js';
@@ -34,7 +49,20 @@ export interface ApplyOptions {
   readonly overwriteConflicts?: boolean;
   /** Called when a thread's work has finished (whatever its outcome). */
   readonly onThreadDone?: (item: ThreadPlanItem) => void;
+  /** Where message attachments come from (needed when messages have attachments). */
+  readonly attachments?: AttachmentOptions;
 }
+
+export interface AttachmentOptions extends Partial<AttachmentsDecl> {
+  /** Relative attachment paths are inside this directory (the manifest's). */
+  readonly manifestDir: string;
+  /** Per fetch and per upload. */
+  readonly timeoutMs: number;
+}
+
+/** An uploaded file is reused only while Plain keeps it unreferenced (24 h), with an hour to spare. */
+const UPLOAD_REUSE_MS = 23 * 60 * 60 * 1000;
+const DEFAULT_ATTACHMENT_MAX_BYTES = 6_000_000;
 
 export interface ApplyResult {
   readonly counts: Counts;
@@ -48,8 +76,6 @@ export interface ApplyResult {
 export class Executor {
   private readonly counts = emptyCounts();
   private readonly requests: RequestRunner;
-  private readonly pendingCustomers = new Map<string, Promise<string>>();
-  private readonly failedCustomers = new Map<string, RecordedError>();
 
   constructor(private readonly o: ApplyOptions) {
     this.requests = new RequestRunner({
@@ -134,33 +160,71 @@ export class Executor {
     }
   }
 
-  private async ensureCustomer(c: Customer): Promise<string> {
-    const key = customerKey(c);
-    const address = customerAddress(c.email);
-    const failed = this.failedCustomers.get(key);
-    if (failed) throw new DependencyFailed(address, failed);
+  private readonly pending = new Map<string, Promise<string>>();
+  private readonly failed = new Map<string, RecordedError>();
+
+  /**
+   * A resource the thread depends on (customer, tenant, membership, label type): its recorded id,
+   * or one request that every thread needing it at the same time waits for. A failure is
+   * remembered for the run, so dependants fail at once with the reason.
+   */
+  private ensure(kind: ResourceKind, address: string, externalId: string, hash: string, operation: string, send: (signal: AbortSignal) => Promise<{ id: string; result: ApplyOutcome['result'] }>): Promise<string> {
+    const failed = this.failed.get(address);
+    if (failed) return Promise.reject(new DependencyFailed(address, failed));
     const row = this.o.state.get(address);
-    if (row && row.status === 'applied' && row.targetId) return row.targetId;
-    let p = this.pendingCustomers.get(key);
+    if (row && row.status === 'applied' && row.targetId) return Promise.resolve(row.targetId);
+    let p = this.pending.get(address);
     if (!p) {
       p = (async () => {
-        const hash = customerHash(c);
         try {
-          const { value, attempts } = await this.call('upsertCustomer', address, (signal) => this.o.target.upsertCustomer(c, { signal }));
-          this.commit([{ address, kind: 'customer', externalId: c.email, inputHash: hash, targetId: value.id, result: value.result, attempts }]);
+          const { value, attempts } = await this.call(operation, address, send);
+          this.commit([{ address, kind, externalId, inputHash: hash, targetId: value.id, result: value.result, attempts }]);
           return value.id;
         } catch (e) {
           if (e instanceof TargetError) {
-            this.failedCustomers.set(key, e.recorded);
-            this.commit([{ address, kind: 'customer', externalId: c.email, inputHash: hash, error: e.recorded, attempts: attemptsOf(e) }]);
+            this.failed.set(address, e.recorded);
+            this.commit([{ address, kind, externalId, inputHash: hash, error: e.recorded, attempts: attemptsOf(e) }]);
             throw new DependencyFailed(address, e.recorded);
           }
           throw e;
         }
-      })().finally(() => this.pendingCustomers.delete(key));
-      this.pendingCustomers.set(key, p);
+      })().finally(() => this.pending.delete(address));
+      this.pending.set(address, p);
     }
     return p;
+  }
+
+  private ensureCustomer(c: Customer): Promise<string> {
+    return this.ensure('customer', customerAddress(c.email), c.email, customerHash(c), 'upsertCustomer', (signal) => this.o.target.upsertCustomer(c, { signal }));
+  }
+
+  private ensureTenant(t: Tenant): Promise<string> {
+    return this.ensure('tenant', tenantAddress(t.externalId), t.externalId, hashOf(t), 'upsertTenant', (signal) => this.o.target.upsertTenant(t, { signal }));
+  }
+
+  private ensureMembership(t: Tenant, tenantId: string, c: Customer, customerId: string): Promise<string> {
+    const address = membershipAddress(t.externalId, customerKey(c));
+    return this.ensure('membership', address, `${t.externalId}/${customerKey(c)}`, hashOf([t.externalId, customerKey(c)]), 'addCustomerToTenants', async (signal) => {
+      await this.o.target.addCustomerToTenants(customerId, [tenantId], { signal });
+      return { id: tenantId, result: 'CREATED' };
+    });
+  }
+
+  private ensureLabelType(name: string): Promise<string> {
+    return this.ensure('label_type', labelTypeAddress(name), name, hashOf(name), 'createLabelType', (signal) => this.o.target.createLabelType(name, { signal }));
+  }
+
+  /**
+   * Label types the plan found missing (createMissingLabelTypes) are created first; the thread and
+   * its desired labels then carry their ids.
+   */
+  private async withLabelTypes(item: ThreadPlanItem): Promise<{ thread: Thread; desired: ThreadPlanItem['desired'] }> {
+    const names = item.thread.pendingLabelTypes ?? [];
+    if (names.length === 0) return { thread: item.thread, desired: item.desired };
+    const ids: string[] = [];
+    for (const n of names) ids.push(await this.ensureLabelType(n));
+    const labelTypeIds = [...new Set([...item.thread.labelTypeIds, ...ids])];
+    return { thread: { ...item.thread, labelTypeIds }, desired: { ...item.desired, labels: [...labelTypeIds].sort() } };
   }
 
   /** What the plan found and will not do, said once per thread. */
@@ -172,30 +236,45 @@ export class Executor {
     for (const m of item.orphanMessages) this.o.emit({ type: 'orphan', address: m });
   }
 
-  private async thread(item: ThreadPlanItem): Promise<void> {
+  private async thread(planned: ThreadPlanItem): Promise<void> {
+    const base = { address: planned.address, kind: 'thread' as const, externalId: planned.thread.externalId, inputHash: planned.hash };
+    let item = planned;
+    try {
+      const { thread, desired } = await this.withLabelTypes(planned);
+      item = { ...planned, thread, desired };
+    } catch (e) {
+      if (e instanceof DependencyFailed) return this.commit([{ ...base, error: e.asRecorded('label type'), attempts: 0 }]);
+      throw e;
+    }
     if (item.action !== 'create') {
-      if (item.updates.length > 0) await this.update(item);
+      if (item.updates.length > 0 || (item.thread.pendingLabelTypes?.length ?? 0) > 0) await this.update(item);
       if (item.send.length === 0) return;
     }
     const t = item.thread;
-    const base = { address: item.address, kind: 'thread' as const, externalId: t.externalId, inputHash: item.hash };
     let customerId: string;
+    let tenantId: string | undefined;
     try {
       customerId = await this.ensureCustomer(t.customer);
+      if (t.tenant && item.action === 'create') {
+        tenantId = await this.ensureTenant(t.tenant);
+        await this.ensureMembership(t.tenant, tenantId, t.customer, customerId);
+      }
     } catch (e) {
       if (e instanceof DependencyFailed) {
-        this.commit([{ ...base, error: e.asRecorded('customer'), attempts: 0 }]);
+        this.commit([{ ...base, error: e.asRecorded(e.address.startsWith('customer[') ? 'customer' : 'tenant'), attempts: 0 }]);
         return;
       }
       throw e;
     }
     let threadId = item.targetId;
     if (item.action === 'create') {
+      // Thread fields are written after the import: until they are, state records the thread without them.
+      const { fields, ...withoutFields } = item.desired;
       try {
         const { value, attempts } = await this.call('importThread', item.address, (signal) =>
-          this.o.target.importThread(t, customerId, { signal }),
+          this.o.target.importThread(t, customerId, { signal }, tenantId),
         );
-        this.commit([{ ...base, targetId: value.id, result: value.result, applied: item.desired, attempts }]);
+        this.commit([{ ...base, targetId: value.id, result: value.result, applied: withoutFields, attempts }]);
         threadId = value.id;
       } catch (e) {
         if (e instanceof TargetError) {
@@ -204,9 +283,35 @@ export class Executor {
         }
         throw e;
       }
+      if (fields && Object.keys(fields).length > 0) await this.setFields(item, threadId!, withoutFields, fields);
     }
     if (!threadId || item.send.length === 0) return;
     await this.messages(item, threadId, customerId);
+  }
+
+  /** A freshly imported thread's fields, each recorded once written. */
+  private async setFields(item: ThreadPlanItem, threadId: string, applied: ThreadPlanItem['desired'], fields: Readonly<Record<string, ThreadFieldValue>>): Promise<void> {
+    const record = (o: Partial<ApplyOutcome> & { attempts: number }) =>
+      this.o.state.record([{ address: item.address, kind: 'thread', externalId: item.thread.externalId, inputHash: item.hash, ...o }], this.o.runId);
+    const done: Record<string, ThreadFieldValue> = {};
+    for (const [key, v] of Object.entries(fields)) {
+      try {
+        await this.setField(item, threadId, key, v);
+        done[key] = v;
+        record({ targetId: threadId, result: 'CREATED', applied: { ...applied, fields: { ...done } }, attempts: 0 });
+      } catch (e) {
+        if (!(e instanceof TargetError)) throw e;
+        record({ error: e.recorded, attempts: attemptsOf(e) });
+        this.o.emit({ type: 'not-applied', address: item.address, reason: `thread field ${key} could not be set: ${e.recorded.message}; the next apply tries again` });
+      }
+    }
+  }
+
+  private async setField(item: ThreadPlanItem, threadId: string, key: string, v: ThreadFieldValue): Promise<number> {
+    const type = item.thread.fieldTypes?.[key];
+    if (!type) throw new TargetError({ code: 'field_type_unknown', message: `the plan has no type for thread field ${key}; plan again`, type: 'VALIDATION' }, false);
+    const { attempts } = await this.call('upsertThreadField', item.address, (signal) => this.o.target.setThreadField(threadId, key, type, v, { signal }));
+    return attempts;
   }
 
   /**
@@ -251,7 +356,7 @@ export class Executor {
     let attempts = 0;
     for (const change of updates) {
       try {
-        attempts += await this.change(item.address, threadId, change, remote);
+        attempts += await this.change(item, threadId, change, remote);
         applied = { ...applied, [change.attribute]: change.to };
         done++;
         record({ targetId: threadId, result: 'UPDATED', applied, attempts: 0 });
@@ -271,7 +376,8 @@ export class Executor {
   }
 
   /** One attribute change: one request, or up to two for labels. Returns the attempts it took. */
-  private async change(address: string, threadId: string, c: AttributeChange, remote: RemoteThread): Promise<number> {
+  private async change(item: ThreadPlanItem, threadId: string, c: AttributeChange, remote: RemoteThread): Promise<number> {
+    const address = item.address;
     const target = this.o.target;
     const run = async (op: string, fn: (signal: AbortSignal) => Promise<void>) => (await this.call(op, address, fn)).attempts;
     switch (c.attribute) {
@@ -283,6 +389,20 @@ export class Executor {
         return run('changeStatus', (signal) => target.changeStatus(threadId, c.to as ThreadStatusValue, { signal }));
       case 'assignee':
         return run('assign', (signal) => target.assign(threadId, c.to as Assignee | null, { signal }));
+      case 'fields': {
+        const to = (c.to ?? {}) as Record<string, ThreadFieldValue>;
+        const from = (c.from ?? {}) as Record<string, ThreadFieldValue>;
+        const now = (remote.fields ?? {}) as Record<string, ThreadFieldValue>;
+        let n = 0;
+        for (const [key, v] of Object.entries(to)) {
+          if (now[key] === v) continue;
+          n += await this.setField(item, threadId, key, v);
+        }
+        for (const key of Object.keys(from)) {
+          if (!(key in to)) this.o.emit({ type: 'not-applied', address, reason: `thread field ${key} is no longer mapped; its value is left as it is in the target` });
+        }
+        return n;
+      }
       case 'labels': {
         const to = new Set(c.to as string[]);
         const from = new Set(c.from as string[]);
@@ -315,6 +435,127 @@ export class Executor {
     return { message: p.message, customerId: a.customer ? await this.ensureCustomer(a.customer) : threadCustomerId };
   }
 
+  /**
+   * A message's files, uploaded just before the batch that references them: fetched to a temporary
+   * file, given an upload URL under the thread's customer, posted, and recorded per file, so that a
+   * resumed apply reuses an upload (while Plain keeps it) instead of sending it twice. A file that
+   * cannot be carried is left out with a line in the text (attachments.onSkip: note) or fails the
+   * message (onSkip: fail).
+   */
+  private async withAttachments(item: ThreadPlanItem, p: PlannedMessage, m: MessageToSend, customerId: string): Promise<MessageToSend | { error: RecordedError; attempts: number }> {
+    const files = p.message.attachments ?? [];
+    if (files.length === 0) return m;
+    const ids: string[] = [];
+    const notes: string[] = [];
+    let attempts = 0;
+    for (let i = 0; i < files.length; i++) {
+      const spec = files[i]!;
+      const r = await this.attachment(item, p, spec, i, customerId);
+      attempts += r.attempts;
+      if ('id' in r) ids.push(r.id);
+      else if (this.o.attachments?.onSkip === 'fail') {
+        return { error: { code: 'attachment_failed', message: `attachment ${spec.fileName}: ${r.reason} (attachments.onSkip: fail)`, type: 'ATTACHMENT' }, attempts };
+      } else {
+        // The note in Plain names the file and a fixed phrase for the cause, never a URL (they can carry tokens).
+        notes.push(skipNote(spec.fileName, r.cause));
+        this.o.emit({ type: 'not-applied', address: p.address, reason: `attachment ${spec.fileName} skipped: ${r.reason}` });
+      }
+    }
+    const text = notes.length > 0 ? `${p.message.text}\n\n${notes.join('\n')}` : p.message.text;
+    return { ...m, message: { ...p.message, text }, attachmentIds: ids };
+  }
+
+  private async attachment(
+    item: ThreadPlanItem,
+    p: PlannedMessage,
+    spec: MessageAttachment,
+    index: number,
+    customerId: string,
+  ): Promise<({ id: string } | { reason: string; cause: AttachmentError | string }) & { attempts: number }> {
+    const address = attachmentAddress(item.thread.externalId, p.message.externalId, index);
+    const inputHash = hashOf(spec);
+    const row = this.o.state.get(address);
+    const uploadedAt = (row?.applied as { uploadedAt?: number } | null)?.uploadedAt;
+    if (row?.status === 'applied' && row.targetId && row.inputHash === inputHash && uploadedAt !== undefined && this.requests.clock.now() - uploadedAt < UPLOAD_REUSE_MS) {
+      return { id: row.targetId, attempts: 0 };
+    }
+    const base = { address, kind: 'attachment' as const, parent: p.address, externalId: `${p.message.externalId}/${index}`, inputHash };
+    const opts = this.o.attachments;
+    if (!opts) throw new Error('apply: messages have attachments but no attachment options were given');
+    // The smaller of Plain's limit for the message's attachment type and the manifest's: a file over it is not downloaded whole.
+    const maxBytes = effectiveMaxBytes(p.message.type, opts.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES);
+    let attempts = 0;
+    const fail = (reason: string, error: RecordedError, cause: AttachmentError | string) => {
+      this.commit([{ ...base, error, attempts }]);
+      return { reason, cause, attempts };
+    };
+    let fetched;
+    try {
+      fetched = await this.retrying(address, () => {
+        attempts++;
+        return fetchToTempFile(spec, { manifestDir: opts.manifestDir, fetchRules: opts.fetch, maxBytes, timeoutMs: opts.timeoutMs, signal: this.o.cancel });
+      });
+    } catch (e) {
+      if (e instanceof AttachmentError && e.code === 'aborted') throw new Stopped();
+      if (e instanceof AttachmentError) return fail(e.message, { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' }, e);
+      throw e;
+    }
+    try {
+      let ticket;
+      try {
+        const r = await this.call('createAttachmentUploadUrl', address, (signal) =>
+          this.o.target.createAttachmentUploadUrl(customerId, spec.fileName, fetched.size, attachmentTypeFor(p.message.type), { signal }),
+        );
+        attempts += r.attempts;
+        ticket = r.value;
+      } catch (e) {
+        if (e instanceof TargetError) {
+          attempts += attemptsOf(e);
+          return fail(e.recorded.message, e.recorded, e.recorded.message);
+        }
+        throw e;
+      }
+      try {
+        await this.retrying(address, () =>
+          uploadToForm({
+            uploadFormUrl: ticket.uploadFormUrl,
+            uploadFormData: ticket.uploadFormData,
+            file: fetched.file,
+            fileName: spec.fileName,
+            contentType: spec.contentType,
+            size: fetched.size,
+            signal: this.o.cancel,
+            timeoutMs: opts.timeoutMs * 10,
+          }),
+        );
+      } catch (e) {
+        if (e instanceof AttachmentError && e.code === 'aborted') throw new Stopped();
+        if (e instanceof AttachmentError) return fail(`the upload failed: ${e.message}`, { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' }, e);
+        throw e;
+      }
+      this.commit([{ ...base, targetId: ticket.attachmentId, result: 'CREATED', applied: { sha256: fetched.sha256, size: fetched.size, uploadedAt: this.requests.clock.now() }, attempts }]);
+      return { id: ticket.attachmentId, attempts };
+    } finally {
+      await fetched.cleanup();
+    }
+  }
+
+  /** Fetches and uploads are not Plain requests: retried here, with the same backoff, outside the rate limit. */
+  private async retrying<T>(address: string, fn: () => Promise<T>): Promise<T> {
+    const max = Math.max(1, this.o.batching.maxAttempts);
+    for (let attempt = 1; ; attempt++) {
+      if (this.stopping) throw new Stopped();
+      try {
+        return await fn();
+      } catch (e) {
+        if (!(e instanceof AttachmentError) || !e.retryable || attempt >= max || this.stopping) throw e;
+        const delay = Math.max(e.retryAfterMs ?? 0, backoffDelay(attempt, this.requests.random));
+        this.o.emit({ type: 'retry', operation: 'attachment', address, attempt, delayMs: delay, error: { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' } });
+        await this.requests.sleep(delay);
+      }
+    }
+  }
+
   /** One batch; messages that fail with a retryable per-message error are sent again, alone with the other such ones. */
   private async batch(item: ThreadPlanItem, threadId: string, threadCustomerId: string, batch: PlannedMessage[]): Promise<void> {
     const base = (p: PlannedMessage) => ({
@@ -330,12 +571,17 @@ export class Executor {
       const toSend: Array<{ p: PlannedMessage; m: MessageToSend }> = [];
       const outcomes: ApplyOutcome[] = [];
       for (const p of todo) {
+        let m: MessageToSend;
         try {
-          toSend.push({ p, m: await this.authorFor(p, threadCustomerId) });
+          m = await this.authorFor(p, threadCustomerId);
         } catch (e) {
           if (!(e instanceof DependencyFailed)) throw e;
           outcomes.push({ ...base(p), error: e.asRecorded('author'), attempts: 0 });
+          continue;
         }
+        const withFiles = await this.withAttachments(item, p, m, threadCustomerId);
+        if ('error' in withFiles) outcomes.push({ ...base(p), error: withFiles.error, attempts: withFiles.attempts });
+        else toSend.push({ p, m: withFiles });
       }
       this.commit(outcomes);
       if (toSend.length === 0) return;

@@ -8,6 +8,7 @@ import type { Manifest } from '../manifest/types.js';
 import { PlanCache } from '../plan/cache.js';
 import type { PlanSpool } from '../plan/spool.js';
 import { indexCacheDir, openIndexes, Planner } from '../plan/plan.js';
+import { TargetIdentities } from '../plan/identities.js';
 import { PlanTally } from '../plan/tally.js';
 import type { PlanSummary } from '../plan/types.js';
 import type { RemoteAttributes } from '../plan/diff.js';
@@ -71,6 +72,8 @@ export interface PlanRunOptions {
   readonly spool?: PlanSpool;
   /** Told how many threads the plan cache spared from mapping (for plan --json and tests). */
   readonly onCacheHits?: (hits: number) => void;
+  /** Where the API key comes from when the plan must look up label types, users or thread fields. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
@@ -100,15 +103,16 @@ export async function summarisePlan(manifest: Manifest, state: SqliteStateStore,
   const indexes = await openIndexes(manifest);
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
-    const { spool, onCacheHits, ...planOpts } = o;
-    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, ...planOpts });
+    const { spool, onCacheHits, env, ...planOpts } = o;
+    const resolver = new TargetIdentities({ manifest, state, target: () => makeTarget(manifest, env ?? process.env), signal: o.signal });
+    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, ...planOpts });
     const tally = new PlanTally(manifest.batching.messagesPerRequest);
     for await (const item of planner.items()) {
       tally.add(item);
       spool?.add(item);
     }
     onCacheHits?.(cache?.hits ?? 0);
-    return tally.summary(planner.filtered, planner.unmapped());
+    return tally.summary(planner.filtered, planner.unmapped(), planner.unresolvedAgents());
   } finally {
     cache?.close();
     indexes.close();

@@ -31,6 +31,31 @@ export type MessageAuthor =
   /** OUTBOUND / NOTE: a Plain user id (u_…). */
   | { readonly kind: 'user'; readonly userId: string };
 
+/**
+ * A file of a message, as the mapping gives it: `url` (http(s)) or `path` (inside the manifest's
+ * directory). `size` is a hint; the bytes fetched decide. `contentId` matches `cid:` images.
+ */
+export interface MessageAttachment {
+  readonly url?: string;
+  readonly path?: string;
+  readonly fileName: string;
+  readonly contentType?: string;
+  readonly size?: number;
+  readonly inline?: boolean;
+  readonly contentId?: string;
+}
+
+/** A tenant a thread belongs to: upserted by externalId, its customer joins it. */
+export interface Tenant {
+  readonly externalId: string;
+  readonly name: string;
+}
+
+/** A thread field value; its type must fit the workspace's thread field schema for the key. */
+export type ThreadFieldValue = string | number | boolean;
+/** Plain's ThreadFieldSchemaType. */
+export type ThreadFieldType = 'STRING' | 'BOOL' | 'ENUM' | 'NUMBER' | 'CURRENCY' | 'DATE';
+
 export interface Message {
   readonly externalId: string;
   readonly type: MessageType;
@@ -38,6 +63,8 @@ export interface Message {
   /** ISO 8601 UTC */
   readonly createdAt: string;
   readonly author: MessageAuthor;
+  /** Files to upload and reference (attachmentIds), in order. */
+  readonly attachments?: readonly MessageAttachment[];
 }
 
 export type Assignee = { readonly userId: string } | { readonly machineUserId: string };
@@ -55,6 +82,13 @@ export interface Thread {
   readonly labelTypeIds: readonly string[];
   readonly assignee?: Assignee;
   readonly customer: Customer;
+  readonly tenant?: Tenant;
+  /** Thread fields by key (null values left out). */
+  readonly fields?: Readonly<Record<string, ThreadFieldValue>>;
+  /** The schema type of each field in `fields` (the mutation names it). */
+  readonly fieldTypes?: Readonly<Record<string, ThreadFieldType>>;
+  /** Label type names with no label type yet, created before the import (createMissingLabelTypes). */
+  readonly pendingLabelTypes?: readonly string[];
   /** Oldest first; equal times keep source order. */
   readonly messages: readonly Message[];
 }
@@ -68,6 +102,20 @@ export function messageAddress(threadExternalId: string, messageExternalId: stri
 }
 export function customerAddress(email: string): string {
   return `customer[${JSON.stringify(email.toLowerCase())}]`;
+}
+export function tenantAddress(externalId: string): string {
+  return `tenant[${JSON.stringify(externalId)}]`;
+}
+/** A customer's membership of a tenant (addCustomerToTenants), recorded once per pair. */
+export function membershipAddress(tenantExternalId: string, email: string): string {
+  return `tenant_member[${JSON.stringify(`${tenantExternalId}/${email.toLowerCase()}`)}]`;
+}
+export function labelTypeAddress(name: string): string {
+  return `label_type[${JSON.stringify(name)}]`;
+}
+/** The n-th (0-based) attachment of a message. */
+export function attachmentAddress(threadExternalId: string, messageExternalId: string, index: number): string {
+  return `attachment[${JSON.stringify(`${threadExternalId}/${messageExternalId}/${index}`)}]`;
 }
 
 /** A customer's identity: emails are unique per workspace in Plain and compared case-insensitively. */

@@ -2,14 +2,28 @@
  * mapping/: evaluate the compiled manifest for one source record and produce the canonical Thread
  * (with its messages) plus every reason the record, or one of its messages, cannot be imported.
  */
-import { messageAddress, threadAddress, type Customer, type Message, type Thread } from '../core/model.js';
+import { checkAttachment, extractInlineImages, skipNote } from '../attachments/index.js';
+import {
+  messageAddress,
+  threadAddress,
+  type Assignee,
+  type Customer,
+  type Message,
+  type MessageAttachment,
+  type Thread,
+  type ThreadFieldType,
+  type ThreadFieldValue,
+} from '../core/model.js';
 import type { Manifest, MessagesDecl } from '../manifest/types.js';
 import type { RecordLocation } from '../sources/types.js';
 import { makeBindings, type Bindings, type SourceIndexes, UnmappedCounter } from './bindings.js';
 import { evaluate, EvalError } from './evaluate.js';
 import {
   assigneeOf,
+  attachmentsOf,
   customerOf,
+  fieldValueOf,
+  isPlainId,
   labelsOf,
   messageTypeOf,
   optionalString,
@@ -17,10 +31,18 @@ import {
   requiredString,
   show,
   statusOf,
+  tenantOf,
   time,
-  userIdOf,
+  userOf,
   type Reasons,
 } from './rules.js';
+import { PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from './resolve.js';
+
+/** Something the plan found and reports without failing the record (a skipped attachment). */
+export interface MappingNote {
+  readonly address: string;
+  readonly note: string;
+}
 
 export interface InvalidRecord {
   /** thread["…"] / message["…/…"] when the externalId could be read, else the record's file:line. */
@@ -33,7 +55,16 @@ export interface InvalidRecord {
 export type MapResult =
   | { readonly kind: 'filtered' }
   | { readonly kind: 'invalid'; readonly invalid: InvalidRecord }
-  | { readonly kind: 'thread'; readonly thread: Thread; readonly invalidMessages: readonly InvalidRecord[] };
+  | {
+      readonly kind: 'thread';
+      readonly thread: Thread;
+      readonly invalidMessages: readonly InvalidRecord[];
+      /** Attachments skipped by Plain's limits (onSkip: note), inline images with no file. */
+      readonly notes: readonly MappingNote[];
+    };
+
+/** Plain's per-file ceiling for imported messages' attachments (6 MB), unless the manifest says less. */
+export const DEFAULT_MAX_BYTES = 6_000_000;
 
 export function recordWhere(loc: RecordLocation): string {
   return loc.line !== undefined ? `${loc.file}:${loc.line}` : `${loc.file}#${loc.index}`;
@@ -50,11 +81,21 @@ export class Mapper {
   /** The look-ups ($record, $records) of the last `map` call: `source\u0000kind\u0000key`. */
   readonly lookups = new Set<string>();
 
+  /** Agents given by email that did not resolve, by email. */
+  readonly unresolvedAgents = new Map<string, UnresolvedAgent>();
+  /** Emails of unresolved agents met in the current thread (each counts one thread). */
+  private threadAgents = new Set<string>();
+  private readonly maxBytes: number;
+  private readonly onSkip: 'note' | 'fail';
+
   constructor(
     private readonly manifest: Manifest,
     indexes: SourceIndexes,
     private readonly now: () => number = Date.now,
+    private readonly resolver: IdentityResolver = PASSTHROUGH,
   ) {
+    this.maxBytes = manifest.attachments?.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.onSkip = manifest.attachments?.onSkip ?? 'note';
     this.bindings = makeBindings(manifest, indexes, this.unmapped, {
       track: (source, kind, key) => void this.lookups.add(`${source}\u0000${kind}\u0000${key}`),
     });
@@ -62,6 +103,7 @@ export class Mapper {
 
   async map(record: unknown, location: RecordLocation): Promise<MapResult> {
     this.lookups.clear();
+    this.threadAgents = new Set();
     const t = this.manifest.threads;
     const where = recordWhere(location);
     const reasons: Reasons = [];
@@ -90,15 +132,18 @@ export class Mapper {
     const createdAt = time(await field(t.createdAt), 'threads.createdAt', reasons, this.now());
     const status = statusOf(await field(t.status), await field(t.statusDetail), reasons);
     const priority = priorityOf(await field(t.priority), reasons);
-    const labelTypeIds = labelsOf(await field(t.labels), reasons);
-    const assignee = assigneeOf(await field(t.assignee), reasons);
+    const labels = await this.labels(labelsOf(await field(t.labels), reasons), reasons);
+    const assignee = await this.assignee(assigneeOf(await field(t.assignee), reasons), reasons);
     const customer = await this.customer(record, reasons);
+    const tenant = t.tenant ? tenantOf(await field(t.tenant), reasons) : undefined;
+    const fields = await this.fields(record, reasons);
 
     if (reasons.length > 0 || externalId === undefined || title === undefined || !createdAt || !status || priority === undefined || !customer) {
       return { kind: 'invalid', invalid: { address, where, reasons } };
     }
+    const notes: MappingNote[] = [];
     const { messages, invalid, threadReasons } = t.messages
-      ? await this.messages(t.messages, record, externalId, where)
+      ? await this.messages(t.messages, record, externalId, where, notes)
       : { messages: [], invalid: [], threadReasons: undefined };
     if (threadReasons) return { kind: 'invalid', invalid: { address, where, reasons: threadReasons } };
     const thread: Thread = {
@@ -110,12 +155,126 @@ export class Mapper {
       status: status.status,
       statusDetail: status.statusDetail,
       priority,
-      labelTypeIds,
+      labelTypeIds: labels.ids,
+      ...(labels.create.length > 0 ? { pendingLabelTypes: labels.create } : {}),
       ...(assignee ? { assignee } : {}),
       customer,
+      ...(tenant ? { tenant } : {}),
+      ...(fields ? { fields: fields.values, fieldTypes: fields.types } : {}),
       messages,
     };
-    return { kind: 'thread', thread, invalidMessages: invalid };
+    return { kind: 'thread', thread, invalidMessages: invalid, notes };
+  }
+
+  /** Label type ids as they are; names looked up (or planned for creation). */
+  private async labels(raw: string[], reasons: Reasons): Promise<{ ids: string[]; create: string[] }> {
+    const ids: string[] = [];
+    const create: string[] = [];
+    for (const l of raw) {
+      const a = isPlainId(l, 'lt') ? { id: l } : await this.resolver.labelType(l);
+      if ('id' in a) {
+        if (!ids.includes(a.id)) ids.push(a.id);
+      } else if ('create' in a) {
+        if (!create.includes(a.create)) create.push(a.create);
+      } else reasons.push(`threads.labels: ${a.reason}`);
+    }
+    return { ids, create };
+  }
+
+  private async assignee(v: ReturnType<typeof assigneeOf>, reasons: Reasons): Promise<Assignee | undefined> {
+    if (!v || !('email' in v)) return v;
+    const id = await this.userByEmail(v.email, 'threads.assignee', reasons, 'thread');
+    return id === undefined ? undefined : { userId: id };
+  }
+
+  /** A user id for an agent's email; counts the agents that did not resolve. */
+  private async userByEmail(email: string, path: string, reasons: Reasons, where: 'thread' | 'message'): Promise<string | undefined> {
+    const a = await this.resolver.user(email);
+    const failed = 'reason' in a;
+    if (failed || a.fallbackFor !== undefined) {
+      const key = email.toLowerCase();
+      let u = this.unresolvedAgents.get(key);
+      if (!u) {
+        u = { email: key, reason: failed ? a.reason : a.fallbackFor!, fallback: failed ? null : a.id, threads: 0, messages: 0 };
+        this.unresolvedAgents.set(key, u);
+      }
+      if (!this.threadAgents.has(key)) {
+        this.threadAgents.add(key);
+        u.threads++;
+      }
+      if (where === 'message') u.messages++;
+    }
+    if (failed) {
+      reasons.push(`${path}: ${a.reason}`);
+      return undefined;
+    }
+    return a.id;
+  }
+
+  /** Thread fields, checked against the workspace's schemas; null values are left out. */
+  private async fields(
+    record: unknown,
+    reasons: Reasons,
+  ): Promise<{ values: Record<string, ThreadFieldValue>; types: Record<string, ThreadFieldType> } | undefined> {
+    const decl = this.manifest.threads.fields;
+    if (!decl || Object.keys(decl).length === 0) return undefined;
+    const values: Record<string, ThreadFieldValue> = {};
+    const types: Record<string, ThreadFieldType> = {};
+    for (const [key, expr] of Object.entries(decl)) {
+      let v: unknown;
+      try {
+        v = await evaluate(expr, record, this.bindings);
+      } catch (e) {
+        reasons.push(e instanceof EvalError ? e.message : String(e));
+        continue;
+      }
+      if (v === undefined || v === null) continue;
+      const schema = await this.resolver.fieldSchema(key);
+      if ('reason' in schema) {
+        reasons.push(`threads.fields.${key}: ${schema.reason}`);
+        continue;
+      }
+      const value = fieldValueOf(key, v, schema, reasons);
+      if (value !== undefined) {
+        values[key] = value;
+        types[key] = schema.type;
+      }
+    }
+    return Object.keys(values).length > 0 ? { values, types } : undefined;
+  }
+
+  /**
+   * A message's files: inline images in its text become attachments (a marker stays in the text),
+   * and files Plain would refuse are left out with a line in the text (onSkip: note) or fail the
+   * message (onSkip: fail).
+   */
+  private attachments(
+    text: string,
+    raw: MessageAttachment[],
+    type: Message['type'],
+    address: string,
+    reasons: Reasons,
+    notes: MappingNote[],
+  ): { text: string; attachments: MessageAttachment[] } {
+    const inline = extractInlineImages(text, raw);
+    let out = inline.text;
+    for (const p of inline.problems) notes.push({ address, note: p });
+    const keep: MessageAttachment[] = [];
+    const skipped: string[] = [];
+    for (const a of inline.attachments) {
+      const why = checkAttachment(a, { maxBytes: this.maxBytes, messageType: type });
+      if (!why) {
+        keep.push(a);
+        continue;
+      }
+      if (this.onSkip === 'fail') reasons.push(`messages.attachments: ${a.fileName}: ${why.message} (attachments.onSkip: fail)`);
+      else {
+        notes.push({ address, note: `attachment ${a.fileName} skipped: ${why.message}` });
+        skipped.push(skipNote(a.fileName, why.message));
+      }
+    }
+    if (skipped.length > 0) out = `${out}\n\n${skipped.join('\n')}`;
+    return { text: out, attachments: keep };
   }
 
   private async customer(record: unknown, reasons: Reasons): Promise<Customer | undefined> {
@@ -146,6 +305,7 @@ export class Mapper {
     threadRecord: unknown,
     threadExternalId: string,
     threadWhere: string,
+    notes: MappingNote[],
   ): Promise<{ messages: Message[]; invalid: InvalidRecord[]; threadReasons?: string[] }> {
     const b: Bindings = { ...this.bindings, thread: threadRecord };
     const invalid: InvalidRecord[] = [];
@@ -189,14 +349,16 @@ export class Mapper {
         if (seen.has(externalId)) reasons.push(`messages.externalId ${show(externalId)} appears twice in this thread; it must be unique within its thread`);
         seen.add(externalId);
       }
-      const text = requiredString(await field(m.text), 'messages.text', reasons);
+      let text = requiredString(await field(m.text), 'messages.text', reasons);
       const createdAt = time(await field(m.createdAt), 'messages.createdAt', reasons, this.now());
       const authorValue = await field(m.author);
       const hasUser = typeof authorValue === 'string' && authorValue.startsWith('u_');
       const type = messageTypeOf(await field(m.type), hasUser, reasons);
+      const rawAttachments = m.attachments ? attachmentsOf(await field(m.attachments), reasons) : [];
       let author: Message['author'] | undefined;
       if (type === 'OUTBOUND' || type === 'NOTE') {
-        const userId = userIdOf(authorValue, 'messages.author', reasons);
+        const u = userOf(authorValue, 'messages.author', reasons);
+        const userId = u && 'email' in u ? await this.userByEmail(u.email, 'messages.author', reasons, 'message') : u?.userId;
         if (userId) author = { kind: 'user', userId };
       } else if (type === 'INBOUND') {
         if (authorValue === undefined || authorValue === null) author = { kind: 'customer' };
@@ -206,11 +368,16 @@ export class Mapper {
           if (c) author = { kind: 'customer', customer: c };
         }
       }
+      let attachments: MessageAttachment[] = [];
+      if (text !== undefined && type && (rawAttachments.length > 0 || m.attachments)) {
+        ({ text, attachments } = this.attachments(text, rawAttachments, type, address, reasons, notes));
+      }
       if (reasons.length > 0 || !externalId || !text || !createdAt || !type || !author) {
         invalid.push({ address, where: msgWhere, reasons });
         continue;
       }
-      out.push({ msg: { externalId, type, text, createdAt, author }, order: i, ms: Date.parse(createdAt) });
+      const msg: Message = { externalId, type, text, createdAt, author, ...(attachments.length > 0 ? { attachments } : {}) };
+      out.push({ msg, order: i, ms: Date.parse(createdAt) });
     }
     out.sort((a, z) => a.ms - z.ms || a.order - z.order);
     return { messages: out.map((o) => o.msg), invalid };

@@ -7,7 +7,11 @@ import {
   STATUS_DETAILS,
   type Assignee,
   type Customer,
+  type MessageAttachment,
   type MessageType,
+  type Tenant,
+  type ThreadFieldType,
+  type ThreadFieldValue,
   type ThreadStatus,
   type ThreadStatusDetail,
 } from '../core/model.js';
@@ -16,7 +20,8 @@ import { toISO } from './convert.js';
 export type Reasons = string[];
 
 const PLAIN_ID = /^[a-zA-Z]+_[0-9A-HJKMNP-TV-Z]{26}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+$/;
+export const isPlainId = (v: string, prefix: string): boolean => v.startsWith(`${prefix}_`) && PLAIN_ID.test(v);
 
 export function show(v: unknown): string {
   if (v === undefined) return 'nothing';
@@ -100,35 +105,158 @@ export function priorityOf(v: unknown, reasons: Reasons): number | undefined {
   return n;
 }
 
+/** Label type ids (lt_…) and names, in order, without repeats. Names are resolved by the plan. */
 export function labelsOf(v: unknown, reasons: Reasons): string[] {
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
   const out: string[] = [];
   for (const item of list) {
     if (item === null || item === undefined) continue;
-    if (typeof item !== 'string' || !item.startsWith('lt_') || !PLAIN_ID.test(item)) {
-      reasons.push(`threads.labels: ${show(item)} is not a Plain label type id (lt_…); map it through a table`);
+    if (typeof item !== 'string' || item.trim() === '') {
+      reasons.push(`threads.labels: ${show(item)} is neither a Plain label type id (lt_…) nor a label type name`);
       continue;
     }
-    if (!out.includes(item)) out.push(item);
+    const label = item.trim();
+    if (!out.includes(label)) out.push(label);
   }
   return out;
 }
 
-export function assigneeOf(v: unknown, reasons: Reasons): Assignee | undefined {
+/** A user id, a machine user id, or an email (resolved by the plan). */
+export type AssigneeValue = Assignee | { readonly email: string };
+
+export function assigneeOf(v: unknown, reasons: Reasons): AssigneeValue | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'string' && PLAIN_ID.test(v)) {
     if (v.startsWith('u_')) return { userId: v };
     if (v.startsWith('mu_')) return { machineUserId: v };
   }
-  reasons.push(`threads.assignee must be a Plain user id (u_…) or machine user id (mu_…); the expression gave ${show(v)}`);
+  if (typeof v === 'string' && EMAIL.test(v.trim())) return { email: v.trim() };
+  reasons.push(`threads.assignee must be a Plain user id (u_…), a machine user id (mu_…) or a user's email; the expression gave ${show(v)}`);
   return undefined;
 }
 
-export function userIdOf(v: unknown, path: string, reasons: Reasons): string | undefined {
-  if (typeof v === 'string' && v.startsWith('u_') && PLAIN_ID.test(v)) return v;
-  reasons.push(`${path} must be a Plain user id (u_…) for OUTBOUND and NOTE messages; the expression gave ${show(v)}`);
+/** OUTBOUND / NOTE author: a user id, or an email (resolved by the plan). */
+export function userOf(v: unknown, path: string, reasons: Reasons): { userId: string } | { email: string } | undefined {
+  if (typeof v === 'string' && v.startsWith('u_') && PLAIN_ID.test(v)) return { userId: v };
+  if (typeof v === 'string' && EMAIL.test(v.trim())) return { email: v.trim() };
+  reasons.push(`${path} must be a Plain user id (u_…) or a user's email for OUTBOUND and NOTE messages; the expression gave ${show(v)}`);
   return undefined;
+}
+
+export function tenantOf(v: unknown, reasons: Reasons): Tenant | undefined {
+  if (v === undefined || v === null) return undefined;
+  const o = typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { externalId: v };
+  const externalId = typeof o.externalId === 'number' ? String(o.externalId) : o.externalId;
+  if (typeof externalId !== 'string' || externalId.trim() === '') {
+    reasons.push(`threads.tenant must be {externalId, name} with a non-empty externalId; the expression gave ${show(v)}`);
+    return undefined;
+  }
+  if (o.name !== undefined && o.name !== null && typeof o.name !== 'string') {
+    reasons.push(`threads.tenant.name must be a string; the expression gave ${show(o.name)}`);
+    return undefined;
+  }
+  const name = typeof o.name === 'string' && o.name.trim() !== '' ? o.name.trim() : externalId.trim();
+  return { externalId: externalId.trim(), name };
+}
+
+/** A thread field value checked against its schema's type; undefined (with a reason) when it does not fit. */
+export function fieldValueOf(
+  key: string,
+  v: unknown,
+  schema: { type: ThreadFieldType; enumValues: readonly string[] },
+  reasons: Reasons,
+): ThreadFieldValue | undefined {
+  const path = `threads.fields.${key}`;
+  const bad = (what: string): undefined => {
+    reasons.push(`${path} must be ${what} (the workspace's field ${key} is ${schema.type}); the expression gave ${show(v)}`);
+    return undefined;
+  };
+  switch (schema.type) {
+    case 'STRING':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+      return bad('a string');
+    case 'BOOL':
+      return typeof v === 'boolean' ? v : bad('true or false');
+    case 'NUMBER':
+    case 'CURRENCY': {
+      const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+      return typeof n === 'number' && Number.isFinite(n) ? n : bad('a number');
+    }
+    case 'ENUM':
+      if (typeof v === 'string' && schema.enumValues.includes(v)) return v;
+      return bad(`one of ${schema.enumValues.map((x) => JSON.stringify(x)).join(', ')}`);
+    case 'DATE':
+      try {
+        const iso = v === undefined || v === null || v === '' ? undefined : toISO(v);
+        return iso ?? bad('a time (ISO 8601, unix seconds or milliseconds)');
+      } catch {
+        return bad('a time (ISO 8601, unix seconds or milliseconds)');
+      }
+  }
+}
+
+const HTTP_URL = /^https?:\/\/\S+$/i;
+
+/** A message's attachments: a list of {url | path, fileName, contentType, size, inline}. */
+export function attachmentsOf(v: unknown, reasons: Reasons): MessageAttachment[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  const out: MessageAttachment[] = [];
+  list.forEach((item, i) => {
+    const path = `messages.attachments[${i}]`;
+    if (item === null || item === undefined) return;
+    if (typeof item !== 'object' || Array.isArray(item)) {
+      reasons.push(`${path} must be an object {url | path, fileName, contentType, size, inline}; the expression gave ${show(item)}`);
+      return;
+    }
+    const o = item as Record<string, unknown>;
+    const hasUrl = o.url !== undefined && o.url !== null;
+    const hasPath = o.path !== undefined && o.path !== null;
+    if (hasUrl === hasPath) {
+      reasons.push(`${path} needs exactly one of url and path; it has ${hasUrl ? 'both' : 'neither'}`);
+      return;
+    }
+    if (hasUrl && (typeof o.url !== 'string' || !HTTP_URL.test(o.url))) {
+      reasons.push(`${path}.url must be an http(s) URL; the expression gave ${show(o.url)}`);
+      return;
+    }
+    if (hasPath && (typeof o.path !== 'string' || o.path.trim() === '')) {
+      reasons.push(`${path}.path must be a file path inside the manifest's directory; the expression gave ${show(o.path)}`);
+      return;
+    }
+    const source = (hasUrl ? o.url : o.path) as string;
+    let fileName = typeof o.fileName === 'string' && o.fileName.trim() !== '' ? o.fileName.trim() : undefined;
+    if (o.fileName !== undefined && o.fileName !== null && typeof o.fileName !== 'string') {
+      reasons.push(`${path}.fileName must be a string; the expression gave ${show(o.fileName)}`);
+      return;
+    }
+    fileName ??= lastSegment(source);
+    if (o.size !== undefined && o.size !== null && (typeof o.size !== 'number' || !Number.isInteger(o.size) || o.size < 0)) {
+      reasons.push(`${path}.size must be a whole number of bytes; the expression gave ${show(o.size)}`);
+      return;
+    }
+    out.push({
+      ...(hasUrl ? { url: o.url as string } : { path: o.path as string }),
+      fileName,
+      ...(typeof o.contentType === 'string' && o.contentType !== '' ? { contentType: o.contentType } : {}),
+      ...(typeof o.size === 'number' ? { size: o.size } : {}),
+      ...(o.inline === true ? { inline: true } : {}),
+      ...(typeof o.contentId === 'string' && o.contentId !== '' ? { contentId: o.contentId } : {}),
+    });
+  });
+  return out;
+}
+
+function lastSegment(source: string): string {
+  const noQuery = source.split(/[?#]/)[0]!;
+  const seg = noQuery.split(/[\\/]/).filter(Boolean).pop() ?? '';
+  try {
+    return decodeURIComponent(seg) || 'attachment';
+  } catch {
+    return seg || 'attachment';
+  }
 }
 
 export function customerOf(

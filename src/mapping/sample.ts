@@ -22,6 +22,9 @@ import { evaluate, EvalError } from './evaluate.js';
 import { recordWhere } from './map.js';
 import {
   assigneeOf,
+  attachmentsOf,
+  isPlainId,
+  tenantOf,
   customerOf,
   labelsOf,
   messageTypeOf,
@@ -31,7 +34,7 @@ import {
   show,
   statusOf,
   time,
-  userIdOf,
+  userOf,
   type Reasons,
 } from './rules.js';
 
@@ -319,24 +322,34 @@ class Sampler {
       const n = this.put(th, 'labels', v);
       const l = this.rule(n, reasons, (r) => labelsOf(v.value, r));
       if (JSON.stringify(l) !== JSON.stringify(v.value)) this.comments.norm(n, show(l));
+      const names = (l ?? []).filter((x) => !isPlainId(x, 'lt'));
+      if (names.length > 0) this.comments.info(n, [`label type names, looked up in Plain by plan: ${names.map((x) => JSON.stringify(x)).join(', ')}`]);
     }
 
     if (t.assignee) {
       const v = await this.eval(t.assignee, record, b);
       errs(v);
       const n = this.put(th, 'assignee', v);
-      this.rule(n, reasons, (r) => assigneeOf(v.value, r));
+      const a = this.rule(n, reasons, (r) => assigneeOf(v.value, r));
+      if (a && 'email' in a) this.comments.info(n, ['a user by email, looked up in Plain by plan']);
     }
 
     if (t.tenant) {
       const v = await this.eval(t.tenant, record, b);
-      this.notApplied_(this.put(th, 'tenant', v), 'threads.tenant');
+      errs(v);
+      const n = this.put(th, 'tenant', v);
+      const tenant = this.rule(n, reasons, (r) => tenantOf(v.value, r));
+      if (tenant && JSON.stringify(tenant) !== JSON.stringify(v.value)) this.comments.norm(n, show(tenant));
     }
     if (t.fields && Object.keys(t.fields).length > 0) {
       const fm = new YAMLMap();
       th.add(new Pair('fields', fm));
-      for (const [k, e] of Object.entries(t.fields)) this.put(fm, k, await this.eval(e, record, b));
-      this.notApplied_(fm, 'threads.fields');
+      for (const [k, e] of Object.entries(t.fields)) {
+        const v = await this.eval(e, record, b);
+        errs(v);
+        this.put(fm, k, v);
+      }
+      this.comments.info(fm, ["checked against the workspace's thread field schemas by plan"]);
     }
 
     const customerOk = await this.customer(th, record, reasons);
@@ -525,7 +538,7 @@ class Sampler {
       let authorOk = false;
       const aNode = authorNode ?? typeNode;
       if (type === 'OUTBOUND' || type === 'NOTE') {
-        authorOk = this.rule(aNode, reasons, (r) => userIdOf(av.value, 'messages.author', r)) !== undefined;
+        authorOk = this.rule(aNode, reasons, (r) => userOf(av.value, 'messages.author', r)) !== undefined;
       } else if (type === 'INBOUND') {
         if (av.value === undefined || av.value === null) {
           authorOk = true;
@@ -540,7 +553,10 @@ class Sampler {
 
       if (m.attachments) {
         const v = await this.eval(m.attachments, rec, b);
-        this.notApplied_(this.put(mm, 'attachments', v), 'threads.messages.attachments');
+        errs(v);
+        const n = this.put(mm, 'attachments', v);
+        const files = this.rule(n, reasons, (r) => attachmentsOf(v.value, r));
+        if (files && files.length > 0) this.comments.info(n, [`${files.length === 1 ? '1 file' : `${files.length} files`}, checked against Plain's limits and uploaded by apply`]);
       }
 
       if (reasons.length > 0 || !externalId || !text || !createdAt || !type || !authorOk) {

@@ -3,14 +3,14 @@
  * the manifest now produces (desired) and, after a refresh, the value in the target today (remote).
  */
 import { canonicalJson } from '../core/hash.js';
-import type { Assignee, Thread, ThreadStatus, ThreadStatusDetail } from '../core/model.js';
+import type { Assignee, Thread, ThreadFieldValue, ThreadStatus, ThreadStatusDetail } from '../core/model.js';
 
 /** Attributes Plain can change after import. */
-export const UPDATABLE = ['title', 'priority', 'status', 'labels', 'assignee'] as const;
+export const UPDATABLE = ['title', 'priority', 'status', 'labels', 'assignee', 'fields'] as const;
 export type UpdatableAttribute = (typeof UPDATABLE)[number];
 
 /** Attributes fixed at import: a change is reported, never applied and never faked. */
-export const FROZEN = ['customer', 'createdAt', 'externalUrl', 'description'] as const;
+export const FROZEN = ['customer', 'createdAt', 'externalUrl', 'description', 'tenant'] as const;
 export type FrozenAttribute = (typeof FROZEN)[number];
 
 export interface ThreadStatusValue {
@@ -26,6 +26,8 @@ export interface RemoteAttributes {
   /** Label type ids, sorted. */
   readonly labels: readonly string[];
   readonly assignee: Assignee | null;
+  /** Thread fields by key (absent in rows recorded before thread fields existed). */
+  readonly fields?: Readonly<Record<string, ThreadFieldValue>>;
 }
 
 /** What state records as applied for a thread. */
@@ -34,6 +36,8 @@ export interface AppliedAttributes extends RemoteAttributes {
   readonly createdAt: string;
   readonly externalUrl: string | null;
   readonly description: string | null;
+  /** The tenant's externalId (absent: none). */
+  readonly tenant?: string;
 }
 
 export function appliedOf(t: Thread): AppliedAttributes {
@@ -47,7 +51,22 @@ export function appliedOf(t: Thread): AppliedAttributes {
     createdAt: t.createdAt,
     externalUrl: t.externalUrl ?? null,
     description: t.description ?? null,
+    // Present only when set, so that threads recorded before these attributes existed compare equal.
+    ...(t.tenant ? { tenant: t.tenant.externalId } : {}),
+    ...(t.fields && Object.keys(t.fields).length > 0 ? { fields: { ...t.fields } } : {}),
   };
+}
+
+/**
+ * The value of an attribute for comparison. Fields: absent is {}; the target's fields are seen only
+ * for the keys this migration sets (fields an agent or Plain's AI filled in are not ours to compare).
+ */
+function valueOf(a: UpdatableAttribute | FrozenAttribute, v: Partial<AppliedAttributes> | RemoteAttributes, keys?: ReadonlySet<string>): unknown {
+  const x = (v as Record<string, unknown>)[a];
+  if (a !== 'fields') return x;
+  const f = (x ?? {}) as Record<string, unknown>;
+  if (!keys) return f;
+  return Object.fromEntries(Object.entries(f).filter(([k]) => keys.has(k)));
 }
 
 export interface AttributeChange {
@@ -87,12 +106,13 @@ export function diffThread(
 ): ThreadDiff {
   const updates: AttributeChange[] = [];
   const conflicts: AttributeChange[] = [];
+  const fieldKeys = new Set([...Object.keys(applied.fields ?? {}), ...Object.keys(desired.fields ?? {})]);
   for (const a of UPDATABLE) {
-    const from = applied[a];
-    const to = desired[a];
+    const from = valueOf(a, applied);
+    const to = valueOf(a, desired);
     if (same(from, to)) continue;
     if (remote) {
-      const now = remote[a];
+      const now = valueOf(a, remote, fieldKeys);
       // Already what we want: nothing to send.
       if (same(now, to)) continue;
       if (!same(now, from)) {
@@ -106,7 +126,7 @@ export function diffThread(
   }
   const frozen: FrozenChange[] = [];
   for (const a of FROZEN) {
-    if (!same(applied[a], desired[a])) frozen.push({ attribute: a, from: applied[a], to: desired[a] });
+    if (!same(applied[a] ?? null, desired[a] ?? null)) frozen.push({ attribute: a, from: applied[a] ?? null, to: desired[a] ?? null });
   }
   return { updates, conflicts, frozen };
 }

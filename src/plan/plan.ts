@@ -7,10 +7,21 @@
 import Database from 'better-sqlite3';
 import { join, dirname } from 'node:path';
 import { formatLocation } from '../core/errors.js';
-import { addressMatcher, customerAddress, customerKey, messageAddress, threadAddress, type Customer, type Thread } from '../core/model.js';
+import {
+  addressMatcher,
+  customerAddress,
+  customerKey,
+  membershipAddress,
+  messageAddress,
+  tenantAddress,
+  threadAddress,
+  type Customer,
+  type Thread,
+} from '../core/model.js';
 import { hashOf } from '../core/hash.js';
 import type { Manifest } from '../manifest/types.js';
-import { Mapper, recordWhere, type InvalidRecord } from '../mapping/map.js';
+import { Mapper, recordWhere, type InvalidRecord, type MappingNote } from '../mapping/map.js';
+import type { IdentityResolver, UnresolvedAgent } from '../mapping/resolve.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import { openSourceIndex, readSource } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
@@ -79,6 +90,8 @@ export interface PlanOptions {
    * it (plan), only unchanged threads need one, and the look-ups of the others are not digested.
    */
   readonly memoAll?: boolean;
+  /** Label type names, agents' emails and thread field keys are looked up through it (default: kept as they are). */
+  readonly resolver?: IdentityResolver;
 }
 
 const ORPHAN_PAGE = 500;
@@ -101,22 +114,29 @@ export class Planner {
   private readonly firstThread: Database.Statement<[string], { where_: string }>;
   private readonly isSeen: Database.Statement<[string], { a: number }>;
   private readonly seenCustomer: Database.Statement<[string]>;
+  private readonly seenOnce: Database.Statement<[string]>;
   filtered = 0;
   private readonly matchers: Array<(address: string) => boolean>;
   private planned = 0;
 
   constructor(private readonly opts: PlanOptions) {
     this.matchers = (opts.targets ?? []).map(addressMatcher);
-    this.mapper = new Mapper(opts.manifest, opts.indexes, opts.now);
+    this.mapper = new Mapper(opts.manifest, opts.indexes, opts.now, opts.resolver);
     // An empty file name gives a private temporary database on disk, removed on close.
     this.scratch = new Database('');
     this.scratch.exec(
-      'CREATE TABLE threads (address TEXT PRIMARY KEY, where_ TEXT) WITHOUT ROWID; CREATE TABLE customers (k TEXT PRIMARY KEY) WITHOUT ROWID;',
+      'CREATE TABLE threads (address TEXT PRIMARY KEY, where_ TEXT) WITHOUT ROWID; CREATE TABLE customers (k TEXT PRIMARY KEY) WITHOUT ROWID; CREATE TABLE once (k TEXT PRIMARY KEY) WITHOUT ROWID;',
     );
     this.seenThread = this.scratch.prepare('INSERT OR IGNORE INTO threads (address, where_) VALUES (?, ?)');
     this.firstThread = this.scratch.prepare('SELECT where_ FROM threads WHERE address = ?');
     this.isSeen = this.scratch.prepare('SELECT 1 AS a FROM threads WHERE address = ?');
     this.seenCustomer = this.scratch.prepare('INSERT OR IGNORE INTO customers (k) VALUES (?)');
+    this.seenOnce = this.scratch.prepare('INSERT OR IGNORE INTO once (k) VALUES (?)');
+  }
+
+  /** True the first time the plan meets this key (a tenant, a membership, a label type to create). */
+  private first(key: string): boolean {
+    return this.seenOnce.run(key).changes > 0;
   }
 
   /** Records of keyed/grouped sources that could not be read or indexed: reported like invalid records. */
@@ -182,7 +202,7 @@ export class Planner {
           };
           continue;
         }
-        let full = this.planThread(t, mapped.invalidMessages);
+        let full = this.planThread(t, mapped.invalidMessages, mapped.notes);
         if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll)) {
           const lookups = PlanCache.resolve(this.mapper.lookups, this.opts.indexes);
           if (lookups) {
@@ -242,7 +262,7 @@ export class Planner {
     }
   }
 
-  private planThread(t: Thread, invalidMessages: readonly InvalidRecord[]): PlanItem | undefined {
+  private planThread(t: Thread, invalidMessages: readonly InvalidRecord[], notes: readonly MappingNote[] = []): PlanItem | undefined {
     const { state } = this.opts;
     const address = threadAddress(t.externalId);
     const hash = threadInputHash(t);
@@ -283,6 +303,14 @@ export class Planner {
       if (isAppliedAttributes(recorded!.applied)) {
         applied = recorded!.applied;
         ({ updates, conflicts, frozen } = diffThread(applied, desired, remote ?? undefined, !!this.opts.overwriteConflicts));
+        // Label types still to be created are not in the desired ids yet: they are added once created.
+        const pending = t.pendingLabelTypes ?? [];
+        if (pending.length > 0) {
+          const i = updates.findIndex((u) => u.attribute === 'labels');
+          const from = i >= 0 ? updates[i]!.from : applied.labels;
+          const to = [...(i >= 0 ? (updates[i]!.to as string[]) : desired.labels), ...pending];
+          updates = [...updates.filter((u) => u.attribute !== 'labels'), { attribute: 'labels', from, to }];
+        }
       }
     }
     const action: ThreadPlanItem['action'] = !isRecorded ? 'create' : updates.length > 0 ? 'update' : send.length > 0 ? 'append' : 'noop';
@@ -296,11 +324,24 @@ export class Planner {
         if (this.seenCustomer.run(customerKey(c)).changes > 0) newCustomers.push(c);
       }
     }
+    const newLabelTypes = (t.pendingLabelTypes ?? []).filter((n) => action !== 'noop' && this.first(`label_type\u0000${n}`));
+    const newTenants: string[] = [];
+    const newMemberships: string[] = [];
+    if (t.tenant && action === 'create') {
+      const tenant = state.get(tenantAddress(t.tenant.externalId));
+      if (!(tenant?.status === 'applied') && this.first(`tenant\u0000${t.tenant.externalId}`)) newTenants.push(t.tenant.externalId);
+      const m = membershipAddress(t.tenant.externalId, customerKey(t.customer));
+      if (!(state.get(m)?.status === 'applied') && this.first(m)) newMemberships.push(m);
+    }
     return {
       kind: 'thread',
       action,
       address,
       thread: t,
+      notes,
+      newLabelTypes,
+      newTenants,
+      newMemberships,
       hash,
       desired,
       ...(applied ? { applied } : {}),
@@ -315,6 +356,11 @@ export class Planner {
       newCustomers,
       invalidMessages,
     };
+  }
+
+  /** Agents given by email that did not resolve, most used first. */
+  unresolvedAgents(): UnresolvedAgent[] {
+    return [...this.mapper.unresolvedAgents.values()].sort((a, b) => b.messages + b.threads - (a.messages + a.threads) || a.email.localeCompare(b.email));
   }
 
   unmapped(): UnmappedValue[] {

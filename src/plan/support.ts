@@ -8,11 +8,7 @@ import type { Manifest } from '../manifest/types.js';
 export function notYetApplied(m: Manifest): string[] {
   const out: string[] = [];
   const t = m.threads;
-  if (t.tenant) out.push('threads.tenant (tenants are not created or joined yet)');
-  if (t.fields && Object.keys(t.fields).length > 0) out.push('threads.fields (thread fields are not set yet)');
-  if (t.closedAt) out.push('threads.closedAt (used by the There There target only)');
-  if (t.messages?.attachments) out.push('threads.messages.attachments (attachments are not uploaded yet)');
-  if (m.target.kind === 'plain' && m.target.createMissingLabelTypes) out.push('target.plain.createMissingLabelTypes (label types are not created yet)');
+  if (t.closedAt && m.target.kind === 'plain') out.push('threads.closedAt (used by the There There target only)');
   return out;
 }
 

@@ -1,7 +1,8 @@
 /** Folds plan items into the counts and lists that `plan` prints and `apply` shows before it starts. */
 import { createHash, type Hash } from 'node:crypto';
 import { canonicalJson } from '../core/hash.js';
-import type { InvalidRecord } from '../mapping/map.js';
+import type { InvalidRecord, MappingNote } from '../mapping/map.js';
+import type { UnresolvedAgent } from '../mapping/resolve.js';
 import type { UpdatableAttribute } from './diff.js';
 import type { Listed, PlanItem, PlanSummary, UnmappedValue } from './types.js';
 
@@ -21,6 +22,10 @@ class ListBuilder<T> {
 
 /** Requests an attribute update takes at the least (labels: add and/or remove, with a look-up for removals). */
 function updateRequests(attribute: UpdatableAttribute, from: unknown, to: unknown): number {
+  if (attribute === 'fields') {
+    const a = (from ?? {}) as Record<string, unknown>;
+    return Object.entries((to ?? {}) as Record<string, unknown>).filter(([k, v]) => a[k] !== v).length;
+  }
   if (attribute !== 'labels') return 1;
   const a = new Set(Array.isArray(from) ? (from as string[]) : []);
   const b = new Set(Array.isArray(to) ? (to as string[]) : []);
@@ -39,7 +44,21 @@ export class PlanTally {
   private readonly customers = { upsert: 0 };
   private readonly attributes: Partial<Record<UpdatableAttribute, number>> = {};
   private readonly frozen: Record<string, number> = {};
-  private readonly minimumRequests = { upsertCustomer: 0, importThread: 0, importThreadMessages: 0, updates: 0 };
+  private readonly minimumRequests = {
+    upsertCustomer: 0,
+    importThread: 0,
+    importThreadMessages: 0,
+    updates: 0,
+    createLabelType: 0,
+    upsertTenant: 0,
+    addCustomerToTenants: 0,
+    upsertThreadField: 0,
+    createAttachmentUploadUrl: 0,
+  };
+  private readonly newLabelTypes = new ListBuilder<string>();
+  private readonly notes = new ListBuilder<MappingNote>();
+  private readonly tenants = { upsert: 0, join: 0 };
+  private readonly attachments = { upload: 0 };
   private readonly invalid = new ListBuilder<InvalidRecord>();
   private readonly updates = new ListBuilder<PlanSummary['updates']['items'][number]>();
   private readonly conflicts = new ListBuilder<PlanSummary['conflicts']['items'][number]>();
@@ -65,6 +84,8 @@ export class PlanTally {
             send: item.send.map((m) => [m.address, m.hash]),
             updates: item.updates,
             customers: item.newCustomers.map((c) => c.email.toLowerCase()),
+            labelTypes: item.newLabelTypes,
+            tenants: item.newTenants,
           }
         : item.kind === 'invalid'
           ? { k: 'invalid', address: item.invalid.address, reasons: item.invalid.reasons }
@@ -127,9 +148,20 @@ export class PlanTally {
     minimumRequests.upsertCustomer += item.newCustomers.length;
     if (item.action === 'create') minimumRequests.importThread++;
     minimumRequests.importThreadMessages += Math.ceil(item.send.length / this.messagesPerRequest);
+    for (const n of item.newLabelTypes) this.newLabelTypes.add(n);
+    minimumRequests.createLabelType += item.newLabelTypes.length;
+    this.tenants.upsert += item.newTenants.length;
+    this.tenants.join += item.newMemberships.length;
+    minimumRequests.upsertTenant += item.newTenants.length;
+    minimumRequests.addCustomerToTenants += item.newMemberships.length;
+    if (item.action === 'create') minimumRequests.upsertThreadField += Object.keys(item.thread.fields ?? {}).length;
+    const files = item.send.reduce((n, m) => n + (m.message.attachments?.length ?? 0), 0);
+    this.attachments.upload += files;
+    minimumRequests.createAttachmentUploadUrl += files;
+    for (const n of item.notes) this.notes.add(n);
   }
 
-  summary(filtered: number, unmapped: readonly UnmappedValue[]): PlanSummary {
+  summary(filtered: number, unmapped: readonly UnmappedValue[], unresolvedAgents: readonly UnresolvedAgent[] = []): PlanSummary {
     return {
       threads: { ...this.threads, filtered },
       messages: { ...this.messages },
@@ -147,6 +179,12 @@ export class PlanTally {
       orphans: this.orphans.done(),
       deleted: this.deleted.done(),
       unmapped,
+      unresolvedAgents: unresolvedAgents.map((a) => ({ ...a })),
+      labelTypes: { create: this.minimumRequests.createLabelType },
+      newLabelTypes: this.newLabelTypes.done(),
+      tenants: { ...this.tenants },
+      attachments: { ...this.attachments },
+      notes: this.notes.done(),
       minimumRequests: { ...this.minimumRequests },
       digest: this.digest.copy().digest('hex'),
     };

@@ -1,5 +1,6 @@
 import type { Customer, Message, Thread } from '../core/model.js';
-import type { InvalidRecord } from '../mapping/map.js';
+import type { InvalidRecord, MappingNote } from '../mapping/map.js';
+import type { UnresolvedAgent } from '../mapping/resolve.js';
 import type { ResolvedLookup } from './cache.js';
 import type { AppliedAttributes, AttributeChange, FrozenChange, UpdatableAttribute } from './diff.js';
 
@@ -45,6 +46,14 @@ export interface ThreadPlanItem {
   /** Customers this item is the first in the plan to need, and that state has no id for. */
   readonly newCustomers: readonly Customer[];
   readonly invalidMessages: readonly InvalidRecord[];
+  /** Files left out by Plain's limits, inline images with no file: reported, the thread is imported. */
+  readonly notes: readonly MappingNote[];
+  /** Label type names this item is the first in the plan to need created (createMissingLabelTypes). */
+  readonly newLabelTypes: readonly string[];
+  /** Tenants (externalId) this item is the first to need, and that state has not recorded. */
+  readonly newTenants: readonly string[];
+  /** Tenant memberships (addresses) this item is the first to need, and that state has not recorded. */
+  readonly newMemberships: readonly string[];
   /** With the plan cache: what identifies this mapping, so apply can remember the thread once it is done. */
   readonly memo?: { readonly recordKey: string; readonly lookups: readonly ResolvedLookup[] };
 }
@@ -125,8 +134,27 @@ export interface PlanSummary {
   readonly orphans: Listed<string>;
   readonly deleted: Listed<string>;
   readonly unmapped: readonly UnmappedValue[];
-  /** The requests this plan needs at the least (customers, threads, message batches, updates). */
-  readonly minimumRequests: { upsertCustomer: number; importThread: number; importThreadMessages: number; updates: number };
+  /** Agents given by email that are not (or no longer) Plain users, with what they affect. */
+  readonly unresolvedAgents: readonly UnresolvedAgent[];
+  readonly labelTypes: { create: number };
+  readonly newLabelTypes: Listed<string>;
+  readonly tenants: { upsert: number; join: number };
+  /** Files to upload with the messages to send. */
+  readonly attachments: { upload: number };
+  /** Attachments left out and inline images with no file, by message address. */
+  readonly notes: Listed<MappingNote>;
+  /** The requests this plan needs at the least (customers, threads, message batches, updates, and the rest). */
+  readonly minimumRequests: {
+    upsertCustomer: number;
+    importThread: number;
+    importThreadMessages: number;
+    updates: number;
+    createLabelType: number;
+    upsertTenant: number;
+    addCustomerToTenants: number;
+    upsertThreadField: number;
+    createAttachmentUploadUrl: number;
+  };
   /** sha256 over every planned action in order: two plans with the same digest do the same thing. */
   readonly digest: string;
 }

@@ -55,6 +55,38 @@ const MIGRATIONS: ReadonlyArray<string> = [
      updated_at TEXT NOT NULL
    ) WITHOUT ROWID;
    CREATE INDEX resources_status ON resources (status);`,
+  // 3 → 4: tenants, memberships, label types and attachments are resources too (SQLite cannot
+  // widen a CHECK in place: the table is copied); users found by email are remembered.
+  `CREATE TABLE resources4 (
+     address     TEXT PRIMARY KEY,
+     kind        TEXT NOT NULL CHECK (kind IN ('customer', 'thread', 'message', 'tenant', 'membership', 'label_type', 'attachment')),
+     parent      TEXT,
+     external_id TEXT NOT NULL,
+     target_id   TEXT,
+     input_hash  TEXT,
+     status      TEXT NOT NULL CHECK (status IN ('applied', 'failed')),
+     result      TEXT CHECK (result IN ('CREATED', 'NOOP', 'UPDATED')),
+     last_error  TEXT,
+     attempts    INTEGER NOT NULL DEFAULT 0,
+     created_at  TEXT NOT NULL,
+     updated_at  TEXT NOT NULL,
+     run_id      INTEGER,
+     applied     TEXT
+   ) WITHOUT ROWID;
+   INSERT INTO resources4 (address, kind, parent, external_id, target_id, input_hash, status, result, last_error, attempts, created_at, updated_at, run_id, applied)
+     SELECT address, kind, parent, external_id, target_id, input_hash, status, result, last_error, attempts, created_at, updated_at, run_id, applied FROM resources;
+   DROP TABLE resources;
+   ALTER TABLE resources4 RENAME TO resources;
+   CREATE INDEX resources_parent ON resources (parent) WHERE parent IS NOT NULL;
+   CREATE INDEX resources_run ON resources (run_id);
+   CREATE INDEX resources_status ON resources (status);
+   CREATE TABLE identities (
+     kind       TEXT NOT NULL,
+     key        TEXT NOT NULL,
+     value      TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (kind, key)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,18 +11,19 @@ import { hostname } from 'node:os';
 import { PmError } from '../core/errors.js';
 import { addressMatcher } from '../core/model.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
-import type {
-  ApplyOutcome,
-  InvalidRow,
-  LockHolder,
-  RecordedError,
-  ResourceKind,
-  ResourceRow,
-  ResourceStatus,
-  RunSummary,
-  StateMeta,
-  StateStore,
-  TargetResult,
+import {
+  RESOURCE_KINDS,
+  type ApplyOutcome,
+  type InvalidRow,
+  type LockHolder,
+  type RecordedError,
+  type ResourceKind,
+  type ResourceRow,
+  type ResourceStatus,
+  type RunSummary,
+  type StateMeta,
+  type StateStore,
+  type TargetResult,
 } from './types.js';
 
 interface RawRow {
@@ -197,11 +198,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   count(): Record<ResourceKind, Record<ResourceStatus, number>> {
-    const out: Record<ResourceKind, Record<ResourceStatus, number>> = {
-      customer: { applied: 0, failed: 0 },
-      thread: { applied: 0, failed: 0 },
-      message: { applied: 0, failed: 0 },
-    };
+    const out = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, { applied: 0, failed: 0 }])) as Record<ResourceKind, Record<ResourceStatus, number>>;
     for (const r of this.stmts.count.all()) out[r.kind][r.status] = r.n;
     return out;
   }
@@ -358,6 +355,16 @@ export class SqliteStateStore implements StateStore {
       this.db.prepare("UPDATE runs SET finished_at = ?, outcome = 'force-unlocked' WHERE id = ? AND finished_at IS NULL").run(new Date().toISOString(), lockId);
     })();
     return held;
+  }
+
+  identity(kind: string, key: string): string | undefined {
+    return this.db.prepare<[string, string], { value: string }>('SELECT value FROM identities WHERE kind = ? AND key = ?').get(kind, key)?.value;
+  }
+
+  rememberIdentity(kind: string, key: string, value: string): void {
+    this.db
+      .prepare('INSERT INTO identities (kind, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at')
+      .run(kind, key, value, new Date().toISOString());
   }
 
   runs(limit = 20): RunSummary[] {

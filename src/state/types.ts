@@ -1,6 +1,7 @@
 /** What the plan and the executor need from recorded state. One implementation per backend. */
 
-export type ResourceKind = 'customer' | 'thread' | 'message';
+export type ResourceKind = 'customer' | 'thread' | 'message' | 'tenant' | 'membership' | 'label_type' | 'attachment';
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['customer', 'thread', 'message', 'tenant', 'membership', 'label_type', 'attachment'];
 /** applied: the target acknowledged it (CREATED, NOOP or UPDATED). failed: the last attempt failed. */
 export type ResourceStatus = 'applied' | 'failed';
 export type TargetResult = 'CREATED' | 'NOOP' | 'UPDATED';
@@ -108,5 +109,8 @@ export interface StateStore {
   acquireLock(command: string): { runId: number; tookOverFrom?: LockHolder };
   releaseLock(runId: number, outcome: string, counts: Record<string, number>): void;
   runs(limit?: number): RunSummary[];
+  /** A remembered identity (kind 'user': email → user id), or undefined. */
+  identity(kind: string, key: string): string | undefined;
+  rememberIdentity(kind: string, key: string, value: string): void;
   close(): void;
 }

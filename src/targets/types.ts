@@ -1,5 +1,7 @@
 /** The interface apply/ talks to. A target never sees a manifest. */
-import type { Assignee, Customer, Message, Thread } from '../core/model.js';
+import type { Assignee, Customer, Message, Tenant, Thread, ThreadFieldType, ThreadFieldValue } from '../core/model.js';
+
+export type { ThreadFieldType };
 import type { RemoteAttributes, ThreadStatusValue } from '../plan/diff.js';
 import type { RecordedError, TargetResult } from '../state/types.js';
 
@@ -41,6 +43,41 @@ export interface MessageToSend {
   readonly message: Message;
   /** INBOUND: the customer id of the author. */
   readonly customerId?: string;
+  /** Uploaded attachments of this message (att_…), sent as attachmentIds. */
+  readonly attachmentIds?: readonly string[];
+}
+
+export interface LabelTypeInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly archived: boolean;
+}
+
+export interface UserInfo {
+  readonly id: string;
+  readonly email: string;
+  readonly fullName: string;
+  readonly isDeleted: boolean;
+}
+
+export interface ThreadFieldSchemaInfo {
+  readonly id: string;
+  readonly key: string;
+  readonly label: string;
+  readonly type: ThreadFieldType;
+  /** ENUM: the allowed values; [] otherwise. */
+  readonly enumValues: readonly string[];
+}
+
+export type AttachmentKind = 'CUSTOM_TIMELINE_ENTRY' | 'NOTE';
+
+/** createAttachmentUploadUrl's answer: where to POST the file, with which form fields. */
+export interface UploadTicket {
+  readonly attachmentId: string;
+  readonly uploadFormUrl: string;
+  readonly uploadFormData: ReadonlyArray<{ readonly key: string; readonly value: string }>;
+  /** ISO 8601: the upload URL is valid until then. */
+  readonly expiresAt: string;
 }
 
 /** A thread as the target has it today (refresh), with its labels' own ids (for removals). */
@@ -56,7 +93,8 @@ export interface CallOptions {
 export interface Target {
   readonly name: string;
   upsertCustomer(c: Customer, o: CallOptions): Promise<Ack>;
-  importThread(t: Thread, customerId: string, o: CallOptions): Promise<Ack>;
+  /** `tenantId`: the thread's tenant (its customer must be a member already). */
+  importThread(t: Thread, customerId: string, o: CallOptions, tenantId?: string): Promise<Ack>;
   /** Results in input order. Throws TargetError for a whole-call failure. */
   importMessages(threadId: string, messages: readonly MessageToSend[], o: CallOptions): Promise<MessageOutcome[]>;
   /** Read threads by id, in order; null for a thread the target no longer has. One request. */
@@ -71,6 +109,19 @@ export interface Target {
   removeLabels(labelIds: readonly string[], o: CallOptions): Promise<void>;
   /** null unassigns. */
   assign(threadId: string, assignee: Assignee | null, o: CallOptions): Promise<void>;
+  /** Every label type of the workspace, archived ones included (flagged). One request per page of 100. */
+  listLabelTypes(o: CallOptions): Promise<LabelTypeInfo[]>;
+  /** The user with this email (deleted users too, flagged), or null. One request. */
+  userByEmail(email: string, o: CallOptions): Promise<UserInfo | null>;
+  /** Every thread field schema of the workspace. One request per page of 100. */
+  listThreadFieldSchemas(o: CallOptions): Promise<ThreadFieldSchemaInfo[]>;
+  createLabelType(name: string, o: CallOptions): Promise<Ack>;
+  /** Upsert by externalId. */
+  upsertTenant(t: Tenant, o: CallOptions): Promise<Ack>;
+  addCustomerToTenants(customerId: string, tenantIds: readonly string[], o: CallOptions): Promise<void>;
+  /** Set one thread field (created or overwritten). */
+  setThreadField(threadId: string, key: string, type: ThreadFieldType, value: ThreadFieldValue, o: CallOptions): Promise<void>;
+  createAttachmentUploadUrl(customerId: string, fileName: string, fileSizeBytes: number, kind: AttachmentKind, o: CallOptions): Promise<UploadTicket>;
   /** Most messages one importMessages call takes. */
   readonly maxMessagesPerCall: number;
   /** Called with the rate-limit headers of every response. */

@@ -92,6 +92,16 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
     }
     lines.push('');
   }
+  if (s.unresolvedAgents.length > 0) {
+    lines.push('Agents given by email that are not Plain users:');
+    for (const a of s.unresolvedAgents) {
+      const uses = `${plural(a.threads, 'thread')}, ${plural(a.messages, 'message')}`;
+      lines.push(`  ! ${a.email}: ${a.reason} (${uses}) → ${a.fallback ? `the agents table's _default ${a.fallback}` : 'records invalid'}`);
+    }
+    lines.push('');
+  }
+  group(lines, 'Attachments and inline images (reported; the messages are imported):', s.notes, (x) => [`  ! ${x.address}: ${x.note}`], o);
+  group(lines, `Label types to create (${n(s.labelTypes.create)}):`, s.newLabelTypes, (a) => [`  + label_type[${JSON.stringify(a)}]`], o);
   group(lines, `Customers to upsert (${n(s.customers.upsert)}):`, s.newCustomers, (a) => [`  + customer[${JSON.stringify(a)}]`], o);
   group(lines, 'Threads to import:', s.creates, (c) => [`  + ${c.address} (${plural(c.messages, 'message')})`], o);
   group(lines, 'Threads to update:', byThread(s.updates), (u) => [`  ~ ${u.address}`, ...u.changes.map((c) => `      ${c}`)], o);
@@ -121,6 +131,8 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
   if (s.threads.deleted) extra.push(`${n(s.threads.deleted)} deleted in Plain`);
   if (s.threads.filtered) extra.push(`${n(s.threads.filtered)} filtered out by where`);
   if (s.messages.changed) extra.push(`${n(s.messages.changed)} imported messages changed in the source`);
+  if (s.attachments.upload) extra.push(`${plural(s.attachments.upload, 'attachment')} to upload`);
+  if (s.tenants.upsert + s.tenants.join) extra.push(`${plural(s.tenants.upsert, 'tenant')} to upsert, ${plural(s.tenants.join, 'customer')} to add to tenants`);
   if (extra.length > 0) lines.push(`Also: ${extra.join(', ')}.`);
   if (attrs.length + frozen.length + extra.length > 0) lines.push('');
   lines.push(planSummaryLine(s));

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/manifest/index.js';
 import { Mapper, type MapResult } from '../../src/mapping/map.js';
 import type { SourceIndex } from '../../src/sources/types.js';
+import type { IdentityResolver } from '../../src/mapping/resolve.js';
 
 const U = 'u_01HB924PME9C0YWKW1N4AK3B01';
 const LT = 'lt_01HB924PME9C0YWKW1N4AK3BZA';
@@ -19,7 +20,7 @@ function memIndex(records: Record<string, unknown[]>): SourceIndex {
   };
 }
 
-async function mapper(threads: string, extra = '') {
+async function mapper(threads: string, extra = '', resolver?: IdentityResolver, top = '') {
   const dir = mkdtempSync(join(tmpdir(), 'pm-map-'));
   writeFileSync(join(dir, 't.jsonl'), '');
   writeFileSync(join(dir, 'u.jsonl'), '');
@@ -38,6 +39,7 @@ tables:
   labels: { billing: ${LT}, _default: null }
   strict: { a: 1 }
 ${extra}
+${top}
 threads:
 ${threads}
 `,
@@ -51,7 +53,7 @@ ${threads}
       { id: 'c', tid: 1, at: '2024-01-01T10:00:00Z', body: 'third, same time as second', by: 'agent' },
     ],
   });
-  return new Mapper(m, { key: new Map([['u', users]]), groupBy: new Map([['c', comments]]) }, () => Date.parse('2025-01-01T00:00:00Z'));
+  return new Mapper(m, { key: new Map([['u', users]]), groupBy: new Map([['c', comments]]) }, () => Date.parse('2025-01-01T00:00:00Z'), resolver);
 }
 
 const BASE = `  source: t
@@ -123,17 +125,133 @@ describe('Mapper', () => {
   });
 
   it('invalid messages are reported on their own address and the thread goes on', async () => {
-    const m = await mapper(BASE.replace(`author: "by = 'agent' ? '${U}' : null"`, "author: \"by = 'agent' ? 'sara@old.test' : null\""));
+    const m = await mapper(BASE.replace(`author: "by = 'agent' ? '${U}' : null"`, "author: \"by = 'agent' ? 'Sara Old' : null\""));
     const r = await m.map({ id: 1, subject: 'Help', created: 1700000000, uid: 7 }, loc);
     expect(r.kind).toBe('thread');
     if (r.kind !== 'thread') return;
     expect(r.thread.messages.map((x) => x.externalId)).toEqual(['a']);
     expect(r.invalidMessages.map((x) => x.address)).toEqual(['message["x-1/b"]', 'message["x-1/c"]']);
-    expect(r.invalidMessages[0]!.reasons[0]).toMatch(/messages\.author must be a Plain user id/);
+    expect(r.invalidMessages[0]!.reasons[0]).toMatch(/messages\.author must be a Plain user id \(u_…\) or a user's email/);
   });
 
   it('a where that is false filters the record out', async () => {
     const m = await mapper(BASE.replace('source: t', "source: t\n  where: status != 'deleted'"));
     expect((await m.map({ id: 9, status: 'deleted' }, loc)).kind).toBe('filtered');
+  });
+});
+
+const U2 = 'u_01HB924PME9C0YWKW1N4AK3B02';
+const LT2 = 'lt_01HB924PME9C0YWKW1N4AK3BZB';
+
+/** A directory with one label type, two users (one gone, with a fallback), and three thread fields. */
+function directory(opts: { createMissing?: boolean } = {}): IdentityResolver & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    labelType: async (name) => {
+      asked.push(`label:${name}`);
+      if (name === 'Bug') return { id: LT2 };
+      return opts.createMissing ? { create: name } : { reason: `no label type named "${name}"` };
+    },
+    user: async (email) => {
+      asked.push(`user:${email}`);
+      if (email === 'sara@acme.test') return { id: U2 };
+      if (email === 'gone@acme.test') return { id: U, fallbackFor: 'gone@acme.test is a deleted Plain user' };
+      return { reason: `${email} is not a Plain user` };
+    },
+    fieldSchema: async (key) => {
+      if (key === 'order_id') return { type: 'STRING', enumValues: [] };
+      if (key === 'is_vip') return { type: 'BOOL', enumValues: [] };
+      if (key === 'tier') return { type: 'ENUM', enumValues: ['gold', 'silver'] };
+      if (key === 'amount') return { type: 'NUMBER', enumValues: [] };
+      return { reason: `the workspace has no thread field with key "${key}"` };
+    },
+  };
+}
+
+const REC = { id: 1, subject: 'Help', created: 1700000000, uid: 7 };
+
+describe('Mapper: identities, tenants, thread fields and attachments', () => {
+  it('label types by name and by id; an unknown name fails the record with the reason, or is planned for creation', async () => {
+    const labels = BASE.replace("labels: $table('labels', tags)", 'labels: tags');
+    const dir = directory();
+    const m = await mapper(labels, '', dir);
+    const ok = await m.map({ ...REC, tags: ['Bug', LT, 'Bug'] }, loc);
+    expect(ok.kind === 'thread' && ok.thread.labelTypeIds).toEqual([LT2, LT]);
+    expect(reasons(await m.map({ ...REC, tags: ['Bug', 'nope'] }, loc))).toMatch(/threads\.labels: no label type named "nope"/);
+    const create = await (await mapper(labels, '', directory({ createMissing: true }))).map({ ...REC, tags: ['Bug', 'vip'] }, loc);
+    expect(create.kind === 'thread' && create.thread.labelTypeIds).toEqual([LT2]);
+    expect(create.kind === 'thread' && create.thread.pendingLabelTypes).toEqual(['vip']);
+  });
+
+  it("agents by email: found, a fallback to the agents table's _default counted per thread and message, and unknown ones failing the record", async () => {
+    const t = BASE.replace('createdAt: created', 'createdAt: created\n  assignee: agent').replace(`author: "by = 'agent' ? '${U}' : null"`, 'author: "by = \'agent\' ? $thread.agent : null"');
+    const m = await mapper(t, '', directory());
+    const ok = await m.map({ ...REC, agent: 'sara@acme.test' }, loc);
+    expect(ok.kind === 'thread' && ok.thread.assignee).toEqual({ userId: U2 });
+    expect(ok.kind === 'thread' && ok.thread.messages[1]!.author).toEqual({ kind: 'user', userId: U2 });
+    const gone = await m.map({ ...REC, agent: 'gone@acme.test' }, loc);
+    expect(gone.kind === 'thread' && gone.thread.assignee).toEqual({ userId: U });
+    expect(m.unresolvedAgents.get('gone@acme.test')).toMatchObject({ threads: 1, messages: 2, fallback: U });
+    const unknown = await m.map({ ...REC, agent: 'who@acme.test' }, loc);
+    expect(reasons(unknown)).toMatch(/threads\.assignee: who@acme\.test is not a Plain user/);
+    expect(m.unresolvedAgents.get('who@acme.test')).toMatchObject({ threads: 1, fallback: null });
+  });
+
+  it('a tenant is {externalId, name}; a bare value is its externalId; anything else fails the record', async () => {
+    const m = await mapper(BASE.replace('createdAt: created', 'createdAt: created\n  tenant: org'));
+    const a = await m.map({ ...REC, org: { externalId: 'org-1', name: 'Acme' } }, loc);
+    expect(a.kind === 'thread' && a.thread.tenant).toEqual({ externalId: 'org-1', name: 'Acme' });
+    const b = await m.map({ ...REC, org: 42 }, loc);
+    expect(b.kind === 'thread' && b.thread.tenant).toEqual({ externalId: '42', name: '42' });
+    expect(reasons(await m.map({ ...REC, org: { name: 'x' } }, loc))).toMatch(/threads\.tenant must be \{externalId, name\}/);
+  });
+
+  it("thread fields are checked against the workspace's schemas; null values are left out", async () => {
+    const t = BASE.replace('createdAt: created', 'createdAt: created\n  fields:\n    order_id: order\n    is_vip: vip\n    tier: tier\n    amount: amount');
+    const m = await mapper(t, '', directory());
+    const ok = await m.map({ ...REC, order: 12345, vip: true, tier: 'gold', amount: '9.5' }, loc);
+    expect(ok.kind === 'thread' && ok.thread.fields).toEqual({ order_id: '12345', is_vip: true, tier: 'gold', amount: 9.5 });
+    expect(ok.kind === 'thread' && ok.thread.fieldTypes).toEqual({ order_id: 'STRING', is_vip: 'BOOL', tier: 'ENUM', amount: 'NUMBER' });
+    const none = await m.map({ ...REC, order: null }, loc);
+    expect(none.kind === 'thread' && none.thread.fields).toBeUndefined();
+    const bad = reasons(await m.map({ ...REC, vip: 'yes', tier: 'bronze', amount: 'lots' }, loc));
+    expect(bad).toMatch(/threads\.fields\.is_vip must be true or false/);
+    expect(bad).toMatch(/threads\.fields\.tier must be one of "gold", "silver"/);
+    expect(bad).toMatch(/threads\.fields\.amount must be a number/);
+    const unknown = await (await mapper(BASE.replace('createdAt: created', 'createdAt: created\n  fields:\n    nope: order'), '', directory())).map({ ...REC, order: 1 }, loc);
+    expect(reasons(unknown)).toMatch(/threads\.fields\.nope: the workspace has no thread field/);
+  });
+
+  it('attachments: kept, inline images turned into attachments with a marker, files Plain refuses noted in the text (onSkip: note)', async () => {
+    const t = BASE.replace('    text: body', "    text: body\n    attachments: files");
+    const m = await mapper(t);
+    const files = [
+      { url: 'https://files.test/a/report.pdf', fileName: 'report.pdf', size: 1000 },
+      { url: 'https://files.test/b/setup.exe', fileName: 'setup.exe', size: 10 },
+      { url: 'https://files.test/c/huge.zip', fileName: 'huge.zip', size: 7_000_000 },
+      { url: 'https://files.test/d/shot.png', fileName: 'shot.png', inline: true },
+    ];
+    const r = await m.map({ ...REC, id: 2 }, loc);
+    expect(r.kind).toBe('thread');
+    const comments = { id: 'a', tid: 2, at: '2024-01-01T09:00:00Z', body: 'see ![shot](https://files.test/d/shot.png)', by: 'cust', files };
+    const m2 = await mapper(t.replace("each: $records('c', id)", 'each: comments'));
+    const r2 = await m2.map({ ...REC, comments: [comments] }, loc);
+    expect(r2.kind).toBe('thread');
+    if (r2.kind !== 'thread') return;
+    const msg = r2.thread.messages[0]!;
+    expect(msg.attachments?.map((a) => a.fileName)).toEqual(['report.pdf', 'shot.png']);
+    expect(msg.text).toContain('[image: shot.png]');
+    expect(msg.text).not.toContain('](https://files.test/d/shot.png)');
+    expect(msg.text).toMatch(/\[Attachment not migrated: setup\.exe — [^\]]*exe[^\]]*\]/);
+    expect(msg.text).toMatch(/\[Attachment not migrated: huge\.zip — /);
+    expect(r2.notes.map((n) => n.note).join('\n')).toMatch(/setup\.exe skipped[\s\S]*huge\.zip skipped/);
+    expect(r2.notes[0]!.address).toBe('message["x-1/a"]');
+
+    const strict = await mapper(t.replace("each: $records('c', id)", 'each: comments'), '', undefined, 'attachments: { onSkip: fail }');
+    const r3 = await strict.map({ ...REC, comments: [comments] }, loc);
+    expect(r3.kind === 'thread' && r3.invalidMessages[0]!.reasons.join('\n')).toMatch(/setup\.exe: .*onSkip: fail/);
+    const r4 = await m2.map({ ...REC, comments: [{ ...comments, files: [{ fileName: 'x' }] }] }, loc);
+    expect(r4.kind === 'thread' && r4.invalidMessages[0]!.reasons.join('\n')).toMatch(/messages\.attachments\[0\] needs exactly one of url and path/);
   });
 });

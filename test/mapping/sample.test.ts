@@ -264,7 +264,7 @@ describe('sampleMapping diagnostics', () => {
     lineWith(
       text,
       'labels',
-      `[ not-a-label-id, ${LT} ] # → ["${LT}"] · ✗ threads.labels: "not-a-label-id" is not a Plain label type id (lt_…); map it through a table · ℹ $table('labels') has no row for "other": took _default (null)`,
+      `[ not-a-label-id, ${LT} ] # ℹ $table('labels') has no row for "other": took _default (null) · ℹ label type names, looked up in Plain by plan: "not-a-label-id"`,
     );
     lineWith(text, 'fullName', 'Ann');
     lineWith(text, 'type', 'CHAT # ✗ messages.type must be INBOUND, OUTBOUND or NOTE; the expression gave "CHAT"');
@@ -307,12 +307,12 @@ describe('sampleMapping diagnostics', () => {
     await expect(sampleMapping(m, 1.5)).rejects.toThrow(RangeError);
   });
 
-  it('marks fields this version reads but does not apply', async () => {
+  it('checks tenants, and says which values the plan looks up in Plain', async () => {
     const threads = SMALL_THREADS.replace('  customer:', "  tenant: \"{ 'externalId': 'org-1', 'name': 'Org' }\"\n  customer:");
     const m = await small(threads, [{ id: 2, subject: 'A', created: '2024-01-02T09:00:00Z', st: 'open', uid: 7 }]);
     const text = await sampleMapping(m, 1, { now: NOW });
-    lineWith(text, 'tenant', '{ externalId: org-1, name: Org } # ℹ read but not applied: tenants are not created or joined yet');
-    expect(text).toContain('# ℹ read but not applied by this version: threads.tenant');
+    lineWith(text, 'tenant', '{ externalId: org-1, name: Org }');
+    expect(text).not.toContain('read but not applied');
     expect((parse(text) as SampleDoc).records[0]!.verdict).toBe('import');
   });
 });

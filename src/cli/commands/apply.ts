@@ -133,6 +133,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       overwriteConflicts: planning.overwriteConflicts,
       targets: planning.targets,
       limit: planning.limit,
+      env: io.env,
     };
     spool = new PlanSpool();
     const s: PlanSummary = await summarisePlan(manifest, state, { ...planOpts, spool });
@@ -206,8 +207,10 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       cancel: signals.cancel,
       emit,
       overwriteConflicts: planning.overwriteConflicts,
+      attachments: { ...manifest.attachments, manifestDir: manifest.dir, timeoutMs: manifest.batching.requestTimeoutMs },
     }).finally(() => cache?.close());
-    const failed = result.counts.customer.FAILED + result.counts.thread.FAILED + result.counts.message.FAILED;
+    // A file that could not be carried is reported on its message (onSkip: note), or fails it (fail).
+    const failed = Object.entries(result.counts).reduce((n, [kind, c]) => n + (kind === 'attachment' ? 0 : c.FAILED), 0);
     const outcome = result.fatal ? 'failed' : result.stopped ? 'interrupted' : failed > 0 ? 'completed-with-failures' : 'completed';
     emit({ type: 'done', outcome, counts: result.counts, requests: result.requests, invalid: result.invalid, at: Date.now() });
     await renderer.close();

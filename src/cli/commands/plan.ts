@@ -31,6 +31,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       overwriteConflicts: opts.overwriteConflicts,
       targets: opts.target,
       limit,
+      env: io.env,
     });
     if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
     else io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s, { verbose: opts.verbose })}\n`);
