@@ -8,6 +8,9 @@
 // - ticket 117 has status "deleted": the manifest's `where` filters it out.
 // - ticket 123 is requested by user 1015, who has no email: the plan reports it as invalid.
 // - agent 2004 (Leo) has left: he is not in the agents table, so his tickets and replies map to `_default`.
+// - some first comments carry files, downloaded next to the export (export/attachments/<comment>/<file>,
+//   named by `local_path`): an invoice PDF on every fifth ticket, an inline screenshot (cid:) on ticket
+//   104, and an installer (setup.exe, a type Plain refuses) on ticket 108.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,9 +196,43 @@ for (let i = 0; i < 40; i++) {
   }
 }
 
+// Attachments, added after the PRNG has been used so that the rest of the export does not move.
+const files = [];
+let attachmentId = 9001;
+function attach(comment, fileName, contentType, bytes, inline = false) {
+  const id = attachmentId++;
+  const localPath = `export/attachments/${comment.id}/${fileName}`;
+  files.push([localPath, bytes]);
+  (comment.attachments ??= []).push({
+    id,
+    file_name: fileName,
+    content_url: `https://acme.zendesk.com/attachments/token/${id}/?name=${encodeURIComponent(fileName)}`,
+    content_type: contentType,
+    size: bytes.length,
+    inline,
+    local_path: localPath,
+  });
+}
+const pdf = (id) => Buffer.from(`%PDF-1.4\n% Invoice for ticket ${id}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`);
+// A 1×1 transparent PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+for (const t of tickets) {
+  const first = comments.find((c) => c.ticket_id === t.id);
+  if (t.id % 5 === 0) attach(first, `invoice-${t.id}.pdf`, 'application/pdf', pdf(t.id));
+  if (t.id === 104) {
+    first.html_body += '<p><img src="cid:screenshot.png" alt="screenshot"></p>';
+    attach(first, 'screenshot.png', 'image/png', PNG, true);
+  }
+  if (t.id === 108) attach(first, 'setup.exe', 'application/octet-stream', Buffer.from('MZ not really an installer\n'));
+}
+
 const jsonl = (rows) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 mkdirSync(OUT, { recursive: true });
+for (const [path, bytes] of files) {
+  mkdirSync(dirname(join(OUT, '..', path)), { recursive: true });
+  writeFileSync(join(OUT, '..', path), bytes);
+}
 writeFileSync(join(OUT, 'tickets.jsonl'), jsonl(tickets));
 writeFileSync(join(OUT, 'users.jsonl'), jsonl([...endUsers, ...agents]));
 writeFileSync(join(OUT, 'comments.jsonl'), jsonl(comments));
-process.stdout.write(`wrote ${tickets.length} tickets, ${endUsers.length + agents.length} users, ${comments.length} comments to ${OUT}\n`);
+process.stdout.write(`wrote ${tickets.length} tickets, ${endUsers.length + agents.length} users, ${comments.length} comments and ${files.length} attachments to ${OUT}\n`);

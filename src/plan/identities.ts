@@ -6,6 +6,7 @@
  * they have not seen. Requests go through a RequestRunner: rate-limited and retried like apply's.
  */
 import { PmError } from '../core/errors.js';
+import { labelTypeAddress } from '../core/model.js';
 import type { IdentityResolver, FieldSchemaAnswer, LabelTypeAnswer, UserAnswer } from '../mapping/resolve.js';
 import { EMAIL, isPlainId } from '../mapping/rules.js';
 import type { Manifest } from '../manifest/types.js';
@@ -97,6 +98,9 @@ export class TargetIdentities implements IdentityResolver {
     if (loose && loose.length > 1) {
       return { reason: `label type name ${JSON.stringify(name)} matches ${loose.map((l) => JSON.stringify(l.name)).join(', ')} in Plain, only by case; use the exact name or an lt_ id` };
     }
+    // One this migration created (and Plain does not list by that name, e.g. a rehearsal emulator started afresh).
+    const created = this.o.state.get(labelTypeAddress(name));
+    if (created?.status === 'applied' && created.targetId) return { id: created.targetId };
     if (this.createMissing) {
       this.labelTypesToCreate.add(name);
       return { create: name };

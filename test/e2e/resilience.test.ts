@@ -153,14 +153,15 @@ describe('SIGINT', () => {
   it('a second apply on the same state is refused while the first runs', async () => {
     emu.reset();
     forgetState();
-    await post('/__emulator/config', { latencyMs: 30 });
+    await post('/__emulator/config', { latencyMs: 250 });
+    // Slow enough that the first apply is still running whatever the machine's load when the second starts.
     const first = apply();
     await untilRequests(3);
     const second = await apply();
     first.kill('SIGINT');
     await first;
     await post('/__emulator/config', { latencyMs: 0 });
-    expect(second.exitCode).toBe(1);
+    expect(second.exitCode, `${String(second.stdout)}\n${String(second.stderr)}`).toBe(1);
     expect(second.stderr).toMatch(/locked by .*pid \d+ on .+, since \d{4}-/);
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -73,15 +73,24 @@ describe('examples/quickstart', () => {
     for (const f of ['tickets.jsonl', 'users.jsonl', 'comments.jsonl']) {
       expect(readFileSync(path.join(dir, 'export', f), 'utf8')).toBe(readFileSync(path.join(QS, 'export', f), 'utf8'));
     }
+    const files = (root: string) => readdirSync(path.join(root, 'export', 'attachments'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const made = files(dir);
+    expect(made.map((e) => e.name).sort()).toEqual(files(QS).map((e) => e.name).sort());
+    for (const e of made) {
+      const rel = path.relative(path.join(dir, 'export'), path.join(e.parentPath, e.name));
+      expect(readFileSync(path.join(dir, 'export', rel)).equals(readFileSync(path.join(QS, 'export', rel)))).toBe(true);
+    }
   });
 
-  it('the tables refer to the seed; the agent who left maps to _default', async () => {
+  it("the tables name the seed's agents by email and its label types by name (VIP is created); the agent who left maps to _default", async () => {
     const m = await loadManifest(path.join(QS, 'plain-migrate.yaml'), { env: { PLAIN_API_KEY: 'demo-key' } });
-    const seedUsers = new Set(seed.users.map((u) => u.id));
-    const seedLabels = new Set(seed.labelTypes.filter((l) => !l.archived).map((l) => l.id));
-    for (const id of m.tables['agents']?.rows.values() ?? []) expect(seedUsers.has(String(id))).toBe(true);
+    const seedUsers = new Set(seed.users.map((u) => u.email));
+    const seedLabels = new Set(seed.labelTypes.filter((l) => !l.archived).map((l) => l.name));
+    for (const email of m.tables['agents']?.rows.values() ?? []) expect(seedUsers.has(String(email))).toBe(true);
     expect(seedUsers.has(String(m.tables['agents']?.defaultValue))).toBe(true);
-    for (const id of m.tables['labels']?.rows.values() ?? []) expect(seedLabels.has(String(id))).toBe(true);
+    const labels = [...(m.tables['labels']?.rows.values() ?? [])].map(String);
+    expect(labels.filter((l) => !seedLabels.has(l))).toEqual(['VIP']);
+    expect(m.target.kind === 'plain' && m.target.createMissingLabelTypes).toBe(true);
     for (const u of seed.users) expect(u.id).toMatch(/^u_[0-9A-HJKMNP-TV-Z]{26}$/);
     for (const l of seed.labelTypes) expect(l.id).toMatch(/^lt_[0-9A-HJKMNP-TV-Z]{26}$/);
     const leo = users.find((u) => u['email'] === 'leo@acme.com');

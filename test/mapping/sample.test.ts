@@ -126,7 +126,7 @@ describe('sampleMapping on the quickstart', () => {
       ]);
       expect(Object.keys(r.thread.customer)).toEqual(['email', 'fullName', 'externalId']);
       expect(r.thread.messages.length).toBeGreaterThan(0);
-      for (const msg of r.thread.messages) expect(Object.keys(msg)).toEqual(['index', 'externalId', 'type', 'text', 'createdAt', 'author']);
+      for (const msg of r.thread.messages) expect(Object.keys(msg)).toEqual(['index', 'externalId', 'type', 'text', 'createdAt', 'author', 'attachments']);
       const times = r.thread.messages.map((msg: { createdAt: string }) => Date.parse(msg.createdAt));
       expect(times).toEqual([...times].sort((a, b) => a - b));
       expect(r.verdict).toBe('import');
@@ -138,7 +138,7 @@ describe('sampleMapping on the quickstart', () => {
       createdAt: '2023-01-04T13:46:33Z',
       status: { status: 'DONE', statusDetail: 'DONE_MANUALLY_SET' },
       priority: 2,
-      labels: ['lt_01HB924PME9C0YWKW1N4AK3BZB'],
+      labels: ['bug'],
       assignee: null,
       customer: { email: 'ann@example.com', fullName: 'Ann Example', externalId: 'zd-user-1001' },
     });
