@@ -142,5 +142,8 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
 export function formatCounts(c: Counts): string {
   const part = (label: string, x: Counts[keyof Counts]) =>
     `${label}: ${x.CREATED} created, ${x.NOOP} noop${x.UPDATED ? `, ${x.UPDATED} updated` : ''}, ${x.FAILED} failed`;
-  return [part('customers', c.customer), part('threads', c.thread), part('messages', c.message)].join(' | ');
+  const parts = [part('customers', c.customer), part('threads', c.thread), part('messages', c.message)];
+  const a = c.attachment;
+  if (a && a.CREATED + a.FAILED > 0) parts.push(`attachments: ${a.CREATED} uploaded, ${a.FAILED} not carried`);
+  return parts.join(' | ');
 }

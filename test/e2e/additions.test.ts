@@ -5,7 +5,7 @@
  * created), tenants and thread fields — the built CLI against the emulator and a local file server.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -264,6 +264,44 @@ describe('attachments, agents and labels by email and name, tenants and thread f
     // state errors names the files that could not be carried
     const errs = await cli(['state', 'errors'], env(dir));
     expect(String(errs.stdout)).toMatch(/attachment\["zd-2\/c-21\/0"\][\s\S]*not found|404/);
+
+    // the header secret for the file server is in no output, state or cache file
+    const secret = 'c2VjcmV0';
+    for (const o of [r, again, errs]) expect(String(o.stdout) + String(o.stderr)).not.toContain(secret);
+    for (const f of readdirSync(join(dir, '.plain-migrate'), { recursive: true, withFileTypes: true })) {
+      if (f.isFile()) expect(readFileSync(join(f.parentPath, f.name)).includes(secret), f.name).toBe(false);
+    }
+  });
+
+  it('a changed field and a new label become updates, a changed tenant is reported as not updatable, and users found are not asked for again', async () => {
+    const dir = workspace();
+    expect((await cli(['apply', '--auto-approve'], env(dir))).exitCode).toBe(0);
+    const asked = ops('userByEmail');
+    const tickets = readFileSync(join(dir, 'tickets.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    tickets[0]!.tier = 'silver';
+    tickets[0]!.tags = ['billing', 'vip', 'bug'];
+    tickets[1]!.org = 2;
+    writeFileSync(join(dir, 'tickets.jsonl'), tickets.map((t) => JSON.stringify(t)).join('\n') + '\n');
+
+    const plan = await cli(['plan'], env(dir));
+    const out = String(plan.stdout);
+    expect(out).toMatch(/~ thread\["zd-1"\]\n\s+labels: .*→ .*\n\s+fields: \{"order_id":"A-1001","tier":"gold"\} → \{"order_id":"A-1001","tier":"silver"\}/);
+    expect(out).toMatch(/! thread\["zd-2"\] tenant: imported "org-1", source now "org-2"/);
+    // sara and tom were remembered in state; only the deleted user is asked again
+    expect(emu.requests().slice(-10).filter((r) => r.operationName === 'userByEmail')).toHaveLength(1);
+    expect(ops('userByEmail')).toBe(asked + 1);
+
+    const r = await cli(['apply', '--auto-approve'], env(dir));
+    expect(r.exitCode, `${String(r.stdout)}\n${String(r.stderr)}`).toBe(0);
+    const t1 = emu.snapshot().threads.find((t) => t.externalId === 'zd-1')!;
+    expect(t1.fields).toEqual({ order_id: 'A-1001', tier: 'silver' });
+    expect(t1.labelTypeIds).toContain(BUG);
+    expect(ops('upsertThreadField')).toBe(3);
+    const again = await cli(['plan'], env(dir));
+    expect(String(again.stdout)).toContain('0 to update');
   });
 
   it('a crash between the uploads and the import, then a re-apply, uploads nothing twice', async () => {
@@ -274,8 +312,10 @@ describe('attachments, agents and labels by email and name, tenants and thread f
       body: JSON.stringify({ rules: [{ operation: 'importThreadMessages', action: 'hang' }] }),
     });
     const child = cli(['apply', '--auto-approve'], env(dir));
+    // Both threads' message batches have been sent (and hang): every file they reference was uploaded
+    // and recorded before its batch went out. Kill the apply there, before any message is imported.
     const deadline = Date.now() + 30_000;
-    while (emu.snapshot().attachments.filter((a) => a.uploaded).length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (ops('importThreadMessages') < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(emu.snapshot().attachments.filter((a) => a.uploaded)).toHaveLength(4);
     child.kill('SIGKILL');
     await child;
