@@ -57,7 +57,7 @@ batching:
 
 /** The agents table: helpdesk agent emails → Plain user ids. */
 export function agentsTable(extraRows = ''): string {
-  return `  agents:                            # the helpdesk's agents (by email) → Plain user ids (assignee, OUTBOUND and NOTE authors)
+  return `  agents:                            # the helpdesk's agents (by email) → Plain user ids or their Plain emails (assignee, OUTBOUND and NOTE authors)
     "agent@yourcompany.com": ${userId(1)}     # replace
     "another.agent@yourcompany.com": ${userId(2)}     # replace
 ${extraRows}    _default: ${userId(3)}     # replace: who gets the messages of agents not listed (e.g. agents who left)
@@ -66,7 +66,7 @@ ${extraRows}    _default: ${userId(3)}     # replace: who gets the messages of a
 
 /** The labels table: helpdesk tag names → Plain label type ids. */
 export function labelsTable(tags: readonly [string, string]): string {
-  return `  labels:                            # the helpdesk's tags → Plain label type ids
+  return `  labels:                            # the helpdesk's tags → Plain label type ids or names (target.plain.createMissingLabelTypes creates missing ones)
     ${tags[0]}: ${labelId(1)}     # replace
     ${tags[1]}: ${labelId(2)}     # replace
     _default: null                   # tags with no row are dropped (plan lists each one with its count)

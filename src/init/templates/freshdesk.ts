@@ -85,7 +85,7 @@ threads:
             ? null
             : { 'email': $record('contacts', user_id).email, 'fullName': $record('contacts', user_id).name })
         : $table('agents', $record('agents', user_id).contact.email)
-    # attachments (read, not uploaded by this version yet):
+    # attachments (uploaded by apply with each message; URLs need attachments.fetch headers):
     # attachments: "attachments.{ 'url': attachment_url, 'fileName': name, 'contentType': content_type, 'size': size }"
 ${BATCHING}`;
 }

@@ -69,7 +69,7 @@ threads:
         : (recipients[role = 'from'].handle = $thread.recipient.handle
             ? null
             : { 'email': recipients[role = 'from'].handle, 'fullName': recipients[role = 'from'].name })
-    # attachments (read, not uploaded by this version yet; the url needs your API token):
+    # attachments (uploaded by apply with each message; the url needs your API token):
     # attachments: "attachments.{ 'url': url, 'fileName': filename, 'contentType': content_type, 'size': size, 'inline': metadata.is_inline }"
 ${BATCHING}`;
 }

@@ -57,7 +57,7 @@ threads:
             ? null
             : { 'email': createdBy.email, 'fullName': $join([createdBy.first, createdBy.last], ' ') })
         : $table('agents', createdBy.email)
-    # attachments (read, not uploaded by this version yet; the data link needs your OAuth token):
+    # attachments (uploaded by apply with each message; the data link needs your OAuth token):
     # attachments: "_embedded.attachments.{ 'url': _links.web.href, 'fileName': filename, 'contentType': mimeType, 'size': size }"
 ${BATCHING}`;
 }

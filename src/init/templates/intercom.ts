@@ -75,7 +75,7 @@ threads:
       author.type in ['user', 'lead', 'contact']
         ? (author.id = $thread.contacts.contacts[0].id ? null : { 'email': author.email, 'fullName': author.name })
         : $table('agents', author.type = 'bot' ? 'bot' : author.email)
-    # attachments (read, not uploaded by this version yet):
+    # attachments (uploaded by apply with each message; URLs need attachments.fetch headers):
     # attachments: "attachments.{ 'url': url, 'fileName': name, 'contentType': content_type, 'size': filesize }"
 ${BATCHING}`;
 }

@@ -68,7 +68,7 @@ threads:
           ? (author_id = $thread.requester_id ? null : { 'email': $user.email, 'fullName': $user.name })
           : $table('agents', $user.email)
       )
-    # attachments (read, not uploaded by this version yet):
+    # attachments (uploaded by apply with each message; URLs need attachments.fetch headers):
     # attachments: "attachments.{ 'url': content_url, 'fileName': file_name, 'contentType': content_type, 'size': size, 'inline': inline }"
 ${BATCHING}`;
 }
