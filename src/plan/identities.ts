@@ -64,9 +64,9 @@ export class TargetIdentities implements IdentityResolver {
       (r) => r.value,
       (e: unknown) => {
         if (e instanceof TargetError) {
-          throw new PmError('plan.lookup-failed', `the plan could not read ${what(operation)} from Plain: ${e.recorded.message}`, {
+          throw new PmError('plan.lookup-failed', `the plan could not read ${LOOKUPS[operation]?.what ?? operation} from Plain: ${e.recorded.message}`, {
             hint: /forbidden|UNAUTHENTICATED|FORBIDDEN/.test(e.recorded.code)
-              ? `check the API key: it needs ${permission(operation)}`
+              ? `check the API key: it needs ${LOOKUPS[operation]?.permission ?? 'read permissions'}`
               : 'check target.plain.endpoint and the network, then plan again',
           });
         }
@@ -156,24 +156,9 @@ export class TargetIdentities implements IdentityResolver {
   }
 }
 
-function what(operation: string): string {
-  switch (operation) {
-    case 'labelTypes':
-      return 'the label types';
-    case 'userByEmail':
-      return 'a user by email';
-    default:
-      return 'the thread field schemas';
-  }
-}
-
-function permission(operation: string): string {
-  switch (operation) {
-    case 'labelTypes':
-      return 'labelType:read';
-    case 'userByEmail':
-      return 'user:read';
-    default:
-      return 'threadFieldSchema:read';
-  }
-}
+/** What each look-up reads, and the permission the API key needs for it. */
+const LOOKUPS: Readonly<Record<string, { what: string; permission: string }>> = {
+  labelTypes: { what: 'the label types', permission: 'labelType:read' },
+  userByEmail: { what: 'a user by email', permission: 'user:read' },
+  threadFieldSchemas: { what: 'the thread field schemas', permission: 'threadFieldSchema:read' },
+};

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/executor.js';
 import type { Clock } from '../../src/apply/ratelimit.js';
-import { attachmentAddress, messageAddress, threadAddress, type Customer, type Message, type Thread } from '../../src/core/model.js';
+import { attachmentAddress, messageAddress, threadAddress } from '../../src/core/model.js';
+import { item } from './items.js';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
-import { appliedOf } from '../../src/plan/diff.js';
 import type { ThreadPlanItem } from '../../src/plan/types.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { PlainTarget } from '../../src/targets/plain/client.js';
@@ -31,39 +31,9 @@ const clock: Clock & { t: number } = {
   },
 };
 
-function item(dir: string): ThreadPlanItem {
-  const customer: Customer = { email: 'ann@example.test', fullName: 'Ann' };
-  const m: Message = {
-    externalId: 'm1',
-    type: 'INBOUND',
-    text: 'see the file',
-    createdAt: '2024-01-01T00:00:00.000Z',
-    author: { kind: 'customer' },
-    attachments: [{ path: 'a.txt', fileName: 'a.txt', contentType: 'text/plain' }],
-  };
+function attachedItem(dir: string): ThreadPlanItem {
   writeFileSync(join(dir, 'a.txt'), 'hello\n');
-  const thread: Thread = { externalId: 't1', title: 't1', createdAt: '2024-01-01T00:00:00.000Z', status: 'DONE', statusDetail: 'DONE_MANUALLY_SET', priority: 2, labelTypeIds: [], customer, messages: [m] };
-  return {
-    kind: 'thread',
-    action: 'create',
-    address: threadAddress('t1'),
-    thread,
-    hash: 'h',
-    send: [{ message: m, address: messageAddress('t1', 'm1'), hash: 'm1' }],
-    recordedMessages: 0,
-    desired: appliedOf(thread),
-    updates: [],
-    conflicts: [],
-    frozen: [],
-    changedMessages: [],
-    orphanMessages: [],
-    newCustomers: [customer],
-    invalidMessages: [],
-    notes: [],
-    newLabelTypes: [],
-    newTenants: [],
-    newMemberships: [],
-  };
+  return item('t1', 1, { attachments: [{ path: 'a.txt', fileName: 'a.txt', contentType: 'text/plain' }] });
 }
 
 async function run(state: SqliteStateStore, it: ThreadPlanItem, dir: string) {
@@ -93,14 +63,14 @@ describe('attachment uploads recorded in state', () => {
     emu.reset();
     const dir = mkdtempSync(join(tmpdir(), 'pm-att-'));
     const state = SqliteStateStore.open(join(dir, 'state.db'), { manifestName: 't', create: true });
-    const it1 = item(dir);
-    const address = attachmentAddress('t1', 'm1', 0);
+    const it1 = attachedItem(dir);
+    const address = attachmentAddress('t1', 'm0', 0);
     // The message batch fails (not retried): the file is uploaded and recorded, the message is not imported.
     await faults([{ operation: 'importThreadMessages', action: 'status:400' }]);
     await run(state, it1, dir);
     expect(uploadUrls()).toBe(1);
     const first = state.get(address)!;
-    expect(first).toMatchObject({ kind: 'attachment', status: 'applied', parent: messageAddress('t1', 'm1') });
+    expect(first).toMatchObject({ kind: 'attachment', status: 'applied', parent: messageAddress('t1', 'm0') });
     expect(first.applied).toMatchObject({ size: 6, sha256: '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03' });
 
     clock.t += 60 * 60 * 1000; // an hour later: the upload is still good

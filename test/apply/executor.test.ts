@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/executor.js';
 import type { ApplyEvent } from '../../src/apply/events.js';
 import type { Clock } from '../../src/apply/ratelimit.js';
-import { messageAddress, threadAddress, type Customer, type Message, type Thread } from '../../src/core/model.js';
-import { appliedOf } from '../../src/plan/diff.js';
+import { messageAddress, threadAddress, type Thread } from '../../src/core/model.js';
 import type { PlanItem, ThreadPlanItem } from '../../src/plan/types.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
+import { item } from './items.js';
 import { TargetError, type Ack, type MessageOutcome, type MessageToSend, type RemoteThread, type Target } from '../../src/targets/types.js';
 
 /** Virtual time: sleeping moves the clock on at once. */
@@ -22,31 +22,6 @@ const clock: Clock & { slept: number[]; t: number } = {
   },
 };
 
-const customer: Customer = { email: 'ann@example.test', fullName: 'Ann' };
-function msg(i: number): Message {
-  return { externalId: `m${i}`, type: 'INBOUND', text: `t${i}`, createdAt: new Date(1_700_000_000_000 + i).toISOString(), author: { kind: 'customer' } };
-}
-function item(id: string, n: number): ThreadPlanItem {
-  const messages = Array.from({ length: n }, (_, i) => msg(i));
-  const thread: Thread = { externalId: id, title: id, createdAt: '2024-01-01T00:00:00.000Z', status: 'DONE', statusDetail: 'DONE_MANUALLY_SET', priority: 2, labelTypeIds: [], customer, messages };
-  return {
-    kind: 'thread',
-    action: 'create',
-    address: threadAddress(id),
-    thread,
-    hash: 'h',
-    send: messages.map((m) => ({ message: m, address: messageAddress(id, m.externalId), hash: m.externalId })),
-    recordedMessages: 0,
-    desired: appliedOf(thread),
-    updates: [],
-    conflicts: [],
-    frozen: [],
-    changedMessages: [],
-    orphanMessages: [],
-    newCustomers: [customer],
-    invalidMessages: [],
-  };
-}
 
 class FakeTarget implements Target {
   readonly name = 'fake';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { PmError } from '../../src/core/errors.js';
 import { AttachmentError, fetchToTempFile, matchFetchRule, type FetchOptions, type FetchRule } from '../../src/attachments/index.js';
-import { startServer, writeSlowly, type TestServer } from './server.js';
+import { failure, startServer, writeSlowly, type TestServer } from './server.js';
 
 let srv: TestServer;
 let other: TestServer;
@@ -39,16 +39,6 @@ afterEach(async () => {
 
 const opts = (over: Partial<FetchOptions> = {}): FetchOptions => ({ manifestDir, maxBytes: 6_000_000, timeoutMs: 5_000, tmpDir: tmp, ...over });
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-async function failure(p: Promise<unknown>): Promise<AttachmentError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AttachmentError) return e;
-    throw new Error(`expected an AttachmentError, got ${String(e)}`);
-  }
-  throw new Error('expected a failure, got success');
-}
 
 describe('url', () => {
   test('a 3 MB file is streamed into a temp file: same bytes, same sha256, cleanup removes it', async () => {

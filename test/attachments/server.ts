@@ -1,6 +1,7 @@
 /** A throwaway HTTP server on 127.0.0.1 (port 0) for the attachments tests: routes by path, logs requests. */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { AttachmentError } from '../../src/attachments/index.js';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -71,4 +72,15 @@ export function writeSlowly(res: ServerResponse, total: number, byte = 0x61): Pr
     res.on('close', () => done(written));
     pump();
   });
+}
+
+/** The AttachmentError a promise fails with (fails the test if it succeeds or fails otherwise). */
+export async function failure(p: Promise<unknown>): Promise<AttachmentError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AttachmentError) return e;
+    throw new Error(`expected an AttachmentError, got ${String(e)}`);
+  }
+  throw new Error('expected a failure, got success');
 }

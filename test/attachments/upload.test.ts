@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { AttachmentError, uploadToForm } from '../../src/attachments/index.js';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { parseMultipart } from '../../src/emulators/plain/uploads.js';
-import { startServer, type TestServer } from './server.js';
+import { failure, startServer, type TestServer } from './server.js';
 
 const CUSTOMER = `c_01J${'0'.repeat(22)}1`;
 const KEY = 'test-key';
@@ -82,16 +82,6 @@ async function referenceAttachment(attachmentId: string): Promise<{ result: stri
     },
   );
   return m.importThreadMessages.results[0] ?? { result: null, error: null };
-}
-
-async function failure(p: Promise<unknown>): Promise<AttachmentError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AttachmentError) return e;
-    throw new Error(`expected an AttachmentError, got ${String(e)}`);
-  }
-  throw new Error('expected a failure, got success');
 }
 
 describe('against the Plain emulator', () => {
