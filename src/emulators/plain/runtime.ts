@@ -1,32 +1,12 @@
 /** The live state one emulator instance shares between its HTTP handlers. */
 import type { ServerResponse } from 'node:http';
+import { RequestLog } from '../common/log.js';
 import { FaultInjector } from './faults.js';
 import { RateLimiter } from './ratelimit.js';
 import type { PlainStore } from './store.js';
 import type { EmulatorRequestLog } from './types.js';
 
-export const DEFAULT_MAX_LOGGED_REQUESTS = 10_000;
-
-/** Bounded request log: the oldest entries are dropped past `max`. */
-export class RequestLog {
-  private entries: EmulatorRequestLog[] = [];
-
-  constructor(private readonly max: number) {}
-
-  add(entry: EmulatorRequestLog): EmulatorRequestLog {
-    this.entries.push(entry);
-    if (this.entries.length > this.max) this.entries.splice(0, this.entries.length - this.max);
-    return entry;
-  }
-
-  list(): EmulatorRequestLog[] {
-    return this.entries.map((e) => ({ ...e }));
-  }
-
-  clear(): void {
-    this.entries = [];
-  }
-}
+export { DEFAULT_MAX_LOGGED_REQUESTS } from '../common/log.js';
 
 export interface EmulatorConfig {
   latencyMs: number;
@@ -35,7 +15,7 @@ export interface EmulatorConfig {
 export class EmulatorRuntime {
   readonly limiter: RateLimiter;
   readonly faults = new FaultInjector();
-  readonly log: RequestLog;
+  readonly log: RequestLog<EmulatorRequestLog>;
   readonly hung = new Set<ServerResponse>();
   closed = false;
   /** http://host:port, known once the server listens (upload URLs point here). */

@@ -2,10 +2,7 @@
  * Seed files: JSON or YAML (by extension) describing the workspace the emulator starts with.
  * Everything is checked up front; a malformed seed is a PmError that names the file and the entry.
  */
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { PmError } from '../../core/errors.js';
+import { readSeedFile, SeedChecker } from '../common/seed.js';
 import { isPlainId, type IdGenerator, type IdPrefix } from './ids.js';
 import {
   THREAD_FIELD_TYPES,
@@ -36,53 +33,12 @@ export interface ResolvedSeed {
 const SECTIONS = ['users', 'machineUsers', 'labelTypes', 'tenants', 'customers', 'apiKeys', 'attachments', 'threadFieldSchemas'] as const;
 /** Plain validates thread field schema keys against this (ThreadFieldSchema.key in the schema). */
 export const THREAD_FIELD_KEY = /^[a-z0-9_]+$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Obj = Record<string, unknown>;
 
-class SeedChecker {
-  constructor(private readonly source: string) {}
-
-  fail(message: string, path?: string): never {
-    throw new PmError('emulator.seed-invalid', `invalid Plain emulator seed ${this.source}: ${message}`, {
-      location: { file: this.source },
-      path,
-      hint: 'a seed has the optional lists users, machineUsers, labelTypes, tenants, customers, apiKeys, attachments and threadFieldSchemas',
-    });
-  }
-
-  object(value: unknown, path: string, allowed: readonly string[]): Obj {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(`${path} must be an object`, path);
-    const obj = value as Obj;
-    for (const key of Object.keys(obj)) {
-      if (!allowed.includes(key)) this.fail(`${path} has unknown key "${key}" (allowed: ${allowed.join(', ')})`, path);
-    }
-    return obj;
-  }
-
-  list(value: unknown, path: string): unknown[] {
-    if (value === undefined || value === null) return [];
-    if (!Array.isArray(value)) this.fail(`${path} must be a list`, path);
-    return value;
-  }
-
-  string(obj: Obj, key: string, path: string): string {
-    const v = obj[key];
-    if (typeof v !== 'string' || v.trim() === '') this.fail(`${path}.${key} is required and must be a non-empty string`, `${path}.${key}`);
-    return v;
-  }
-
-  optString(obj: Obj, key: string, path: string): string | undefined {
-    const v = obj[key];
-    if (v === undefined || v === null) return undefined;
-    return this.string(obj, key, path);
-  }
-
-  bool(obj: Obj, key: string, path: string): boolean {
-    const v = obj[key];
-    if (v === undefined || v === null) return false;
-    if (typeof v !== 'boolean') this.fail(`${path}.${key} must be true or false`, `${path}.${key}`);
-    return v;
+class PlainSeedChecker extends SeedChecker {
+  constructor(source: string) {
+    super(source, 'Plain emulator seed', 'a seed has the optional lists users, machineUsers, labelTypes, tenants, customers, apiKeys, attachments and threadFieldSchemas');
   }
 
   id(obj: Obj, path: string, prefix: IdPrefix): string | undefined {
@@ -92,17 +48,11 @@ class SeedChecker {
     }
     return id;
   }
-
-  email(obj: Obj, path: string): string {
-    const email = this.string(obj, 'email', path);
-    if (!EMAIL.test(email)) this.fail(`${path}.email "${email}" is not an email address`, `${path}.email`);
-    return email;
-  }
 }
 
 /** Checks an already-parsed seed value; `source` names it in errors (a file path or "options.seed"). */
 export function checkPlainSeed(value: unknown, source: string): PlainSeed {
-  const c: SeedChecker = new SeedChecker(source);
+  const c: PlainSeedChecker = new PlainSeedChecker(source);
   if (value === null || value === undefined) return {};
   const root = c.object(value, 'seed', SECTIONS);
   const seed: PlainSeed = {};
@@ -151,7 +101,7 @@ export function checkPlainSeed(value: unknown, source: string): PlainSeed {
   return seed;
 }
 
-function threadFieldSchema(c: SeedChecker, v: unknown, p: string): SeedThreadFieldSchema {
+function threadFieldSchema(c: PlainSeedChecker, v: unknown, p: string): SeedThreadFieldSchema {
   const o = c.object(v, p, ['id', 'key', 'label', 'type', 'enumValues', 'isRequired']);
   const key = c.string(o, 'key', p);
   if (!THREAD_FIELD_KEY.test(key)) c.fail(`${p}.key "${key}" must match ^[a-z0-9_]+$ (lowercase letters, digits and underscores)`, `${p}.key`);
@@ -172,17 +122,7 @@ function threadFieldSchema(c: SeedChecker, v: unknown, p: string): SeedThreadFie
   return { id: c.id(o, p, 'tfs'), key, label: c.string(o, 'label', p), type: type as ThreadFieldType, enumValues, isRequired: c.bool(o, 'isRequired', p) };
 }
 
-function checkUnique(c: SeedChecker, seed: PlainSeed): void {
-  const unique = (section: string, values: (string | undefined)[], what: string, fold = false): void => {
-    const seen = new Map<string, number>();
-    values.forEach((raw, i) => {
-      if (raw === undefined) return;
-      const v = fold ? raw.toLowerCase() : raw;
-      const first = seen.get(v);
-      if (first !== undefined) c.fail(`${section}[${i}].${what} "${raw}" repeats ${section}[${first}]`, `${section}[${i}].${what}`);
-      seen.set(v, i);
-    });
-  };
+function checkUnique(c: PlainSeedChecker, seed: PlainSeed): void {
   const ids = [
     ...(seed.users ?? []).map((x) => x.id),
     ...(seed.machineUsers ?? []).map((x) => x.id),
@@ -198,13 +138,13 @@ function checkUnique(c: SeedChecker, seed: PlainSeed): void {
     if (seenIds.has(id)) c.fail(`id "${id}" is used twice`);
     seenIds.add(id);
   }
-  unique('users', (seed.users ?? []).map((x) => x.email), 'email', true);
-  unique('customers', (seed.customers ?? []).map((x) => x.email), 'email', true);
-  unique('customers', (seed.customers ?? []).map((x) => x.externalId), 'externalId');
-  unique('tenants', (seed.tenants ?? []).map((x) => x.externalId), 'externalId');
-  unique('apiKeys', (seed.apiKeys ?? []).map((x) => x.key), 'key');
-  unique('threadFieldSchemas', (seed.threadFieldSchemas ?? []).map((x) => x.key), 'key');
-  unique('threadFieldSchemas', (seed.threadFieldSchemas ?? []).map((x) => x.label), 'label');
+  c.unique('users', (seed.users ?? []).map((x) => x.email), 'email', true);
+  c.unique('customers', (seed.customers ?? []).map((x) => x.email), 'email', true);
+  c.unique('customers', (seed.customers ?? []).map((x) => x.externalId), 'externalId');
+  c.unique('tenants', (seed.tenants ?? []).map((x) => x.externalId), 'externalId');
+  c.unique('apiKeys', (seed.apiKeys ?? []).map((x) => x.key), 'key');
+  c.unique('threadFieldSchemas', (seed.threadFieldSchemas ?? []).map((x) => x.key), 'key');
+  c.unique('threadFieldSchemas', (seed.threadFieldSchemas ?? []).map((x) => x.label), 'label');
 }
 
 /** Fills in missing ids once. */
@@ -233,59 +173,5 @@ export function resolveSeed(seed: PlainSeed, ids: IdGenerator): ResolvedSeed {
 
 /** Reads a seed file (.json, .yaml or .yml) and checks it. */
 export async function loadPlainSeed(file: string): Promise<PlainSeed> {
-  const ext = extname(file).toLowerCase();
-  if (ext !== '.json' && ext !== '.yaml' && ext !== '.yml') {
-    throw new PmError('emulator.seed-invalid', `cannot read Plain emulator seed ${file}: unsupported extension "${ext}" (use .json, .yaml or .yml)`, {
-      location: { file },
-    });
-  }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new PmError('emulator.seed-unreadable', `cannot read Plain emulator seed ${file}: ${why}`, { location: { file }, cause: e });
-  }
-  let value: unknown;
-  if (ext === '.json') {
-    try {
-      value = JSON.parse(text) as unknown;
-    } catch (e) {
-      throw new PmError('emulator.seed-invalid', `invalid JSON in Plain emulator seed ${file}: ${(e as Error).message}`, {
-        location: { file, ...jsonPosition(text, (e as Error).message) },
-        cause: e,
-      });
-    }
-  } else {
-    try {
-      value = parseYaml(text) as unknown;
-    } catch (e) {
-      const pos = e instanceof YAMLParseError ? e.linePos?.[0] : undefined;
-      const first = ((e as Error).message.split('\n')[0] ?? '').trim();
-      throw new PmError('emulator.seed-invalid', `invalid YAML in Plain emulator seed ${file}: ${first}`, {
-        location: { file, line: pos?.line, col: pos?.col },
-        cause: e,
-      });
-    }
-  }
-  return checkPlainSeed(value, file);
-}
-
-function jsonPosition(text: string, message: string): { line?: number; col?: number } {
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return { line: Number(lc[1]), col: Number(lc[2]) };
-  const m = /position (\d+)/.exec(message);
-  if (m) {
-    const lines = text.slice(0, Number(m[1])).split('\n');
-    return { line: lines.length, col: (lines[lines.length - 1] ?? '').length + 1 };
-  }
-  // Node 20 often omits the position; JSON is YAML, so let the YAML parser locate the fault.
-  try {
-    parseYaml(text);
-  } catch (e) {
-    const pos = e instanceof YAMLParseError ? e.linePos?.[0] : undefined;
-    if (pos) return { line: pos.line, col: pos.col };
-  }
-  return {};
+  return checkPlainSeed(await readSeedFile(file, 'Plain emulator seed'), file);
 }

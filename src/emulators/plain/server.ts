@@ -1,6 +1,5 @@
 /** startPlainEmulator: the HTTP server, its routing and its lifecycle. */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLoopback, nonNegativeInt } from '../common/server.js';
 import { handleAdmin } from './admin.js';
 import { plainSchema } from './graphql.js';
 import { sendError } from './http.js';
@@ -43,15 +42,9 @@ export interface PlainEmulator {
   close(): Promise<void>;
 }
 
-function nonNegativeInt(name: string, value: number | undefined, dflt: number): number {
-  if (value === undefined) return dflt;
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`startPlainEmulator: ${name} must be an integer ≥ 0 (got ${value})`);
-  return value;
-}
-
 export async function startPlainEmulator(opts: PlainEmulatorOptions = {}): Promise<PlainEmulator> {
   const host = opts.host ?? '127.0.0.1';
-  const port = nonNegativeInt('port', opts.port, 0);
+  const port = nonNegativeInt('startPlainEmulator', 'port', opts.port, 0);
   const now = opts.now ?? ((): Date => new Date());
   const seed = checkPlainSeed(opts.seed ?? {}, 'options.seed');
   plainSchema(); // build the schema before the first request
@@ -61,59 +54,37 @@ export async function startPlainEmulator(opts: PlainEmulatorOptions = {}): Promi
   const rt = new EmulatorRuntime(
     store,
     now,
-    { latencyMs: nonNegativeInt('latencyMs', opts.latencyMs, 0) },
-    nonNegativeInt('rateLimitPerMinute', opts.rateLimitPerMinute, 0),
+    { latencyMs: nonNegativeInt('startPlainEmulator', 'latencyMs', opts.latencyMs, 0) },
+    nonNegativeInt('startPlainEmulator', 'rateLimitPerMinute', opts.rateLimitPerMinute, 0),
     opts.maxLoggedRequests ?? DEFAULT_MAX_LOGGED_REQUESTS,
   );
 
-  const sockets = new Set<Socket>();
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const run = async (): Promise<void> => {
+  const server = await listenLoopback({
+    host,
+    port,
+    route: async (path, req, res) => {
       if (path === '/graphql/v1') return handleGraphQL(rt, req, res);
       if (path.startsWith(UPLOAD_PATH)) return handleUpload(rt, path.slice(UPLOAD_PATH.length), req, res);
       if (await handleAdmin(rt, path, req, res)) return;
       sendError(res, 404, `No route for ${req.method ?? '?'} ${path}: the Plain API lives at POST /graphql/v1`, 'NOT_FOUND');
-    };
-    run().catch((e: unknown) => {
-      if (!res.headersSent && !res.destroyed) sendError(res, 500, `Emulator failure: ${(e as Error).message}`, 'INTERNAL_SERVER_ERROR');
-      else res.destroy();
-    });
-  };
-  const server = createServer(handler);
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    },
+    failure: (res, e) => sendError(res, 500, `Emulator failure: ${e.message}`, 'INTERNAL_SERVER_ERROR'),
+    beforeClose: () => {
+      rt.closed = true;
+      for (const res of rt.hung) res.destroy();
+      rt.hung.clear();
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actualPort = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  const url = server.url;
   rt.baseUrl = url;
 
-  let closing: Promise<void> | undefined;
   return {
     url,
     graphqlUrl: `${url}/graphql/v1`,
-    port: actualPort,
+    port: server.port,
     snapshot: () => store.snapshot(),
     requests: () => rt.log.list(),
     reset: () => rt.reset(),
-    close: () => {
-      closing ??= new Promise<void>((resolve) => {
-        rt.closed = true;
-        for (const res of rt.hung) res.destroy();
-        rt.hung.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const s of sockets) s.destroy();
-      });
-      return closing;
-    },
+    close: () => server.close(),
   };
 }

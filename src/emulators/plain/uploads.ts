@@ -6,9 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { multipartBoundary, parseMultipart } from '../common/multipart.js';
 import { BodyTooLarge, readBodyBuffer } from './http.js';
 import type { EmulatorRuntime } from './runtime.js';
 import type { AttachmentRecord } from './types.js';
+
+export { parseMultipart } from '../common/multipart.js';
 
 export const UPLOAD_PATH = '/__emulator/uploads/';
 const MAX_UPLOAD_BYTES = 120 * 1024 * 1024;
@@ -29,33 +32,6 @@ function s3Error(res: ServerResponse, status: number, code: string, message: str
   res.end(xml);
 }
 
-interface Part {
-  name: string;
-  data: Buffer;
-}
-
-/** A small multipart/form-data parser: enough for the upload form. */
-export function parseMultipart(body: Buffer, boundary: string): Part[] | undefined {
-  const delimiter = Buffer.from(`--${boundary}`);
-  const parts: Part[] = [];
-  let pos = body.indexOf(delimiter);
-  if (pos < 0) return undefined;
-  for (;;) {
-    pos += delimiter.length;
-    if (body.subarray(pos, pos + 2).toString() === '--') return parts;
-    if (body.subarray(pos, pos + 2).toString() !== '\r\n') return undefined;
-    const headerEnd = body.indexOf('\r\n\r\n', pos);
-    if (headerEnd < 0) return undefined;
-    const headers = body.subarray(pos + 2, headerEnd).toString('utf8');
-    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
-    if (next < 0) return undefined;
-    const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(headers)?.[1];
-    if (name === undefined) return undefined;
-    parts.push({ name, data: body.subarray(headerEnd + 4, next) });
-    pos = next + 2;
-  }
-}
-
 export async function handleUpload(rt: EmulatorRuntime, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'POST') return s3Error(res, 405, 'MethodNotAllowed', 'Uploads are POST multipart/form-data');
   let body: Buffer;
@@ -68,8 +44,8 @@ export async function handleUpload(rt: EmulatorRuntime, id: string, req: Incomin
   const a = rt.store.attachments.get(decodeURIComponent(id));
   if (!a) return s3Error(res, 404, 'NoSuchUpload', `No upload URL was created for "${id}"`);
   if (rt.now().getTime() > a.expiresAt) return s3Error(res, 403, 'AccessDenied', 'Invalid according to Policy: Policy expired.');
-  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(req.headers['content-type'] ?? '');
-  const parts = boundary ? parseMultipart(body, boundary[1] ?? boundary[2] ?? '') : undefined;
+  const boundary = multipartBoundary(req.headers['content-type']);
+  const parts = boundary !== undefined ? parseMultipart(body, boundary) : undefined;
   if (!parts) return s3Error(res, 400, 'MalformedPOSTRequest', 'The body of your POST request is not well-formed multipart/form-data.');
   const fileIndex = parts.findIndex((p) => p.name === 'file');
   const file = parts[fileIndex];
