@@ -102,7 +102,7 @@ export interface ResponseContext {
  * - 429 → `rate_limited`, retryable, retryAfterMs from Retry-After (seconds or HTTP date).
  * - 5xx and 408 → `http_<status>`, retryable.
  * - 401 → `unauthenticated`, fatal: the token is wrong or revoked, no request will succeed.
- * - 403 → `forbidden`, fatal: importing needs an admin token.
+ * - 403 → `forbidden`, fatal: importing needs an admin token (or: X-Workspace-Id names a workspace the token cannot reach).
  * - 422 → `validation` with one field entry per Laravel message; recorded, not retried.
  * - 404 → `not_found`; recorded.
  * - 400 that names the workspace → fatal (a multi-workspace token without X-Workspace-Id).
@@ -135,10 +135,14 @@ export function classifyResponse(status: number, headers: Headers | undefined, b
     );
   }
   if (status === 403) {
+    // The workspace refusal (X-Workspace-Id names a workspace the token cannot reach) has its own hint.
+    const hint = /workspace \d|workspace id|x-workspace-id/i.test(message)
+      ? 'the token cannot reach the workspace target.therethere.workspaceId names; check that id'
+      : 'importing into There There needs an admin token (the same access level as managing workspace settings); make one under Settings > API Tokens as a workspace admin';
     return new TargetError(
       {
         code: 'forbidden',
-        message: `${message} (HTTP 403): importing into There There needs an admin token (the same access level as managing workspace settings); make one under Settings > API Tokens as a workspace admin`,
+        message: `${message} (HTTP 403): ${hint}`,
         type: 'FORBIDDEN',
       },
       false,

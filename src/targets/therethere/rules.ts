@@ -24,6 +24,12 @@ export type ThereThereMessageType = (typeof MESSAGE_TYPES)[number];
 export const MAX_SUBJECT_CHARS = 255;
 /** `tags`: max 50 names per ticket. */
 export const MAX_TAGS = 50;
+/**
+ * Tag names, contact and author names: the reference gives no limit; Laravel's usual `max:255` for
+ * strings is assumed (the emulator applies it). A longer tag name is a reason (cutting it would make
+ * another tag); a longer name is cut, since it only labels a person.
+ */
+export const MAX_NAME_CHARS = 255;
 /** `messages`: between 1 and 200 per import request. */
 export const MAX_MESSAGES = 200;
 /** `messages[].attachment_ids`: max 10 upload tokens per message. */
@@ -35,6 +41,12 @@ export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 export const MAX_FILE_BYTES = 25_000_000;
 
 // ---------------------------------------------------------------- ticket
+
+/** The first `max` characters (code points) of `s`. */
+function cut(s: string, max: number): string {
+  const chars = Array.from(s);
+  return chars.length <= max ? s : chars.slice(0, max).join('');
+}
 
 /** `threads.status`: open | waiting | closed | spam, upper case accepted and lowered; default closed. */
 export function statusOf(v: unknown, reasons: Reasons): TicketStatus | undefined {
@@ -96,6 +108,7 @@ export function subjectOf(v: unknown, reasons: Reasons): Subject | undefined {
   }
   const chars = Array.from(s);
   if (chars.length <= MAX_SUBJECT_CHARS) return { value: s };
+  // Cut by code points, never inside a surrogate pair.
   return {
     value: chars.slice(0, MAX_SUBJECT_CHARS).join(''),
     diagnostic: `threads.title is ${chars.length} characters; There There takes at most ${MAX_SUBJECT_CHARS}, so the subject was cut to the first ${MAX_SUBJECT_CHARS}`,
@@ -119,6 +132,10 @@ export function tagsOf(v: unknown, reasons: Reasons): string[] {
       continue;
     }
     const t = name.trim();
+    if (Array.from(t).length > MAX_NAME_CHARS) {
+      reasons.push(`threads.labels: the tag name ${show(t)} is longer than ${MAX_NAME_CHARS} characters`);
+      continue;
+    }
     if (!out.includes(t)) out.push(t);
   }
   if (out.length > MAX_TAGS) {
@@ -154,7 +171,7 @@ export function contactOf(v: { email?: unknown; fullName?: unknown }, path: stri
     reasons.push(`${path}.fullName must be a string; the expression gave ${show(v.fullName)}`);
     return undefined;
   }
-  const name = typeof v.fullName === 'string' ? v.fullName.trim() : '';
+  const name = typeof v.fullName === 'string' ? cut(v.fullName.trim(), MAX_NAME_CHARS) : '';
   return name === '' ? { email } : { email, name };
 }
 
@@ -210,7 +227,7 @@ export function authorOf(v: unknown, type: ThereThereMessageType, reasons: Reaso
     reasons.push(`${path}.name must be a string; the expression gave ${show(o.name)}`);
     return undefined;
   }
-  const name = typeof o.name === 'string' ? o.name.trim() : '';
+  const name = typeof o.name === 'string' ? cut(o.name.trim(), MAX_NAME_CHARS) : '';
   return name === '' ? { email } : { email, name };
 }
 

@@ -63,6 +63,10 @@ describe('classifyResponse', () => {
     expect(e.recorded.code).toBe('forbidden');
     expect(e.recorded.type).toBe('FORBIDDEN');
     expect(e.message).toMatch(/admin token/);
+    const ws = classifyResponse(403, new Headers(), { message: 'This token cannot access workspace 7.' });
+    expect(ws.fatal).toBe(true);
+    expect(ws.message).toMatch(/target\.therethere\.workspaceId/);
+    expect(ws.message).not.toMatch(/admin token/);
   });
   it("422: not retryable; Laravel's errors become one field per message", () => {
     const body = {

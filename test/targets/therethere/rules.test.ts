@@ -4,6 +4,7 @@ import {
   MAX_ATTACHMENTS_PER_MESSAGE,
   MAX_FILE_BYTES,
   MAX_MESSAGES,
+  MAX_NAME_CHARS,
   MAX_SUBJECT_CHARS,
   MAX_TAGS,
   assigneeOf,
@@ -135,6 +136,12 @@ describe('tagsOf', () => {
     expect(reasons).toHaveLength(2);
     expect(reasons[0]).toMatch(/^threads\.labels: /);
   });
+  it('a tag name of 255 characters passes, 256 is a reason', () => {
+    expect(run((r) => tagsOf(['x'.repeat(MAX_NAME_CHARS)], r)).reasons).toEqual([]);
+    const { value, reasons } = run((r) => tagsOf(['ok', 'y'.repeat(MAX_NAME_CHARS + 1)], r));
+    expect(value).toEqual(['ok']);
+    expect(reasons[0]).toMatch(/^threads\.labels: the tag name .* is longer than 255 characters/);
+  });
   it('50 distinct tags pass, 51 are a reason (repeats do not count)', () => {
     const fifty = Array.from({ length: MAX_TAGS }, (_, i) => `t${i}`);
     expect(run((r) => tagsOf([...fifty, 't0', ' t1 '], r))).toEqual({ value: fifty, reasons: [] });
@@ -165,6 +172,10 @@ describe('contactOf', () => {
       name: 'John Doe',
     });
     expect(run((r) => contactOf({ email: 'john@customer.com' }, 'threads.customer', r)).value).toEqual({ email: 'john@customer.com' });
+  });
+  it('a name longer than 255 characters is cut', () => {
+    expect(run((r) => contactOf({ email: 'j@c.com', fullName: 'n'.repeat(300) }, 'threads.customer', r)).value).toEqual({ email: 'j@c.com', name: 'n'.repeat(255) });
+    expect(run((r) => authorOf({ email: 'a@b.c', name: 'm'.repeat(256) }, 'note', r)).value).toEqual({ email: 'a@b.c', name: 'm'.repeat(255) });
   });
   it('no email, or a name that is not a string, is a reason', () => {
     expect(run((r) => contactOf({ fullName: 'John' }, 'threads.customer', r)).reasons[0]).toMatch(/^threads\.customer\.email is required/);
