@@ -153,13 +153,22 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
   program
     .command('emulator')
-    .description('Run the Plain emulator on loopback for rehearsals and tests.')
+    .description('Run the Plain or There There emulator on loopback for rehearsals and tests.')
+    .addOption(new Option('--kind <kind>', 'which API to emulate: plain (GraphQL, /graphql/v1) or therethere (REST, /api)').choices(['plain', 'therethere']).default('plain'))
     .option('--port <n>', 'port to listen on (0: any free port)', '4849')
     .option('--host <addr>', 'loopback address to listen on', '127.0.0.1')
-    .option('--seed <file>', 'users, label types, tenants, customers and API keys to start with (JSON or YAML)')
-    .option('--rate-limit <perMinute>', 'requests per minute before HTTP 429 (0: unlimited)', '0')
+    .option('--seed <file>', 'the workspace to start with (JSON or YAML): plain: users, label types, tenants, customers, API keys; therethere: members, channels, tags, tokens')
+    .option('--rate-limit <perMinute>', 'requests per minute before HTTP 429; plain: all requests, default 0 (unlimited); therethere: imports per minute and user, default 300 (0: unlimited)')
+    .option('--api-rate-limit <perMinute>', 'therethere only: every other /api request per minute and user, default 0 (unlimited)')
     .option('--latency <ms>', 'delay before each answer', '0')
-    .addHelpText('after', examples(['plain-migrate emulator --port 4849 --seed examples/quickstart/emulator-seed.yaml --rate-limit 450']))
+    .addHelpText(
+      'after',
+      examples([
+        'plain-migrate emulator --port 4849 --seed examples/quickstart/emulator-seed.yaml --rate-limit 450',
+        'plain-migrate emulator --kind therethere --port 4850 --seed therethere-seed.yaml',
+        'plain-migrate emulator --kind therethere --rate-limit 30 --api-rate-limit 60 --latency 20',
+      ]),
+    )
     .action(function (this: Command) {
       return act(() => emulatorCommand(io, this.opts() as EmulatorFlags))();
     });

@@ -1,13 +1,19 @@
 import { resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { loadPlainSeed, startPlainEmulator } from '../../emulators/plain/index.js';
+import { DEFAULT_IMPORT_RATE_LIMIT, loadThereThereSeed, startThereThereEmulator } from '../../emulators/therethere/index.js';
 import type { Io } from '../io.js';
 
+export const EMULATOR_KINDS = ['plain', 'therethere'] as const;
+export type EmulatorKind = (typeof EMULATOR_KINDS)[number];
+
 export interface EmulatorFlags {
+  kind?: string;
   port?: string;
   host?: string;
   seed?: string;
   rateLimit?: string;
+  apiRateLimit?: string;
   latency?: string;
 }
 
@@ -18,11 +24,13 @@ function intFlag(name: string, v: string | undefined, dflt: number): number {
   return n;
 }
 
-export async function emulatorCommand(io: Io, opts: EmulatorFlags): Promise<number> {
-  const host = opts.host ?? '127.0.0.1';
-  if (!/^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(host)) {
-    throw new PmError('cli.bad-flag', `the emulator listens on loopback only; --host ${host} is not a loopback address`);
-  }
+interface Running {
+  banner: string[];
+  close(): Promise<void>;
+}
+
+async function startPlain(io: Io, host: string, opts: EmulatorFlags): Promise<Running> {
+  if (opts.apiRateLimit !== undefined) throw new PmError('cli.bad-flag', '--api-rate-limit goes with --kind therethere (Plain has one rate limit: --rate-limit)');
   const seed = opts.seed ? await loadPlainSeed(resolve(io.cwd, opts.seed)) : undefined;
   const emulator = await startPlainEmulator({
     host,
@@ -31,8 +39,37 @@ export async function emulatorCommand(io: Io, opts: EmulatorFlags): Promise<numb
     rateLimitPerMinute: intFlag('rate-limit', opts.rateLimit, 0),
     latencyMs: intFlag('latency', opts.latency, 0),
   });
-  io.out.write(`Plain emulator listening on ${emulator.graphqlUrl}\n`);
-  io.out.write(`Inspect: GET ${emulator.url}/__emulator/state · GET ${emulator.url}/__emulator/requests · Ctrl-C to stop\n`);
+  return {
+    banner: [`Plain emulator listening on ${emulator.graphqlUrl}`, `Inspect: GET ${emulator.url}/__emulator/state · GET ${emulator.url}/__emulator/requests · Ctrl-C to stop`],
+    close: () => emulator.close(),
+  };
+}
+
+async function startThereThere(io: Io, host: string, opts: EmulatorFlags): Promise<Running> {
+  const seed = opts.seed ? await loadThereThereSeed(resolve(io.cwd, opts.seed)) : undefined;
+  const emulator = await startThereThereEmulator({
+    host,
+    port: intFlag('port', opts.port, 4849),
+    seed,
+    importRateLimitPerMinute: intFlag('rate-limit', opts.rateLimit, DEFAULT_IMPORT_RATE_LIMIT),
+    apiRateLimitPerMinute: intFlag('api-rate-limit', opts.apiRateLimit, 0),
+    latencyMs: intFlag('latency', opts.latency, 0),
+  });
+  return {
+    banner: [`There There emulator listening on ${emulator.url}/api`, `Inspect: GET ${emulator.url}/__emulator/state · GET ${emulator.url}/__emulator/requests · Ctrl-C to stop`],
+    close: () => emulator.close(),
+  };
+}
+
+export async function emulatorCommand(io: Io, opts: EmulatorFlags): Promise<number> {
+  const kind = opts.kind ?? 'plain';
+  if (!(EMULATOR_KINDS as readonly string[]).includes(kind)) throw new PmError('cli.bad-flag', `--kind must be ${EMULATOR_KINDS.join(' or ')}, not ${JSON.stringify(kind)}`);
+  const host = opts.host ?? '127.0.0.1';
+  if (!/^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(host)) {
+    throw new PmError('cli.bad-flag', `the emulator listens on loopback only; --host ${host} is not a loopback address`);
+  }
+  const running = kind === 'therethere' ? await startThereThere(io, host, opts) : await startPlain(io, host, opts);
+  for (const line of running.banner) io.out.write(`${line}\n`);
   await new Promise<void>((done) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -42,6 +79,6 @@ export async function emulatorCommand(io: Io, opts: EmulatorFlags): Promise<numb
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await emulator.close();
+  await running.close();
   return 0;
 }
