@@ -7,11 +7,20 @@
 
 /** A rule as POST /__emulator/faults takes it; `A` is the emulator's action names. */
 export interface FaultRuleOf<A extends string = string> {
+  /** The emulator's name for the request (Plain: a root field or the operationName). Absent: every request. */
   operation?: string;
+  /** Fire on every Nth matching request (N, 2N, …). */
   every?: number;
+  /** Fire at most this many times. */
   times?: number;
+  /** Chance (0..1) to fire once the other conditions hold. */
   probability?: number;
+  /**
+   * For `rate-limit` / `status:429`: the Retry-After (and x-ratelimit-reset) the 429 announces.
+   * Absent: the time left in the current window, as a real spent budget would say.
+   */
   retryAfterSeconds?: number;
+  /** For `rate-limit` / `status:429`: send no Retry-After header, only x-ratelimit-reset. */
   omitRetryAfter?: boolean;
   action: A;
 }

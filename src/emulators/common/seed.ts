@@ -63,6 +63,16 @@ export class SeedChecker {
     return email;
   }
 
+  /** Refuses an id that appears twice among all the sections' ids (`label`: "id", "ulid"); undefined ids are skipped. */
+  distinctIds(ids: (string | undefined)[], label: string): void {
+    const seen = new Set<string>();
+    for (const id of ids) {
+      if (id === undefined) continue;
+      if (seen.has(id)) this.fail(`${label} "${id}" is used twice`);
+      seen.add(id);
+    }
+  }
+
   /** Refuses a value that repeats an earlier entry's (`fold`: case-insensitively); undefined values are skipped. */
   unique(section: string, values: (string | undefined)[], what: string, fold = false): void {
     const seen = new Map<string, number>();

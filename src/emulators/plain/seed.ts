@@ -132,12 +132,7 @@ function checkUnique(c: PlainSeedChecker, seed: PlainSeed): void {
     ...(seed.attachments ?? []).map((x) => x.id),
     ...(seed.threadFieldSchemas ?? []).map((x) => x.id),
   ];
-  const seenIds = new Set<string>();
-  for (const id of ids) {
-    if (id === undefined) continue;
-    if (seenIds.has(id)) c.fail(`id "${id}" is used twice`);
-    seenIds.add(id);
-  }
+  c.distinctIds(ids, 'id');
   c.unique('users', (seed.users ?? []).map((x) => x.email), 'email', true);
   c.unique('customers', (seed.customers ?? []).map((x) => x.email), 'email', true);
   c.unique('customers', (seed.customers ?? []).map((x) => x.externalId), 'externalId');

@@ -1,4 +1,5 @@
 /** Public and internal types of the Plain emulator. */
+import type { FaultRuleOf } from '../common/faults.js';
 
 // ---------------------------------------------------------------- seed (public)
 
@@ -146,24 +147,8 @@ export type FaultAction =
   | 'internal-error'
   | 'rate-limit';
 
-export interface FaultRule {
-  /** Root field name of the request's first operation, or its operationName. Absent: every request. */
-  operation?: string;
-  /** Fire on every Nth matching request (N, 2N, …). */
-  every?: number;
-  /** Fire at most this many times. */
-  times?: number;
-  /** Chance (0..1) to fire once the other conditions hold. */
-  probability?: number;
-  /**
-   * For `rate-limit` / `status:429`: the Retry-After (and x-ratelimit-reset) the 429 announces.
-   * Absent: the time left in the current window, as a real spent budget would say.
-   */
-  retryAfterSeconds?: number;
-  /** For `rate-limit` / `status:429`: send no Retry-After header, only x-ratelimit-reset. */
-  omitRetryAfter?: boolean;
-  action: FaultAction;
-}
+/** A fault rule (../common/faults.ts) with Plain's actions; `operation` is a root field of the request's first operation, or its operationName. */
+export type FaultRule = FaultRuleOf<FaultAction>;
 
 // ---------------------------------------------------------------- domain (internal)
 

@@ -126,12 +126,7 @@ function checkUnique(c: ThereThereSeedChecker, seed: ThereThereSeed): void {
     ...(seed.tags ?? []).map((x) => (typeof x === 'string' ? undefined : x.ulid)),
     ...(seed.contacts ?? []).map((x) => x.ulid),
   ];
-  const seen = new Set<string>();
-  for (const u of ulids) {
-    if (u === undefined) continue;
-    if (seen.has(u)) c.fail(`ulid "${u}" is used twice`);
-    seen.add(u);
-  }
+  c.distinctIds(ulids, 'ulid');
   c.unique('members', (seed.members ?? []).map((x) => x.email), 'email', true);
   c.unique('contacts', (seed.contacts ?? []).map((x) => x.email), 'email', true);
   c.unique('tags', (seed.tags ?? []).map(tagName), 'name', true);

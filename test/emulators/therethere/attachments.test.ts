@@ -1,17 +1,10 @@
 /** POST /api/attachments and upload tokens on imported messages and notes: single use, ≤ 10 per message, ≤ 25 MB, cid:TOKEN inline images. */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startThereThereEmulator, type ThereThereEmulator } from '../../../src/emulators/therethere/index.js';
-import { ADMIN_SARA, ago, AGENT, call, expect422, expectOnly422, importTicket, newTicket, SEED, upload, uploadRaw } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { startThereThereEmulator } from '../../../src/emulators/therethere/index.js';
+import { ADMIN_SARA, AGENT, ago, call, expect422, expectOnly422, importTicket, newTicket, SEED, upload, uploadRaw, useEmulator } from './helpers.js';
 
-let emu: ThereThereEmulator;
-beforeAll(async () => {
-  emu = await startThereThereEmulator({ seed: SEED });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const sha = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 const withFiles = (attachment_ids: unknown, body = '<p>see attached</p>') => importTicket(emu, { messages: [{ type: 'inbound', body, created_at: ago(5), attachment_ids }] });

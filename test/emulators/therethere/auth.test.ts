@@ -1,16 +1,9 @@
 /** Bearer tokens (401 / 403), X-Workspace-Id, and the rate limits with Retry-After. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startThereThereEmulator, type ThereThereEmulator } from '../../../src/emulators/therethere/index.js';
-import { ADMIN, ADMIN_SARA, AGENT, call, importBody, MULTI, SEED, uploadRaw, WORKSPACE_ID } from './helpers.js';
+import { ADMIN, ADMIN_SARA, AGENT, call, importBody, MULTI, SEED, uploadRaw, useEmulator, WORKSPACE_ID } from './helpers.js';
 
-let emu: ThereThereEmulator;
-beforeAll(async () => {
-  emu = await startThereThereEmulator({ seed: SEED });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 describe('authentication', () => {
   test.each([

@@ -1,18 +1,10 @@
 /** The other endpoints: GET ticket, PUT status, PUT assignee, POST/DELETE tags, POST note, GET channels/members/tags/me; routing errors. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startThereThereEmulator, type ThereThereEmulator } from '../../../src/emulators/therethere/index.js';
-import { AGENT, call, CH_SALES, CH_SUPPORT, expectOnly422, M_GONE, M_SAM, M_SARA, newTicket, SALES_AGENT, SEED, TAG_BILLING, TAG_VIP, ulid, WORKSPACE_ID } from './helpers.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { AGENT, call, CH_SALES, CH_SUPPORT, expectOnly422, M_GONE, M_SAM, M_SARA, newTicket, SALES_AGENT, TAG_BILLING, TAG_VIP, ulid, useEmulator, WORKSPACE_ID } from './helpers.js';
 
-let emu: ThereThereEmulator;
+const emu = useEmulator();
 let t: string;
-beforeAll(async () => {
-  emu = await startThereThereEmulator({ seed: SEED });
-});
-afterAll(async () => {
-  await emu.close();
-});
 beforeEach(async () => {
-  emu.reset();
   t = await newTicket(emu, { status: 'open' });
 });
 

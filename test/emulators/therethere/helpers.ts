@@ -1,6 +1,6 @@
 /** Shared fixtures for the There There emulator tests: a seed with fixed ULIDs, request helpers, a valid import. */
-import { expect } from 'vitest';
-import type { ThereThereEmulator, ThereThereSeed } from '../../../src/emulators/therethere/index.js';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { startThereThereEmulator, type ThereThereEmulator, type ThereThereEmulatorOptions, type ThereThereSeed } from '../../../src/emulators/therethere/index.js';
 
 /** A ULID: "01J" + 22 zeros + one distinguishing Crockford character. */
 export const ulid = (ch: string): string => `01J${'0'.repeat(22)}${ch}`;
@@ -145,4 +145,26 @@ export function expect422(r: Reply, field: string, message: string | RegExp): vo
 export function expectOnly422(r: Reply, field: string, message: string | RegExp): void {
   expect422(r, field, message);
   expect(Object.keys((r.body as { errors: object }).errors)).toEqual([field]);
+}
+
+/**
+ * One emulator for the test file (started before all, closed after all, reset before each test),
+ * returned as a stand-in that forwards to it.
+ */
+export function useEmulator(opts: ThereThereEmulatorOptions = { seed: SEED }): ThereThereEmulator {
+  let current: ThereThereEmulator | undefined;
+  beforeAll(async () => {
+    current = await startThereThereEmulator(opts);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(() => current?.reset());
+  return new Proxy({} as ThereThereEmulator, {
+    get: (_, key) => {
+      if (!current) throw new Error('the emulator is not started yet');
+      const v: unknown = Reflect.get(current, key);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(current) : v;
+    },
+  });
 }

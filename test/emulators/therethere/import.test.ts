@@ -1,16 +1,9 @@
 /** POST /api/tickets/import: every rule of the import page, idempotency, contacts, authors, defaults. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startThereThereEmulator, type ThereThereEmulator } from '../../../src/emulators/therethere/index.js';
-import { ADMIN_SARA, ago, AGENT, call, CH_SALES, CH_SUPPORT, expect422, expectOnly422, importBody, importTicket, M_SARA, SEED, upload } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { startThereThereEmulator } from '../../../src/emulators/therethere/index.js';
+import { ADMIN_SARA, AGENT, ago, call, CH_SALES, CH_SUPPORT, expect422, expectOnly422, importBody, importTicket, M_SARA, SEED, upload, useEmulator } from './helpers.js';
 
-let emu: ThereThereEmulator;
-beforeAll(async () => {
-  emu = await startThereThereEmulator({ seed: SEED });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const msg = (over: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'outbound', body: '<p>Hi</p>', created_at: ago(10), ...over });
 const withMessage = (over: Record<string, unknown>) => importTicket(emu, { messages: [msg({ type: 'inbound' }), msg(over)] });

@@ -1,16 +1,9 @@
 /** /__emulator/faults (429, 5xx, reset, hang, drop-after-commit), /__emulator/requests, /state, /config, /reset. */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startThereThereEmulator, type ThereThereEmulator } from '../../../src/emulators/therethere/index.js';
-import { call, importBody, importTicket, SEED, upload } from './helpers.js';
+import { describe, expect, test } from 'vitest';
+import { startThereThereEmulator } from '../../../src/emulators/therethere/index.js';
+import { call, importBody, importTicket, SEED, upload, useEmulator } from './helpers.js';
 
-let emu: ThereThereEmulator;
-beforeAll(async () => {
-  emu = await startThereThereEmulator({ seed: SEED });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const admin = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${emu.url}/__emulator/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });

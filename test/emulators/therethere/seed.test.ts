@@ -1,25 +1,20 @@
 /** loadThereThereSeed / checkThereThereSeed: the seed format and its errors. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { isPmError, PmError } from '../../../src/core/errors.js';
 import { checkThereThereSeed, loadThereThereSeed, startThereThereEmulator } from '../../../src/emulators/therethere/index.js';
+import { tmp } from '../../sources/helpers.js';
 import { call, ulid } from './helpers.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'therethere-seed-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const { dir, cleanup } = tmp('therethere-seed-');
+afterAll(cleanup);
 
-const write = async (name: string, text: string): Promise<string> => {
-  const file = join(dir, name);
-  await writeFile(file, text);
-  return file;
-};
+/** Writes a seed file into the test's temporary directory; returns its path. */
+function write(name: string, text: string): string {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+}
 
 const failure = async (run: () => unknown): Promise<PmError> => {
   try {
@@ -33,7 +28,7 @@ const failure = async (run: () => unknown): Promise<PmError> => {
 
 describe('loadThereThereSeed', () => {
   test('reads YAML and JSON; the emulator serves what it seeds, with the same generated ULIDs after reset', async () => {
-    const file = await write(
+    const file = write(
       'seed.yaml',
       `workspace: { id: 3, name: Globex Help }
 members:
@@ -49,7 +44,7 @@ contacts: [{ email: c@customer.test }]
     expect(seed.members?.[1]).toEqual({ ulid: undefined, email: 'bo@globex.test', name: 'Bo', active: false, channels: ['Email'] });
     expect(seed.tags).toEqual(['billing', { ulid: undefined, name: 'vip', color: '#00ff00' }]);
     expect(seed.tokens?.[0]).toEqual({ token: 't1', admin: true, member: undefined, multiWorkspace: undefined });
-    const json = await write('seed.json', JSON.stringify({ channels: [{ name: 'Only' }] }));
+    const json = write('seed.json', JSON.stringify({ channels: [{ name: 'Only' }] }));
     expect((await loadThereThereSeed(json)).channels).toEqual([{ ulid: undefined, name: 'Only', type: undefined, color: undefined }]);
 
     const emu = await startThereThereEmulator({ seed });
@@ -82,12 +77,12 @@ contacts: [{ email: c@customer.test }]
 
   test('an unreadable or unknown file', async () => {
     expect((await failure(() => loadThereThereSeed(join(dir, 'missing.yaml')))).code).toBe('emulator.seed-unreadable');
-    const e = await failure(async () => loadThereThereSeed(await write('seed.txt', '')));
+    const e = await failure(async () => loadThereThereSeed(write('seed.txt', '')));
     expect(e.message).toMatch(/unsupported extension/);
   });
 
   test('a YAML syntax error names the line', async () => {
-    const e = await failure(async () => loadThereThereSeed(await write('bad.yaml', 'members:\n  - { email: a@b.test, name: [\n')));
+    const e = await failure(async () => loadThereThereSeed(write('bad.yaml', 'members:\n  - { email: a@b.test, name: [\n')));
     expect(e.code).toBe('emulator.seed-invalid');
     expect(e.message).toMatch(/invalid YAML in There There emulator seed/);
     expect(e.location?.line).toBeGreaterThan(0);
