@@ -56,10 +56,18 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
   program
     .command('init')
-    .description('Write a commented starter manifest for your helpdesk’s export.')
+    .description('Write a commented starter manifest for your helpdesk’s export, into Plain or There There.')
     .option('--from <helpdesk>', 'zendesk, freshdesk, helpscout, intercom, front or csv', 'zendesk')
+    .option('--target <target>', 'where the threads go: plain, or therethere (tickets into a There There channel)', 'plain')
     .option('--force', 'overwrite an existing manifest')
-    .addHelpText('after', examples(['plain-migrate init --from freshdesk', 'plain-migrate -f migrations/acme.yaml init --from csv']))
+    .addHelpText(
+      'after',
+      examples([
+        'plain-migrate init --from freshdesk',
+        'plain-migrate init --from zendesk --target therethere',
+        'plain-migrate -f migrations/acme.yaml init --from csv',
+      ]),
+    )
     .action(function (this: Command) {
       return act(() => initCommand(io, globals(this) as InitFlags))();
     });

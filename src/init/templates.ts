@@ -1,8 +1,11 @@
 /**
- * Starter manifests for `plain-migrate init --from <helpdesk>`: commented YAML a support-ops engineer
- * edits rather than writes, one per helpdesk export shape (see /work/shared/reference/source-formats.md).
+ * Starter manifests for `plain-migrate init --from <helpdesk> [--target plain|therethere]`: commented
+ * YAML a support-ops engineer edits rather than writes, one per helpdesk export shape (see
+ * /work/shared/reference/source-formats.md) and target (Plain, or There There: MANIFEST.md's
+ * "There There target").
  */
 import { DEFAULT_MANIFEST_FILE } from '../manifest/index.js';
+import { INIT_TARGETS, type InitTarget } from './templates/common.js';
 import { csv } from './templates/csv.js';
 import { freshdesk } from './templates/freshdesk.js';
 import { front } from './templates/front.js';
@@ -12,18 +15,24 @@ import { zendesk } from './templates/zendesk.js';
 
 export const INIT_SOURCES = ['zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'csv'] as const;
 export type InitSource = (typeof INIT_SOURCES)[number];
+export { INIT_TARGETS, type InitTarget };
 
-const TEMPLATES: Readonly<Record<InitSource, () => string>> = { zendesk, freshdesk, helpscout, intercom, front, csv };
+const TEMPLATES: Readonly<Record<InitSource, (target: InitTarget) => string>> = { zendesk, freshdesk, helpscout, intercom, front, csv };
 
 export function isInitSource(v: string): v is InitSource {
   return (INIT_SOURCES as readonly string[]).includes(v);
 }
 
-/** The starter manifest for `from`, as YAML text (first line: the yaml-language-server schema comment). */
-export function starterManifest(from: InitSource): string {
+export function isInitTarget(v: string): v is InitTarget {
+  return (INIT_TARGETS as readonly string[]).includes(v);
+}
+
+/** The starter manifest for `from` and `target` (default plain), as YAML text (first line: the yaml-language-server schema comment). */
+export function starterManifest(from: InitSource, target: InitTarget = 'plain'): string {
   const make = TEMPLATES[from];
   if (!make) throw new RangeError(`no starter manifest for "${String(from)}"; one of: ${INIT_SOURCES.join(', ')}`);
-  return make();
+  if (!isInitTarget(target)) throw new RangeError(`no starter manifest for the target "${String(target)}"; one of: ${INIT_TARGETS.join(', ')}`);
+  return make(target);
 }
 
 /** Where `init` writes the manifest by default (the file the other commands read by default). */

@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { loadThereThereSeed, startThereThereEmulator } from '../../src/emulators/therethere/index.js';
 import { loadManifest, type Expr, type Manifest } from '../../src/manifest/index.js';
+import { interpolate } from '../../src/manifest/interpolate.js';
+import { ThereThereClient, type ImportTicketBody } from '../../src/targets/therethere/client.js';
+import { mapThereThereFile, type ThereThereMapped } from '../init/helpers.js';
 import { ROOT } from './helpers.js';
 
 const QS = path.join(ROOT, 'examples/quickstart');
@@ -115,5 +120,186 @@ describe('examples/quickstart', () => {
     const msgs = (await ev(m, t.messages?.each, tickets[0])) as Rec[];
     expect(msgs.length).toBeGreaterThanOrEqual(2);
     expect(await ev(m, t.messages?.type, msgs[0], tickets[0])).toBe('INBOUND');
+  });
+});
+
+// ---------------------------------------------------------------- examples/zendesk-to-therethere
+
+const ZT = path.join(ROOT, 'examples/zendesk-to-therethere');
+const TT_ENV = { THERETHERE_TOKEN: 'demo-token' };
+
+/** Every file under `dir`, relative, sorted. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** The example mapped from a copy in a temp dir (the source indexes' cache stays out of the repository). */
+async function mapExample(): Promise<ThereThereMapped> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pm-zt-'));
+  for (const f of ['plain-migrate.yaml', 'export']) cpSync(path.join(ZT, f), path.join(dir, f), { recursive: true });
+  return mapThereThereFile(path.join(dir, 'plain-migrate.yaml'), TT_ENV, Date.now());
+}
+
+describe('examples/zendesk-to-therethere', () => {
+  it("export/ is the quickstart's export, byte for byte, and copy-export.mjs makes it", () => {
+    const ours = path.join(ZT, 'export');
+    const theirs = path.join(QS, 'export');
+    expect(filesUnder(ours)).toEqual(filesUnder(theirs));
+    for (const f of filesUnder(theirs)) expect(readFileSync(path.join(ours, f)).equals(readFileSync(path.join(theirs, f))), f).toBe(true);
+    // The script, run in a scratch tree of the same shape, reproduces it.
+    const root = mkdtempSync(path.join(tmpdir(), 'pm-zt-copy-'));
+    mkdirSync(path.join(root, 'examples', 'zendesk-to-therethere'), { recursive: true });
+    cpSync(theirs, path.join(root, 'examples', 'quickstart', 'export'), { recursive: true });
+    copyFileSync(path.join(ZT, 'copy-export.mjs'), path.join(root, 'examples', 'zendesk-to-therethere', 'copy-export.mjs'));
+    execFileSync(process.execPath, [path.join(root, 'examples', 'zendesk-to-therethere', 'copy-export.mjs')], { stdio: 'pipe' });
+    const made = path.join(root, 'examples', 'zendesk-to-therethere', 'export');
+    expect(filesUnder(made)).toEqual(filesUnder(theirs));
+    for (const f of filesUnder(theirs)) expect(readFileSync(path.join(made, f)).equals(readFileSync(path.join(theirs, f))), f).toBe(true);
+  });
+
+  it('the manifest validates against the schema file and loads: token from the environment, the emulator by default', async () => {
+    const schema = JSON.parse(readFileSync(path.join(ROOT, 'plain-migrate.schema.json'), 'utf8')) as object;
+    const validate = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true }).compile(schema);
+    // As the loader does: ${VAR} in string values expanded first (the schema's URL pattern does not take ${…}).
+    const expand = (v: unknown): unknown =>
+      typeof v === 'string'
+        ? interpolate(v, TT_ENV).value
+        : Array.isArray(v)
+          ? v.map(expand)
+          : v !== null && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expand(x)]))
+            : v;
+    const doc = expand(parse(readFileSync(path.join(ZT, 'plain-migrate.yaml'), 'utf8'))) as { target: { therethere: Record<string, unknown> } };
+    expect(doc.target.therethere).toMatchObject({ token: 'demo-token', baseUrl: 'http://127.0.0.1:4850' });
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    const f = path.join(ZT, 'plain-migrate.yaml');
+    const m = await loadManifest(f, { env: TT_ENV });
+    expect(m.name).toBe('zendesk-to-therethere');
+    expect(m.target).toMatchObject({ kind: 'therethere', token: 'demo-token', tokenIsLiteral: false, baseUrl: 'http://127.0.0.1:4850', channel: 'Support', appendAs: 'note' });
+    expect(m.batching.requestsPerMinute).toBe(300);
+    expect(m.attachments?.maxBytes).toBe(25_000_000);
+    const moved = await loadManifest(f, { env: { ...TT_ENV, THERETHERE_BASE_URL: 'https://there-there.app' } });
+    expect(moved.target).toMatchObject({ baseUrl: 'https://there-there.app' });
+    await expect(loadManifest(f, { env: {} })).rejects.toThrow();
+  });
+
+  it("its emulator seed loads with the There There emulator's loader, and has what the manifest names", async () => {
+    const seed = await loadThereThereSeed(path.join(ZT, 'emulator-seed.yaml'));
+    const m = await loadManifest(path.join(ZT, 'plain-migrate.yaml'), { env: TT_ENV });
+    const target = m.target;
+    if (target.kind !== 'therethere') throw new Error('not a There There target');
+    expect(seed.channels?.filter((c) => c.name === target.channel)).toHaveLength(1);
+    const active = new Set((seed.members ?? []).filter((x) => x.active !== false).map((x) => x.email));
+    const agents = m.tables['agents']!;
+    for (const email of agents.rows.values()) expect(active.has(String(email)), String(email)).toBe(true);
+    expect(agents.defaultValue).toBeNull();
+    // Leo left: a deactivated member, not in the table, so his replies keep his name.
+    expect(seed.members?.find((x) => x.email === 'leo@acme.com')).toMatchObject({ name: 'Leo Hart', active: false });
+    expect(agents.rows.has('leo@acme.com')).toBe(false);
+    expect(seed.tokens).toEqual([expect.objectContaining({ token: TT_ENV.THERETHERE_TOKEN, admin: true })]);
+    const seeded = new Set((seed.tags ?? []).map((t) => (typeof t === 'string' ? t : t.name)));
+    const names = [...m.tables['labels']!.rows.values()].map(String);
+    expect(names.filter((n) => !seeded.has(n))).toEqual(['VIP']);
+  });
+
+  it("maps the quickstart's export to There There's import values", async () => {
+    const got = await mapExample();
+    expect(got.filtered).toEqual(['export/tickets.jsonl:17']); // ticket 117, deleted
+    expect(got.invalid).toEqual([
+      { address: 'thread["zd-123"]', where: 'export/tickets.jsonl:23', reasons: [expect.stringMatching(/^threads\.customer\.email is required for a There There contact/)] },
+    ]);
+    expect(got.invalidMessages).toEqual([]);
+    expect(got.diagnostics).toEqual([]);
+    expect(got.tickets.size).toBe(38);
+    const byId = (id: number) => got.tickets.get(`zd-${id}`)!;
+    const statuses = new Map(tickets.map((t) => [t['id'], t['status']]));
+    const want: Record<string, string> = { new: 'open', open: 'open', hold: 'open', pending: 'waiting', solved: 'closed', closed: 'closed' };
+    for (const [id, t] of got.tickets) {
+      const source = tickets.find((x) => `zd-${String(x['id'])}` === id)!;
+      expect(t.status).toBe(want[String(statuses.get(source['id']))]);
+      expect(t.closedAt === undefined).toBe(t.status !== 'closed');
+      for (const msg of t.messages) expect(['inbound', 'outbound', 'note']).toContain(msg.type);
+    }
+    expect(byId(106).tags).toEqual(['billing', 'VIP']);
+    expect(byId(101).tags).toEqual(['bug']); // mobile has no row
+    // Leo (2004) left: his tickets are unassigned, his replies keep his name and email.
+    const leoTickets = tickets.filter((t) => t['assignee_id'] === 2004 && got.tickets.has(`zd-${String(t['id'])}`));
+    expect(leoTickets.length).toBeGreaterThan(0);
+    for (const t of leoTickets) expect(byId(t['id'] as number).assignee).toBeUndefined();
+    const leoIds = new Set(comments.filter((c) => c['author_id'] === 2004).map((c) => `zd-comment-${String(c['id'])}`));
+    const leoMessages = [...got.tickets.values()].flatMap((t) => t.messages).filter((x) => leoIds.has(x.externalId));
+    expect(leoMessages.length).toBeGreaterThan(0);
+    for (const x of leoMessages) expect(x.author).toEqual({ email: 'leo@acme.com', name: 'Leo Hart' });
+    expect(byId(102).assignee).toBe('tom@acme.com');
+    // The files: the inline screenshot of 104, and 108's installer (There There has no banned types).
+    const files = (id: number) => byId(id).messages.flatMap((x) => x.files);
+    expect(files(104)).toEqual([expect.objectContaining({ fileName: 'screenshot.png', inline: true, path: 'export/attachments/5017/screenshot.png' })]);
+    expect(files(108)).toEqual([expect.objectContaining({ fileName: 'setup.exe', path: 'export/attachments/5034/setup.exe' })]);
+    expect(files(108)[0]!.skipped).toBeUndefined();
+    expect(got.unmapped.map((u) => `${u.table}:${u.value}`).sort()).toEqual(['agents:leo@acme.com', 'labels:api', 'labels:mobile', 'labels:refund-request', 'labels:sso']);
+  });
+
+  it('what it maps to is accepted by the There There emulator seeded from emulator-seed.yaml, and a second import duplicates nothing', async () => {
+    const got = await mapExample();
+    const emu = await startThereThereEmulator({ seed: await loadThereThereSeed(path.join(ZT, 'emulator-seed.yaml')), importRateLimitPerMinute: 0 });
+    try {
+      const client = new ThereThereClient({ baseUrl: emu.url, token: TT_ENV.THERETHERE_TOKEN, requestTimeoutMs: 10_000 });
+      const channel = (await client.listChannels()).find((c) => c.name === 'Support')!.ulid;
+      const bodyOf = async (t: NonNullable<ReturnType<typeof got.tickets.get>>): Promise<ImportTicketBody> => ({
+        channel,
+        subject: t.subject,
+        status: t.status,
+        created_at: t.createdAt,
+        ...(t.closedAt ? { closed_at: t.closedAt } : {}),
+        external_id: t.externalId,
+        ...(t.assignee ? { assignee_email: t.assignee } : {}),
+        tags: t.tags,
+        from_contact: { email: t.contact.email, ...(t.contact.name ? { name: t.contact.name } : {}) },
+        messages: await Promise.all(
+          t.messages.map(async (x) => {
+            let body = x.body;
+            const ids: string[] = [];
+            for (const f of x.files) {
+              const up = await client.uploadAttachment(path.join(got.manifest.dir, f.path!), f.fileName, f.contentType, f.size!);
+              ids.push(up.token);
+              if (f.inline) body = body.split(`cid:${f.fileName}`).join(`cid:${up.token}`);
+            }
+            return {
+              type: x.type,
+              body,
+              created_at: x.createdAt,
+              external_id: x.externalId,
+              ...(x.type !== 'inbound' && x.author ? { author_email: x.author.email, ...(x.author.name ? { author_name: x.author.name } : {}) } : {}),
+              ...(ids.length > 0 ? { attachment_ids: ids } : {}),
+            };
+          }),
+        ),
+      });
+      for (const t of got.tickets.values()) expect((await client.importTicket(await bodyOf(t))).created, t.externalId).toBe(true);
+      const snap = emu.snapshot();
+      expect(snap.tickets).toHaveLength(38);
+      const ticket = (id: number) => snap.tickets.find((x) => x.external_id === `zd-${id}`)!;
+      expect(ticket(106).tags).toEqual(['billing', 'VIP']);
+      for (const t of snap.tickets) expect(t.channel_ulid).toBe(channel);
+      // Assignees are active members; Leo's tickets are unassigned.
+      expect(new Set(snap.tickets.map((t) => t.assignee_email))).toEqual(new Set([null, 'sara@acme.com', 'tom@acme.com', 'priya@acme.com']));
+      const messages = snap.tickets.flatMap((t) => t.messages);
+      const leo = messages.filter((x) => x.author_email === 'leo@acme.com');
+      expect(leo.length).toBeGreaterThan(0);
+      for (const x of leo) expect(x.author_name).toBe('Leo Hart');
+      const shot = ticket(104).messages.find((x) => x.attachments.length > 0)!;
+      expect(shot.attachments.map((a) => a.name)).toEqual(['screenshot.png']);
+      expect(shot.body_html).not.toContain('cid:');
+      expect(ticket(108).messages.flatMap((x) => x.attachments.map((a) => a.name))).toEqual(['setup.exe']);
+      // Importing again returns the existing tickets (external_id), changes and duplicates nothing.
+      const first = got.tickets.values().next().value!;
+      expect((await client.importTicket(await bodyOf(first))).created).toBe(false);
+      expect(emu.snapshot().tickets).toHaveLength(38);
+    } finally {
+      await emu.close();
+    }
   });
 });

@@ -147,7 +147,7 @@ describe('examples/', () => {
   });
 
   it.each(files.map((f) => [path.relative(ROOT, f), f]))('%s validates', async (_rel, f) => {
-    const m = await loadManifest(f, { env: { PLAIN_API_KEY: 'demo-key' } });
+    const m = await loadManifest(f, { env: { PLAIN_API_KEY: 'demo-key', THERETHERE_TOKEN: 'demo-token' } });
     expect(m.threads.messages).toBeDefined();
   });
 

@@ -1,12 +1,7 @@
-/** `plain-migrate init --from freshdesk`: Freshdesk (API v2) exports. */
-import { agentsTable, BATCHING, header, labelsTable, target } from './common.js';
+/** `plain-migrate init --from freshdesk [--target therethere]`: Freshdesk (API v2) exports. */
+import { kit, type InitTarget } from './common.js';
 
-export function freshdesk(): string {
-  return `${header(
-    'Freshdesk',
-    'freshdesk',
-    'Export tickets, conversations, contacts and agents from the Freshdesk API into ./export/, one JSON\n#      object per line (how: next to each source below). Base URL https://YOUR_DOMAIN.freshdesk.com/api/v2,\n#      Basic auth with the API key as the user name and X as the password; ?page=N&per_page=100.',
-  )}${target('freshdesk-to-plain')}
+const SOURCES = `
 sources:
   tickets:
     # GET /api/v2/tickets?updated_since=2000-01-01T00:00:00Z&order_by=updated_at&order_type=asc&per_page=100&page=N
@@ -27,7 +22,29 @@ sources:
     # GET /api/v2/agents ({id, contact: {name, email}}):  jq -c '.[]' agents-*.json > export/agents.jsonl
     path: export/agents.jsonl
     key: id
+`;
 
+/** The ticket's description as its first message, then the conversations. */
+const EACH = `    # The ticket's description is its first message; the conversations follow. Outbound-email tickets
+    # (source 10) were started by an agent: the responder is taken as the description's author.
+    each: |
+      $append(
+        [{
+          'id': 'description',
+          'body': description,
+          'incoming': $not(source = 10),
+          'private': false,
+          'user_id': source = 10 ? responder_id : requester_id,
+          'created_at': created_at
+        }],
+        $records('conversations', id)
+      )
+    externalId: "'fd-conv-' & $string(id)"   # unique within its thread
+`;
+
+function plain(): string {
+  const k = kit('plain');
+  return `
 tables:
   status:                            # Freshdesk status → Plain status and statusDetail
     "2": { status: TODO, statusDetail: IN_PROGRESS }             # Open
@@ -41,7 +58,7 @@ tables:
     "3": 1
     "4": 0
     _default: 2
-${labelsTable(['billing', 'bug'])}${agentsTable()}
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
 threads:
   source: tickets
   where: $not(spam = true)           # spam tickets are left out
@@ -58,22 +75,7 @@ threads:
     fullName: $record('contacts', requester_id).name
     externalId: "'fd-contact-' & $string(requester_id)"
   messages:
-    # The ticket's description is its first message; the conversations follow. Outbound-email tickets
-    # (source 10) were started by an agent: the responder is taken as the description's author.
-    each: |
-      $append(
-        [{
-          'id': 'description',
-          'body': description,
-          'incoming': $not(source = 10),
-          'private': false,
-          'user_id': source = 10 ? responder_id : requester_id,
-          'created_at': created_at
-        }],
-        $records('conversations', id)
-      )
-    externalId: "'fd-conv-' & $string(id)"   # unique within its thread
-    # private notes are NOTEs; incoming (from the customer's side) INBOUND; the rest OUTBOUND
+${EACH}    # private notes are NOTEs; incoming (from the customer's side) INBOUND; the rest OUTBOUND
     type: "private ? 'NOTE' : (incoming ? 'INBOUND' : 'OUTBOUND')"
     text: $htmlToMarkdown(body)      # body is HTML; body_text is the plain text
     createdAt: created_at
@@ -87,5 +89,62 @@ threads:
         : $table('agents', $record('agents', user_id).contact.email)
     # attachments (uploaded by apply with each message; URLs need attachments.fetch headers):
     # attachments: "attachments.{ 'url': attachment_url, 'fileName': name, 'contentType': content_type, 'size': size }"
-${BATCHING}`;
+`;
+}
+
+function thereThere(): string {
+  const k = kit('therethere');
+  return `
+tables:
+  status:                            # Freshdesk status → There There status: open | waiting | closed | spam
+    "2": open                        # Open
+    "3": waiting                     # Pending
+    "4": closed                      # Resolved
+    "5": closed                      # Closed
+    _default: open                   # custom statuses (6, 7, …): add a row for each of yours
+  # There There tickets have no priority: Freshdesk's is not carried (add a tag for it if you need it).
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
+threads:
+  source: tickets
+  where: $not(spam = true)           # spam tickets are left out (or keep them: status: "spam = true ? 'spam' : $table('status', status)")
+  externalId: "'fd-' & $string(id)"  # unique; the ticket's external_id, so that importing it again returns it, not a copy
+  title: subject                     # at most 255 characters (a longer one is cut, with a diagnostic)
+  createdAt: created_at
+  status: $table('status', status)   # open | waiting | closed | spam; default closed
+  # closed_at, used only for closed tickets: ?include=stats on the ticket list adds stats.resolved_at;
+  # without it updated_at is the nearest.
+  closedAt: "stats.resolved_at ? stats.resolved_at : updated_at"
+  labels: $table('labels', tags)     # tag names, at most 50
+  assignee: $table('agents', $record('agents', responder_id).contact.email)   # responder_id: the assigned agent
+  customer:                          # the ticket's contact: There There needs an email
+    email: $record('contacts', requester_id).email
+    fullName: $record('contacts', requester_id).name
+  messages:
+${EACH}    # private notes are notes; incoming (from the customer's side) inbound; the rest outbound
+    type: "private ? 'note' : (incoming ? 'inbound' : 'outbound')"
+    text: body                       # There There takes the HTML body as it is; body_text is the plain text
+    createdAt: created_at
+    # inbound: null. There There gives every inbound message the ticket's contact as author.
+    # outbound and note: the member's email through the agents table; an agent with no row (one who left)
+    # keeps their own email and name on the message.
+    author: |
+      incoming and $not(private)
+        ? null
+        : (
+            $agent := $record('agents', user_id).contact;
+            $member := $table('agents', $agent.email);
+            { 'email': $member ? $member : $agent.email, 'name': $agent.name }
+          )
+    # attachments (uploaded by apply with each message: at most 10 files of 25 MB; URLs need attachments.fetch headers):
+    # attachments: "attachments.{ 'url': attachment_url, 'fileName': name, 'contentType': content_type, 'size': size }"
+`;
+}
+
+export function freshdesk(target: InitTarget = 'plain'): string {
+  const k = kit(target);
+  return `${k.header(
+    'Freshdesk',
+    'freshdesk',
+    'Export tickets, conversations, contacts and agents from the Freshdesk API into ./export/, one JSON\n#      object per line (how: next to each source below). Base URL https://YOUR_DOMAIN.freshdesk.com/api/v2,\n#      Basic auth with the API key as the user name and X as the password; ?page=N&per_page=100.',
+  )}${k.targetBlock('freshdesk')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
 }

@@ -1,13 +1,7 @@
-/** `plain-migrate init --from front`: Front Core API exports. */
-import { agentsTable, BATCHING, header, labelsTable, target } from './common.js';
+/** `plain-migrate init --from front [--target therethere]`: Front Core API exports. */
+import { kit, textToHtml, type InitTarget } from './common.js';
 
-export function front(): string {
-  return `${header(
-    'Front',
-    'front',
-    'Export conversations, messages and comments from the Front Core API into ./export/, one JSON object\n#      per line (how: next to each source below). Base URL https://api2.frontapp.com, Authorization:\n#      Bearer <API token>; ?limit=100, then follow _pagination.next.',
-    ['Front times are epoch seconds with a fraction (1701292649.333): $toISO turns them into ISO 8601 UTC.'],
-  )}${target('front-to-plain')}
+const SOURCES = `
 sources:
   conversations:
     # GET /conversations?limit=100 (follow _pagination.next). One per line:
@@ -25,7 +19,23 @@ sources:
     #   jq -c '._results[]' comments-*.json > export/comments.jsonl
     path: export/comments.jsonl
     groupBy: $split(_links.related.conversation, '/')[-1]
+`;
 
+const threadsHead = (idempotency: string): string => `threads:
+  source: conversations
+  where: $not(status = 'deleted')    # deleted conversations are left out
+  externalId: "'front-' & id"        # cnv_…; unique, and ${idempotency}
+  title: "subject ? subject : '(no subject)'"
+`;
+
+const EACH = `    each: $append($records('messages', id), $records('comments', id))
+    where: $not(draft_mode in ['shared', 'private'])   # drafts are not messages
+    externalId: "'front-' & id"      # msg_… or com_…; unique within its thread
+`;
+
+function plain(): string {
+  const k = kit('plain');
+  return `
 tables:
   status:                            # Front status_category (ticketing) or legacy status → Plain status and statusDetail
     open:       { status: TODO, statusDetail: IN_PROGRESS }
@@ -36,13 +46,8 @@ tables:
     archived:   { status: DONE, statusDetail: DONE_MANUALLY_SET }
   # Front has no priority: every thread gets Plain's default, 2 (normal). Map a tag or custom field
   # to one with a table and threads.priority if you have one.
-${labelsTable(['billing', 'bug'])}${agentsTable()}
-threads:
-  source: conversations
-  where: $not(status = 'deleted')    # deleted conversations are left out
-  externalId: "'front-' & id"        # cnv_…; unique, and Plain's idempotency key
-  title: "subject ? subject : '(no subject)'"
-  externalUrl: "'https://app.frontapp.com/open/' & id"
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
+${threadsHead("Plain's idempotency key")}  externalUrl: "'https://app.frontapp.com/open/' & id"
   createdAt: $toISO(created_at)      # epoch seconds (float)
   status: "$table('status', status_category ? status_category : status)"
   labels: $table('labels', tags.name)
@@ -54,10 +59,7 @@ threads:
     fullName: recipient.name
     externalId: "recipient._links.related.contact ? 'front-' & $split(recipient._links.related.contact, '/')[-1]"
   messages:
-    each: $append($records('messages', id), $records('comments', id))
-    where: $not(draft_mode in ['shared', 'private'])   # drafts are not messages
-    externalId: "'front-' & id"      # msg_… or com_…; unique within its thread
-    # comments (they have posted_at) are NOTEs; messages are INBOUND or OUTBOUND by is_inbound
+${EACH}    # comments (they have posted_at) are NOTEs; messages are INBOUND or OUTBOUND by is_inbound
     type: "$exists(posted_at) ? 'NOTE' : (is_inbound ? 'INBOUND' : 'OUTBOUND')"
     text: "$exists(posted_at) ? body : $htmlToMarkdown(body)"   # a comment's body is text, a message's HTML
     createdAt: "$toISO($exists(posted_at) ? posted_at : created_at)"
@@ -71,5 +73,63 @@ threads:
             : { 'email': recipients[role = 'from'].handle, 'fullName': recipients[role = 'from'].name })
     # attachments (uploaded by apply with each message; the url needs your API token):
     # attachments: "attachments.{ 'url': url, 'fileName': filename, 'contentType': content_type, 'size': size, 'inline': metadata.is_inline }"
-${BATCHING}`;
+`;
+}
+
+function thereThere(): string {
+  const k = kit('therethere');
+  return `
+tables:
+  status:                            # Front status_category (ticketing) or legacy status → There There status: open | waiting | closed | spam
+    open:       open
+    waiting:    waiting
+    resolved:   closed
+    assigned:   open
+    unassigned: open
+    archived:   closed
+  # Front has no priority, and There There tickets have none either.
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
+${threadsHead("There There's external_id")}  createdAt: $toISO(created_at)      # epoch seconds (float)
+  status: "$table('status', status_category ? status_category : status)"   # open | waiting | closed | spam; default closed
+  # Front's conversations carry no closing time: closed_at is left to There There (closedAt: … if you have one).
+  labels: $table('labels', tags.name)   # tag names, at most 50
+  assignee: $table('agents', assignee.email)   # a Front teammate {id, email, …} or null → a member's email
+  # The conversation's contact. There There needs an email: conversations whose contact handle is a phone
+  # number (SMS, WhatsApp) are reported invalid unless you map them to an email.
+  customer:
+    email: recipient.handle
+    fullName: recipient.name
+  messages:
+${EACH}    # comments (they have posted_at) are notes; messages are inbound or outbound by is_inbound
+    type: "$exists(posted_at) ? 'note' : (is_inbound ? 'inbound' : 'outbound')"
+    # There There takes an HTML body: a message's is HTML already; a comment's is text, escaped here
+    # with its line breaks kept
+    text: |
+      $exists(posted_at)
+        ? ${textToHtml('body')}
+        : body
+    createdAt: "$toISO($exists(posted_at) ? posted_at : created_at)"
+    # inbound: null. There There gives every inbound message the ticket's contact as author.
+    # outbound and note: the member's email through the agents table; a teammate with no row (one who
+    # left) keeps their own email and name on the message.
+    author: |
+      $exists(posted_at) or $not(is_inbound)
+        ? (
+            $member := $table('agents', author.email);
+            { 'email': $member ? $member : author.email, 'name': $join([author.first_name, author.last_name], ' ') }
+          )
+        : null
+    # attachments (uploaded by apply with each message: at most 10 files of 25 MB; the url needs your API token):
+    # attachments: "attachments.{ 'url': url, 'fileName': filename, 'contentType': content_type, 'size': size, 'inline': metadata.is_inline }"
+`;
+}
+
+export function front(target: InitTarget = 'plain'): string {
+  const k = kit(target);
+  return `${k.header(
+    'Front',
+    'front',
+    'Export conversations, messages and comments from the Front Core API into ./export/, one JSON object\n#      per line (how: next to each source below). Base URL https://api2.frontapp.com, Authorization:\n#      Bearer <API token>; ?limit=100, then follow _pagination.next.',
+    ['Front times are epoch seconds with a fraction (1701292649.333): $toISO turns them into ISO 8601 UTC.'],
+  )}${k.targetBlock('front')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
 }

@@ -1,12 +1,7 @@
-/** `plain-migrate init --from helpscout`: Help Scout Mailbox API 2.0 exports. */
-import { agentsTable, BATCHING, header, labelsTable, target } from './common.js';
+/** `plain-migrate init --from helpscout [--target therethere]`: Help Scout Mailbox API 2.0 exports. */
+import { kit, type InitTarget } from './common.js';
 
-export function helpscout(): string {
-  return `${header(
-    'Help Scout',
-    'helpscout',
-    'Export conversations, with their threads embedded, from the Help Scout Mailbox API into ./export/, one\n#      JSON object per line (how: next to the source below). Base URL https://api.helpscout.net/v2, OAuth2\n#      client credentials (POST /v2/oauth2/token).',
-  )}${target('helpscout-to-plain')}
+const SOURCES = `
 sources:
   conversations:
     # GET /v2/conversations?mailbox={id}&status=all&embed=threads&page=N (25 per page; follow _links.next).
@@ -15,7 +10,25 @@ sources:
     # If you fetched threads separately (GET /v2/conversations/{id}/threads), put them in a second source with
     # a conversation_id and groupBy: conversation_id, and use each: $records('threads', id) below.
     path: export/conversations.jsonl
+`;
 
+const threadsHead = (idempotency: string): string => `threads:
+  source: conversations
+  where: $not(state in ['draft', 'deleted'])   # drafts and deleted conversations are left out
+  externalId: "'hs-' & $string(id)"  # unique, and ${idempotency}: keep it stable between runs
+  title: "subject ? subject : 'Conversation #' & $string(number)"   # chats and calls may have no subject
+`;
+
+const EACH = `    each: _embedded.threads          # newest first in Help Scout; sent oldest first
+    # customer messages, replies, notes, agent-started messages, chats and calls; not drafts, and not
+    # lineitem (activity such as "assigned to …") or forward threads
+    where: "type in ['customer', 'reply', 'note', 'message', 'chat', 'phone'] and $not(state in ['draft', 'hidden'])"
+    externalId: "'hs-thread-' & $string(id)"   # unique within its thread
+`;
+
+function plain(): string {
+  const k = kit('plain');
+  return `
 tables:
   status:                            # Help Scout status → Plain status and statusDetail
     active:  { status: TODO, statusDetail: IN_PROGRESS }
@@ -25,13 +38,8 @@ tables:
     _default: { status: TODO, statusDetail: IN_PROGRESS }
   # Help Scout has no priority: every thread gets Plain's default, 2 (normal). Map a tag or custom field
   # to one with a table and threads.priority if you have one.
-${labelsTable(['billing', 'bug'])}${agentsTable()}
-threads:
-  source: conversations
-  where: $not(state in ['draft', 'deleted'])   # drafts and deleted conversations are left out
-  externalId: "'hs-' & $string(id)"  # unique, and Plain's idempotency key: keep it stable between runs
-  title: "subject ? subject : 'Conversation #' & $string(number)"   # chats and calls may have no subject
-  externalUrl: "'https://secure.helpscout.net/conversation/' & $string(id) & '/' & $string(number)"
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
+${threadsHead("Plain's idempotency key")}  externalUrl: "'https://secure.helpscout.net/conversation/' & $string(id) & '/' & $string(number)"
   createdAt: createdAt
   status: $table('status', status)
   labels: $table('labels', tags.tag) # tags are {id, tag, color}
@@ -41,12 +49,7 @@ threads:
     fullName: $join([primaryCustomer.first, primaryCustomer.last], ' ')
     externalId: "'hs-customer-' & $string(primaryCustomer.id)"
   messages:
-    each: _embedded.threads          # newest first in Help Scout; sent oldest first
-    # customer messages, replies, notes, agent-started messages, chats and calls; not drafts, and not
-    # lineitem (activity such as "assigned to …") or forward threads
-    where: "type in ['customer', 'reply', 'note', 'message', 'chat', 'phone'] and $not(state in ['draft', 'hidden'])"
-    externalId: "'hs-thread-' & $string(id)"   # unique within its thread
-    type: "type = 'note' ? 'NOTE' : (createdBy.type = 'customer' ? 'INBOUND' : 'OUTBOUND')"
+${EACH}    type: "type = 'note' ? 'NOTE' : (createdBy.type = 'customer' ? 'INBOUND' : 'OUTBOUND')"
     text: $htmlToMarkdown(body)      # body is HTML
     createdAt: createdAt
     # INBOUND: null means the thread's customer; another customer (e.g. a CC who replied) becomes {email, fullName}.
@@ -59,5 +62,53 @@ threads:
         : $table('agents', createdBy.email)
     # attachments (uploaded by apply with each message; the data link needs your OAuth token):
     # attachments: "_embedded.attachments.{ 'url': _links.web.href, 'fileName': filename, 'contentType': mimeType, 'size': size }"
-${BATCHING}`;
+`;
+}
+
+function thereThere(): string {
+  const k = kit('therethere');
+  return `
+tables:
+  status:                            # Help Scout status → There There status: open | waiting | closed | spam
+    active:  open
+    pending: waiting
+    closed:  closed
+    spam:    spam
+    _default: open
+  # Help Scout has no priority, and There There tickets have none either.
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
+${threadsHead("There There's external_id")}  createdAt: createdAt
+  status: $table('status', status)   # open | waiting | closed | spam; default closed
+  closedAt: closedAt                 # closed_at, used only for closed tickets
+  labels: $table('labels', tags.tag) # tags are {id, tag, color}; tag names, at most 50
+  assignee: $table('agents', assignee.email)   # a member's email
+  customer:                          # the ticket's contact: There There needs an email
+    email: primaryCustomer.email
+    fullName: $join([primaryCustomer.first, primaryCustomer.last], ' ')
+  messages:
+${EACH}    type: "type = 'note' ? 'note' : (createdBy.type = 'customer' ? 'inbound' : 'outbound')"
+    text: body                       # There There takes the HTML body as it is
+    createdAt: createdAt
+    # inbound: null. There There gives every inbound message the ticket's contact as author (a CC's reply too).
+    # outbound and note: the member's email through the agents table; a user with no row (one who left)
+    # keeps their own email and name on the message.
+    author: |
+      createdBy.type = 'customer'
+        ? null
+        : (
+            $member := $table('agents', createdBy.email);
+            { 'email': $member ? $member : createdBy.email, 'name': $join([createdBy.first, createdBy.last], ' ') }
+          )
+    # attachments (uploaded by apply with each message: at most 10 files of 25 MB; the data link needs your OAuth token):
+    # attachments: "_embedded.attachments.{ 'url': _links.web.href, 'fileName': filename, 'contentType': mimeType, 'size': size }"
+`;
+}
+
+export function helpscout(target: InitTarget = 'plain'): string {
+  const k = kit(target);
+  return `${k.header(
+    'Help Scout',
+    'helpscout',
+    'Export conversations, with their threads embedded, from the Help Scout Mailbox API into ./export/, one\n#      JSON object per line (how: next to the source below). Base URL https://api.helpscout.net/v2, OAuth2\n#      client credentials (POST /v2/oauth2/token).',
+  )}${k.targetBlock('helpscout')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
 }

@@ -1,13 +1,7 @@
-/** `plain-migrate init --from intercom`: Intercom REST API (2.x) exports. */
-import { agentsTable, BATCHING, header, labelsTable, target, userId } from './common.js';
+/** `plain-migrate init --from intercom [--target therethere]`: Intercom REST API (2.x) exports. */
+import { kit, userId, type InitTarget } from './common.js';
 
-export function intercom(): string {
-  return `${header(
-    'Intercom',
-    'intercom',
-    'Export conversations (each with its parts), contacts and admins from the Intercom API into ./export/,\n#      one JSON object per line (how: next to each source below). Base URL https://api.intercom.io (or\n#      api.eu.intercom.io, api.au.intercom.io), Authorization: Bearer <token>, plus the Intercom-Version header.',
-    ['Intercom times are unix seconds: $toISO turns them into ISO 8601 UTC.'],
-  )}${target('intercom-to-plain')}
+const SOURCES = `
 sources:
   conversations:
     # List the ids with GET /conversations?per_page=150&starting_after=… (or POST /conversations/search on
@@ -23,34 +17,19 @@ sources:
     # GET /admins (teammates, for the assignee):  jq -c '.admins[]' admins.json > export/admins.jsonl
     path: export/admins.jsonl
     key: id
+`;
 
-tables:
-  status:                            # Intercom state → Plain status and statusDetail
-    open:    { status: TODO, statusDetail: IN_PROGRESS }
-    snoozed: { status: SNOOZED, statusDetail: WAITING_FOR_CUSTOMER }
-    closed:  { status: DONE, statusDetail: DONE_MANUALLY_SET }
-  priority: { priority: 1, not_priority: 2, _default: 2 }   # Intercom's flag → Plain 1 high, 2 normal
-${labelsTable(['billing', 'bug'])}${agentsTable(`    bot: ${userId(4)}     # replace: who replies by Fin and other bots are attributed to\n`)}
-threads:
+const threadsHead = (idempotency: string): string => `threads:
   source: conversations
-  externalId: "'ic-' & $string(id)"  # unique, and Plain's idempotency key: keep it stable between runs
+  externalId: "'ic-' & $string(id)"  # unique, and ${idempotency}: keep it stable between runs
   # conversations often have no title: then the email subject, else the start of the first message
   title: |
     title ? title
       : source.subject ? $htmlToText(source.subject)
       : $substring($replace($htmlToText(source.body), /\\s+/, ' '), 0, 80)
-  externalUrl: "'https://app.intercom.com/a/apps/YOUR_APP_ID/inbox/inbox/conversation/' & $string(id)"   # replace YOUR_APP_ID
-  createdAt: $toISO(created_at)      # unix seconds
-  status: $table('status', state)
-  priority: $table('priority', priority)
-  labels: $table('labels', tags.tags.name)
-  assignee: $table('agents', $record('admins', admin_assignee_id).email)
-  customer:                          # the conversation's first contact
-    email: $record('contacts', contacts.contacts[0].id).email
-    fullName: $record('contacts', contacts.contacts[0].id).name
-    externalId: "'ic-contact-' & contacts.contacts[0].id"
-  messages:
-    # The opening message is the conversation's source; the replies and notes are its conversation_parts.
+`;
+
+const EACH = `    # The opening message is the conversation's source; the replies and notes are its conversation_parts.
     each: |
       $append(
         [{
@@ -65,7 +44,30 @@ threads:
     # comments and notes with a body; not assignments, opens, closes, snoozes and other events
     where: "part_type in ['comment', 'note', 'note_and_reopen'] and $type(body) = 'string' and $length($trim(body)) > 0"
     externalId: "'ic-part-' & $string(id)"   # unique within its thread
-    # comments by users and leads are INBOUND, by admins and bots OUTBOUND; notes are NOTEs
+`;
+
+function plain(): string {
+  const k = kit('plain');
+  return `
+tables:
+  status:                            # Intercom state → Plain status and statusDetail
+    open:    { status: TODO, statusDetail: IN_PROGRESS }
+    snoozed: { status: SNOOZED, statusDetail: WAITING_FOR_CUSTOMER }
+    closed:  { status: DONE, statusDetail: DONE_MANUALLY_SET }
+  priority: { priority: 1, not_priority: 2, _default: 2 }   # Intercom's flag → Plain 1 high, 2 normal
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable(`    bot: ${userId(4)}     # replace: who replies by Fin and other bots are attributed to\n`)}
+${threadsHead("Plain's idempotency key")}  externalUrl: "'https://app.intercom.com/a/apps/YOUR_APP_ID/inbox/inbox/conversation/' & $string(id)"   # replace YOUR_APP_ID
+  createdAt: $toISO(created_at)      # unix seconds
+  status: $table('status', state)
+  priority: $table('priority', priority)
+  labels: $table('labels', tags.tags.name)
+  assignee: $table('agents', $record('admins', admin_assignee_id).email)
+  customer:                          # the conversation's first contact
+    email: $record('contacts', contacts.contacts[0].id).email
+    fullName: $record('contacts', contacts.contacts[0].id).name
+    externalId: "'ic-contact-' & contacts.contacts[0].id"
+  messages:
+${EACH}    # comments by users and leads are INBOUND, by admins and bots OUTBOUND; notes are NOTEs
     type: "part_type = 'comment' ? (author.type in ['user', 'lead', 'contact'] ? 'INBOUND' : 'OUTBOUND') : 'NOTE'"
     text: $htmlToMarkdown(body)      # body is HTML
     createdAt: $toISO(created_at)    # unix seconds
@@ -77,5 +79,55 @@ threads:
         : $table('agents', author.type = 'bot' ? 'bot' : author.email)
     # attachments (uploaded by apply with each message; URLs need attachments.fetch headers):
     # attachments: "attachments.{ 'url': url, 'fileName': name, 'contentType': content_type, 'size': filesize }"
-${BATCHING}`;
+`;
+}
+
+function thereThere(): string {
+  const k = kit('therethere');
+  return `
+tables:
+  status:                            # Intercom state → There There status: open | waiting | closed | spam
+    open:    open
+    snoozed: waiting
+    closed:  closed
+  # There There tickets have no priority: Intercom's priority flag is not carried (add a tag for it if you need it).
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable(`    bot: bot@yourcompany.com     # replace: the email replies by Fin and other bots go under (an email that is no member keeps the bot's name)\n`)}
+${threadsHead("There There's external_id")}  createdAt: $toISO(created_at)      # unix seconds
+  status: $table('status', state)    # open | waiting | closed | spam; default closed
+  # closed_at, used only for closed tickets: the last close (unix seconds), else the last update
+  closedAt: "$toISO(statistics.last_close_at ? statistics.last_close_at : updated_at)"
+  labels: $table('labels', tags.tags.name)   # tag names, at most 50
+  assignee: $table('agents', $record('admins', admin_assignee_id).email)   # a member's email
+  customer:                          # the conversation's first contact: There There needs an email
+    email: $record('contacts', contacts.contacts[0].id).email
+    fullName: $record('contacts', contacts.contacts[0].id).name
+  messages:
+${EACH}    # comments by users and leads are inbound, by admins and bots outbound; notes are notes
+    type: "part_type = 'comment' ? (author.type in ['user', 'lead', 'contact'] ? 'inbound' : 'outbound') : 'note'"
+    text: body                       # There There takes the HTML body as it is
+    createdAt: $toISO(created_at)    # unix seconds
+    # inbound: null. There There gives every inbound message the ticket's contact as author.
+    # outbound and note: the member's email through the agents table (bots through its bot row); an
+    # admin with no row (one who left) keeps their own email and name on the message.
+    author: |
+      author.type in ['user', 'lead', 'contact']
+        ? null
+        : (
+            $email := author.type = 'bot' ? 'bot' : author.email;
+            $member := $table('agents', $email);
+            { 'email': $member ? $member : $email, 'name': author.name }
+          )
+    # attachments (uploaded by apply with each message: at most 10 files of 25 MB; URLs need attachments.fetch headers):
+    # attachments: "attachments.{ 'url': url, 'fileName': name, 'contentType': content_type, 'size': filesize }"
+`;
+}
+
+export function intercom(target: InitTarget = 'plain'): string {
+  const k = kit(target);
+  return `${k.header(
+    'Intercom',
+    'intercom',
+    'Export conversations (each with its parts), contacts and admins from the Intercom API into ./export/,\n#      one JSON object per line (how: next to each source below). Base URL https://api.intercom.io (or\n#      api.eu.intercom.io, api.au.intercom.io), Authorization: Bearer <token>, plus the Intercom-Version header.',
+    ['Intercom times are unix seconds: $toISO turns them into ISO 8601 UTC.'],
+  )}${k.targetBlock('intercom')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
 }

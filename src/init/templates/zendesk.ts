@@ -1,12 +1,7 @@
-/** `plain-migrate init --from zendesk`: Zendesk Support (API v2) exports. */
-import { agentsTable, BATCHING, header, labelsTable, target } from './common.js';
+/** `plain-migrate init --from zendesk [--target therethere]`: Zendesk Support (API v2) exports. */
+import { kit, type InitTarget } from './common.js';
 
-export function zendesk(): string {
-  return `${header(
-    'Zendesk',
-    'zendesk',
-    'Export tickets, users and comments from the Zendesk API into ./export/, one JSON object per line\n#      (how: next to each source below). Base URL https://YOUR_SUBDOMAIN.zendesk.com/api/v2,\n#      Basic auth {email}/token:{api_token}.',
-  )}${target('zendesk-to-plain')}
+const SOURCES = `
 sources:
   tickets:
     # GET /api/v2/incremental/tickets/cursor.json?start_time=0, then ?cursor={after_cursor} until end_of_stream
@@ -26,7 +21,11 @@ sources:
     # (Airbyte's ticket_comments stream already carries ticket_id.) The first comment is the ticket's description.
     path: export/comments.jsonl
     groupBy: ticket_id               # $records('comments', id) returns a ticket's comments
+`;
 
+function plain(): string {
+  const k = kit('plain');
+  return `
 tables:                              # plain maps from a source value (compared as a string) to any YAML value
   status:                            # Zendesk status → Plain status and statusDetail
     new:     { status: TODO, statusDetail: NEW_REPLY }
@@ -36,7 +35,7 @@ tables:                              # plain maps from a source value (compared 
     solved:  { status: DONE, statusDetail: DONE_MANUALLY_SET }
     closed:  { status: DONE, statusDetail: DONE_MANUALLY_SET }
   priority: { urgent: 0, high: 1, normal: 2, low: 3, _default: 2 }   # Plain: 0 urgent · 1 high · 2 normal · 3 low; null → normal
-${labelsTable(['billing', 'bug'])}${agentsTable()}
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
 threads:
   source: tickets                    # one Plain thread per ticket
   where: status != 'deleted'         # records this is false for are left out (plan counts them)
@@ -70,5 +69,67 @@ threads:
       )
     # attachments (uploaded by apply with each message; URLs need attachments.fetch headers):
     # attachments: "attachments.{ 'url': content_url, 'fileName': file_name, 'contentType': content_type, 'size': size, 'inline': inline }"
-${BATCHING}`;
+`;
+}
+
+function thereThere(): string {
+  const k = kit('therethere');
+  return `
+tables:                              # plain maps from a source value (compared as a string) to any YAML value
+  status:                            # Zendesk status → There There status: open | waiting | closed | spam
+    new:     open
+    open:    open
+    hold:    open                    # on-hold (waiting on a third party): still the team's to do
+    pending: waiting                 # waiting for the customer's reply
+    solved:  closed
+    closed:  closed
+  # There There tickets have no priority: Zendesk's is not carried (add a tag for it if you need it).
+${k.labelsTable(['billing', 'bug'])}${k.agentsTable()}
+threads:
+  source: tickets                    # one There There ticket per Zendesk ticket
+  where: status != 'deleted'         # records this is false for are left out (plan counts them)
+  externalId: "'zd-' & $string(id)"  # unique; the ticket's external_id, so that importing it again returns it, not a copy
+  title: subject                     # the subject: at most 255 characters (a longer one is cut, with a diagnostic)
+  createdAt: created_at              # ISO 8601; in the past
+  status: $table('status', status)   # open | waiting | closed | spam; default closed
+  # closed_at, used only for closed tickets. A Zendesk ticket carries no solve time: updated_at is the
+  # nearest (?include=metric_sets on the ticket export adds metric_set.solved_at).
+  closedAt: updated_at
+  labels: $table('labels', tags)     # tag names, at most 50; a list in, a list out; null rows are dropped
+  assignee: $table('agents', $record('users', assignee_id).email)   # a member's email; unassigned tickets stay unassigned
+  customer:                          # the ticket's contact: There There needs an email, and reuses the contact with that email
+    email: $record('users', requester_id).email
+    fullName: $record('users', requester_id).name
+  messages:
+    each: $records('comments', id)   # the ticket's comments, in any order: they are sent oldest first
+    externalId: "'zd-comment-' & $string(id)"   # unique within its ticket
+    # public comments by end-users are inbound, by agents outbound; internal comments (public: false) are notes
+    type: "public ? ($record('users', author_id).role = 'end-user' ? 'inbound' : 'outbound') : 'note'"
+    text: html_body                  # There There takes the HTML body as it is; body is the plain text
+    createdAt: created_at
+    # inbound: null. There There gives every inbound message the ticket's contact as author (a CC'd end-user's too).
+    # outbound and note: the member's email through the agents table; an agent with no row (one who left)
+    # keeps their own email and name on the message, without becoming a (billable) member.
+    author: |
+      (
+        $user := $record('users', author_id);
+        $user.role = 'end-user'
+          ? null
+          : (
+              $member := $table('agents', $user.email);
+              { 'email': $member ? $member : $user.email, 'name': $user.name }
+            )
+      )
+    # attachments (uploaded by apply with each message: at most 10 files of 25 MB; URLs need attachments.fetch headers):
+    # attachments: "attachments.{ 'url': content_url, 'fileName': file_name, 'contentType': content_type, 'size': size, 'inline': inline }"
+`;
+}
+
+export function zendesk(target: InitTarget = 'plain'): string {
+  const k = kit(target);
+  return `${k.header(
+    'Zendesk',
+    'zendesk',
+    'Export tickets, users and comments from the Zendesk API into ./export/, one JSON object per line\n#      (how: next to each source below). Base URL https://YOUR_SUBDOMAIN.zendesk.com/api/v2,\n#      Basic auth {email}/token:{api_token}.',
+  )}${k.targetBlock('zendesk')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
 }
