@@ -49,8 +49,16 @@ export function optionalString(v: unknown, path: string, reasons: Reasons): stri
 }
 
 export function time(v: unknown, path: string, reasons: Reasons, now: number): string | undefined {
+  return pastTime(v, path, reasons, now, 'Plain', true);
+}
+
+/**
+ * A time (ISO 8601 with any offset, unix seconds or milliseconds) as ISO 8601 UTC; a time in the
+ * future is a reason, since neither target imports one. Nothing is a reason only when `required`.
+ */
+export function pastTime(v: unknown, path: string, reasons: Reasons, now: number, target: string, required: boolean): string | undefined {
   if (v === undefined || v === null || v === '') {
-    reasons.push(`${path} is required (an ISO 8601 time, unix seconds or milliseconds); the expression gave ${show(v)}`);
+    if (required) reasons.push(`${path} is required (an ISO 8601 time, unix seconds or milliseconds); the expression gave ${show(v)}`);
     return undefined;
   }
   let iso: string | undefined;
@@ -61,7 +69,7 @@ export function time(v: unknown, path: string, reasons: Reasons, now: number): s
     return undefined;
   }
   if (iso && Date.parse(iso) > now) {
-    reasons.push(`${path} is in the future (${iso}); Plain only imports past times`);
+    reasons.push(`${path} is in the future (${iso}); ${target} only imports past times`);
     return undefined;
   }
   return iso;

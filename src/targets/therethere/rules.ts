@@ -7,8 +7,7 @@
  * timestamps in the past.
  */
 import { formatBytes, sourceProblem, type AttachmentSpec, type PolicyReasonCode } from '../../attachments/index.js';
-import { toISO } from '../../mapping/convert.js';
-import { EMAIL, show, type Reasons } from '../../mapping/rules.js';
+import { EMAIL, pastTime, show, type Reasons } from '../../mapping/rules.js';
 
 export type { Reasons };
 
@@ -62,22 +61,7 @@ export function statusOf(v: unknown, reasons: Reasons): TicketStatus | undefined
  * in the future is a reason ("All timestamps must be in the past"). `required`: nothing is a reason too.
  */
 export function timeOf(v: unknown, path: string, reasons: Reasons, now: number, required = false): string | undefined {
-  if (v === undefined || v === null || v === '') {
-    if (required) reasons.push(`${path} is required (an ISO 8601 time, unix seconds or milliseconds); the expression gave ${show(v)}`);
-    return undefined;
-  }
-  let iso: string | undefined;
-  try {
-    iso = toISO(v);
-  } catch (e) {
-    reasons.push(`${path}: ${(e as Error).message}`);
-    return undefined;
-  }
-  if (iso !== undefined && Date.parse(iso) > now) {
-    reasons.push(`${path} is in the future (${iso}); There There only imports past times`);
-    return undefined;
-  }
-  return iso;
+  return pastTime(v, path, reasons, now, 'There There', required);
 }
 
 /**
