@@ -5,7 +5,7 @@
  * `concurrency` requests are in flight. Every acknowledged result is committed to state before it is
  * counted. The executor emits events and never prints.
  */
-import { AttachmentError, attachmentTypeFor, effectiveMaxBytes, fetchToTempFile, skipNote, uploadToForm } from '../attachments/index.js';
+import { AttachmentError, attachmentTypeFor, DEFAULT_MAX_BYTES, effectiveMaxBytes, fetchToTempFile, skipNote, uploadToForm } from '../attachments/index.js';
 import { hashOf } from '../core/hash.js';
 import {
   attachmentAddress,
@@ -62,7 +62,6 @@ export interface AttachmentOptions extends Partial<AttachmentsDecl> {
 
 /** An uploaded file is reused only while Plain keeps it unreferenced (24 h), with an hour to spare. */
 const UPLOAD_REUSE_MS = 23 * 60 * 60 * 1000;
-const DEFAULT_ATTACHMENT_MAX_BYTES = 6_000_000;
 
 export interface ApplyResult {
   readonly counts: Counts;
@@ -483,7 +482,7 @@ export class Executor {
     const opts = this.o.attachments;
     if (!opts) throw new Error('apply: messages have attachments but no attachment options were given');
     // The smaller of Plain's limit for the message's attachment type and the manifest's: a file over it is not downloaded whole.
-    const maxBytes = effectiveMaxBytes(p.message.type, opts.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES);
+    const maxBytes = effectiveMaxBytes(p.message.type, opts.maxBytes ?? DEFAULT_MAX_BYTES);
     let attempts = 0;
     const fail = (reason: string, error: RecordedError, cause: AttachmentError | string) => {
       this.commit([{ ...base, error, attempts }]);

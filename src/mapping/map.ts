@@ -2,7 +2,7 @@
  * mapping/: evaluate the compiled manifest for one source record and produce the canonical Thread
  * (with its messages) plus every reason the record, or one of its messages, cannot be imported.
  */
-import { checkAttachment, extractInlineImages, skipNote } from '../attachments/index.js';
+import { checkAttachment, DEFAULT_MAX_BYTES, extractInlineImages, skipNote } from '../attachments/index.js';
 import {
   messageAddress,
   threadAddress,
@@ -62,9 +62,6 @@ export type MapResult =
       /** Attachments skipped by Plain's limits (onSkip: note), inline images with no file. */
       readonly notes: readonly MappingNote[];
     };
-
-/** Plain's per-file ceiling for imported messages' attachments (6 MB), unless the manifest says less. */
-export const DEFAULT_MAX_BYTES = 6_000_000;
 
 export function recordWhere(loc: RecordLocation): string {
   return loc.line !== undefined ? `${loc.file}:${loc.line}` : `${loc.file}#${loc.index}`;
