@@ -15,6 +15,25 @@ import { defaultInitFile, INIT_SOURCES, INIT_TARGETS, isInitSource, isInitTarget
 import { loadManifest } from '../../src/manifest/index.js';
 import { brief, briefTicket, mapThereThere, mapWorkspace, workspace } from './helpers.js';
 
+type InvalidSeen = { address: string; where: string; reasons: readonly string[] };
+type InvalidWanted = { address: string; where: string; reason: RegExp | string };
+
+/** The invalid records and messages a mapping gave, against the expected addresses and one reason each. */
+function expectInvalid(
+  got: { invalid: readonly InvalidSeen[]; invalidMessages: readonly { address: string; reasons: readonly string[] }[] },
+  exp: { invalid: readonly InvalidWanted[]; invalidMessages?: readonly { address: string; reason: RegExp | string }[] },
+): void {
+  expect(got.invalid.map((i) => ({ address: i.address, where: i.where }))).toEqual(exp.invalid.map(({ address, where }) => ({ address, where })));
+  got.invalid.forEach((inv, i) => {
+    expect(inv.reasons).toHaveLength(1);
+    expect(inv.reasons[0]).toMatch(exp.invalid[i]!.reason);
+  });
+  const invMsgs = exp.invalidMessages ?? [];
+  expect(got.invalidMessages.map((i) => i.address)).toEqual(invMsgs.map((i) => i.address));
+  got.invalidMessages.forEach((inv, i) => expect(inv.reasons.join('\n')).toMatch(invMsgs[i]!.reason));
+}
+
+
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 const PLAIN_ID = /\b(lt|u)_[0-9A-HJKMNP-TV-Z]{26}\b/;
@@ -323,14 +342,7 @@ describe('starterManifest', () => {
     const got = await mapWorkspace(from);
     expect(got.indexErrors).toEqual([]);
     expect(Object.fromEntries([...got.threads].map(([k, t]) => [k, brief(t)]))).toEqual(exp.threads);
-    expect(got.invalid.map((i) => ({ address: i.address, where: i.where }))).toEqual(exp.invalid.map(({ address, where }) => ({ address, where })));
-    got.invalid.forEach((inv, i) => {
-      expect(inv.reasons).toHaveLength(1);
-      expect(inv.reasons[0]).toMatch(exp.invalid[i]!.reason);
-    });
-    const invMsgs = exp.invalidMessages ?? [];
-    expect(got.invalidMessages.map((i) => i.address)).toEqual(invMsgs.map((i) => i.address));
-    got.invalidMessages.forEach((inv, i) => expect(inv.reasons.join('\n')).toMatch(invMsgs[i]!.reason));
+    expectInvalid(got, exp);
     expect(got.filtered).toEqual(exp.filtered);
     expect(got.unmapped.map((u) => `${u.table}:${u.value}`).sort()).toEqual([...exp.unmapped].sort());
   });
@@ -639,14 +651,7 @@ describe('starterManifest(from, "therethere")', () => {
     const exp = EXPECTED_TT[from];
     const got = await mapThereThere(from);
     expect(Object.fromEntries([...got.tickets].map(([k, t]) => [k, briefTicket(t)]))).toEqual(exp.tickets);
-    expect(got.invalid.map((i) => ({ address: i.address, where: i.where }))).toEqual(exp.invalid.map(({ address, where }) => ({ address, where })));
-    got.invalid.forEach((inv, i) => {
-      expect(inv.reasons).toHaveLength(1);
-      expect(inv.reasons[0]).toMatch(exp.invalid[i]!.reason);
-    });
-    const invMsgs = exp.invalidMessages ?? [];
-    expect(got.invalidMessages.map((i) => i.address)).toEqual(invMsgs.map((i) => i.address));
-    got.invalidMessages.forEach((inv, i) => expect(inv.reasons.join('\n')).toMatch(invMsgs[i]!.reason));
+    expectInvalid(got, exp);
     expect(got.diagnostics).toEqual([]);
     expect(got.filtered).toEqual(exp.filtered);
     expect([...new Set(got.unmapped.map((u) => `${u.table}:${u.value}`))].sort()).toEqual([...exp.unmapped].sort());
