@@ -5,7 +5,7 @@
  * `concurrency` requests are in flight. Every acknowledged result is committed to state before it is
  * counted. The executor emits events and never prints.
  */
-import { AttachmentError, attachmentTypeFor, DEFAULT_MAX_BYTES, effectiveMaxBytes, fetchToTempFile, skipNote, uploadToForm } from '../attachments/index.js';
+import { AttachmentError, attachmentTypeFor, DEFAULT_MAX_BYTES, fetchToTempFile, skipNote, uploadToForm } from '../attachments/index.js';
 import { hashOf } from '../core/hash.js';
 import {
   attachmentAddress,
@@ -22,12 +22,12 @@ import {
   type ThreadFieldValue,
 } from '../core/model.js';
 import type { AttachmentsDecl, BatchingDecl } from '../manifest/types.js';
-import { diffThread, type AppliedAttributes, type AttributeChange, type ThreadStatusValue } from '../plan/diff.js';
+import { diffThread, labelKey, type AppliedAttributes, type AttributeChange, type ThreadStatusValue } from '../plan/diff.js';
 import { customerHash } from '../plan/plan.js';
 import type { InvalidRecord } from '../mapping/map.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem } from '../plan/types.js';
 import type { ApplyOutcome, RecordedError, ResourceKind, StateStore } from '../state/types.js';
-import { TargetError, type MessageToSend, type RemoteThread, type Target } from '../targets/types.js';
+import { TargetError, type LocalFile, type MessageToSend, type RemoteThread, type Target } from '../targets/types.js';
 import { emptyCounts, type ApplyEvent, type Counts } from './events.js';
 import { backoffDelay, type Clock } from './ratelimit.js';
 import { attemptsOf, RequestRunner, Stopped } from './requests.js';
@@ -250,11 +250,12 @@ export class Executor {
       if (item.send.length === 0) return;
     }
     const t = item.thread;
-    let customerId: string;
+    const caps = this.o.target.capabilities;
+    let customerId: string | undefined;
     let tenantId: string | undefined;
     try {
-      customerId = await this.ensureCustomer(t.customer);
-      if (t.tenant && item.action === 'create') {
+      if (caps.customers === 'upsert') customerId = await this.ensureCustomer(t.customer);
+      if (t.tenant && item.action === 'create' && caps.tenants && customerId !== undefined) {
         tenantId = await this.ensureTenant(t.tenant);
         await this.ensureMembership(t.tenant, tenantId, t.customer, customerId);
       }
@@ -266,14 +267,26 @@ export class Executor {
       throw e;
     }
     let threadId = item.targetId;
+    let rest = item.send;
     if (item.action === 'create') {
+      // The messages the import itself carries (none for a target that imports them separately).
+      const carried = item.send.slice(0, caps.messagesInImport);
+      rest = item.send.slice(carried.length);
       // Thread fields are written after the import: until they are, state records the thread without them.
       const { fields, ...withoutFields } = item.desired;
+      const prepared = await this.prepare(item, carried, customerId);
       try {
+        const ready = prepared.filter((x) => x.m !== undefined);
         const { value, attempts } = await this.call('importThread', item.address, (signal) =>
-          this.o.target.importThread(t, customerId, { signal }, tenantId),
+          this.o.target.importThread(t, customerId, { signal }, tenantId, ready.map((x) => x.m!)),
         );
         this.commit([{ ...base, targetId: value.id, result: value.result, applied: withoutFields, attempts }]);
+        this.commit(
+          ready.flatMap((x, i) => {
+            const ack = value.messages?.[i];
+            return ack ? [{ ...this.messageBase(item, x.p), targetId: ack.id, result: ack.result, attempts }, ...this.filesDone(x, ack.id)] : [];
+          }),
+        );
         threadId = value.id;
       } catch (e) {
         if (e instanceof TargetError) {
@@ -281,11 +294,13 @@ export class Executor {
           return;
         }
         throw e;
+      } finally {
+        await cleanup(prepared);
       }
       if (fields && Object.keys(fields).length > 0) await this.setFields(item, threadId!, withoutFields, fields);
     }
-    if (!threadId || item.send.length === 0) return;
-    await this.messages(item, threadId, customerId);
+    if (!threadId || rest.length === 0) return;
+    await this.messages(item, threadId, customerId, rest);
   }
 
   /** A freshly imported thread's fields, each recorded once written. */
@@ -342,7 +357,7 @@ export class Executor {
       return fail({ code: 'not_found', message: 'the thread is no longer in the target; it was not updated', type: 'VALIDATION' }, 1);
     }
     let applied: AppliedAttributes = item.applied ?? item.desired;
-    const { updates, conflicts } = diffThread(applied, item.desired, remote, !!this.o.overwriteConflicts);
+    const { updates, conflicts } = diffThread(applied, item.desired, remote, !!this.o.overwriteConflicts, this.o.target.capabilities);
     for (const c of conflicts) {
       if (!item.conflicts.some((k) => k.attribute === c.attribute)) {
         this.o.emit({ type: 'not-applied', address: item.address, reason: `${c.attribute} was also changed in the target since the last apply; left as it is there (--overwrite-conflicts to replace it)` });
@@ -403,65 +418,151 @@ export class Executor {
         return n;
       }
       case 'labels': {
-        const to = new Set(c.to as string[]);
-        const from = new Set(c.from as string[]);
-        const present = new Set(remote.labels);
-        const add = [...to].filter((x) => !present.has(x));
+        const key = labelKey(target.capabilities);
+        const to = new Set((c.to as string[]).map(key));
+        const from = new Set((c.from as string[]).map(key));
+        const present = new Set(remote.labels.map(key));
+        const add = (c.to as string[]).filter((x) => !present.has(key(x)));
         // Only labels this migration put there are removed, unless conflicts are overwritten.
         const remove = remote.labelIds
-          .filter((l) => !to.has(l.labelTypeId) && (this.o.overwriteConflicts || from.has(l.labelTypeId)))
+          .filter((l) => !to.has(key(l.labelTypeId)) && (this.o.overwriteConflicts || from.has(key(l.labelTypeId))))
           .map((l) => l.id);
         let n = 0;
         if (add.length > 0) n += await run('addLabels', (signal) => target.addLabels(threadId, add, { signal }));
-        if (remove.length > 0) n += await run('removeLabels', (signal) => target.removeLabels(remove, { signal }));
+        if (remove.length > 0) n += await run('removeLabels', (signal) => target.removeLabels(threadId, remove, { signal }));
         return n;
       }
     }
   }
 
-  private async messages(item: ThreadPlanItem, threadId: string, threadCustomerId: string): Promise<void> {
+  private async messages(item: ThreadPlanItem, threadId: string, threadCustomerId: string | undefined, send: readonly PlannedMessage[]): Promise<void> {
     const size = Math.min(this.o.batching.messagesPerRequest, this.o.target.maxMessagesPerCall);
-    const pending = [...item.send];
+    const pending = [...send];
     while (pending.length > 0) {
       const batch = pending.splice(0, size);
       await this.batch(item, threadId, threadCustomerId, batch);
     }
   }
 
-  private async authorFor(p: PlannedMessage, threadCustomerId: string): Promise<MessageToSend> {
+  private messageBase(item: ThreadPlanItem, p: PlannedMessage) {
+    return { address: p.address, kind: 'message' as const, parent: item.address, externalId: p.message.externalId, inputHash: p.hash };
+  }
+
+  /** The author's customer id, for targets whose customers are upserted; agents are sent as they are. */
+  private async authorFor(p: PlannedMessage, threadCustomerId: string | undefined): Promise<MessageToSend> {
     const a = p.message.author;
-    if (a.kind === 'user') return { message: p.message };
+    if (a.kind !== 'customer' || threadCustomerId === undefined) return { message: p.message };
     return { message: p.message, customerId: a.customer ? await this.ensureCustomer(a.customer) : threadCustomerId };
   }
 
   /**
-   * A message's files, uploaded just before the batch that references them: fetched to a temporary
-   * file, given an upload URL under the thread's customer, posted, and recorded per file, so that a
-   * resumed apply reuses an upload (while Plain keeps it) instead of sending it twice. A file that
-   * cannot be carried is left out with a line in the text (attachments.onSkip: note) or fails the
-   * message (onSkip: fail).
+   * Messages made ready to send: their author's customer upserted and their files carried. A message
+   * that cannot be sent is recorded as failed here (its `m` is undefined). The fetched files of
+   * 'in-request' uploads stay on disk until `cleanup`.
    */
-  private async withAttachments(item: ThreadPlanItem, p: PlannedMessage, m: MessageToSend, customerId: string): Promise<MessageToSend | { error: RecordedError; attempts: number }> {
-    const files = p.message.attachments ?? [];
-    if (files.length === 0) return m;
+  private async prepare(item: ThreadPlanItem, messages: readonly PlannedMessage[], threadCustomerId: string | undefined): Promise<Prepared[]> {
+    const out: Prepared[] = [];
+    const failures: ApplyOutcome[] = [];
+    for (const p of messages) {
+      let m: MessageToSend;
+      try {
+        m = await this.authorFor(p, threadCustomerId);
+      } catch (e) {
+        if (!(e instanceof DependencyFailed)) throw e;
+        failures.push({ ...this.messageBase(item, p), error: e.asRecorded('author'), attempts: 0 });
+        out.push({ p, files: [] });
+        continue;
+      }
+      const x = await this.withAttachments(item, p, m, threadCustomerId);
+      if ('error' in x) {
+        failures.push({ ...this.messageBase(item, p), error: x.error, attempts: x.attempts });
+        out.push({ p, files: x.files });
+      } else out.push({ p, m: x.m, files: x.files });
+    }
+    this.commit(failures);
+    return out;
+  }
+
+  /** The state rows of files a target uploaded as part of the request that carried their message. */
+  private filesDone(x: Prepared, messageId: string): ApplyOutcome[] {
+    return x.files.map((f) => ({ ...f.base, targetId: `${messageId}/${f.index}`, result: 'CREATED' as const, applied: { sha256: f.local.sha256, size: f.local.size }, attempts: 1 }));
+  }
+
+  /**
+   * A message's files. 'separate' uploads: each uploaded just before the batch that references it,
+   * fetched to a temporary file, given an upload URL under the thread's customer, posted, and recorded
+   * per file, so that a resumed apply reuses an upload (while the target keeps it) instead of sending
+   * it twice. 'in-request' uploads: fetched only; the target uploads them with every attempt of the
+   * request. A file that cannot be carried is left out with a line in the text (attachments.onSkip:
+   * note) or fails the message (onSkip: fail).
+   */
+  private async withAttachments(
+    item: ThreadPlanItem,
+    p: PlannedMessage,
+    m: MessageToSend,
+    customerId: string | undefined,
+  ): Promise<{ m: MessageToSend; files: PreparedFile[] } | { error: RecordedError; attempts: number; files: PreparedFile[] }> {
+    const specs = p.message.attachments ?? [];
+    if (specs.length === 0) return { m, files: [] };
+    const inRequest = this.o.target.capabilities.uploads === 'in-request';
     const ids: string[] = [];
+    const files: PreparedFile[] = [];
     const notes: string[] = [];
     let attempts = 0;
-    for (let i = 0; i < files.length; i++) {
-      const spec = files[i]!;
-      const r = await this.attachment(item, p, spec, i, customerId);
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
+      const r = inRequest ? await this.fetchFile(item, p, spec, i) : await this.attachment(item, p, spec, i, customerId);
       attempts += r.attempts;
-      if ('id' in r) ids.push(r.id);
+      if ('local' in r) files.push(r);
+      else if ('id' in r) ids.push(r.id);
       else if (this.o.attachments?.onSkip === 'fail') {
-        return { error: { code: 'attachment_failed', message: `attachment ${spec.fileName}: ${r.reason} (attachments.onSkip: fail)`, type: 'ATTACHMENT' }, attempts };
+        return { error: { code: 'attachment_failed', message: `attachment ${spec.fileName}: ${r.reason} (attachments.onSkip: fail)`, type: 'ATTACHMENT' }, attempts, files };
       } else {
-        // The note in Plain names the file and a fixed phrase for the cause, never a URL (they can carry tokens).
+        // The note in the target names the file and a fixed phrase for the cause, never a URL (they can carry tokens).
         notes.push(skipNote(spec.fileName, r.cause));
         this.o.emit({ type: 'not-applied', address: p.address, reason: `attachment ${spec.fileName} skipped: ${r.reason}` });
       }
     }
     const text = notes.length > 0 ? `${p.message.text}\n\n${notes.join('\n')}` : p.message.text;
-    return { ...m, message: { ...p.message, text }, attachmentIds: ids };
+    const message = { ...p.message, text };
+    return inRequest ? { m: { ...m, message, files: files.map((f) => f.local) }, files } : { m: { ...m, message, attachmentIds: ids }, files };
+  }
+
+  /** The largest file this message may carry: the target's limit for its type and the manifest's. */
+  private maxBytes(p: PlannedMessage): number {
+    return this.o.target.capabilities.maxFileBytes(p.message.type, this.o.attachments?.maxBytes ?? DEFAULT_MAX_BYTES);
+  }
+
+  /** A file fetched to a temporary file for a target that uploads it with its request. */
+  private async fetchFile(item: ThreadPlanItem, p: PlannedMessage, spec: MessageAttachment, index: number): Promise<(PreparedFile | { reason: string; cause: AttachmentError | string }) & { attempts: number }> {
+    const address = attachmentAddress(item.thread.externalId, p.message.externalId, index);
+    const base = { address, kind: 'attachment' as const, parent: p.address, externalId: `${p.message.externalId}/${index}`, inputHash: hashOf(spec) };
+    const opts = this.o.attachments;
+    if (!opts) throw new Error('apply: messages have attachments but no attachment options were given');
+    let attempts = 0;
+    try {
+      const fetched = await this.retrying(address, () => {
+        attempts++;
+        return fetchToTempFile(spec, { manifestDir: opts.manifestDir, fetchRules: opts.fetch, maxBytes: this.maxBytes(p), timeoutMs: opts.timeoutMs, signal: this.o.cancel });
+      });
+      const local: LocalFile = {
+        path: fetched.file,
+        size: fetched.size,
+        sha256: fetched.sha256,
+        fileName: spec.fileName,
+        ...(spec.contentType !== undefined ? { contentType: spec.contentType } : {}),
+        ...(spec.inline !== undefined ? { inline: spec.inline } : {}),
+        ...(spec.contentId !== undefined ? { contentId: spec.contentId } : {}),
+      };
+      return { base, index, local, cleanup: fetched.cleanup, attempts };
+    } catch (e) {
+      if (e instanceof AttachmentError && e.code === 'aborted') throw new Stopped();
+      if (e instanceof AttachmentError) {
+        this.commit([{ ...base, error: { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' }, attempts }]);
+        return { reason: e.message, cause: e, attempts };
+      }
+      throw e;
+    }
   }
 
   private async attachment(
@@ -469,7 +570,7 @@ export class Executor {
     p: PlannedMessage,
     spec: MessageAttachment,
     index: number,
-    customerId: string,
+    customerId: string | undefined,
   ): Promise<({ id: string } | { reason: string; cause: AttachmentError | string }) & { attempts: number }> {
     const address = attachmentAddress(item.thread.externalId, p.message.externalId, index);
     const inputHash = hashOf(spec);
@@ -481,8 +582,8 @@ export class Executor {
     const base = { address, kind: 'attachment' as const, parent: p.address, externalId: `${p.message.externalId}/${index}`, inputHash };
     const opts = this.o.attachments;
     if (!opts) throw new Error('apply: messages have attachments but no attachment options were given');
-    // The smaller of Plain's limit for the message's attachment type and the manifest's: a file over it is not downloaded whole.
-    const maxBytes = effectiveMaxBytes(p.message.type, opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    // The smaller of the target's limit for the message's type and the manifest's: a file over it is not downloaded whole.
+    const maxBytes = this.maxBytes(p);
     let attempts = 0;
     const fail = (reason: string, error: RecordedError, cause: AttachmentError | string) => {
       this.commit([{ ...base, error, attempts }]);
@@ -503,7 +604,7 @@ export class Executor {
       let ticket;
       try {
         const r = await this.call('createAttachmentUploadUrl', address, (signal) =>
-          this.o.target.createAttachmentUploadUrl(customerId, spec.fileName, fetched.size, attachmentTypeFor(p.message.type), { signal }),
+          this.o.target.createAttachmentUploadUrl(customerId ?? '', spec.fileName, fetched.size, attachmentTypeFor(p.message.type), { signal }),
         );
         attempts += r.attempts;
         ticket = r.value;
@@ -556,71 +657,74 @@ export class Executor {
   }
 
   /** One batch; messages that fail with a retryable per-message error are sent again, alone with the other such ones. */
-  private async batch(item: ThreadPlanItem, threadId: string, threadCustomerId: string, batch: PlannedMessage[]): Promise<void> {
-    const base = (p: PlannedMessage) => ({
-      address: p.address,
-      kind: 'message' as const,
-      parent: item.address,
-      externalId: p.message.externalId,
-      inputHash: p.hash,
-    });
+  private async batch(item: ThreadPlanItem, threadId: string, threadCustomerId: string | undefined, batch: PlannedMessage[]): Promise<void> {
     let todo = batch;
     const tries = new Map<string, number>();
     while (todo.length > 0) {
-      const toSend: Array<{ p: PlannedMessage; m: MessageToSend }> = [];
-      const outcomes: ApplyOutcome[] = [];
-      for (const p of todo) {
-        let m: MessageToSend;
-        try {
-          m = await this.authorFor(p, threadCustomerId);
-        } catch (e) {
-          if (!(e instanceof DependencyFailed)) throw e;
-          outcomes.push({ ...base(p), error: e.asRecorded('author'), attempts: 0 });
-          continue;
-        }
-        const withFiles = await this.withAttachments(item, p, m, threadCustomerId);
-        if ('error' in withFiles) outcomes.push({ ...base(p), error: withFiles.error, attempts: withFiles.attempts });
-        else toSend.push({ p, m: withFiles });
-      }
-      this.commit(outcomes);
-      if (toSend.length === 0) return;
-      let results;
-      let attempts: number;
+      const prepared = await this.prepare(item, todo, threadCustomerId);
       try {
-        const r = await this.call('importThreadMessages', item.address, (signal) =>
-          this.o.target.importMessages(threadId, toSend.map((s) => s.m), { signal }),
-        );
-        results = r.value;
-        attempts = r.attempts;
-      } catch (e) {
-        if (e instanceof TargetError) {
-          this.commit(toSend.map(({ p }) => ({ ...base(p), error: e.recorded, attempts: attemptsOf(e) })));
-          return;
+        const toSend = prepared.filter((x) => x.m !== undefined);
+        if (toSend.length === 0) return;
+        let results;
+        let attempts: number;
+        try {
+          const r = await this.call('importThreadMessages', item.address, (signal) =>
+            this.o.target.importMessages(threadId, toSend.map((s) => s.m!), { signal }),
+          );
+          results = r.value;
+          attempts = r.attempts;
+        } catch (e) {
+          if (e instanceof TargetError) {
+            this.commit(toSend.map(({ p }) => ({ ...this.messageBase(item, p), error: e.recorded, attempts: attemptsOf(e) })));
+            return;
+          }
+          throw e;
         }
-        throw e;
-      }
-      const done: ApplyOutcome[] = [];
-      const again: PlannedMessage[] = [];
-      toSend.forEach(({ p }, i) => {
-        const r = results[i]!;
-        const n = (tries.get(p.address) ?? 0) + attempts;
-        tries.set(p.address, n);
-        if (r.ok) done.push({ ...base(p), targetId: r.ack.id, result: r.ack.result, attempts: n });
-        else if (r.retryable && n < this.o.batching.maxAttempts && !this.stopping) again.push(p);
-        else done.push({ ...base(p), error: r.error, attempts: n });
-      });
-      this.commit(done);
-      todo = again;
-      if (again.length > 0) {
-        const delay = backoffDelay(1, this.requests.random);
-        for (const p of again) {
-          const r = results[toSend.findIndex((x) => x.p === p)]!;
-          if (!r.ok) this.o.emit({ type: 'retry', operation: 'importThreadMessages', address: p.address, attempt: tries.get(p.address) ?? 1, delayMs: delay, error: r.error });
+        const done: ApplyOutcome[] = [];
+        const again: PlannedMessage[] = [];
+        toSend.forEach((x, i) => {
+          const { p } = x;
+          const r = results[i]!;
+          const n = (tries.get(p.address) ?? 0) + attempts;
+          tries.set(p.address, n);
+          if (r.ok) done.push({ ...this.messageBase(item, p), targetId: r.ack.id, result: r.ack.result, attempts: n }, ...this.filesDone(x, r.ack.id));
+          else if (r.retryable && n < this.o.batching.maxAttempts && !this.stopping) again.push(p);
+          else done.push({ ...this.messageBase(item, p), error: r.error, attempts: n });
+        });
+        this.commit(done);
+        todo = again;
+        if (again.length > 0) {
+          const delay = backoffDelay(1, this.requests.random);
+          for (const p of again) {
+            const r = results[toSend.findIndex((x) => x.p === p)]!;
+            if (!r.ok) this.o.emit({ type: 'retry', operation: 'importThreadMessages', address: p.address, attempt: tries.get(p.address) ?? 1, delayMs: delay, error: r.error });
+          }
+          await this.requests.sleep(delay);
         }
-        await this.requests.sleep(delay);
+      } finally {
+        await cleanup(prepared);
       }
     }
   }
+}
+
+/** A message made ready to send (`m` undefined: it failed and was recorded so). */
+interface Prepared {
+  readonly p: PlannedMessage;
+  readonly m?: MessageToSend;
+  readonly files: readonly PreparedFile[];
+}
+
+/** A file fetched for a target that uploads it with the request ('in-request'). */
+interface PreparedFile {
+  readonly base: { address: string; kind: 'attachment'; parent: string; externalId: string; inputHash: string };
+  readonly index: number;
+  readonly local: LocalFile;
+  readonly cleanup: () => Promise<void>;
+}
+
+async function cleanup(prepared: readonly Prepared[]): Promise<void> {
+  for (const x of prepared) for (const f of x.files) await f.cleanup();
 }
 
 class DependencyFailed extends Error {

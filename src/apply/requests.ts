@@ -27,6 +27,8 @@ export class RequestRunner {
   readonly clock: Clock;
   readonly random: () => number;
   private readonly limiter: RateLimiter;
+  /** The target's own limits for single operations (There There: imports per minute). */
+  private readonly operationLimiters = new Map<string, RateLimiter>();
   private readonly halt = new AbortController();
   fatal?: RecordedError;
 
@@ -36,6 +38,9 @@ export class RequestRunner {
     this.limiter = new RateLimiter(o.requestsPerMinute, this.clock);
     this.limiter.onPause = (untilMs) => o.emit({ type: 'rate-limit-wait', untilMs });
     o.target.onRateLimit = (info) => this.limiter.observe(info);
+    for (const [op, perMinute] of Object.entries(o.target.capabilities?.operationLimits ?? {})) {
+      if (perMinute < o.requestsPerMinute) this.operationLimiters.set(op, new RateLimiter(perMinute, this.clock));
+    }
   }
 
   get stopping(): boolean {
@@ -51,6 +56,7 @@ export class RequestRunner {
     const max = Math.max(1, this.o.maxAttempts);
     for (let attempt = 1; ; attempt++) {
       if (this.stopping) throw new Stopped();
+      await this.operationLimiters.get(operation)?.acquire(this.o.stop);
       await this.limiter.acquire(this.o.stop);
       if (this.stopping) throw new Stopped();
       try {
@@ -72,6 +78,7 @@ export class RequestRunner {
         let delay = backoffDelay(attempt, this.random);
         if (e.retryAfterMs !== undefined) {
           this.limiter.pauseUntil(this.clock.now() + e.retryAfterMs);
+          this.operationLimiters.get(operation)?.pauseUntil(this.clock.now() + e.retryAfterMs);
           delay = e.retryAfterMs + Math.floor(this.random() * 250);
         }
         this.o.emit({ type: 'retry', operation, address, attempt, delayMs: delay, error: e.recorded });

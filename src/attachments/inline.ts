@@ -30,7 +30,13 @@ const MD_IMAGE =
 /** Where an image may start: a markdown image or an <img> tag. */
 const CANDIDATE = /!\[|<img(?=[\s/>])/gi;
 
-export function extractInlineImages(text: string, attachments: readonly AttachmentSpec[]): InlineResult {
+/** What an inline image leaves in the text; a contentId it returns is set on the file. */
+export type InlineMarker = (a: AttachmentSpec, index: number) => { readonly text: string; readonly contentId?: string };
+
+/** Plain's markdown has no inline files: the image becomes a marker naming the file. */
+export const IMAGE_MARKER: InlineMarker = (a) => ({ text: `[image: ${a.fileName}]` });
+
+export function extractInlineImages(text: string, attachments: readonly AttachmentSpec[], marker: InlineMarker = IMAGE_MARKER): InlineResult {
   const list: AttachmentSpec[] = attachments.map((a) => ({ ...a }));
   const problems: string[] = [];
   const inCode = codeRangeTest(text);
@@ -41,7 +47,9 @@ export function extractInlineImages(text: string, attachments: readonly Attachme
       case 'attachment': {
         const a = list[r.index] as AttachmentSpec;
         a.inline = true;
-        return `[image: ${a.fileName}]`;
+        const m = marker(a, r.index);
+        if (m.contentId !== undefined) a.contentId = m.contentId;
+        return m.text;
       }
       case 'cid-missing':
         problems.push(`inline image cid:${r.id} matches no attachment of the message`);

@@ -15,7 +15,7 @@ import type { RemoteAttributes } from '../plan/diff.js';
 import { RemoteSnapshot } from '../refresh/refresh.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 import type { RecordedError } from '../state/types.js';
-import { PlainTarget } from '../targets/plain/client.js';
+import { adapterFor } from '../targets/registry.js';
 import { TargetError, type Target } from '../targets/types.js';
 import type { Io } from './io.js';
 
@@ -40,26 +40,25 @@ export function openStateForApply(manifest: Manifest): { state: SqliteStateStore
 
 /** The target as printed in headers and plan files: kind and endpoint, never a key. */
 export function targetLabel(manifest: Manifest): string {
-  const t = manifest.target;
-  return t.kind === 'plain' ? `plain ${t.endpoint}` : `therethere ${t.baseUrl}`;
+  return `${manifest.target.kind} ${adapterFor(manifest.target).endpoint}`;
+}
+
+/** The target's name in messages ("Plain", "There There"). */
+export function targetName(manifest: Manifest): string {
+  return adapterFor(manifest.target).capabilities.displayName;
 }
 
 export function makeTarget(manifest: Manifest, env: NodeJS.ProcessEnv = process.env): Target {
-  const t = manifest.target;
-  if (t.kind !== 'plain') {
-    throw new PmError('target.unsupported', `the ${t.kind} target is not available in this version of plain-migrate`, {
-      hint: 'use target.plain',
-    });
-  }
-  // Node would skip certificate checks for every HTTPS request: never for a real Plain.
-  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && !isLoopbackUrl(t.endpoint)) {
+  const adapter = adapterFor(manifest.target);
+  // Node would skip certificate checks for every HTTPS request: never for a real target.
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED === '0' && !isLoopbackUrl(adapter.endpoint)) {
     throw new PmError(
       'target.tls-disabled',
-      `NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks; plain-migrate will not send support history to ${t.endpoint} without them`,
+      `NODE_TLS_REJECT_UNAUTHORIZED=0 turns off TLS certificate checks; plain-migrate will not send support history to ${adapter.endpoint} without them`,
       { hint: 'unset NODE_TLS_REJECT_UNAUTHORIZED (for a corporate proxy, add its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem)' },
     );
   }
-  return new PlainTarget({ endpoint: t.endpoint, apiKey: t.apiKey, requestTimeoutMs: manifest.batching.requestTimeoutMs });
+  return adapter.create({ requestTimeoutMs: manifest.batching.requestTimeoutMs });
 }
 
 export interface PlanRunOptions {
@@ -79,18 +78,19 @@ export interface PlanRunOptions {
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
 export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteStateStore, signal: AbortSignal): Promise<RemoteSnapshot> {
   const target = makeTarget(manifest, io.env);
-  io.err.write('Refreshing: reading the recorded threads from Plain…\n');
+  const name = targetName(manifest);
+  io.err.write(`Refreshing: reading the recorded threads from ${name}…\n`);
   try {
     const snap = await RemoteSnapshot.read({ state, target, batching: manifest.batching, stop: signal, cancel: signal, emit: () => undefined });
     const reads = target.requestCounts().readThreads ?? 0;
-    io.err.write(`Refreshed ${snap.threads} threads in ${reads} requests (${snap.missing} no longer in Plain).\n\n`);
+    io.err.write(`Refreshed ${snap.threads} threads in ${reads} requests (${snap.missing} no longer in ${name}).\n\n`);
     return snap;
   } catch (e) {
     if (e instanceof TargetError || (e as { recorded?: RecordedError }).recorded) {
       const rec = e instanceof TargetError ? e.recorded : (e as { recorded: RecordedError }).recorded;
       const auth = /UNAUTHENTICATED|FORBIDDEN|forbidden/.test(rec.code);
-      throw new PmError('refresh.failed', `the refresh could not read the threads from Plain: ${rec.message}`, {
-        hint: auth ? 'check the API key (it needs thread:read), or plan without --refresh' : 'check target.plain.endpoint, or plan without --refresh',
+      throw new PmError('refresh.failed', `the refresh could not read the threads from ${name}: ${rec.message}`, {
+        hint: auth ? 'check the API key or token (it needs to read threads), or plan without --refresh' : `check target.${manifest.target.kind}'s address, or plan without --refresh`,
       });
     }
     if (e instanceof Stopped) throw new PmError('refresh.interrupted', 'the refresh was interrupted; nothing was planned');
@@ -106,7 +106,8 @@ export async function summarisePlan(manifest: Manifest, state: SqliteStateStore,
     const { spool, onCacheHits, env, ...planOpts } = o;
     const resolver = new TargetIdentities({ manifest, state, target: () => makeTarget(manifest, env ?? process.env), signal: o.signal });
     const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, ...planOpts });
-    const tally = new PlanTally(manifest.batching.messagesPerRequest);
+    const caps = adapterFor(manifest.target).capabilities;
+    const tally = new PlanTally(Math.min(manifest.batching.messagesPerRequest, caps.messagesPerAppend ?? Infinity), caps.messagesInImport);
     for await (const item of planner.items()) {
       tally.add(item);
       spool?.add(item);

@@ -1,5 +1,7 @@
 /**
- * The canonical, target-neutral model that mapping produces and plan/apply consume.
+ * The canonical model that mapping produces and plan/apply consume. Values that only one target
+ * has (a status detail, a priority, a closing time) are optional; each target's mapping rules fill
+ * in the ones its target takes, with that target's values, and its adapter sends them.
  */
 
 export type ThreadStatus = 'TODO' | 'SNOOZED' | 'DONE';
@@ -28,8 +30,10 @@ export interface Customer {
 export type MessageAuthor =
   /** INBOUND: a customer; `customer` absent means the thread's customer. */
   | { readonly kind: 'customer'; readonly customer?: Customer }
-  /** OUTBOUND / NOTE: a Plain user id (u_…). */
-  | { readonly kind: 'user'; readonly userId: string };
+  /** OUTBOUND / NOTE in Plain: a user id (u_…). */
+  | { readonly kind: 'user'; readonly userId: string }
+  /** OUTBOUND / NOTE in There There: an agent by email, with the name kept for agents who left. */
+  | { readonly kind: 'agent'; readonly email: string; readonly name?: string };
 
 /**
  * A file of a message, as the mapping gives it: `url` (http(s)) or `path` (inside the manifest's
@@ -67,7 +71,8 @@ export interface Message {
   readonly attachments?: readonly MessageAttachment[];
 }
 
-export type Assignee = { readonly userId: string } | { readonly machineUserId: string };
+/** Plain: a user or machine user id. There There: a member's email. */
+export type Assignee = { readonly userId: string } | { readonly machineUserId: string } | { readonly email: string };
 
 export interface Thread {
   readonly externalId: string;
@@ -76,9 +81,15 @@ export interface Thread {
   readonly externalUrl?: string;
   /** ISO 8601 UTC */
   readonly createdAt: string;
-  readonly status: ThreadStatus;
-  readonly statusDetail: ThreadStatusDetail;
-  readonly priority: number;
+  /** The target's status value: Plain's TODO | SNOOZED | DONE, There There's open | waiting | closed | spam. */
+  readonly status: string;
+  /** Plain only: the status detail. */
+  readonly statusDetail?: string;
+  /** There There only: when a closed ticket was closed (ISO 8601 UTC). */
+  readonly closedAt?: string;
+  /** Plain only: 0 (urgent) to 3 (low). */
+  readonly priority?: number;
+  /** The target's labels: Plain label type ids (lt_…), There There tag names. */
   readonly labelTypeIds: readonly string[];
   readonly assignee?: Assignee;
   readonly customer: Customer;

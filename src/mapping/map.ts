@@ -2,11 +2,10 @@
  * mapping/: evaluate the compiled manifest for one source record and produce the canonical Thread
  * (with its messages) plus every reason the record, or one of its messages, cannot be imported.
  */
-import { checkAttachment, DEFAULT_MAX_BYTES, extractInlineImages, skipNote } from '../attachments/index.js';
+import { DEFAULT_MAX_BYTES, extractInlineImages, skipNote } from '../attachments/index.js';
 import {
   messageAddress,
   threadAddress,
-  type Assignee,
   type Customer,
   type Message,
   type MessageAttachment,
@@ -18,24 +17,9 @@ import type { Manifest, MessagesDecl } from '../manifest/types.js';
 import type { RecordLocation } from '../sources/types.js';
 import { makeBindings, type Bindings, type SourceIndexes, UnmappedCounter } from './bindings.js';
 import { evaluate, EvalError } from './evaluate.js';
-import {
-  assigneeOf,
-  attachmentsOf,
-  customerOf,
-  fieldValueOf,
-  isPlainId,
-  labelsOf,
-  messageTypeOf,
-  optionalString,
-  priorityOf,
-  requiredString,
-  show,
-  statusOf,
-  tenantOf,
-  time,
-  userOf,
-  type Reasons,
-} from './rules.js';
+import { attachmentsOf, fieldValueOf, optionalString, pastTime, requiredString, show, tenantOf, type Reasons } from './rules.js';
+import type { MappingRules, RulesContext } from './target-rules.js';
+import { adapterFor } from '../targets/registry.js';
 import { PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from './resolve.js';
 
 /** Something the plan found and reports without failing the record (a skipped attachment). */
@@ -83,6 +67,7 @@ export class Mapper {
   /** Emails of unresolved agents met in the current thread (each counts one thread). */
   private threadAgents = new Set<string>();
   private readonly maxBytes: number;
+  private readonly ctx: RulesContext;
   private readonly onSkip: 'note' | 'fail';
 
   constructor(
@@ -90,7 +75,10 @@ export class Mapper {
     indexes: SourceIndexes,
     private readonly now: () => number = Date.now,
     private readonly resolver: IdentityResolver = PASSTHROUGH,
+    /** The target's rules (default: those of the manifest's target). */
+    private readonly rules: MappingRules = adapterFor(manifest.target).rules,
   ) {
+    this.ctx = { resolver, userByEmail: (email, path, reasons, where) => this.userByEmail(email, path, reasons, where) };
     this.maxBytes = manifest.attachments?.maxBytes ?? DEFAULT_MAX_BYTES;
     this.onSkip = manifest.attachments?.onSkip ?? 'note';
     this.bindings = makeBindings(manifest, indexes, this.unmapped, {
@@ -121,37 +109,45 @@ export class Mapper {
       if (!truthy(keep)) return { kind: 'filtered' };
     }
 
+    const rules = this.rules;
+    const now = this.now();
     const externalId = requiredString(await field(t.externalId), 'threads.externalId', reasons);
     const address = externalId !== undefined ? threadAddress(externalId) : where;
-    const title = requiredString(await field(t.title), 'threads.title', reasons);
+    const title = rules.title(await field(t.title), reasons);
     const description = optionalString(await field(t.description), 'threads.description', reasons);
     const externalUrl = optionalString(await field(t.externalUrl), 'threads.externalUrl', reasons);
-    const createdAt = time(await field(t.createdAt), 'threads.createdAt', reasons, this.now());
-    const status = statusOf(await field(t.status), await field(t.statusDetail), reasons);
-    const priority = priorityOf(await field(t.priority), reasons);
-    const labels = await this.labels(labelsOf(await field(t.labels), reasons), reasons);
-    const assignee = await this.assignee(assigneeOf(await field(t.assignee), reasons), reasons);
+    const createdAt = pastTime(await field(t.createdAt), 'threads.createdAt', reasons, now, rules.target, true);
+    const status = rules.status(await field(t.status), await field(t.statusDetail), reasons);
+    const closedAt = status && t.closedAt ? rules.closedAt(await field(t.closedAt), status, reasons, now) : undefined;
+    const priority = rules.priority(await field(t.priority), reasons);
+    const labels = await rules.labels(await field(t.labels), reasons, this.ctx);
+    const assignee = await rules.assignee(await field(t.assignee), reasons, this.ctx);
     const customer = await this.customer(record, reasons);
     const tenant = t.tenant ? tenantOf(await field(t.tenant), reasons) : undefined;
     const fields = await this.fields(record, reasons);
 
-    if (reasons.length > 0 || externalId === undefined || title === undefined || !createdAt || !status || priority === undefined || !customer) {
+    if (reasons.length > 0 || externalId === undefined || title === undefined || !createdAt || !status || priority === 'invalid' || !customer) {
       return { kind: 'invalid', invalid: { address, where, reasons } };
     }
     const notes: MappingNote[] = [];
+    if (title.note) notes.push({ address, note: title.note });
     const { messages, invalid, threadReasons } = t.messages
       ? await this.messages(t.messages, record, externalId, where, notes)
       : { messages: [], invalid: [], threadReasons: undefined };
     if (threadReasons) return { kind: 'invalid', invalid: { address, where, reasons: threadReasons } };
+    const countReasons: Reasons = [];
+    rules.messageCount(messages.length, countReasons);
+    if (countReasons.length > 0) return { kind: 'invalid', invalid: { address, where, reasons: countReasons } };
     const thread: Thread = {
       externalId,
-      title,
+      title: title.value,
       ...(description !== undefined ? { description } : {}),
       ...(externalUrl !== undefined ? { externalUrl } : {}),
       createdAt,
       status: status.status,
-      statusDetail: status.statusDetail,
-      priority,
+      ...(status.statusDetail !== undefined ? { statusDetail: status.statusDetail } : {}),
+      ...(closedAt !== undefined ? { closedAt } : {}),
+      ...(priority !== undefined ? { priority } : {}),
       labelTypeIds: labels.ids,
       ...(labels.create.length > 0 ? { pendingLabelTypes: labels.create } : {}),
       ...(assignee ? { assignee } : {}),
@@ -161,27 +157,6 @@ export class Mapper {
       messages,
     };
     return { kind: 'thread', thread, invalidMessages: invalid, notes };
-  }
-
-  /** Label type ids as they are; names looked up (or planned for creation). */
-  private async labels(raw: string[], reasons: Reasons): Promise<{ ids: string[]; create: string[] }> {
-    const ids: string[] = [];
-    const create: string[] = [];
-    for (const l of raw) {
-      const a = isPlainId(l, 'lt') ? { id: l } : await this.resolver.labelType(l);
-      if ('id' in a) {
-        if (!ids.includes(a.id)) ids.push(a.id);
-      } else if ('create' in a) {
-        if (!create.includes(a.create)) create.push(a.create);
-      } else reasons.push(`threads.labels: ${a.reason}`);
-    }
-    return { ids, create };
-  }
-
-  private async assignee(v: ReturnType<typeof assigneeOf>, reasons: Reasons): Promise<Assignee | undefined> {
-    if (!v || !('email' in v)) return v;
-    const id = await this.userByEmail(v.email, 'threads.assignee', reasons, 'thread');
-    return id === undefined ? undefined : { userId: id };
   }
 
   /** A user id for an agent's email; counts the agents that did not resolve. */
@@ -253,13 +228,13 @@ export class Mapper {
     reasons: Reasons,
     notes: MappingNote[],
   ): { text: string; attachments: MessageAttachment[] } {
-    const inline = extractInlineImages(text, raw);
+    const inline = extractInlineImages(text, raw, (a, i) => this.rules.inlineImage(a, i));
     let out = inline.text;
     for (const p of inline.problems) notes.push({ address, note: p });
     const keep: MessageAttachment[] = [];
     const skipped: string[] = [];
-    for (const a of inline.attachments) {
-      const why = checkAttachment(a, { maxBytes: this.maxBytes, messageType: type });
+    for (const [i, a] of inline.attachments.entries()) {
+      const why = this.rules.checkAttachment(a, i, type, this.maxBytes);
       if (!why) {
         keep.push(a);
         continue;
@@ -293,7 +268,7 @@ export class Mapper {
       reasons.push(e instanceof EvalError ? e.message : String(e));
       return undefined;
     }
-    const customer = customerOf(value, 'threads.customer', reasons);
+    const customer = this.rules.customer(value, 'threads.customer', reasons);
     return reasons.length > before ? undefined : customer;
   }
 
@@ -347,21 +322,18 @@ export class Mapper {
         seen.add(externalId);
       }
       let text = requiredString(await field(m.text), 'messages.text', reasons);
-      const createdAt = time(await field(m.createdAt), 'messages.createdAt', reasons, this.now());
+      const createdAt = pastTime(await field(m.createdAt), 'messages.createdAt', reasons, this.now(), this.rules.target, true);
       const authorValue = await field(m.author);
-      const hasUser = typeof authorValue === 'string' && authorValue.startsWith('u_');
-      const type = messageTypeOf(await field(m.type), hasUser, reasons);
+      const type = this.rules.messageType(await field(m.type), authorValue, reasons);
       const rawAttachments = m.attachments ? attachmentsOf(await field(m.attachments), reasons) : [];
       let author: Message['author'] | undefined;
       if (type === 'OUTBOUND' || type === 'NOTE') {
-        const u = userOf(authorValue, 'messages.author', reasons);
-        const userId = u && 'email' in u ? await this.userByEmail(u.email, 'messages.author', reasons, 'message') : u?.userId;
-        if (userId) author = { kind: 'user', userId };
+        author = await this.rules.agentAuthor(authorValue, type, reasons, this.ctx);
       } else if (type === 'INBOUND') {
         if (authorValue === undefined || authorValue === null) author = { kind: 'customer' };
         else {
           const v = typeof authorValue === 'object' ? (authorValue as Record<string, unknown>) : { email: authorValue };
-          const c = customerOf(v, 'messages.author', reasons);
+          const c = this.rules.customer(v, 'messages.author', reasons);
           if (c) author = { kind: 'customer', customer: c };
         }
       }

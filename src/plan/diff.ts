@@ -5,23 +5,44 @@
 import { canonicalJson } from '../core/hash.js';
 import type { Assignee, Thread, ThreadFieldValue, ThreadStatus, ThreadStatusDetail } from '../core/model.js';
 
-/** Attributes Plain can change after import. */
+/** Every attribute a target may be able to change after import (each target declares its own). */
 export const UPDATABLE = ['title', 'priority', 'status', 'labels', 'assignee', 'fields'] as const;
 export type UpdatableAttribute = (typeof UPDATABLE)[number];
 
-/** Attributes fixed at import: a change is reported, never applied and never faked. */
-export const FROZEN = ['customer', 'createdAt', 'externalUrl', 'description', 'tenant'] as const;
+/** Attributes a target may fix at import: a change is reported, never applied and never faked. */
+export const FROZEN = ['customer', 'createdAt', 'externalUrl', 'description', 'tenant', 'title', 'closedAt'] as const;
 export type FrozenAttribute = (typeof FROZEN)[number];
 
+/** Which attributes a target updates and which it fixes at import (its adapter declares them). */
+export interface AttributeRules {
+  readonly updatable: readonly UpdatableAttribute[];
+  readonly frozen: readonly FrozenAttribute[];
+  /** Labels are names the target matches in any case (There There's tags): compared without case. */
+  readonly labelsIgnoreCase?: boolean;
+}
+
+/** A label as compared: as it is, or lower-cased for a target that ignores case. */
+export function labelKey(rules: Pick<AttributeRules, 'labelsIgnoreCase'>): (label: string) => string {
+  return rules.labelsIgnoreCase ? (l) => l.toLowerCase() : (l) => l;
+}
+
+/** Plain's: everything but what importThread fixes. */
+export const PLAIN_ATTRIBUTES: AttributeRules = {
+  updatable: ['title', 'priority', 'status', 'labels', 'assignee', 'fields'],
+  frozen: ['customer', 'createdAt', 'externalUrl', 'description', 'tenant'],
+};
+
 export interface ThreadStatusValue {
-  readonly status: ThreadStatus;
+  /** The target's status value (Plain: TODO | SNOOZED | DONE; There There: open | waiting | closed | spam). */
+  readonly status: ThreadStatus | string;
   readonly statusDetail: ThreadStatusDetail | string | null;
 }
 
 /** The updatable attributes as they are in the target (after a refresh). */
 export interface RemoteAttributes {
   readonly title: string;
-  readonly priority: number;
+  /** Absent for a target without priorities. */
+  readonly priority?: number;
   readonly status: ThreadStatusValue;
   /** Label type ids, sorted. */
   readonly labels: readonly string[];
@@ -38,13 +59,15 @@ export interface AppliedAttributes extends RemoteAttributes {
   readonly description: string | null;
   /** The tenant's externalId (absent: none). */
   readonly tenant?: string;
+  /** There There: when a closed ticket was closed (absent: not given). */
+  readonly closedAt?: string;
 }
 
 export function appliedOf(t: Thread): AppliedAttributes {
   return {
     title: t.title,
-    priority: t.priority,
-    status: { status: t.status, statusDetail: t.statusDetail },
+    ...(t.priority !== undefined ? { priority: t.priority } : {}),
+    status: { status: t.status, statusDetail: t.statusDetail ?? null },
     labels: [...t.labelTypeIds].sort(),
     assignee: t.assignee ?? null,
     customer: t.customer.email.toLowerCase(),
@@ -53,6 +76,7 @@ export function appliedOf(t: Thread): AppliedAttributes {
     description: t.description ?? null,
     // Present only when set, so that threads recorded before these attributes existed compare equal.
     ...(t.tenant ? { tenant: t.tenant.externalId } : {}),
+    ...(t.closedAt ? { closedAt: t.closedAt } : {}),
     ...(t.fields && Object.keys(t.fields).length > 0 ? { fields: { ...t.fields } } : {}),
   };
 }
@@ -61,8 +85,9 @@ export function appliedOf(t: Thread): AppliedAttributes {
  * The value of an attribute for comparison. Fields: absent is {}; the target's fields are seen only
  * for the keys this migration sets (fields an agent or Plain's AI filled in are not ours to compare).
  */
-function valueOf(a: UpdatableAttribute | FrozenAttribute, v: Partial<AppliedAttributes> | RemoteAttributes, keys?: ReadonlySet<string>): unknown {
+function valueOf(a: UpdatableAttribute | FrozenAttribute, v: Partial<AppliedAttributes> | RemoteAttributes, keys?: ReadonlySet<string>, key?: (l: string) => string): unknown {
   const x = (v as Record<string, unknown>)[a];
+  if (a === 'labels' && key && Array.isArray(x)) return [...new Set((x as string[]).map(key))].sort();
   if (a !== 'fields') return x;
   const f = (x ?? {}) as Record<string, unknown>;
   if (!keys) return f;
@@ -103,16 +128,18 @@ export function diffThread(
   desired: AppliedAttributes,
   remote: RemoteAttributes | undefined,
   overwriteConflicts: boolean,
+  rules: AttributeRules = PLAIN_ATTRIBUTES,
 ): ThreadDiff {
   const updates: AttributeChange[] = [];
   const conflicts: AttributeChange[] = [];
   const fieldKeys = new Set([...Object.keys(applied.fields ?? {}), ...Object.keys(desired.fields ?? {})]);
-  for (const a of UPDATABLE) {
-    const from = valueOf(a, applied);
-    const to = valueOf(a, desired);
+  const key = rules.labelsIgnoreCase ? labelKey(rules) : undefined;
+  for (const a of rules.updatable) {
+    const from = valueOf(a, applied, undefined, key);
+    const to = valueOf(a, desired, undefined, key);
     if (same(from, to)) continue;
     if (remote) {
-      const now = valueOf(a, remote, fieldKeys);
+      const now = valueOf(a, remote, fieldKeys, key);
       // Already what we want: nothing to send.
       if (same(now, to)) continue;
       if (!same(now, from)) {
@@ -125,7 +152,7 @@ export function diffThread(
     updates.push({ attribute: a, from, to });
   }
   const frozen: FrozenChange[] = [];
-  for (const a of FROZEN) {
+  for (const a of rules.frozen) {
     if (!same(applied[a] ?? null, desired[a] ?? null)) frozen.push({ attribute: a, from: applied[a] ?? null, to: desired[a] ?? null });
   }
   return { updates, conflicts, frozen };

@@ -9,6 +9,7 @@ import { PmError } from '../core/errors.js';
 import { labelTypeAddress } from '../core/model.js';
 import type { IdentityResolver, FieldSchemaAnswer, LabelTypeAnswer, UserAnswer } from '../mapping/resolve.js';
 import { EMAIL, isPlainId } from '../mapping/rules.js';
+import { adapterFor } from '../targets/registry.js';
 import type { Manifest } from '../manifest/types.js';
 import { RequestRunner, Stopped } from '../apply/requests.js';
 import type { StateStore } from '../state/types.js';
@@ -29,13 +30,16 @@ export class TargetIdentities implements IdentityResolver {
   private schemas?: Promise<Map<string, ThreadFieldSchemaInfo>>;
   private readonly users = new Map<string, Promise<UserAnswer>>();
   private readonly createMissing: boolean;
+  /** The target's name in reasons. */
+  private readonly name: string;
   private readonly agentsDefault: unknown;
   /** Label type names planned for creation (createMissingLabelTypes). */
   readonly labelTypesToCreate = new Set<string>();
 
   constructor(private readonly o: TargetIdentitiesOptions) {
     const t = o.manifest.target;
-    this.createMissing = t.kind === 'plain' && !!t.createMissingLabelTypes;
+    this.createMissing = 'createMissingLabelTypes' in t && !!t.createMissingLabelTypes;
+    this.name = adapterFor(t).capabilities.displayName;
     const agents = o.manifest.tables.agents;
     this.agentsDefault = agents?.hasDefault ? agents.defaultValue : undefined;
   }
@@ -64,10 +68,10 @@ export class TargetIdentities implements IdentityResolver {
       (r) => r.value,
       (e: unknown) => {
         if (e instanceof TargetError) {
-          throw new PmError('plan.lookup-failed', `the plan could not read ${LOOKUPS[operation]?.what ?? operation} from Plain: ${e.recorded.message}`, {
+          throw new PmError('plan.lookup-failed', `the plan could not read ${LOOKUPS[operation]?.what ?? operation} from ${this.name}: ${e.recorded.message}`, {
             hint: /forbidden|UNAUTHENTICATED|FORBIDDEN/.test(e.recorded.code)
               ? `check the API key: it needs ${LOOKUPS[operation]?.permission ?? 'read permissions'}`
-              : 'check target.plain.endpoint and the network, then plan again',
+              : `check target.${this.o.manifest.target.kind}'s address and the network, then plan again`,
           });
         }
         if (e instanceof Stopped) throw new PmError('plan.interrupted', 'the plan was interrupted');
@@ -129,7 +133,7 @@ export class TargetIdentities implements IdentityResolver {
       this.o.state.rememberIdentity('user', email, u.id);
       return { id: u.id };
     }
-    reason = u ? `${email} is a deleted Plain user` : `${email} is not a Plain user`;
+    reason = u ? `${email} is a deleted ${this.name} user` : `${email} is not a ${this.name} user`;
     if (!fallback) return { reason };
     const d = this.agentsDefault;
     if (typeof d === 'string' && isPlainId(d, 'u')) return { id: d, fallbackFor: reason };

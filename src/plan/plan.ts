@@ -26,6 +26,8 @@ import type { SourceIndexes } from '../mapping/bindings.js';
 import { openSourceIndex, readSource } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
 import type { StateStore } from '../state/types.js';
+import { adapterFor } from '../targets/registry.js';
+import type { TargetCapabilities } from '../targets/types.js';
 import { appliedOf, diffThread, isAppliedAttributes, type RemoteAttributes } from './diff.js';
 import { PlanCache } from './cache.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
@@ -92,6 +94,8 @@ export interface PlanOptions {
   readonly memoAll?: boolean;
   /** Label type names, agents' emails and thread field keys are looked up through it (default: kept as they are). */
   readonly resolver?: IdentityResolver;
+  /** What the target can do (default: the manifest's target's). */
+  readonly capabilities?: TargetCapabilities;
 }
 
 const ORPHAN_PAGE = 500;
@@ -103,7 +107,8 @@ export function isQuiet(item: ThreadPlanItem): boolean {
     item.frozen.length === 0 &&
     item.conflicts.length === 0 &&
     item.changedMessages.length === 0 &&
-    item.orphanMessages.length === 0
+    item.orphanMessages.length === 0 &&
+    (item.skippedMessages?.length ?? 0) === 0
   );
 }
 
@@ -118,8 +123,10 @@ export class Planner {
   filtered = 0;
   private readonly matchers: Array<(address: string) => boolean>;
   private planned = 0;
+  private readonly caps: TargetCapabilities;
 
   constructor(private readonly opts: PlanOptions) {
+    this.caps = opts.capabilities ?? adapterFor(opts.manifest.target).capabilities;
     this.matchers = (opts.targets ?? []).map(addressMatcher);
     this.mapper = new Mapper(opts.manifest, opts.indexes, opts.now, opts.resolver);
     // An empty file name gives a private temporary database on disk, removed on close.
@@ -262,7 +269,8 @@ export class Planner {
     }
   }
 
-  private planThread(t: Thread, invalidMessages: readonly InvalidRecord[], notes: readonly MappingNote[] = []): PlanItem | undefined {
+  private planThread(t: Thread, invalidMessages: readonly InvalidRecord[], mappingNotes: readonly MappingNote[] = []): PlanItem | undefined {
+    let notes = mappingNotes;
     const { state } = this.opts;
     const address = threadAddress(t.externalId);
     const hash = threadInputHash(t);
@@ -302,7 +310,7 @@ export class Planner {
       // Rows written before per-attribute tracking have no applied attributes: nothing to compare with.
       if (isAppliedAttributes(recorded!.applied)) {
         applied = recorded!.applied;
-        ({ updates, conflicts, frozen } = diffThread(applied, desired, remote ?? undefined, !!this.opts.overwriteConflicts));
+        ({ updates, conflicts, frozen } = diffThread(applied, desired, remote ?? undefined, !!this.opts.overwriteConflicts, this.caps));
         // Label types still to be created are not in the desired ids yet: they are added once created.
         const pending = t.pendingLabelTypes ?? [];
         if (pending.length > 0) {
@@ -313,9 +321,19 @@ export class Planner {
         }
       }
     }
+    // Messages the target cannot take: after those its import carries, when it takes none later.
+    let skippedMessages: string[] = [];
+    if (this.caps.appends === 'skip') {
+      const carried = isRecorded ? 0 : this.caps.messagesInImport > 0 ? this.caps.messagesInImport : send.length;
+      if (send.length > carried) {
+        skippedMessages = send.slice(carried).map((m) => m.address);
+        send = send.slice(0, carried);
+        notes = [...notes, { address, note: this.skipNote(skippedMessages, isRecorded) }];
+      }
+    }
     const action: ThreadPlanItem['action'] = !isRecorded ? 'create' : updates.length > 0 ? 'update' : send.length > 0 ? 'append' : 'noop';
     const newCustomers: Customer[] = [];
-    if (action === 'create' || send.length > 0) {
+    if (this.caps.customers === 'upsert' && (action === 'create' || send.length > 0)) {
       const needed: Customer[] = [t.customer];
       for (const p of send) if (p.message.author.kind === 'customer' && p.message.author.customer) needed.push(p.message.author.customer);
       for (const c of needed) {
@@ -327,7 +345,7 @@ export class Planner {
     const newLabelTypes = (t.pendingLabelTypes ?? []).filter((n) => action !== 'noop' && this.first(`label_type\u0000${n}`));
     const newTenants: string[] = [];
     const newMemberships: string[] = [];
-    if (t.tenant && action === 'create') {
+    if (t.tenant && action === 'create' && this.caps.tenants) {
       const tenant = state.get(tenantAddress(t.tenant.externalId));
       if (!(tenant?.status === 'applied') && this.first(`tenant\u0000${t.tenant.externalId}`)) newTenants.push(t.tenant.externalId);
       const m = membershipAddress(t.tenant.externalId, customerKey(t.customer));
@@ -353,9 +371,20 @@ export class Planner {
       frozen,
       changedMessages,
       orphanMessages,
+      ...(skippedMessages.length > 0 ? { skippedMessages } : {}),
       newCustomers,
       invalidMessages,
     };
+  }
+
+  /** Why messages are left out, naming the first and the last. */
+  private skipNote(skipped: readonly string[], recorded: boolean): string {
+    const n = skipped.length;
+    const which = n === 1 ? skipped[0] : `${skipped[0]} … ${skipped[n - 1]}`;
+    const why = recorded
+      ? `${this.caps.displayName} takes no messages after a thread's import`
+      : `${this.caps.displayName} imports at most ${this.caps.messagesInImport} messages with a thread`;
+    return `${n} message${n === 1 ? '' : 's'} not carried (${which}): ${why} and appendAs is skip (appendAs: note adds them as internal notes)`;
   }
 
   /** Agents given by email that did not resolve, most used first. */

@@ -40,7 +40,7 @@ export class PlanTally {
   private readonly appends = new ListBuilder<{ address: string; messages: number }>();
   private readonly newCustomers = new ListBuilder<string>();
   private readonly digest: Hash = createHash('sha256');
-  private readonly messages = { create: 0, append: 0, noop: 0, invalid: 0, changed: 0, orphan: 0 };
+  private readonly messages = { create: 0, append: 0, noop: 0, invalid: 0, changed: 0, orphan: 0, skipped: 0 };
   private readonly customers = { upsert: 0 };
   private readonly attributes: Partial<Record<UpdatableAttribute, number>> = {};
   private readonly frozen: Record<string, number> = {};
@@ -67,7 +67,14 @@ export class PlanTally {
   private readonly orphans = new ListBuilder<string>();
   private readonly deleted = new ListBuilder<string>();
 
-  constructor(private readonly messagesPerRequest: number) {}
+  /**
+   * `messagesPerRequest`: the batch size of message imports. `messagesInImport`: how many of a new
+   * thread's messages its import carries (no request of their own).
+   */
+  constructor(
+    private readonly messagesPerRequest: number,
+    private readonly messagesInImport = 0,
+  ) {}
 
   /** What an item will make apply do, for the digest: actions, never free text. */
   private fold(item: PlanItem): void {
@@ -147,7 +154,9 @@ export class PlanTally {
     for (const c of item.newCustomers) this.newCustomers.add(c.email.toLowerCase());
     minimumRequests.upsertCustomer += item.newCustomers.length;
     if (item.action === 'create') minimumRequests.importThread++;
-    minimumRequests.importThreadMessages += Math.ceil(item.send.length / this.messagesPerRequest);
+    const carried = item.action === 'create' ? Math.min(this.messagesInImport, item.send.length) : 0;
+    minimumRequests.importThreadMessages += Math.ceil((item.send.length - carried) / this.messagesPerRequest);
+    messages.skipped += item.skippedMessages?.length ?? 0;
     for (const n of item.newLabelTypes) this.newLabelTypes.add(n);
     minimumRequests.createLabelType += item.newLabelTypes.length;
     this.tenants.upsert += item.newTenants.length;

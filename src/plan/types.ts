@@ -43,6 +43,8 @@ export interface ThreadPlanItem {
   readonly changedMessages: readonly string[];
   /** Recorded messages whose source record is gone: reported, never deleted. */
   readonly orphanMessages: readonly string[];
+  /** Messages the target cannot take (appendAs: skip): reported, never sent, not recorded. */
+  readonly skippedMessages?: readonly string[];
   /** Customers this item is the first in the plan to need, and that state has no id for. */
   readonly newCustomers: readonly Customer[];
   readonly invalidMessages: readonly InvalidRecord[];
@@ -117,7 +119,7 @@ export interface PlanSummary {
     orphan: number;
     deleted: number;
   };
-  readonly messages: { create: number; append: number; noop: number; invalid: number; changed: number; orphan: number };
+  readonly messages: { create: number; append: number; noop: number; invalid: number; changed: number; orphan: number; skipped: number };
   readonly customers: { upsert: number };
   /** Threads planned to change, by attribute. */
   readonly attributes: Readonly<Partial<Record<UpdatableAttribute, number>>>;

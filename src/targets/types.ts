@@ -1,8 +1,8 @@
 /** The interface apply/ talks to. A target never sees a manifest. */
-import type { Assignee, Customer, Message, Tenant, Thread, ThreadFieldType, ThreadFieldValue } from '../core/model.js';
+import type { Assignee, Customer, Message, MessageType, Tenant, Thread, ThreadFieldType, ThreadFieldValue } from '../core/model.js';
 
 export type { ThreadFieldType };
-import type { RemoteAttributes, ThreadStatusValue } from '../plan/diff.js';
+import type { AttributeRules, RemoteAttributes, ThreadStatusValue } from '../plan/diff.js';
 import type { RecordedError, TargetResult } from '../state/types.js';
 
 /**
@@ -41,10 +41,63 @@ export type MessageOutcome = { readonly ok: true; readonly ack: Ack } | { readon
 
 export interface MessageToSend {
   readonly message: Message;
-  /** INBOUND: the customer id of the author. */
+  /** INBOUND: the customer id of the author (targets whose customers are upserted). */
   readonly customerId?: string;
-  /** Uploaded attachments of this message (att_…), sent as attachmentIds. */
+  /** Uploaded attachments of this message (att_…), sent as attachmentIds (uploads: 'separate'). */
   readonly attachmentIds?: readonly string[];
+  /** Fetched files the target uploads itself, afresh for every attempt of the request (uploads: 'in-request'). */
+  readonly files?: readonly LocalFile[];
+}
+
+/** A message's file, fetched to a temporary file on this machine. */
+export interface LocalFile {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly fileName: string;
+  readonly contentType?: string;
+  /** Shown in the body: `cid:<contentId>` marks where (the mapping set it). */
+  readonly inline?: boolean;
+  readonly contentId?: string;
+}
+
+/**
+ * What a target can do, declared by its adapter. The core reads these, never the target's name:
+ * every difference between targets that plan and apply must know of is here.
+ */
+export interface TargetCapabilities extends AttributeRules {
+  /** The target's name in messages ("Plain", "There There"). */
+  readonly displayName: string;
+  /** 'upsert': customers are upserted before the threads that need them; 'inline': the import carries the contact. */
+  readonly customers: 'upsert' | 'inline';
+  /** How many of a new thread's messages its import request carries (0: none; they follow with importMessages). */
+  readonly messagesInImport: number;
+  /**
+   * How messages that the import did not carry reach the thread (later messages of a long thread,
+   * messages that arrive after import): 'messages' (importMessages, as they are), 'notes'
+   * (importMessages adds each as an internal note, one per request), 'skip' (left out and reported).
+   */
+  readonly appends: 'messages' | 'notes' | 'skip';
+  /** Most messages one append request takes (absent: batching.messagesPerRequest, up to Target.maxMessagesPerCall). */
+  readonly messagesPerAppend?: number;
+  /**
+   * 'separate': files are uploaded and recorded before the request that references them, and reused
+   * while the target keeps them. 'in-request': the target uploads the fetched files itself as part of
+   * every attempt of the request (single-use upload tokens).
+   */
+  readonly uploads: 'separate' | 'in-request';
+  /** Tenants, thread fields and label types created by the migration: Plain's. */
+  readonly tenants: boolean;
+  readonly threadFields: boolean;
+  /** The largest file a message of this type may carry, given attachments.maxBytes. */
+  maxFileBytes(type: MessageType, configured: number): number;
+  /** Requests per minute that one operation may not exceed, besides batching.requestsPerMinute. */
+  readonly operationLimits?: Readonly<Record<string, number>>;
+}
+
+/** What importThread answers: the thread, and the messages the import carried (in order). */
+export interface ImportAck extends Ack {
+  readonly messages?: readonly Ack[];
 }
 
 export interface LabelTypeInfo {
@@ -92,9 +145,14 @@ export interface CallOptions {
 
 export interface Target {
   readonly name: string;
+  readonly capabilities: TargetCapabilities;
   upsertCustomer(c: Customer, o: CallOptions): Promise<Ack>;
-  /** `tenantId`: the thread's tenant (its customer must be a member already). */
-  importThread(t: Thread, customerId: string, o: CallOptions, tenantId?: string): Promise<Ack>;
+  /**
+   * `customerId`: the thread's customer (customers: 'upsert'). `tenantId`: the thread's tenant (its
+   * customer must be a member already). `messages`: the first `messagesInImport` messages, carried
+   * by the import itself; the answer gives their acks in the same order.
+   */
+  importThread(t: Thread, customerId: string | undefined, o: CallOptions, tenantId?: string, messages?: readonly MessageToSend[]): Promise<ImportAck>;
   /** Results in input order. Throws TargetError for a whole-call failure. */
   importMessages(threadId: string, messages: readonly MessageToSend[], o: CallOptions): Promise<MessageOutcome[]>;
   /** Read threads by id, in order; null for a thread the target no longer has. One request. */
@@ -105,8 +163,8 @@ export interface Target {
   changePriority(threadId: string, priority: number, o: CallOptions): Promise<void>;
   changeStatus(threadId: string, status: ThreadStatusValue, o: CallOptions): Promise<void>;
   addLabels(threadId: string, labelTypeIds: readonly string[], o: CallOptions): Promise<void>;
-  /** Label ids (not label type ids), all on one thread. */
-  removeLabels(labelIds: readonly string[], o: CallOptions): Promise<void>;
+  /** Label ids (RemoteThread.labelIds' ids, not label type ids), all on this thread. */
+  removeLabels(threadId: string, labelIds: readonly string[], o: CallOptions): Promise<void>;
   /** null unassigns. */
   assign(threadId: string, assignee: Assignee | null, o: CallOptions): Promise<void>;
   /** Every label type of the workspace, archived ones included (flagged). One request per page of 100. */

@@ -9,7 +9,8 @@ import { messageAddress, threadAddress, type Thread } from '../../src/core/model
 import type { PlanItem, ThreadPlanItem } from '../../src/plan/types.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { item } from './items.js';
-import { TargetError, type Ack, type MessageOutcome, type MessageToSend, type RemoteThread, type Target } from '../../src/targets/types.js';
+import { TargetError, type Ack, type ImportAck, type MessageOutcome, type MessageToSend, type RemoteThread, type Target, type TargetCapabilities } from '../../src/targets/types.js';
+import { PLAIN_CAPABILITIES } from '../../src/targets/plain/client.js';
 
 /** Virtual time: sleeping moves the clock on at once. */
 const clock: Clock & { slept: number[]; t: number } = {
@@ -25,7 +26,8 @@ const clock: Clock & { slept: number[]; t: number } = {
 
 class FakeTarget implements Target {
   readonly name = 'fake';
-  readonly maxMessagesPerCall = 25;
+  capabilities: TargetCapabilities = PLAIN_CAPABILITIES;
+  maxMessagesPerCall = 25;
   calls: string[] = [];
   batches: string[][] = [];
   constructor(private readonly behave: { thread?: (n: number) => void; message?: (m: MessageToSend, call: number) => MessageOutcome | undefined } = {}) {}
@@ -38,11 +40,13 @@ class FakeTarget implements Target {
     this.calls.push('upsertCustomer');
     return { id: 'c_1', result: 'CREATED' };
   }
-  async importThread(t: Thread): Promise<Ack> {
+  async importThread(t: Thread, _c?: string, _o?: unknown, _tenant?: string, messages: readonly MessageToSend[] = []): Promise<ImportAck> {
     this.calls.push('importThread');
+    if (messages.length > 0) this.carried.push(messages.map((m) => m.message.externalId));
     this.behave.thread?.(this.calls.filter((c) => c === 'importThread').length);
-    return { id: `th_${t.externalId}`, result: 'CREATED' };
+    return { id: `th_${t.externalId}`, result: 'CREATED', messages: messages.map((m) => ({ id: `i_${m.message.externalId}`, result: 'CREATED' })) };
   }
+  carried: string[][] = [];
   readonly maxThreadsPerRead = 50;
   remote: RemoteThread | null = null;
   async readThreads(ids: readonly string[]): Promise<Array<RemoteThread | null>> {
@@ -61,7 +65,7 @@ class FakeTarget implements Target {
   async addLabels(_id: string, ids: readonly string[]) {
     this.calls.push(`addLabels:${ids.join(',')}`);
   }
-  async removeLabels(ids: readonly string[]) {
+  async removeLabels(_thread: string, ids: readonly string[]) {
     this.calls.push(`removeLabels:${ids.join(',')}`);
   }
   async assign(_id: string, a: unknown) {
@@ -123,6 +127,19 @@ async function run(target: Target, items: PlanItem[], maxAttempts = 4) {
 }
 
 describe('Executor', () => {
+  it('does what the target declares, not what it is called: inline customers, messages carried by the import, the rest one per request', async () => {
+    const t = new FakeTarget();
+    t.capabilities = { ...PLAIN_CAPABILITIES, customers: 'inline', messagesInImport: 4, appends: 'notes', messagesPerAppend: 1, tenants: false, threadFields: false };
+    t.maxMessagesPerCall = 1;
+    const { result, state } = await run(t, [item('a', 6), item('b', 2)]);
+    expect(t.calls).not.toContain('upsertCustomer');
+    expect(t.carried.sort()).toEqual([['m0', 'm1'], ['m0', 'm1', 'm2', 'm3']]);
+    expect(t.batches).toEqual([['m4'], ['m5']]);
+    expect(result.counts.message.CREATED).toBe(8);
+    expect(state.get(messageAddress('a', 'm2'))!.targetId).toBe('i_m2');
+    expect(state.get(messageAddress('a', 'm5'))!.targetId).toBe('t_m5');
+  });
+
   it('sends customers once per identity, then threads, then messages oldest first in batches of messagesPerRequest', async () => {
     const t = new FakeTarget();
     const { result, state } = await run(t, [item('a', 23), item('b', 3), item('c', 0)]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffThread, type AppliedAttributes } from '../../src/plan/diff.js';
+import { THERETHERE_CAPABILITIES } from '../../src/targets/therethere/target.js';
 
 const A: AppliedAttributes = {
   title: 't',
@@ -35,5 +36,21 @@ describe('diffThread (last applied × desired × Plain today)', () => {
     const d = diffThread(A, { ...A, customer: 'bob@x.test', createdAt: '2020-01-01T00:00:00.000Z' }, undefined, false);
     expect(d.updates).toEqual([]);
     expect(d.frozen.map((f) => f.attribute)).toEqual(['customer', 'createdAt']);
+  });
+});
+
+describe('diffThread with a target’s own attribute rules (There There)', () => {
+  const caps = THERETHERE_CAPABILITIES('skip');
+  const T: AppliedAttributes = { ...A, priority: undefined, status: { status: 'open', statusDetail: null }, labels: ['Billing', 'vip'] };
+  it('updates only what the target can update; a changed subject or closing time is frozen', () => {
+    const d = diffThread(T, { ...T, title: 'new', closedAt: '2024-02-01T00:00:00.000Z', status: { status: 'closed', statusDetail: null } }, undefined, false, caps);
+    expect(d.updates.map((u) => u.attribute)).toEqual(['status']);
+    expect(d.frozen.map((f) => f.attribute).sort()).toEqual(['closedAt', 'title']);
+  });
+  it('compares tag names without case, as There There matches them', () => {
+    expect(diffThread(T, { ...T, labels: ['billing', 'VIP'] }, { ...T, labels: ['billing', 'vip'] }, false, caps).updates).toEqual([]);
+    expect(diffThread(T, { ...T, labels: ['billing'] }, undefined, false, caps).updates.map((u) => u.attribute)).toEqual(['labels']);
+    // Plain's label type ids are exact.
+    expect(diffThread(A, { ...A, labels: ['LT_A'] }, undefined, false).updates.map((u) => u.attribute)).toEqual(['labels']);
   });
 });

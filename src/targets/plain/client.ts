@@ -4,8 +4,9 @@
  * One request per call (lists: one per page); retries and rate limiting belong to the executor.
  */
 import { GraphQLClient } from 'graphql-request';
+import { effectiveMaxBytes } from '../../attachments/index.js';
 import type { Assignee, Customer, Tenant, Thread, ThreadFieldValue, ThreadStatus } from '../../core/model.js';
-import type { ThreadStatusValue } from '../../plan/diff.js';
+import { PLAIN_ATTRIBUTES, type ThreadStatusValue } from '../../plan/diff.js';
 import type { TargetResult } from '../../state/types.js';
 import {
   TargetError,
@@ -18,6 +19,7 @@ import {
   type RateLimitInfo,
   type RemoteThread,
   type Target,
+  type TargetCapabilities,
   type ThreadFieldSchemaInfo,
   type ThreadFieldType,
   type UploadTicket,
@@ -188,8 +190,27 @@ export function threadFieldValueInput(key: string, type: ThreadFieldType, value:
   }
 }
 
+/** Plain: customers upserted first, threads imported without messages, messages in batches, files uploaded ahead. */
+export const PLAIN_CAPABILITIES: TargetCapabilities = {
+  displayName: 'Plain',
+  ...PLAIN_ATTRIBUTES,
+  customers: 'upsert',
+  messagesInImport: 0,
+  appends: 'messages',
+  uploads: 'separate',
+  tenants: true,
+  threadFields: true,
+  maxFileBytes: (type, configured) => effectiveMaxBytes(type, configured),
+};
+
+/** Plain's mapping rules never give an agent by email as an author: that is There There's form. */
+function wrongAuthor(a: { email: string }): never {
+  throw new Error(`internal: a Plain message author must be a user id, not ${a.email}`);
+}
+
 export class PlainTarget implements Target {
   readonly name = 'plain';
+  readonly capabilities = PLAIN_CAPABILITIES;
   readonly maxMessagesPerCall = PLAIN_MAX_MESSAGES_PER_CALL;
   readonly maxThreadsPerRead = MAX_THREADS_PER_READ;
   onRateLimit?: (info: RateLimitInfo) => void;
@@ -249,7 +270,8 @@ export class PlainTarget implements Target {
     return { id: out.customer.id, result: out.result };
   }
 
-  async importThread(t: Thread, customerId: string, o: CallOptions, tenantId?: string): Promise<Ack> {
+  async importThread(t: Thread, customerId: string | undefined, o: CallOptions, tenantId?: string): Promise<Ack> {
+    if (customerId === undefined) throw new Error('internal: a Plain thread is imported with its customer id');
     const input = {
       customerIdentifier: { customerId },
       title: t.title,
@@ -280,7 +302,7 @@ export class PlainTarget implements Target {
       type: m.type,
       text: m.text,
       createdAt: m.createdAt,
-      author: m.author.kind === 'user' ? { userId: m.author.userId } : { customerId },
+      author: m.author.kind === 'user' ? { userId: m.author.userId } : m.author.kind === 'customer' ? { customerId } : wrongAuthor(m.author),
       ...(attachmentIds && attachmentIds.length > 0 ? { attachmentIds } : {}),
     }));
     const data = await this.send<ImportThreadMessagesData>(
@@ -363,7 +385,7 @@ export class PlainTarget implements Target {
     return this.mutate('addLabels', ADD_LABELS, { threadId, labelTypeIds }, o);
   }
 
-  removeLabels(labelIds: readonly string[], o: CallOptions): Promise<void> {
+  removeLabels(_threadId: string, labelIds: readonly string[], o: CallOptions): Promise<void> {
     return this.mutate('removeLabels', REMOVE_LABELS, { labelIds }, o);
   }
 

@@ -63,6 +63,7 @@ export function THERETHERE_CAPABILITIES(appendAs: 'skip' | 'note'): TargetCapabi
   return {
     displayName: 'There There',
     updatable: ['status', 'labels', 'assignee'],
+    labelsIgnoreCase: true,
     frozen: ['customer', 'createdAt', 'title', 'closedAt'],
     customers: 'inline',
     messagesInImport: MAX_MESSAGES,
