@@ -28,8 +28,8 @@ function planningOptions(c: Command): Command {
   return c
     .option('--target <address>', 'only this address (wildcards *; repeatable), e.g. thread["zd-1*"]', collect)
     .option('--limit <n>', 'only the first N threads of the source (a trial migration)')
-    .option('--refresh', 'read the recorded threads from Plain first: report edits made there (conflicts) and threads deleted there')
-    .option('--overwrite-conflicts', 'replace attributes that were also changed in Plain since the last apply')
+    .option('--refresh', 'read the recorded threads from the target first: report edits made there (conflicts) and threads deleted there')
+    .option('--overwrite-conflicts', 'replace attributes that were also changed in the target since the last apply')
     .option('--strict', 'fail (exit 1) when any record is invalid');
 }
 
@@ -43,7 +43,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const globals = (cmd: Command): GlobalFlags => cmd.optsWithGlobals() as GlobalFlags;
 
   const program = new Command('plain-migrate')
-    .description('Move support history into Plain from a manifest kept in git: validate, plan, apply.')
+    .description('Move support history into Plain or There There from a manifest kept in git: validate, plan, apply.')
     .version('0.1.0')
     .option('-f, --file <path>', 'the manifest (default: plain-migrate.yaml in the current directory)')
     .option('--no-color', 'no colours in any output')
@@ -121,7 +121,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const state = program.command('state').description('Inspect and edit the recorded state.');
   state
     .command('list [pattern]')
-    .description('List recorded addresses (wildcards *) with status and Plain id.')
+    .description('List recorded addresses (wildcards *) with status and the target\'s id.')
     .option('--status <status>', 'applied or failed')
     .option('--kind <kind>', 'customer, thread or message')
     .addHelpText('after', examples(["plain-migrate state list 'thread[*]'", 'plain-migrate state list --status failed']))
@@ -137,14 +137,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     });
   state
     .command('rm <address...>')
-    .description('Forget recorded addresses (wildcards *; a thread takes its messages along) so the next apply imports them again; Plain is not changed.')
+    .description('Forget recorded addresses (wildcards *; a thread takes its messages along) so the next apply imports them again; the target is not changed.')
     .addHelpText('after', examples(['plain-migrate state rm \'thread["zd-13"]\'']))
     .action(function (this: Command, addresses: string[]) {
       return act(() => stateRmCommand(io, addresses, globals(this)))();
     });
   state
     .command('errors [pattern]')
-    .description('Every failed address with Plain’s error, and every invalid record with its reasons (exit 1 when there are any).')
+    .description('Every failed address with the target’s error, and every invalid record with its reasons (exit 1 when there are any).')
     .option('--json', 'as JSON (docs/json-output.md)')
     .addHelpText('after', examples(['plain-migrate state errors', 'plain-migrate state errors --json | jq .failed']))
     .action(function (this: Command, pattern: string | undefined) {

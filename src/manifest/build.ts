@@ -10,6 +10,7 @@ import { buildTarget } from './build-target.js';
 import { buildThreads } from './build-threads.js';
 import { checkLookups, type LookupTargets } from './compile.js';
 import { has, int, isObj, problem, str, type BuildContext, type Obj } from './context.js';
+import { UNSUPPORTED_THREAD_FIELDS } from '../targets/registry.js';
 import { isDurationText, parseDuration } from './duration.js';
 import { redactWhenShown } from './redact.js';
 import type { AttachmentsDecl, BatchingDecl, Manifest, TargetDecl } from './types.js';
@@ -84,6 +85,15 @@ export interface BuildInput {
   readonly sourceHash: string;
 }
 
+/** A thread field the target has nothing to carry to is an error, not a value silently dropped. */
+function unsupportedFields(ctx: BuildContext, target: TargetDecl, threads: Obj): void {
+  for (const [key, why] of Object.entries(UNSUPPORTED_THREAD_FIELDS[target.kind])) {
+    if (has(threads, key)) {
+      problem(ctx, 'manifest.unsupported', `threads.${key} is not used by the ${target.kind} target: ${why}`, ['threads', key], { at: 'key', hint: `remove threads.${key}` });
+    }
+  }
+}
+
 /** The manifest, or undefined when a problem was pushed to `ctx.problems`. */
 export function buildManifest({ ctx, absFile, value, sourceHash }: BuildInput): Manifest | undefined {
   if (!isObj(value)) return undefined;
@@ -92,6 +102,7 @@ export function buildManifest({ ctx, absFile, value, sourceHash }: BuildInput): 
   const tables = buildTables(ctx, value['tables']);
   const sourceNames = isObj(value['sources']) ? Object.keys(value['sources']) : [];
   const threads = buildThreads(ctx, value['threads'], sourceNames);
+  if (target && isObj(value['threads'])) unsupportedFields(ctx, target, value['threads']);
   checkLookups(ctx.exprs, lookupTargets(value['sources'], value['tables']), ctx.problems);
   const statePathWritten = isObj(value['state']) ? (str(value['state'], 'path') ?? DEFAULT_STATE_PATH) : DEFAULT_STATE_PATH;
   const name = str(value, 'name');

@@ -19,6 +19,21 @@ export interface TargetAdapter {
   create(o: { readonly requestTimeoutMs: number }): Target;
 }
 
+/** Thread fields of the manifest that a target has nothing to carry to, with why (a manifest error). */
+export const UNSUPPORTED_THREAD_FIELDS: Readonly<Record<TargetDecl['kind'], Readonly<Record<string, string>>>> = {
+  plain: {
+    closedAt: "Plain's import takes no closing time (a DONE thread is closed)",
+  },
+  therethere: {
+    priority: 'There There tickets have no priority (map it to a tag if you need it)',
+    statusDetail: "There There's status has no detail",
+    description: "There There's import takes no description",
+    externalUrl: "There There's import takes no external URL (put a link in a note or a tag)",
+    tenant: 'There There has no tenants',
+    fields: 'There There has no thread fields (map them to tags if you need them)',
+  },
+};
+
 export function adapterFor(decl: TargetDecl): TargetAdapter {
   switch (decl.kind) {
     case 'plain':

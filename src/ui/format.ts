@@ -42,6 +42,8 @@ export function n(x: number): string {
 export interface PlanFormatOptions {
   /** List every item instead of the first 20 of each group. */
   readonly verbose?: boolean;
+  /** The target's name ("Plain", "There There"); default Plain. */
+  readonly target?: string;
 }
 
 function group<T>(lines: string[], title: string, list: Listed<T>, line: (x: T) => string[], o: PlanFormatOptions): void {
@@ -84,6 +86,7 @@ export function planSummaryLine(s: PlanSummary): string {
 /** The plan in Terraform's grammar: + import, > append, ~ update, - orphan, ! invalid or not applied. */
 export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
   const lines: string[] = [];
+  const target = o.target ?? 'Plain';
   group(lines, 'Invalid records (not sent):', s.invalid, (r) => formatInvalid(r).split('\n'), o);
   if (s.unmapped.length > 0) {
     lines.push('Unmapped table values:');
@@ -93,14 +96,14 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
     lines.push('');
   }
   if (s.unresolvedAgents.length > 0) {
-    lines.push('Agents given by email that are not Plain users:');
+    lines.push(`Agents given by email that are not ${target} users:`);
     for (const a of s.unresolvedAgents) {
       const uses = `${plural(a.threads, 'thread')}, ${plural(a.messages, 'message')}`;
       lines.push(`  ! ${a.email}: ${a.reason} (${uses}) → ${a.fallback ? `the agents table's _default ${a.fallback}` : 'records invalid'}`);
     }
     lines.push('');
   }
-  group(lines, 'Attachments and inline images (reported; the messages are imported):', s.notes, (x) => [`  ! ${x.address}: ${x.note}`], o);
+  group(lines, 'Notes on attachments, inline images, subjects and messages not carried (reported; the threads are imported):', s.notes, (x) => [`  ! ${x.address}: ${x.note}`], o);
   group(lines, `Label types to create (${n(s.labelTypes.create)}):`, s.newLabelTypes, (a) => [`  + label_type[${JSON.stringify(a)}]`], o);
   group(lines, `Customers to upsert (${n(s.customers.upsert)}):`, s.newCustomers, (a) => [`  + customer[${JSON.stringify(a)}]`], o);
   group(lines, 'Threads to import:', s.creates, (c) => [`  + ${c.address} (${plural(c.messages, 'message')})`], o);
@@ -108,9 +111,9 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
   group(lines, 'Threads to append to:', s.appends, (a) => [`  > ${a.address} (+${plural(a.messages, 'message')})`], o);
   group(
     lines,
-    'Conflicts (changed in the source and in Plain since the last apply; left as they are in Plain, --overwrite-conflicts to replace):',
+    `Conflicts (changed in the source and in ${target} since the last apply; left as they are in ${target}, --overwrite-conflicts to replace):`,
     s.conflicts,
-    ({ address, change: c }) => [`  ! ${address} ${c.attribute}: last applied ${showValue(c.from)}, Plain now ${showValue(c.plain)}, source now ${showValue(c.to)}`],
+    ({ address, change: c }) => [`  ! ${address} ${c.attribute}: last applied ${showValue(c.from)}, ${target} now ${showValue(c.plain)}, source now ${showValue(c.to)}`],
     o,
   );
   group(
@@ -121,15 +124,16 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
     o,
   );
   group(lines, 'Imported messages changed in the source (text, author and time cannot be changed after import):', s.changedMessages, (a) => [`  ! ${a}`], o);
-  group(lines, 'Orphans (recorded, but their source record is gone; kept in Plain, never deleted):', s.orphans, (a) => [`  - ${a}`], o);
-  group(lines, 'Deleted in Plain (found by --refresh; not re-created; `state rm` them to import again):', s.deleted, (a) => [`  - ${a}`], o);
+  group(lines, `Orphans (recorded, but their source record is gone; kept in ${target}, never deleted):`, s.orphans, (a) => [`  - ${a}`], o);
+  group(lines, `Deleted in ${target} (found by --refresh; not re-created; \`state rm\` them to import again):`, s.deleted, (a) => [`  - ${a}`], o);
   const attrs = Object.entries(s.attributes);
   if (attrs.length > 0) lines.push(`Changes by attribute: ${attrs.map(([a, k]) => `${a} on ${plural(k, 'thread')}`).join(', ')}.`);
   const frozen = Object.entries(s.frozen);
   if (frozen.length > 0) lines.push(`Not updatable: ${frozen.map(([a, k]) => `${a} on ${plural(k, 'thread')}`).join(', ')}.`);
   const extra: string[] = [];
-  if (s.threads.deleted) extra.push(`${n(s.threads.deleted)} deleted in Plain`);
+  if (s.threads.deleted) extra.push(`${n(s.threads.deleted)} deleted in ${target}`);
   if (s.threads.filtered) extra.push(`${n(s.threads.filtered)} filtered out by where`);
+  if (s.messages.skipped) extra.push(`${plural(s.messages.skipped, 'message')} not carried (appendAs: skip)`);
   if (s.messages.changed) extra.push(`${n(s.messages.changed)} imported messages changed in the source`);
   if (s.attachments.upload) extra.push(`${plural(s.attachments.upload, 'attachment')} to upload`);
   if (s.tenants.upsert + s.tenants.join) extra.push(`${plural(s.tenants.upsert, 'tenant')} to upsert, ${plural(s.tenants.join, 'customer')} to add to tenants`);

@@ -16,7 +16,7 @@ import { formatInvalid, formatPlan, planSummaryLine } from '../../ui/format.js';
 import { createRenderer } from '../../ui/renderer.js';
 import type { Io } from '../io.js';
 import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
-import { loadFromArgs, makeTarget, openStateForApply, refreshRemote, summarisePlan, targetLabel, type PlanRunOptions } from '../session.js';
+import { loadFromArgs, makeTarget, openStateForApply, refreshRemote, summarisePlan, targetLabel, targetName, type PlanRunOptions } from '../session.js';
 
 export interface ApplyFlags extends GlobalFlags, PlanningFlags {
   autoApprove?: boolean;
@@ -140,7 +140,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     if (saved && s.digest !== saved.summary.digest) {
       refuse('stale-plan', `the saved plan ${planFile} is stale: what apply would do now differs from the saved plan (e.g. Plain changed since its --refresh)`, 'make a new plan: plain-migrate plan --out FILE');
     }
-    if (!opts.autoApprove && !saved) human.write(`${formatPlan(s, { verbose: opts.verbose })}\n`);
+    if (!opts.autoApprove && !saved) human.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     else human.write(`${planSummaryLine(s)}\n`);
     if (opts.strict && s.threads.invalid + s.messages.invalid > 0) {
       for (const r of s.invalid.items) io.err.write(`${formatInvalid(r)}\n`);

@@ -7,7 +7,7 @@ import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatPlan } from '../../ui/format.js';
 import type { Io } from '../io.js';
 import { positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
-import { loadFromArgs, openStateForPlan, refreshRemote, summarisePlan } from '../session.js';
+import { loadFromArgs, openStateForPlan, refreshRemote, summarisePlan, targetName } from '../session.js';
 
 export interface PlanFlags extends GlobalFlags, PlanningFlags {
   detailedExitcode?: boolean;
@@ -34,7 +34,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       env: io.env,
     });
     if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
-    else io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s, { verbose: opts.verbose })}\n`);
+    else io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     if (opts.out) {
       const meta = state.meta();
       const pf: PlanFile = {

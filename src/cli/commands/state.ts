@@ -82,7 +82,7 @@ export function stateRmCommand(io: Io, patterns: string[], opts: GlobalFlags): P
       total += n;
       if (n === 0) io.err.write(`Nothing recorded matches ${p}.\n`);
     }
-    io.out.write(`Removed ${total} recorded resource(s); Plain was not changed. The next apply imports them again if they are still in the source.\n`);
+    io.out.write(`Removed ${total} recorded resource(s); the target was not changed. The next apply imports them again if they are still in the source.\n`);
     return total > 0 ? 0 : 1;
   });
 }
