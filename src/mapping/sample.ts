@@ -4,7 +4,7 @@
  * The output is YAML (built with the `yaml` Document API so that comments can sit next to values): per
  * record its location, the value every declared field's expression gave, `# → …` the value after the
  * rules normalise it, `# ✗ …` every reason the field makes the record (or message) invalid, `# ℹ …`
- * notes (a table value that took `_default`, a field this version reads but does not apply), then the
+ * notes (a table value that took `_default`), then the
  * messages in the order they would be sent, then the verdict.
  *
  * Nothing is re-implemented: expressions go through `evaluate` with the planner's bindings, and every
@@ -15,7 +15,6 @@ import path from 'node:path';
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
 import type { Expr, Manifest, MessagesDecl } from '../manifest/types.js';
 import { openIndexes } from '../plan/plan.js';
-import { notYetApplied } from '../plan/support.js';
 import { readSource } from '../sources/index.js';
 import { makeBindings, UnmappedCounter, type Bindings, type SourceIndexes } from './bindings.js';
 import { evaluate, EvalError } from './evaluate.js';
@@ -148,7 +147,6 @@ class Sampler {
   readonly comments = new Comments();
   /** Thread externalIds seen so far → the record that produced them first (as the planner checks). */
   private readonly seen = new Map<string, string>();
-  private readonly notApplied: Map<string, string>;
 
   constructor(
     private readonly manifest: Manifest,
@@ -157,12 +155,6 @@ class Sampler {
     private readonly now: number,
   ) {
     this.bindings = makeBindings(manifest, indexes, this.unmapped);
-    this.notApplied = new Map(
-      notYetApplied(manifest).map((s) => {
-        const i = s.indexOf(' (');
-        return i > 0 ? [s.slice(0, i), s.slice(i + 2, -1)] : [s, 'not applied by this version'];
-      }),
-    );
   }
 
   private async eval(expr: Expr | undefined, input: unknown, b: Bindings): Promise<Evaluated> {
@@ -214,11 +206,6 @@ class Sampler {
     this.comments.bad(n, r);
     all.push(...r);
     return out;
-  }
-
-  private notApplied_(n: Node, p: string): void {
-    const why = this.notApplied.get(p);
-    if (why) this.comments.info(n, [`read but not applied: ${why}`]);
   }
 
   async record(record: unknown, where: string, tally: Tally): Promise<YAMLMap> {
@@ -279,7 +266,7 @@ class Sampler {
 
     if (t.closedAt) {
       const v = await this.eval(t.closedAt, record, b);
-      this.notApplied_(this.put(th, 'closedAt', v), 'threads.closedAt');
+      this.put(th, 'closedAt', v);
     }
 
     // status and statusDetail: one rule for both; each reason goes next to the field it names.
@@ -610,7 +597,6 @@ export async function sampleMapping(manifest: Manifest, n: number, opts: SampleO
       const indexProblems = [...indexes.key.values(), ...indexes.groupBy.values()].flatMap((i) => i.errors.map((e) => e.message));
       for (const p of indexProblems.slice(0, 5)) header.push(` ✗ ${oneLine(p)}`);
       if (indexProblems.length > 5) header.push(` ✗ … and ${indexProblems.length - 5} more problems in keyed or grouped sources (see plan)`);
-      for (const p of notYetApplied(manifest)) header.push(` ℹ read but not applied by this version: ${p}`);
 
       for await (const item of readSource(decl)) {
         tally.records++;

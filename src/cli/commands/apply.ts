@@ -8,7 +8,6 @@ import { PlanCache } from '../../plan/cache.js';
 import { indexCacheDir, isQuiet } from '../../plan/plan.js';
 import { PlanSpool } from '../../plan/spool.js';
 import { fingerprintSources, readPlanFile, staleReasons, type PlanFile } from '../../plan/planfile.js';
-import { formatNotYetApplied } from '../../plan/support.js';
 import { hasChanges } from '../../plan/tally.js';
 import type { PlanSummary, ThreadPlanItem } from '../../plan/types.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
@@ -102,7 +101,6 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     ? { targets: saved.options.targets, limit: saved.options.limit ?? undefined, refresh: saved.options.refresh, overwriteConflicts: saved.options.overwriteConflicts }
     : { targets: opts.target, limit: positiveInt('limit', opts.limit), refresh: !!opts.refresh, overwriteConflicts: !!opts.overwriteConflicts };
   const target = makeTarget(manifest, io.env);
-  io.err.write(formatNotYetApplied(manifest));
   const { state, isNew } = openStateForApply(manifest);
   let lock: { runId: number } | undefined;
   let remote: RemoteSnapshot | undefined;

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { fingerprintSources, PLAN_FORMAT, PLAN_VERSION, writePlanFile, type PlanFile } from '../../plan/planfile.js';
-import { formatNotYetApplied } from '../../plan/support.js';
 import { hasChanges } from '../../plan/tally.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatPlan } from '../../ui/format.js';
@@ -34,7 +33,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       env: io.env,
     });
     if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
-    else io.out.write(`${formatNotYetApplied(manifest)}${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
+    else io.out.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     if (opts.out) {
       const meta = state.meta();
       const pf: PlanFile = {
