@@ -136,7 +136,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     spool = new PlanSpool();
     const s: PlanSummary = await summarisePlan(manifest, state, { ...planOpts, spool });
     if (saved && s.digest !== saved.summary.digest) {
-      refuse('stale-plan', `the saved plan ${planFile} is stale: what apply would do now differs from the saved plan (e.g. Plain changed since its --refresh)`, 'make a new plan: plain-migrate plan --out FILE');
+      refuse('stale-plan', `the saved plan ${planFile} is stale: what apply would do now differs from the saved plan (e.g. the target changed since its --refresh)`, 'make a new plan: plain-migrate plan --out FILE');
     }
     if (!opts.autoApprove && !saved) human.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     else human.write(`${planSummaryLine(s)}\n`);
