@@ -42,10 +42,10 @@ describe('diffThread (last applied × desired × Plain today)', () => {
 describe('diffThread with a target’s own attribute rules (There There)', () => {
   const caps = THERETHERE_CAPABILITIES('skip');
   const T: AppliedAttributes = { ...A, priority: undefined, status: { status: 'open', statusDetail: null }, labels: ['Billing', 'vip'] };
-  it('updates only what the target can update; a changed subject or closing time is frozen', () => {
+  it('updates only what the target can update; a changed subject is frozen, a closing time follows the status', () => {
     const d = diffThread(T, { ...T, title: 'new', closedAt: '2024-02-01T00:00:00.000Z', status: { status: 'closed', statusDetail: null } }, undefined, false, caps);
     expect(d.updates.map((u) => u.attribute)).toEqual(['status']);
-    expect(d.frozen.map((f) => f.attribute).sort()).toEqual(['closedAt', 'title']);
+    expect(d.frozen.map((f) => f.attribute)).toEqual(['title']);
   });
   it('compares tag names without case, as There There matches them', () => {
     expect(diffThread(T, { ...T, labels: ['billing', 'VIP'] }, { ...T, labels: ['billing', 'vip'] }, false, caps).updates).toEqual([]);

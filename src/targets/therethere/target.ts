@@ -64,7 +64,7 @@ export function THERETHERE_CAPABILITIES(appendAs: 'skip' | 'note'): TargetCapabi
     displayName: 'There There',
     updatable: ['status', 'labels', 'assignee'],
     labelsIgnoreCase: true,
-    frozen: ['customer', 'createdAt', 'title', 'closedAt'],
+    frozen: ['customer', 'createdAt', 'title'],
     customers: 'inline',
     messagesInImport: MAX_MESSAGES,
     appends: appendAs === 'note' ? 'notes' : 'skip',
