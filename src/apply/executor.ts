@@ -573,33 +573,19 @@ export class Executor {
     customerId: string | undefined,
   ): Promise<({ id: string } | { reason: string; cause: AttachmentError | string }) & { attempts: number }> {
     const address = attachmentAddress(item.thread.externalId, p.message.externalId, index);
-    const inputHash = hashOf(spec);
     const row = this.o.state.get(address);
     const uploadedAt = (row?.applied as { uploadedAt?: number } | null)?.uploadedAt;
-    if (row?.status === 'applied' && row.targetId && row.inputHash === inputHash && uploadedAt !== undefined && this.requests.clock.now() - uploadedAt < UPLOAD_REUSE_MS) {
+    if (row?.status === 'applied' && row.targetId && row.inputHash === hashOf(spec) && uploadedAt !== undefined && this.requests.clock.now() - uploadedAt < UPLOAD_REUSE_MS) {
       return { id: row.targetId, attempts: 0 };
     }
-    const base = { address, kind: 'attachment' as const, parent: p.address, externalId: `${p.message.externalId}/${index}`, inputHash };
-    const opts = this.o.attachments;
-    if (!opts) throw new Error('apply: messages have attachments but no attachment options were given');
-    // The smaller of the target's limit for the message's type and the manifest's: a file over it is not downloaded whole.
-    const maxBytes = this.maxBytes(p);
-    let attempts = 0;
+    const f = await this.fetchFile(item, p, spec, index);
+    if (!('local' in f)) return f;
+    const { base, local: fetched } = f;
+    let attempts = f.attempts;
     const fail = (reason: string, error: RecordedError, cause: AttachmentError | string) => {
       this.commit([{ ...base, error, attempts }]);
       return { reason, cause, attempts };
     };
-    let fetched;
-    try {
-      fetched = await this.retrying(address, () => {
-        attempts++;
-        return fetchToTempFile(spec, { manifestDir: opts.manifestDir, fetchRules: opts.fetch, maxBytes, timeoutMs: opts.timeoutMs, signal: this.o.cancel });
-      });
-    } catch (e) {
-      if (e instanceof AttachmentError && e.code === 'aborted') throw new Stopped();
-      if (e instanceof AttachmentError) return fail(e.message, { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' }, e);
-      throw e;
-    }
     try {
       let ticket;
       try {
@@ -620,12 +606,12 @@ export class Executor {
           uploadToForm({
             uploadFormUrl: ticket.uploadFormUrl,
             uploadFormData: ticket.uploadFormData,
-            file: fetched.file,
+            file: fetched.path,
             fileName: spec.fileName,
             contentType: spec.contentType,
             size: fetched.size,
             signal: this.o.cancel,
-            timeoutMs: opts.timeoutMs * 10,
+            timeoutMs: this.o.attachments!.timeoutMs * 10,
           }),
         );
       } catch (e) {
@@ -636,7 +622,7 @@ export class Executor {
       this.commit([{ ...base, targetId: ticket.attachmentId, result: 'CREATED', applied: { sha256: fetched.sha256, size: fetched.size, uploadedAt: this.requests.clock.now() }, attempts }]);
       return { id: ticket.attachmentId, attempts };
     } finally {
-      await fetched.cleanup();
+      await f.cleanup();
     }
   }
 
