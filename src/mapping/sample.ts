@@ -8,34 +8,26 @@
  * messages in the order they would be sent, then the verdict.
  *
  * Nothing is re-implemented: expressions go through `evaluate` with the planner's bindings, and every
- * field is checked by the rule functions of rules.ts, each called with a fresh reasons array so that
- * each reason can be put next to the field it concerns.
+ * field is checked as the Mapper checks it: by rules.ts for what means the same on every target, and
+ * by the manifest target's MappingRules (adapterFor(target).rules) for everything else, each rule
+ * called with a fresh reasons array so that each reason can be put next to the field it concerns.
+ * Nothing asks the target: the rules get PASSTHROUGH's answers (names and emails kept as they are),
+ * and what they would have looked up is said in a note.
  */
 import path from 'node:path';
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { DEFAULT_MAX_BYTES, extractInlineImages } from '../attachments/index.js';
+import type { MessageAttachment, MessageType } from '../core/model.js';
 import type { Expr, Manifest, MessagesDecl } from '../manifest/types.js';
 import { openIndexes } from '../plan/plan.js';
 import { readSource } from '../sources/index.js';
+import { adapterFor } from '../targets/registry.js';
 import { makeBindings, UnmappedCounter, type Bindings, type SourceIndexes } from './bindings.js';
 import { evaluate, EvalError } from './evaluate.js';
 import { recordWhere } from './map.js';
-import {
-  assigneeOf,
-  attachmentsOf,
-  isPlainId,
-  tenantOf,
-  customerOf,
-  labelsOf,
-  messageTypeOf,
-  optionalString,
-  priorityOf,
-  requiredString,
-  show,
-  statusOf,
-  time,
-  userOf,
-  type Reasons,
-} from './rules.js';
+import { PASSTHROUGH, type IdentityResolver } from './resolve.js';
+import { attachmentsOf, optionalString, pastTime, requiredString, show, tenantOf, type Reasons } from './rules.js';
+import type { MappingRules, RulesContext } from './target-rules.js';
 
 export interface SampleOptions {
   /** The clock for "not in the future" (default Date.now). */
@@ -141,20 +133,73 @@ interface Tally {
   invalidMessages: number;
 }
 
+/** What the rules asked the target's directory during one rule call (names and emails, in order). */
+interface Asked {
+  readonly labels: string[];
+  readonly users: string[];
+}
+
+/** A thread's messages as shown: the list's node, the valid ones in send order, and the counts. */
+interface SampledMessages {
+  readonly node?: YAMLSeq;
+  readonly sent: readonly YAMLMap[];
+  readonly invalid: number;
+  readonly filtered: number;
+  /** Why the thread cannot be imported as it is (its list of messages could not be read). */
+  readonly threadReasons?: readonly string[];
+}
+
+const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '';
+
 class Sampler {
   readonly unmapped = new UnmappedCounter();
   readonly bindings: Bindings;
   readonly comments = new Comments();
   /** Thread externalIds seen so far → the record that produced them first (as the planner checks). */
   private readonly seen = new Map<string, string>();
+  /** The rules' context: PASSTHROUGH's answers, and a record of what was asked (see `ask`). */
+  private readonly ctx: RulesContext;
+  private asked: Asked = { labels: [], users: [] };
+  private readonly maxBytes: number;
+  private readonly onSkip: 'note' | 'fail';
 
   constructor(
     private readonly manifest: Manifest,
     private readonly doc: Document,
     indexes: SourceIndexes,
     private readonly now: number,
+    /** The target's rules (default: those of the manifest's target), as the Mapper takes them. */
+    private readonly rules: MappingRules = adapterFor(manifest.target).rules,
   ) {
     this.bindings = makeBindings(manifest, indexes, this.unmapped);
+    this.maxBytes = manifest.attachments?.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.onSkip = manifest.attachments?.onSkip ?? 'note';
+    // Nothing asks the target: names and emails are kept as they are, and noted as what plan looks up.
+    const resolver: IdentityResolver = {
+      ...PASSTHROUGH,
+      labelType: (name) => {
+        this.asked.labels.push(name);
+        return PASSTHROUGH.labelType(name);
+      },
+    };
+    this.ctx = {
+      resolver,
+      userByEmail: async (email, at, reasons) => {
+        this.asked.users.push(email);
+        const a = await resolver.user(email);
+        if ('reason' in a) {
+          reasons.push(`${at}: ${a.reason}`);
+          return undefined;
+        }
+        return a.id;
+      },
+    };
+  }
+
+  /** Starts a fresh record of what the rules ask the directory; returns it. */
+  private ask(): Asked {
+    this.asked = { labels: [], users: [] };
+    return this.asked;
   }
 
   private async eval(expr: Expr | undefined, input: unknown, b: Bindings): Promise<Evaluated> {
@@ -199,17 +244,28 @@ class Sampler {
     return n;
   }
 
-  /** Runs one rule with a fresh reasons array, puts its reasons next to `n`, and adds them to `all`. */
-  private rule<T>(n: Node, all: Reasons, f: (r: Reasons) => T): T {
+  /** Runs one rule with a fresh reasons array, puts its reasons next to `n` (when given), and adds them to `all`. */
+  private rule<T>(n: Node | undefined, all: Reasons, f: (r: Reasons) => T): T {
     const r: Reasons = [];
     const out = f(r);
-    this.comments.bad(n, r);
+    if (n) this.comments.bad(n, r);
+    all.push(...r);
+    return out;
+  }
+
+  /** `rule` for a rule that answers later (one that may ask the target's directory). */
+  private async ruleAsync<T>(n: Node | undefined, all: Reasons, f: (r: Reasons) => Promise<T>): Promise<T> {
+    const r: Reasons = [];
+    const out = await f(r);
+    if (n) this.comments.bad(n, r);
     all.push(...r);
     return out;
   }
 
   async record(record: unknown, where: string, tally: Tally): Promise<YAMLMap> {
     const t = this.manifest.threads;
+    const rules = this.rules;
+    const wording = rules.sample ?? {};
     const out = new YAMLMap();
     out.add(new Pair('record', where));
     const b = this.bindings;
@@ -233,7 +289,7 @@ class Sampler {
     const th = new YAMLMap();
     out.add(new Pair('thread', th));
 
-    // externalId, title, description, externalUrl: strings.
+    // externalId, description, externalUrl: strings; title: the target's rule (which may cut it).
     let ev = await this.eval(t.externalId, record, b);
     errs(ev);
     const idNode = this.put(th, 'externalId', ev);
@@ -244,8 +300,9 @@ class Sampler {
     errs(ev);
     const titleNode = this.put(th, 'title', ev);
     const titleValue = ev.value;
-    const title = this.rule(titleNode, reasons, (r) => requiredString(titleValue, 'threads.title', r));
-    if (title !== undefined && title !== ev.value) this.comments.norm(titleNode, fmt(title));
+    const title = this.rule(titleNode, reasons, (r) => rules.title(titleValue, r));
+    if (title !== undefined && title.value !== ev.value) this.comments.norm(titleNode, fmt(title.value));
+    if (title?.note !== undefined) this.comments.info(titleNode, [title.note]);
 
     for (const key of ['description', 'externalUrl'] as const) {
       const e = t[key];
@@ -261,13 +318,12 @@ class Sampler {
     errs(ev);
     const createdNode = this.put(th, 'createdAt', ev);
     const createdValue = ev.value;
-    const createdAt = this.rule(createdNode, reasons, (r) => time(createdValue, 'threads.createdAt', r, this.now));
+    const createdAt = this.rule(createdNode, reasons, (r) => pastTime(createdValue, 'threads.createdAt', r, this.now, rules.target, true));
     if (createdAt !== undefined && createdAt !== ev.value) this.comments.norm(createdNode, createdAt);
 
-    if (t.closedAt) {
-      const v = await this.eval(t.closedAt, record, b);
-      this.put(th, 'closedAt', v);
-    }
+    // closedAt is shown here and checked once the status is known (it depends on it).
+    const closedEv = t.closedAt ? await this.eval(t.closedAt, record, b) : undefined;
+    const closedNode = closedEv ? this.put(th, 'closedAt', closedEv) : undefined;
 
     // status and statusDetail: one rule for both; each reason goes next to the field it names.
     const sv = t.status ? await this.eval(t.status, record, b) : undefined;
@@ -276,49 +332,71 @@ class Sampler {
     const dv = t.statusDetail ? await this.eval(t.statusDetail, record, b) : undefined;
     if (dv) errs(dv);
     const detailNode = dv ? this.put(th, 'statusDetail', dv) : undefined;
-    {
-      const r: Reasons = [];
-      const st = statusOf(sv?.value, dv?.value, r);
-      for (const reason of r) {
-        const at = reason.startsWith('threads.statusDetail') ? (detailNode ?? statusNode) : (statusNode ?? detailNode);
-        if (at) this.comments.bad(at, [reason]);
-      }
-      reasons.push(...r);
-      const at = statusNode ?? detailNode;
-      if (st && at) {
-        const raw = sv?.value;
-        const same =
-          raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !dv
-            ? (raw as Record<string, unknown>).status === st.status && (raw as Record<string, unknown>).statusDetail === st.statusDetail
-            : raw === st.status && dv?.value === st.statusDetail;
-        if (!same) this.comments.norm(at, `${st.status} · ${st.statusDetail}`);
+    const r: Reasons = [];
+    const st = rules.status(sv?.value, dv?.value, r);
+    for (const reason of r) {
+      const at = reason.startsWith('threads.statusDetail') ? (detailNode ?? statusNode) : (statusNode ?? detailNode);
+      if (at) this.comments.bad(at, [reason]);
+    }
+    reasons.push(...r);
+    const statusAt = statusNode ?? detailNode;
+    if (st && statusAt) {
+      const raw = sv?.value;
+      const same =
+        raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !dv
+          ? (raw as Record<string, unknown>).status === st.status && (raw as Record<string, unknown>).statusDetail === st.statusDetail
+          : raw === st.status && dv?.value === st.statusDetail;
+      if (!same) this.comments.norm(statusAt, st.statusDetail !== undefined ? `${st.status} · ${st.statusDetail}` : st.status);
+    }
+
+    // As the Mapper: closedAt is checked only with a valid status (the target may take it for some statuses only).
+    if (closedEv && closedNode && st) {
+      errs(closedEv);
+      const before = reasons.length;
+      const closedAt = this.rule(closedNode, reasons, (r) => rules.closedAt(closedEv.value, st, r, this.now));
+      if (closedAt !== undefined && closedAt !== closedEv.value) this.comments.norm(closedNode, closedAt);
+      else if (closedAt === undefined && reasons.length === before && closedEv.error === undefined && !isEmpty(closedEv.value)) {
+        this.comments.norm(closedNode, `not sent: ${rules.target} takes none with status ${st.status}`);
       }
     }
 
+    let priorityInvalid = false;
     if (t.priority) {
       const v = await this.eval(t.priority, record, b);
       errs(v);
       const n = this.put(th, 'priority', v);
-      const p = this.rule(n, reasons, (r) => priorityOf(v.value, r));
-      if (p !== undefined && p !== v.value) this.comments.norm(n, `${p}${v.value === undefined || v.value === null ? ' (the default)' : ''}`);
+      const p = this.rule(n, reasons, (r) => rules.priority(v.value, r));
+      if (p === 'invalid') priorityInvalid = true;
+      else if (p !== undefined && p !== v.value) this.comments.norm(n, `${p}${v.value === undefined || v.value === null ? ' (the default)' : ''}`);
+    } else {
+      priorityInvalid = this.rule(undefined, reasons, (r) => rules.priority(undefined, r)) === 'invalid';
     }
 
     if (t.labels) {
       const v = await this.eval(t.labels, record, b);
       errs(v);
       const n = this.put(th, 'labels', v);
-      const l = this.rule(n, reasons, (r) => labelsOf(v.value, r));
-      if (JSON.stringify(l) !== JSON.stringify(v.value)) this.comments.norm(n, show(l));
-      const names = (l ?? []).filter((x) => !isPlainId(x, 'lt'));
-      if (names.length > 0) this.comments.info(n, [`label type names, looked up in Plain by plan: ${names.map((x) => JSON.stringify(x)).join(', ')}`]);
+      const asked = this.ask();
+      const l = await this.ruleAsync(n, reasons, (r) => rules.labels(v.value, r, this.ctx));
+      const labels = [...l.ids, ...l.create];
+      if (JSON.stringify(labels) !== JSON.stringify(v.value)) this.comments.norm(n, show(labels));
+      if (asked.labels.length > 0) {
+        const names = asked.labels.map((x) => JSON.stringify(x)).join(', ');
+        this.comments.info(n, [`${wording.labelNames ?? 'label names'}, looked up in ${rules.target} by plan: ${names}`]);
+      } else if (labels.length > 0 && wording.labels !== undefined) this.comments.info(n, [wording.labels]);
+    } else {
+      await this.ruleAsync(undefined, reasons, (r) => rules.labels(undefined, r, this.ctx));
     }
 
     if (t.assignee) {
       const v = await this.eval(t.assignee, record, b);
       errs(v);
       const n = this.put(th, 'assignee', v);
-      const a = this.rule(n, reasons, (r) => assigneeOf(v.value, r));
-      if (a && 'email' in a) this.comments.info(n, ['a user by email, looked up in Plain by plan']);
+      const asked = this.ask();
+      await this.ruleAsync(n, reasons, (r) => rules.assignee(v.value, r, this.ctx));
+      if (asked.users.length > 0) this.comments.info(n, [wording.assigneeByEmail ?? `a user by email, looked up in ${rules.target} by plan`]);
+    } else {
+      await this.ruleAsync(undefined, reasons, (r) => rules.assignee(undefined, r, this.ctx));
     }
 
     if (t.tenant) {
@@ -341,29 +419,49 @@ class Sampler {
 
     const customerOk = await this.customer(th, record, reasons);
 
-    // The planner's uniqueness check, over the records sampled so far.
+    // As the Mapper: the thread's own fields first; then, for a thread whose fields are valid, its
+    // messages (a list that cannot be read, or too few valid messages for the target, make it invalid
+    // with that reason alone); then the planner's uniqueness check over the records sampled so far.
+    let threadReasons: readonly string[] = reasons;
+    let valid =
+      reasons.length === 0 && externalId !== undefined && title !== undefined && createdAt !== undefined && st !== undefined && !priorityInvalid && customerOk;
+    const msgs: SampledMessages = t.messages ? await this.messages(th, t.messages, record) : { sent: [], invalid: 0, filtered: 0 };
+    if (valid && msgs.threadReasons) {
+      valid = false;
+      threadReasons = msgs.threadReasons;
+    }
+    if (valid) {
+      const count: Reasons = [];
+      rules.messageCount(msgs.sent.length, count);
+      if (count.length > 0) {
+        this.comments.bad(msgs.node ?? th, count);
+        valid = false;
+        threadReasons = count;
+      }
+    }
     if (externalId !== undefined) {
       const first = this.seen.get(externalId);
-      const valid = reasons.length === 0 && title !== undefined && createdAt !== undefined && customerOk;
       if (first === undefined) this.seen.set(externalId, where);
       else if (valid) {
         const dup = `threads.externalId ${JSON.stringify(externalId)} is also produced by ${first}; it must be unique across the manifest`;
         this.comments.bad(idNode, [dup]);
-        reasons.push(dup);
+        valid = false;
+        threadReasons = [dup];
       }
     }
+    msgs.sent.forEach((node, k) => {
+      node.comment = valid
+        ? ` → sent ${ordinal(k + 1)} of ${msgs.sent.length}`
+        : ` → valid, ${ordinal(k + 1)} of ${msgs.sent.length} (not sent: the thread is invalid)`;
+    });
 
-    const threadValid = reasons.length === 0 && externalId !== undefined && title !== undefined && createdAt !== undefined && customerOk;
-    const msgs = t.messages ? await this.messages(th, t.messages, record, threadValid) : { sent: 0, invalid: 0, filtered: 0, eachError: undefined };
-
-    if (!threadValid) {
-      return this.verdict(out, 'invalid', `invalid: ${reasons.map(oneLine).join(' · ')}`, tally);
+    if (!valid) {
+      return this.verdict(out, 'invalid', `invalid: ${threadReasons.map(oneLine).join(' · ')}`, tally);
     }
-    tally.messages += msgs.sent;
+    tally.messages += msgs.sent.length;
     tally.invalidMessages += msgs.invalid;
-    let text = `would be imported with ${plural(msgs.sent, 'message')}`;
-    if (msgs.eachError !== undefined) text += `; ✗ ${oneLine(msgs.eachError)}`;
-    if (msgs.invalid > 0 && msgs.eachError === undefined) text += `; ${plural(msgs.invalid, 'message')} invalid (not sent)`;
+    let text = `would be imported with ${plural(msgs.sent.length, 'message')}`;
+    if (msgs.invalid > 0) text += `; ${plural(msgs.invalid, 'message')} invalid (not sent)`;
     if (msgs.filtered > 0) text += `; ${plural(msgs.filtered, 'message')} filtered out by messages.where`;
     return this.verdict(out, 'import', text, tally);
   }
@@ -376,7 +474,7 @@ class Sampler {
     return out;
   }
 
-  /** threads.customer: each sub-field shown and evaluated on its own; customerOf checks them together. */
+  /** threads.customer: each sub-field shown and evaluated on its own; the target's rule checks them together. */
   private async customer(th: YAMLMap, record: unknown, reasons: Reasons): Promise<boolean> {
     const c = this.manifest.threads.customer;
     const b = this.bindings;
@@ -390,7 +488,7 @@ class Sampler {
       }
       const v = ev.value;
       const value = v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : { email: v };
-      const cust = customerOf(value, 'threads.customer', r);
+      const cust = this.rules.customer(value, 'threads.customer', r);
       this.comments.bad(n, r);
       reasons.push(...r);
       if (cust) this.comments.norm(n, show(cust));
@@ -414,7 +512,7 @@ class Sampler {
     }
     // As the planner: an expression that fails makes the customer invalid with that reason alone.
     if (evalFailed) return false;
-    const cust = customerOf(value, 'threads.customer', r);
+    const cust = this.rules.customer(value, 'threads.customer', r);
     for (const reason of r) {
       const key = /^threads\.customer\.(email|fullName|externalId)\b/.exec(reason)?.[1] ?? 'email';
       let n = nodes.get(key);
@@ -428,9 +526,14 @@ class Sampler {
     reasons.push(...r);
     if (cust) {
       const fn = nodes.get('fullName');
-      if (cust.fullName !== value.fullName) {
-        if (fn) this.comments.norm(fn, `${fmt(cust.fullName)} (the email's local part)`);
-        else this.comments.norm(nodes.get('email')!, `fullName ${fmt(cust.fullName)} (the email's local part)`);
+      // A name the mapping does not give is "" to a target that sends none.
+      if (cust.fullName !== (value.fullName ?? '')) {
+        const named = typeof value.fullName === 'string' && value.fullName.trim() !== '';
+        const local = cust.email.slice(0, cust.email.indexOf('@'));
+        const name =
+          cust.fullName === '' ? 'no name' : !named && cust.fullName === local ? `${fmt(cust.fullName)} (the email's local part)` : fmt(cust.fullName);
+        if (fn) this.comments.norm(fn, name);
+        else this.comments.norm(nodes.get('email')!, `fullName ${name}`);
       }
       if (cust.email !== value.email) this.comments.norm(nodes.get('email')!, fmt(cust.email));
       const xn = nodes.get('externalId');
@@ -439,23 +542,53 @@ class Sampler {
     return r.length === 0;
   }
 
+  /**
+   * As the Mapper: inline images in the text become files of the message, and each file is checked
+   * against the target's limits; a file it would refuse is a note (onSkip: note) or a reason (fail).
+   */
+  private files(textNode: Node, filesNode: Node, text: string, raw: MessageAttachment[], type: MessageType, reasons: Reasons): void {
+    const inline = extractInlineImages(text, raw, (a, i) => this.rules.inlineImage(a, i));
+    this.comments.info(textNode, inline.problems);
+    const notes: string[] = [];
+    for (const [i, a] of inline.attachments.entries()) {
+      const why = this.rules.checkAttachment(a, i, type, this.maxBytes);
+      if (!why) continue;
+      if (this.onSkip === 'fail') this.rule(filesNode, reasons, (r) => r.push(`messages.attachments: ${a.fileName}: ${why.message} (attachments.onSkip: fail)`));
+      else notes.push(`attachment ${a.fileName} skipped: ${why.message}`);
+    }
+    this.comments.info(filesNode, notes);
+  }
+
+  /**
+   * The thread's messages, valid ones first in the order they would be sent (returned, for the caller
+   * to label once it knows whether the thread is sent), then the others; `threadReasons` when the
+   * list itself cannot be read.
+   */
   private async messages(
     th: YAMLMap,
     m: MessagesDecl,
     threadRecord: unknown,
-    threadValid: boolean,
-  ): Promise<{ sent: number; invalid: number; filtered: number; eachError: string | undefined }> {
+  ): Promise<SampledMessages> {
+    const rules = this.rules;
+    const wording = rules.sample ?? {};
     const b: Bindings = { ...this.bindings, thread: threadRecord };
     const seq = new YAMLSeq();
+    // Shown as `[]` with its comments on the same line while it holds no message.
+    seq.flow = true;
     th.add(new Pair('messages', seq));
     const each = await this.eval(m.each, threadRecord, b);
     this.comments.info(seq, each.notes);
     if (each.error !== undefined) {
       this.comments.failed(seq, each.error);
-      return { sent: 0, invalid: 1, filtered: 0, eachError: each.error };
+      return { node: seq, sent: [], invalid: 0, filtered: 0, threadReasons: [each.error] };
     }
     const items = each.value;
     const list = items === undefined || items === null ? [] : Array.isArray(items) ? items : [items];
+    if (list.some((x) => x === null || typeof x !== 'object' || Array.isArray(x))) {
+      const reason = `messages.each must give a list of records (objects); the expression gave ${show(items)}`;
+      this.comments.bad(seq, [reason]);
+      return { node: seq, sent: [], invalid: 0, filtered: 0, threadReasons: [reason] };
+    }
     const seen = new Set<string>();
     const sent: Array<{ node: YAMLMap; order: number; ms: number }> = [];
     const rest: Array<{ node: YAMLMap; text: string }> = [];
@@ -505,7 +638,6 @@ class Sampler {
       const yv = m.type ? await this.eval(m.type, rec, b) : { value: undefined, notes: [] };
       errs(yv);
 
-      const hasUser = typeof av.value === 'string' && av.value.startsWith('u_');
       let typeNode: Node;
       if (m.type) typeNode = this.put(mm, 'type', yv);
       else {
@@ -517,22 +649,29 @@ class Sampler {
       const authorNode = m.author ? this.put(mm, 'author', av) : undefined;
 
       const text = this.rule(textNode, reasons, (r) => requiredString(tv.value, 'messages.text', r));
-      const createdAt = this.rule(createdNode, reasons, (r) => time(cv.value, 'messages.createdAt', r, this.now));
+      const createdAt = this.rule(createdNode, reasons, (r) => pastTime(cv.value, 'messages.createdAt', r, this.now, rules.target, true));
       if (createdAt !== undefined && createdAt !== cv.value) this.comments.norm(createdNode, createdAt);
-      const type = this.rule(typeNode, reasons, (r) => messageTypeOf(yv.value, hasUser, r));
-      if (type && yv.value !== type) this.comments.norm(typeNode, `${type} (the default: ${hasUser ? 'the author is a user' : 'no user author'})`);
+      const type = this.rule(typeNode, reasons, (r) => rules.messageType(yv.value, av.value, r));
+      if (type) {
+        // The type as the target writes it: a value the target takes as it is is not a change.
+        const name = wording.messageTypeName?.(type) ?? type;
+        if (isEmpty(yv.value)) {
+          const why = wording.defaultMessageTypeWhy?.(av.value);
+          this.comments.norm(typeNode, `${name} (the default${why !== undefined ? `: ${why}` : ''})`);
+        } else if (yv.value !== name) this.comments.norm(typeNode, name);
+      }
 
       let authorOk = false;
       const aNode = authorNode ?? typeNode;
       if (type === 'OUTBOUND' || type === 'NOTE') {
-        authorOk = this.rule(aNode, reasons, (r) => userOf(av.value, 'messages.author', r)) !== undefined;
+        authorOk = (await this.ruleAsync(aNode, reasons, (r) => rules.agentAuthor(av.value, type, r, this.ctx))) !== undefined;
       } else if (type === 'INBOUND') {
         if (av.value === undefined || av.value === null) {
           authorOk = true;
           if (authorNode) this.comments.norm(authorNode, "the thread's customer");
         } else {
           const v = typeof av.value === 'object' ? (av.value as Record<string, unknown>) : { email: av.value };
-          const c = this.rule(aNode, reasons, (r) => customerOf(v, 'messages.author', r));
+          const c = this.rule(aNode, reasons, (r) => rules.customer(v, 'messages.author', r));
           authorOk = c !== undefined;
           if (c) this.comments.norm(aNode, `customer ${show(c)}`);
         }
@@ -543,7 +682,8 @@ class Sampler {
         errs(v);
         const n = this.put(mm, 'attachments', v);
         const files = this.rule(n, reasons, (r) => attachmentsOf(v.value, r));
-        if (files && files.length > 0) this.comments.info(n, [`${files.length === 1 ? '1 file' : `${files.length} files`}, checked against Plain's limits and uploaded by apply`]);
+        if (files.length > 0) this.comments.info(n, [`${files.length === 1 ? '1 file' : `${files.length} files`}, checked against ${rules.target}'s limits and uploaded by apply`]);
+        if (text !== undefined && type) this.files(textNode, n, text, files, type, reasons);
       }
 
       if (reasons.length > 0 || !externalId || !text || !createdAt || !type || !authorOk) {
@@ -553,17 +693,13 @@ class Sampler {
       sent.push({ node: mm, order: i, ms: Date.parse(createdAt) });
     }
     sent.sort((a, z) => a.ms - z.ms || a.order - z.order);
-    sent.forEach((s, k) => {
-      s.node.comment = threadValid
-        ? ` → sent ${ordinal(k + 1)} of ${sent.length}`
-        : ` → valid, ${ordinal(k + 1)} of ${sent.length} (not sent: the thread is invalid)`;
-      seq.add(s.node);
-    });
+    seq.flow = list.length === 0;
+    for (const s of sent) seq.add(s.node);
     for (const r of rest) {
       r.node.comment = ` → ${r.text}`;
       seq.add(r.node);
     }
-    return { sent: sent.length, invalid: rest.length - filtered, filtered, eachError: undefined };
+    return { node: seq, sent: sent.map((s) => s.node), invalid: rest.length - filtered, filtered };
   }
 }
 

@@ -20,9 +20,28 @@ export interface StatusValue {
   readonly statusDetail?: string;
 }
 
+/**
+ * How `validate --sample`, which never asks the target, words what only plan can check or what the
+ * target does on import. Every field is optional: without it the sample words it from `target`.
+ */
+export interface SampleWording {
+  /** What label names the rules look up in the target are (default "label names"): "label type names". */
+  readonly labelNames?: string;
+  /** Said of the labels a record gives when the rules look none up (default: nothing is said). */
+  readonly labels?: string;
+  /** Said of an assignee given by email (default "a user by email, looked up in <target> by plan"). */
+  readonly assigneeByEmail?: string;
+  /** Why a message the mapping gives no type takes the type it does, given its author (default: nothing). */
+  defaultMessageTypeWhy?(author: unknown): string;
+  /** A message type as the target writes it (default: as the canonical thread has it, INBOUND…). */
+  messageTypeName?(type: MessageType): string;
+}
+
 export interface MappingRules {
   /** The target's name in reasons ("Plain", "There There"). */
   readonly target: string;
+  /** How `validate --sample` words what it cannot check without the target (see SampleWording). */
+  readonly sample?: SampleWording;
   /** `threads.title`: the value to send, and a note when it had to be changed (cut to a limit). */
   title(v: unknown, reasons: Reasons): { readonly value: string; readonly note?: string } | undefined;
   /** `threads.status` (and `threads.statusDetail`). */

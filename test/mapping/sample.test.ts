@@ -13,7 +13,7 @@ import { INIT_SOURCES } from '../../src/init/templates.js';
 import { workspace } from '../init/helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const ENV = { PLAIN_API_KEY: 'k', PLAIN_ENDPOINT: 'http://127.0.0.1:1/graphql/v1' };
+const ENV = { PLAIN_API_KEY: 'k', PLAIN_ENDPOINT: 'http://127.0.0.1:1/graphql/v1', THERETHERE_TOKEN: 't' };
 const NOW = () => Date.parse('2025-06-01T00:00:00Z');
 const U = 'u_01HB924PME9C0YWKW1N4AK3B01';
 const LT = 'lt_01HB924PME9C0YWKW1N4AK3BZA';
@@ -62,8 +62,10 @@ const SMALL_THREADS = `threads:
     author: "by = 'agent' ? '${U}' : null"
 `;
 
+const PLAIN_TARGET = 'target: { plain: { apiKey: "${PLAIN_API_KEY}" } }';
+
 /** A manifest and three small sources in a temp dir. */
-async function small(threads: string, tickets: unknown[], extraLines = ''): Promise<Manifest> {
+async function small(threads: string, tickets: unknown[], extraLines = '', target = PLAIN_TARGET): Promise<Manifest> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pm-sample-'));
   const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
   writeFileSync(path.join(dir, 't.jsonl'), jsonl(tickets) + extraLines);
@@ -89,7 +91,7 @@ async function small(threads: string, tickets: unknown[], extraLines = ''): Prom
     file,
     `version: 1
 name: sample-test
-target: { plain: { apiKey: "\${PLAIN_API_KEY}" } }
+${target}
 sources:
   t: { path: t.jsonl }
   u: { path: u.jsonl, key: id }
@@ -307,6 +309,24 @@ describe('sampleMapping diagnostics', () => {
     await expect(sampleMapping(m, 1.5)).rejects.toThrow(RangeError);
   });
 
+  it('agrees with plan on a list of messages that cannot be read, and notes the files plan would skip', async () => {
+    const threads = SMALL_THREADS.replace(
+      "each: $records('c', id)",
+      `each: "mode = 'err' ? $error('no list') : mode = 'nums' ? [1, 2] : $records('c', id)"`,
+    ).replace('    author: ', `    attachments: "[{ 'url': 'https://x.test/setup.exe' }]"\n    author: `);
+    const base = { subject: 'A', created: '2024-01-02T09:00:00Z', st: 'open', uid: 7 };
+    const m = await small(threads, [{ id: 1, mode: 'err', ...base }, { id: 3, mode: 'nums', ...base }, { id: 2, ...base }]);
+    const text = await sampleMapping(m, 3, { now: NOW });
+    const doc = parse(text) as SampleDoc;
+    expect(doc.records.map((r) => r.verdict)).toEqual(['invalid', 'invalid', 'import']);
+    expect(lineWith(text, 'messages', 'no list')).toMatch(/^ {6}messages: \[\] # ✗ threads\.messages\.each: no list/);
+    lineWith(text, 'verdict', '# → invalid: threads.messages.each: no list');
+    const notRecords = 'messages.each must give a list of records (objects); the expression gave [1,2]';
+    expect(lineWith(text, 'messages', notRecords)).toBe(`      messages: [] # ✗ ${notRecords}`);
+    lineWith(text, 'attachments', "# ℹ 1 file, checked against Plain's limits and uploaded by apply · ℹ attachment setup.exe skipped: .exe files are not allowed by Plain");
+    expect(doc.summary).toEqual({ records: 3, ...(await agreeWithMapper(m, doc)) });
+  });
+
   it('checks tenants, and says which values the plan looks up in Plain', async () => {
     const threads = SMALL_THREADS.replace('  customer:', "  tenant: \"{ 'externalId': 'org-1', 'name': 'Org' }\"\n  customer:");
     const m = await small(threads, [{ id: 2, subject: 'A', created: '2024-01-02T09:00:00Z', st: 'open', uid: 7 }]);
@@ -314,5 +334,138 @@ describe('sampleMapping diagnostics', () => {
     lineWith(text, 'tenant', '{ externalId: org-1, name: Org }');
     expect(text).not.toContain('read but not applied');
     expect((parse(text) as SampleDoc).records[0]!.verdict).toBe('import');
+  });
+});
+
+/** The There There example, copied so that its index cache does not land in the repository. */
+async function thereThereExample(): Promise<Manifest> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pm-sample-tt-'));
+  cpSync(path.join(ROOT, 'examples/zendesk-to-therethere'), dir, { recursive: true, filter: (s) => !s.includes('.plain-migrate') });
+  return loadManifest(path.join(dir, 'plain-migrate.yaml'), { env: ENV });
+}
+
+const TT_TARGET = 'target: { therethere: { token: "${THERETHERE_TOKEN}", baseUrl: "http://127.0.0.1:1", channel: Support } }';
+
+/** SMALL_THREADS for There There: statuses and types in its own (lower-case) words, a closing time, agents by email. */
+const TT_THREADS = `threads:
+  source: t
+  externalId: "'x-' & $string(id)"
+  title: subject
+  createdAt: created
+  status: st
+  closedAt: closed
+  labels: tags
+  assignee: agent
+  customer:
+    email: $record('u', uid).email
+    fullName: $record('u', uid).name
+  messages:
+    each: $records('c', id)
+    externalId: "'m-' & $string(id)"
+    type: "by = 'agent' ? 'outbound' : 'inbound'"
+    text: body
+    createdAt: at
+    author: "by = 'agent' ? 'sara@acme.test' : null"
+`;
+
+describe('sampleMapping for a There There manifest', () => {
+  it("checks the example with There There's rules: lower-case statuses and types kept, closedAt shown, tags and members noted", async () => {
+    const m = await thereThereExample();
+    const text = await sampleMapping(m, 1000, { now: NOW });
+    const doc = parse(text) as SampleDoc;
+    expect(doc.manifest).toBe('zendesk-to-therethere');
+    expect(text).not.toContain('TODO, SNOOZED or DONE');
+    expect(text).not.toContain('INBOUND, OUTBOUND or NOTE');
+    expect(text).not.toContain('Plain');
+    const first = doc.records[0]!;
+    expect(first.verdict).toBe('import');
+    expect(Object.keys(first.thread)).toEqual(['externalId', 'title', 'createdAt', 'closedAt', 'status', 'labels', 'assignee', 'customer', 'messages']);
+    expect(first.thread).toMatchObject({ externalId: 'zd-101', status: 'closed', closedAt: '2023-01-09T13:46:33Z', labels: ['bug'] });
+    // Values There There takes as they are carry no "→" and no "✗".
+    expect(lineWith(text, 'status', 'closed')).toBe('      status: closed');
+    expect(lineWith(text, 'type', 'inbound')).toBe('          type: inbound');
+    expect(lineWith(text, 'type', 'outbound')).toBe('          type: outbound');
+    expect(text).toMatch(/^ {10}type: note$/m);
+    expect(text).toContain('      closedAt: 2023-01-09T13:46:33Z # → 2023-01-09T13:46:33.000Z\n');
+    // closedAt of a ticket that is not closed: There There takes none.
+    lineWith(text, 'closedAt', '# → not sent: There There takes none with status open');
+    lineWith(text, 'labels', '[ billing, VIP ] # ℹ tag names (There There creates missing ones on import)');
+    lineWith(text, 'assignee', 'tom@acme.com # ℹ a member by email, checked by plan');
+    lineWith(text, 'attachments', "# ℹ 1 file, checked against There There's limits and uploaded by apply");
+    expect(text).toMatch(/^ {4}verdict: import # → would be imported with 8 messages$/m);
+    lineWith(text, 'email', '# ✗ threads.customer.email is required for a There There contact and must be an email address; the expression gave null');
+    lineWith(text, 'verdict', '# → invalid: threads.createdAt is in the future (2025-06-05T21:15:47.000Z); There There only imports past times');
+    expect(doc.summary).toEqual({ records: 40, ...(await agreeWithMapper(m, doc)) });
+    expect(doc.summary).toMatchObject({ import: 37, invalid: 2, filtered: 1 });
+  });
+
+  it.each(INIT_SOURCES)('%s starter for There There: agrees with the Mapper record by record', async (from) => {
+    const m = await loadManifest(workspace(from, 'therethere'), { env: ENV });
+    const text = await sampleMapping(m, 100, { now: NOW });
+    const doc = parse(text) as SampleDoc;
+    const count = await agreeWithMapper(m, doc);
+    expect(doc.summary).toEqual({ records: doc.records.length, ...count });
+    expect(count.import).toBeGreaterThanOrEqual(2);
+  });
+
+  it("cuts a long title with There There's note, gives its reasons for a bad status, and needs a message", async () => {
+    const base = { created: '2024-01-01T09:00:00Z', closed: '2024-01-03T09:00:00Z', uid: 7 };
+    const m = await small(
+      TT_THREADS,
+      [
+        { id: 1, subject: 'x'.repeat(300), st: 'closed', tags: ['billing', 7], agent: 'sara@acme.test', ...base },
+        { id: 3, subject: 'Pending', st: 'pending', ...base },
+        { id: 5, subject: 'Nothing said', st: 'OPEN', uid: 9, created: base.created },
+        { id: 2, subject: 'Again', ...base },
+      ],
+      '',
+      TT_TARGET,
+    );
+    const text = await sampleMapping(m, 10, { now: NOW });
+    const doc = parse(text) as SampleDoc;
+    expect(doc.records.map((r) => r.verdict)).toEqual(['import', 'invalid', 'invalid', 'import']);
+
+    // 1: the subject cut to 255 characters, with the note plan gives; a message with no text is not sent.
+    lineWith(
+      text,
+      'title',
+      `# → ${JSON.stringify('x'.repeat(117))}... · ℹ threads.title is 300 characters; There There takes at most 255, so the subject was cut to the first 255`,
+    );
+    lineWith(text, 'closedAt', '2024-01-03T09:00:00Z # → 2024-01-03T09:00:00.000Z');
+    lineWith(text, 'labels', '[ billing, 7 ] # → ["billing","7"] · ℹ tag names (There There creates missing ones on import)');
+    lineWith(text, 'assignee', 'sara@acme.test # ℹ a member by email, checked by plan');
+    lineWith(text, 'text', '"" # ✗ messages.text is required and must be a non-empty string; the expression gave ""');
+    expect(lineWith(text, 'verdict', 'import # → would be imported with 2 messages')).toBe(
+      '    verdict: import # → would be imported with 2 messages; 1 message invalid (not sent)',
+    );
+
+    // 2: There There's reason for a status it does not have, alone (as the Mapper: messages are not counted then).
+    const reason = 'threads.status must be open, waiting, closed or spam for There There (upper case accepted); the expression gave "pending"';
+    expect(lineWith(text, 'status', 'pending')).toBe(`      status: pending # ✗ ${reason}`);
+    expect(lineWith(text, 'verdict', 'invalid: threads.status')).toBe(`    verdict: invalid # → invalid: ${reason}`);
+
+    // 3: upper case is lowered; no closedAt for an open ticket; no messages: not a ticket There There imports.
+    lineWith(text, 'status', 'OPEN # → open');
+    lineWith(text, 'email', 'bob@example.test');
+    const none = 'messages: a There There ticket is imported with at least 1 message; this thread has none';
+    expect(lineWith(text, 'messages', none)).toBe(`      messages: [] # ✗ ${none}`);
+    expect(lineWith(text, 'verdict', 'invalid: messages')).toBe(`    verdict: invalid # → invalid: ${none}`);
+    expect(doc.records[2]!.thread.customer).toEqual({ email: 'bob@example.test', fullName: null });
+    expect(lineWith(text, 'fullName', 'null')).toBe('        fullName: null # ℹ the expression gave nothing');
+
+    // 4: no status: closed (the default), so its closedAt is sent.
+    lineWith(text, 'status', 'null # → closed');
+    expect(lineWith(text, 'verdict', 'import # → would be imported with 1 message')).toBe('    verdict: import # → would be imported with 1 message');
+
+    expect(doc.summary).toEqual({ records: 4, ...(await agreeWithMapper(m, doc)) });
+  });
+
+  it("words a message's default type from There There's rule, in its own words", async () => {
+    const threads = TT_THREADS.replace(/\n {4}type: .*\n/, '\n');
+    const m = await small(threads, [{ id: 1, subject: 'Help', created: '2024-01-01T09:00:00Z', st: 'waiting', uid: 7 }], '', TT_TARGET);
+    const text = await sampleMapping(m, 1, { now: NOW });
+    expect(text).toMatch(/^ {10}type: null # → outbound \(the default: the message has an author\)$/m);
+    expect(text).toMatch(/^ {10}type: null # → inbound \(the default: no author\)$/m);
+    lineWith(text, 'verdict', 'import');
   });
 });

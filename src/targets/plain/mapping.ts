@@ -16,6 +16,10 @@ import type { MappingRules } from '../../mapping/target-rules.js';
 
 export const PLAIN_RULES: MappingRules = {
   target: 'Plain',
+  sample: {
+    labelNames: 'label type names',
+    defaultMessageTypeWhy: (author) => (typeof author === 'string' && author.startsWith('u_') ? 'the author is a user' : 'no user author'),
+  },
   title(v, reasons) {
     const value = requiredString(v, 'threads.title', reasons);
     return value === undefined ? undefined : { value };

@@ -25,6 +25,12 @@ export const lowerType = (t: MessageType): ThereThereMessageType => t.toLowerCas
 
 export const THERETHERE_RULES: MappingRules = {
   target: 'There There',
+  sample: {
+    labels: 'tag names (There There creates missing ones on import)',
+    assigneeByEmail: 'a member by email, checked by plan',
+    defaultMessageTypeWhy: (author) => (author === undefined || author === null || author === '' ? 'no author' : 'the message has an author'),
+    messageTypeName: lowerType,
+  },
   title(v, reasons) {
     const s = subjectOf(v, reasons);
     return s === undefined ? undefined : { value: s.value, ...(s.diagnostic ? { note: s.diagnostic } : {}) };
