@@ -280,13 +280,15 @@ export class Executor {
         const { value, attempts } = await this.call('importThread', item.address, (signal) =>
           this.o.target.importThread(t, customerId, { signal }, tenantId, ready.map((x) => x.m!)),
         );
-        this.commit([{ ...base, targetId: value.id, result: value.result, applied: withoutFields, attempts }]);
-        this.commit(
-          ready.flatMap((x, i) => {
+        // The thread and the messages its import carried, in one write: a crash between two writes
+        // would leave the messages unrecorded, and the next apply would send them again.
+        this.commit([
+          { ...base, targetId: value.id, result: value.result, applied: withoutFields, attempts },
+          ...ready.flatMap((x, i) => {
             const ack = value.messages?.[i];
             return ack ? [{ ...this.messageBase(item, x.p), targetId: ack.id, result: ack.result, attempts }, ...this.filesDone(x, ack.id)] : [];
           }),
-        );
+        ]);
         threadId = value.id;
       } catch (e) {
         if (e instanceof TargetError) {

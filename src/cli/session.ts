@@ -82,7 +82,8 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteSta
   io.err.write(`Refreshing: reading the recorded threads from ${name}…\n`);
   try {
     const snap = await RemoteSnapshot.read({ state, target, batching: manifest.batching, stop: signal, cancel: signal, emit: () => undefined });
-    const reads = target.requestCounts().readThreads ?? 0;
+    // Requests by the client's own operation names: all of a refresh's requests are reads.
+    const reads = Object.values(target.requestCounts()).reduce((a, b) => a + b, 0);
     io.err.write(`Refreshed ${snap.threads} threads in ${reads} requests (${snap.missing} no longer in ${name}).\n\n`);
     return snap;
   } catch (e) {

@@ -254,10 +254,10 @@ describe('a ticket changed in There There by an agent', () => {
     expect(ticket('zd-1').status).toBe('spam');
   });
 
-  // ENGINE BUG: plan --refresh reports "Refreshed 3 threads in 0 requests" after sending 3 GET /api/tickets/{ulid}:
+  // Was an engine bug (fixed): plan --refresh reported "Refreshed 3 threads in 0 requests" after sending 3 GET /api/tickets/{ulid}:
   // src/cli/session.ts (refreshRemote) counts target.requestCounts().readThreads, and the There There client
   // counts those reads under its own operation name, getTicket (src/targets/therethere/client.ts).
-  it.fails('plan --refresh says how many requests it made', async () => {
+  it('plan --refresh says how many requests it made', async () => {
     const ws = await drifted();
     const p = await plan(ws, ['--refresh']);
     expect(p.err).toContain('Refreshed 3 threads in 3 requests (0 no longer in There There).');
