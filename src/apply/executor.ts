@@ -5,7 +5,7 @@
  * `concurrency` requests are in flight. Every acknowledged result is committed to state before it is
  * counted. The executor emits events and never prints.
  */
-import { AttachmentError, attachmentTypeFor, DEFAULT_MAX_BYTES, fetchToTempFile, skipNote, uploadToForm } from '../attachments/index.js';
+import { AttachmentError, attachmentTypeFor, DEFAULT_MAX_BYTES, fetchToTempFile, skipNote, uploadToForm, withSkipNotes } from '../attachments/index.js';
 import { hashOf } from '../core/hash.js';
 import {
   attachmentAddress,
@@ -22,7 +22,7 @@ import {
   type ThreadFieldValue,
 } from '../core/model.js';
 import type { AttachmentsDecl, BatchingDecl } from '../manifest/types.js';
-import { diffThread, labelKey, type AppliedAttributes, type AttributeChange, type ThreadStatusValue } from '../plan/diff.js';
+import { diffThread, labelKey, type AppliedAttributes, type AttributeChange, type ThreadStatusValue, type UpdatableAttribute } from '../plan/diff.js';
 import { customerHash } from '../plan/plan.js';
 import type { InvalidRecord } from '../mapping/map.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem } from '../plan/types.js';
@@ -70,6 +70,20 @@ export interface ApplyResult {
   readonly fatal?: RecordedError;
   readonly requests: Record<string, number>;
   readonly invalid: number;
+}
+
+/**
+ * What state records for a thread the target had already: its updatable attributes as the target
+ * has them (so that the differences from the export are updated), the rest as the export says.
+ */
+export function appliedFromRemote(desired: AppliedAttributes, remote: RemoteThread, updatable: readonly UpdatableAttribute[]): AppliedAttributes {
+  const out: Record<string, unknown> = { ...desired };
+  for (const a of updatable) {
+    if (a === 'fields') continue; // set after the import in any case
+    const v = (remote as unknown as Record<string, unknown>)[a];
+    if (v !== undefined) out[a] = a === 'labels' ? [...(v as string[])].sort() : v;
+  }
+  return out as unknown as AppliedAttributes;
 }
 
 export class Executor {
@@ -274,22 +288,44 @@ export class Executor {
       rest = item.send.slice(carried.length);
       // Thread fields are written after the import: until they are, state records the thread without them.
       const { fields, ...withoutFields } = item.desired;
+      let applied: AppliedAttributes = withoutFields;
+      let found: { remote: RemoteThread; updates: AttributeChange[] } | undefined;
       const prepared = await this.prepare(item, carried, customerId);
       try {
         const ready = prepared.filter((x) => x.m !== undefined);
         const { value, attempts } = await this.call('importThread', item.address, (signal) =>
           this.o.target.importThread(t, customerId, { signal }, tenantId, ready.map((x) => x.m!)),
         );
+        if (value.result === 'NOOP') {
+          // The target had this thread already: an import it committed whose answer never reached
+          // state (a kill, or retries used up). What it holds is what that import carried, and the
+          // export may have changed since: it is read, its attributes are recorded as they are, and
+          // it is brought up to date below like any recorded thread.
+          const remote = await this.readBack(item.address, value.id);
+          applied = appliedFromRemote(withoutFields, remote, caps.updatable);
+          const { updates } = diffThread(applied, withoutFields, remote, false, caps);
+          found = { remote, updates };
+        }
         // The thread and the messages its import carried, in one write: a crash between two writes
-        // would leave the messages unrecorded, and the next apply would send them again.
-        this.commit([
-          { ...base, targetId: value.id, result: value.result, applied: withoutFields, attempts },
-          ...ready.flatMap((x, i) => {
-            const ack = value.messages?.[i];
-            return ack ? [{ ...this.messageBase(item, x.p), targetId: ack.id, result: ack.result, attempts }, ...this.filesDone(x, ack.id)] : [];
-          }),
-        ]);
+        // would leave the messages unrecorded, and the next apply would send them again. A message
+        // without an ack (an existing thread that does not have it) is not recorded: it is appended.
+        const acked = ready.flatMap((x, i) => {
+          const ack = value.messages?.[i];
+          return ack ? [{ ...this.messageBase(item, x.p), targetId: ack.id, result: ack.result, attempts }, ...this.filesDone(x, ack.id)] : [];
+        });
+        const thread: ApplyOutcome = { ...base, targetId: value.id, result: value.result, applied, attempts };
+        // A thread that is updated next is counted once, as UPDATED (or FAILED).
+        if (found && found.updates.length > 0) {
+          this.o.state.record([thread], this.o.runId);
+          this.commit(acked);
+        } else this.commit([thread, ...acked]);
         threadId = value.id;
+        const missing = ready.filter((_, i) => !value.messages?.[i]).map((x) => x.p);
+        if (missing.length > 0) {
+          if (caps.appends === 'skip') {
+            for (const p of missing) this.o.emit({ type: 'not-applied', address: p.address, reason: `${caps.displayName} had this thread already, without this message, and appendAs is skip: it is not sent` });
+          } else rest = [...missing, ...rest];
+        }
       } catch (e) {
         if (e instanceof TargetError) {
           this.commit([{ ...base, error: e.recorded, attempts: attemptsOf(e) }]);
@@ -299,7 +335,10 @@ export class Executor {
       } finally {
         await cleanup(prepared);
       }
-      if (fields && Object.keys(fields).length > 0) await this.setFields(item, threadId!, withoutFields, fields);
+      if (found && found.updates.length > 0) {
+        applied = (await this.update({ ...item, action: 'update', targetId: threadId!, applied, updates: found.updates, conflicts: [] }, found.remote)) ?? applied;
+      }
+      if (fields && Object.keys(fields).length > 0) await this.setFields(item, threadId!, applied, fields);
     }
     if (!threadId || rest.length === 0) return;
     await this.messages(item, threadId, customerId, rest);
@@ -336,7 +375,7 @@ export class Executor {
    * that an agent's edit is never overwritten by a plan made without --refresh. Each attribute that
    * succeeds is recorded at once.
    */
-  private async update(item: ThreadPlanItem): Promise<void> {
+  private async update(item: ThreadPlanItem, read?: RemoteThread): Promise<AppliedAttributes | undefined> {
     const threadId = item.targetId!;
     const t = item.thread;
     const record = (o: Partial<ApplyOutcome> & { attempts: number }) =>
@@ -346,17 +385,23 @@ export class Executor {
       this.counts.thread.FAILED++;
       this.o.emit({ type: 'resource', kind: 'thread', address: item.address, outcome: 'FAILED', error, attempts });
     };
-    let remote: RemoteThread | null;
+    let remote: RemoteThread | null = read ?? null;
     try {
-      const r = await this.call('readThreads', item.address, (signal) => this.o.target.readThreads([threadId], { signal }));
-      remote = r.value[0] ?? null;
+      if (!read) {
+        const r = await this.call('readThreads', item.address, (signal) => this.o.target.readThreads([threadId], { signal }));
+        remote = r.value[0] ?? null;
+      }
     } catch (e) {
-      if (e instanceof TargetError) return fail(e.recorded, attemptsOf(e));
+      if (e instanceof TargetError) {
+        fail(e.recorded, attemptsOf(e));
+        return undefined;
+      }
       throw e;
     }
     if (!remote) {
       this.o.emit({ type: 'deleted', address: item.address });
-      return fail({ code: 'not_found', message: 'the thread is no longer in the target; it was not updated', type: 'VALIDATION' }, 1);
+      fail({ code: 'not_found', message: 'the thread is no longer in the target; it was not updated', type: 'VALIDATION' }, 1);
+      return undefined;
     }
     let applied: AppliedAttributes = item.applied ?? item.desired;
     const { updates, conflicts } = diffThread(applied, item.desired, remote, !!this.o.overwriteConflicts, this.o.target.capabilities);
@@ -389,6 +434,17 @@ export class Executor {
       this.counts.thread.UPDATED++;
       this.o.emit({ type: 'resource', kind: 'thread', address: item.address, outcome: 'UPDATED', attempts });
     }
+    return applied;
+  }
+
+  /** A thread the target answered for with an existing one, read back (a TargetError when it cannot be). */
+  private async readBack(address: string, threadId: string): Promise<RemoteThread> {
+    const r = await this.call('readThreads', address, (signal) => this.o.target.readThreads([threadId], { signal }));
+    const remote = r.value[0];
+    if (!remote) {
+      throw new TargetError({ code: 'not_found', message: `the target answered with thread ${threadId}, which it then could not find; the next apply tries again`, type: 'NOT_FOUND' }, false);
+    }
+    return remote;
   }
 
   /** One attribute change: one request, or up to two for labels. Returns the attempts it took. */
@@ -525,7 +581,7 @@ export class Executor {
         this.o.emit({ type: 'not-applied', address: p.address, reason: `attachment ${spec.fileName} skipped: ${r.reason}` });
       }
     }
-    const text = notes.length > 0 ? `${p.message.text}\n\n${notes.join('\n')}` : p.message.text;
+    const text = withSkipNotes(p.message.text, notes, this.o.target.capabilities.bodies);
     const message = { ...p.message, text };
     return inRequest ? { m: { ...m, message, files: files.map((f) => f.local) }, files } : { m: { ...m, message, attachmentIds: ids }, files };
   }

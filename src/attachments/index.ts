@@ -17,6 +17,8 @@ export {
   formatBytes,
   sizeProblem,
   skipNote,
+  withSkipNotes,
+  type BodyFormat,
   sourceProblem,
 } from './policy.js';
 export type { PolicyOptions, PolicyReason, PolicyReasonCode } from './policy.js';

@@ -147,6 +147,23 @@ export function skipNote(fileName: string, reason: PolicyReason | AttachmentErro
   return `[Attachment not migrated: ${oneLine(fileName)} — ${oneLine(why)}]`;
 }
 
+/** How a target's message bodies are written: plain text (Markdown) or HTML. */
+export type BodyFormat = 'text' | 'html';
+
+/**
+ * A message's text with the skip notes after it: lines after a blank line in a text body, paragraphs
+ * (escaped) in an HTML body, where bare lines would run into the last paragraph.
+ */
+export function withSkipNotes(text: string, notes: readonly string[], bodies: BodyFormat): string {
+  if (notes.length === 0) return text;
+  if (bodies === 'html') return `${text}${notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}`;
+  return `${text}\n\n${notes.join('\n')}`;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
 function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }

@@ -2,7 +2,7 @@
  * mapping/: evaluate the compiled manifest for one source record and produce the canonical Thread
  * (with its messages) plus every reason the record, or one of its messages, cannot be imported.
  */
-import { DEFAULT_MAX_BYTES, extractInlineImages, skipNote } from '../attachments/index.js';
+import { DEFAULT_MAX_BYTES, extractInlineImages, skipNote, withSkipNotes } from '../attachments/index.js';
 import {
   messageAddress,
   threadAddress,
@@ -245,7 +245,7 @@ export class Mapper {
         skipped.push(skipNote(a.fileName, why.message));
       }
     }
-    if (skipped.length > 0) out = `${out}\n\n${skipped.join('\n')}`;
+    out = withSkipNotes(out, skipped, this.rules.bodies);
     return { text: out, attachments: keep };
   }
 

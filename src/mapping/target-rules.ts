@@ -4,6 +4,7 @@
  * structure (externalIds, times, messages, order); every value whose meaning depends on the target
  * goes through these rules. Each adapter has one (targets/<name>/mapping.ts).
  */
+import type { BodyFormat } from '../attachments/policy.js';
 import type { Assignee, Customer, MessageAttachment, MessageAuthor, MessageType } from '../core/model.js';
 import type { Reasons } from './rules.js';
 import type { IdentityResolver } from './resolve.js';
@@ -40,6 +41,8 @@ export interface SampleWording {
 export interface MappingRules {
   /** The target's name in reasons ("Plain", "There There"). */
   readonly target: string;
+  /** How message bodies are written (skip notes are added in the same form). */
+  readonly bodies: BodyFormat;
   /** How `validate --sample` words what it cannot check without the target (see SampleWording). */
   readonly sample?: SampleWording;
   /** `threads.title`: the value to send, and a note when it had to be changed (cut to a limit). */

@@ -1,4 +1,5 @@
 /** The interface apply/ talks to. A target never sees a manifest. */
+import type { BodyFormat } from '../attachments/policy.js';
 import type { Assignee, Customer, Message, MessageType, Tenant, Thread, ThreadFieldType, ThreadFieldValue } from '../core/model.js';
 
 export type { ThreadFieldType };
@@ -68,6 +69,8 @@ export interface LocalFile {
 export interface TargetCapabilities extends AttributeRules {
   /** The target's name in messages ("Plain", "There There"). */
   readonly displayName: string;
+  /** How message bodies are written (skip notes added at apply time take the same form). */
+  readonly bodies: BodyFormat;
   /** 'upsert': customers are upserted before the threads that need them; 'inline': the import carries the contact. */
   readonly customers: 'upsert' | 'inline';
   /** How many of a new thread's messages its import request carries (0: none; they follow with importMessages). */
@@ -95,9 +98,13 @@ export interface TargetCapabilities extends AttributeRules {
   readonly operationLimits?: Readonly<Record<string, number>>;
 }
 
-/** What importThread answers: the thread, and the messages the import carried (in order). */
+/**
+ * What importThread answers: the thread, and the messages the import carried (in order). When the
+ * target answers with a thread it had already (NOOP), a message that thread does not have has no
+ * ack (undefined at its index): the executor appends it.
+ */
 export interface ImportAck extends Ack {
-  readonly messages?: readonly Ack[];
+  readonly messages?: ReadonlyArray<Ack | undefined>;
 }
 
 export interface LabelTypeInfo {

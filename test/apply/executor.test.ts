@@ -44,8 +44,11 @@ class FakeTarget implements Target {
     this.calls.push('importThread');
     if (messages.length > 0) this.carried.push(messages.map((m) => m.message.externalId));
     this.behave.thread?.(this.calls.filter((c) => c === 'importThread').length);
+    if (this.existing) return { id: `th_${t.externalId}`, result: 'NOOP', messages: messages.map((m) => (this.existing!.includes(m.message.externalId) ? { id: `i_${m.message.externalId}`, result: 'NOOP' } : undefined)) };
     return { id: `th_${t.externalId}`, result: 'CREATED', messages: messages.map((m) => ({ id: `i_${m.message.externalId}`, result: 'CREATED' })) };
   }
+  /** Set: the target has every thread already (NOOP), with these of the messages sent. */
+  existing?: string[];
   carried: string[][] = [];
   readonly maxThreadsPerRead = 50;
   remote: RemoteThread | null = null;
@@ -234,5 +237,83 @@ describe('Executor', () => {
     expect(events.some((e) => e.type === 'not-applied' && /title was also changed/.test(e.reason))).toBe(true);
     const rec = state.get(threadAddress('a'))!.applied as { title: string; priority: number; labels: string[] };
     expect(rec).toMatchObject({ title: 'old', priority: 3, labels: ['lt_B', 'lt_C'] });
+  });
+
+  describe('an import answered with a thread the target had already (an earlier import whose answer never reached state)', () => {
+    const carrying = (t: FakeTarget, appends: 'notes' | 'skip') => {
+      t.capabilities = { ...PLAIN_CAPABILITIES, customers: 'inline', messagesInImport: 4, appends, messagesPerAppend: 1, tenants: false, threadFields: false };
+      t.maxMessagesPerCall = 1;
+    };
+    const remoteOf = (x: ThreadPlanItem, over: Partial<RemoteThread> = {}): RemoteThread => ({
+      id: `th_${x.thread.externalId}`,
+      title: x.desired.title,
+      priority: x.desired.priority!,
+      status: x.desired.status,
+      labels: [...x.desired.labels],
+      labelIds: [],
+      assignee: x.desired.assignee,
+      ...over,
+    });
+
+    it('reads it back, updates what differs from the export, appends the messages it lacks, and counts it once, as UPDATED', async () => {
+      const t = new FakeTarget();
+      carrying(t, 'notes');
+      t.existing = ['m0', 'm1'];
+      const x = item('a', 5);
+      t.remote = remoteOf(x, { status: { status: 'TODO', statusDetail: null }, priority: 0 });
+      const { result, state } = await run(t, [x]);
+      expect(t.calls).toEqual(['importThread', 'readThreads', 'changePriority:2', 'changeStatus:DONE', 'importThreadMessages', 'importThreadMessages', 'importThreadMessages']);
+      // the carried messages it lacks (m2, m3) go first, then the one the import never carries (m4)
+      expect(t.batches).toEqual([['m2'], ['m3'], ['m4']]);
+      expect(result.counts.thread).toMatchObject({ CREATED: 0, NOOP: 0, UPDATED: 1, FAILED: 0 });
+      expect(result.counts.message).toMatchObject({ NOOP: 2, CREATED: 3 });
+      expect(state.get(messageAddress('a', 'm1'))!.targetId).toBe('i_m1');
+      expect(state.get(messageAddress('a', 'm2'))!.targetId).toBe('t_m2');
+      expect(state.get(threadAddress('a'))!.applied).toEqual(x.desired);
+    });
+
+    it('records the attributes as the target has them when an update fails, so that the next plan tries again', async () => {
+      const t = new FakeTarget();
+      carrying(t, 'notes');
+      t.existing = ['m0'];
+      t.changeStatus = async () => {
+        t.calls.push('changeStatus');
+        throw new TargetError({ code: 'bad', message: 'no', type: 'VALIDATION' }, false);
+      };
+      const x = item('a', 1);
+      t.remote = remoteOf(x, { status: { status: 'TODO', statusDetail: null } });
+      const { result, state } = await run(t, [x]);
+      expect(result.counts.thread.FAILED).toBe(1);
+      const rec = state.get(threadAddress('a'))!;
+      expect(rec.targetId).toBe('th_a');
+      expect((rec.applied as { status: unknown }).status).toEqual({ status: 'TODO', statusDetail: null });
+    });
+
+    it('with appendAs skip, the messages it lacks are reported and not sent', async () => {
+      const t = new FakeTarget();
+      carrying(t, 'skip');
+      t.existing = ['m0', 'm2'];
+      const x = item('a', 3);
+      t.remote = remoteOf(x);
+      const { result, state, events } = await run(t, [x]);
+      expect(t.calls).toEqual(['importThread', 'readThreads']);
+      expect(result.counts.thread.NOOP).toBe(1);
+      expect(state.get(messageAddress('a', 'm1'))).toBeUndefined();
+      expect(events.some((e) => e.type === 'not-applied' && e.address === messageAddress('a', 'm1') && /appendAs is skip/.test(e.reason))).toBe(true);
+    });
+
+    it('a thread it cannot read back is recorded as failed, without a target id, and none of its messages', async () => {
+      const t = new FakeTarget();
+      carrying(t, 'notes');
+      t.existing = ['m0'];
+      t.remote = null;
+      const { result, state } = await run(t, [item('a', 2)]);
+      expect(t.calls).toEqual(['importThread', 'readThreads']);
+      expect(result.counts.thread.FAILED).toBe(1);
+      const rec = state.get(threadAddress('a'))!;
+      expect(rec.status).toBe('failed');
+      expect(rec.targetId ?? null).toBeNull();
+      expect(state.get(messageAddress('a', 'm0'))).toBeUndefined();
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   effectiveMaxBytes,
   extensionOf,
   skipNote,
+  withSkipNotes,
 } from '../../src/attachments/index.js';
 import * as emulator from '../../src/emulators/plain/rules/attachments.js';
 
@@ -126,5 +127,20 @@ describe('skipNote', () => {
 
   test('stays on one line', () => {
     expect(skipNote('a\nb.txt', 'too\n big')).toBe('[Attachment not migrated: a b.txt — too big]');
+  });
+});
+
+describe('withSkipNotes', () => {
+  const notes = ['[Attachment not migrated: a<b>.exe — .exe files are not allowed by Plain]', '[Attachment not migrated: c.pdf — the file is empty]'];
+  test('adds lines after a blank line to a text body', () => {
+    expect(withSkipNotes('Hello', notes, 'text')).toBe(`Hello\n\n${notes[0]}\n${notes[1]}`);
+  });
+  test('adds escaped paragraphs to an HTML body', () => {
+    expect(withSkipNotes('<p>Hello</p>', notes, 'html')).toBe(
+      '<p>Hello</p><p>[Attachment not migrated: a&lt;b&gt;.exe — .exe files are not allowed by Plain]</p><p>[Attachment not migrated: c.pdf — the file is empty]</p>',
+    );
+  });
+  test('leaves a body without notes as it is', () => {
+    expect(withSkipNotes('<p>Hello</p>', [], 'html')).toBe('<p>Hello</p>');
   });
 });

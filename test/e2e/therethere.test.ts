@@ -368,8 +368,9 @@ describe('attachments', () => {
     expect(sentMessage.attachment_ids).toHaveLength(2);
     expect(sentMessage.body).toContain(`cid:${sentMessage.attachment_ids![1]}`);
     // the files over the limit: never uploaded, a line in the message for each
-    expect(m.body_html).toContain('[Attachment not migrated: big.bin — the file is 250 kB, more than attachments.maxBytes (200 kB)]');
-    expect(m.body_html).toMatch(/\[Attachment not migrated: huge\.bin — [^\]]+\]/);
+    // as paragraphs of the HTML body (the one found at plan time, and the one found only when fetched)
+    expect(m.body_html).toContain('<p>[Attachment not migrated: big.bin — the file is 250 kB, more than attachments.maxBytes (200 kB)]</p>');
+    expect(m.body_html).toMatch(/<p>\[Attachment not migrated: huge\.bin — [^\]]+\]<\/p>/);
     const uploads = emu.requests().filter((x) => x.path === '/api/attachments');
     expect(uploads.map((x) => (x.body as { file: { filename: string; size: number } }).file)).toEqual([
       expect.objectContaining({ filename: 'report.pdf', size: report.length }),
@@ -428,7 +429,7 @@ describe('validation: the plan catches each documented limit before sending', ()
     expect(ticket('zd-5').messages.map((m) => m.body_html)).not.toContain(future.html_body);
     const crowdedMessage = ticket('zd-7').messages[0]!;
     expect(crowdedMessage.attachments.map((a) => a.name)).toEqual(Array.from({ length: 10 }, (_, i) => `f${i}.txt`));
-    expect(crowdedMessage.body_html).toContain('[Attachment not migrated: f10.txt — a There There message carries at most 10 files]');
+    expect(crowdedMessage.body_html).toContain('<p>[Attachment not migrated: f10.txt — a There There message carries at most 10 files]</p>');
     expect(crowdedMessage.body_html).toContain('[Attachment not migrated: f11.txt — a There There message carries at most 10 files]');
     expect(emu.requests().filter((x) => x.path === '/api/attachments')).toHaveLength(10);
 

@@ -94,3 +94,35 @@ describe('the fault matrix: each run ends in the fault-free store', () => {
       20261122,
     ));
 });
+
+describe('an import Plain committed without the run knowing', () => {
+  it('then a changed export: the re-apply reads the thread back and updates it, ending where a fresh run of that export ends', async () => {
+    emu.reset();
+    const w = makeWorkspace({ tickets: 5, maxExtraComments: 2, manifest: MANIFEST.replace('maxAttempts: 8', 'maxAttempts: 1') });
+    // the import commits, its answer is lost and not retried (maxAttempts 1): the run records it as failed
+    await post(emu, '/__emulator/faults', { rules: [{ operation: 'importThread', action: 'drop-after-commit', times: 1 }] });
+    const first = await apply(w, emu);
+    await post(emu, '/__emulator/faults', { rules: [] });
+    expect(first.exitCode).toBe(1);
+    const lost = emu.requests().find((q) => q.operationName === 'importThread' && q.status === 0)!;
+    const lostId = (lost.variables as { input: { externalId: string } }).input.externalId;
+    // the next export: that ticket's status and tags changed
+    const src = w.tickets.find((t) => `zd-${t.id}` === lostId)!;
+    src.status = src.status === 'solved' ? 'open' : 'solved';
+    src.tags = src.tags.includes('billing') ? ['bug'] : ['billing'];
+    w.rewrite();
+    const again = await apply(w, emu);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    expect(emu.requests().filter((q) => q.operationName === 'readThreads')).toHaveLength(1);
+    const resumed = normalize(emu.snapshot());
+    // the same export applied in one go, from nothing
+    emu.reset();
+    forgetState(w);
+    expect((await apply(w, emu)).exitCode).toBe(0);
+    expectSameStore(emu, resumed);
+    // and nothing more to do
+    const n = emu.requests().length;
+    expect((await apply(w, emu)).exitCode).toBe(0);
+    expect(emu.requests().length).toBe(n);
+  });
+});

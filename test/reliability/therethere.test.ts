@@ -202,17 +202,11 @@ describe('There There crash and resume', () => {
     expect(emu.requests().length).toBe(again);
   });
 
-  // ENGINE BUG: a create whose import answers 200 (There There already has the external_id: an earlier
-  // run's import committed but the run never learned it — killed between the commit and its state write,
-  // or the answer lost and the retries spent) is recorded as if the import had carried this plan's
-  // values: src/apply/executor.ts (the create branch after importThread) commits `applied: withoutFields`,
-  // the desired attributes, whatever the result, and src/targets/therethere/target.ts messageAcks acks
-  // every message sent as NOOP — by position or with a made-up id — although the returned ticket lacks
-  // the ones the earlier import did not carry. When the export changed in between, the ticket keeps its
-  // old status, tags and assignee, the new comment is never posted, and every later plan says there is
-  // nothing to do. Expected: the 200 answer (the ticket as There There has it) is compared with the
-  // plan — the differences sent as updates, the messages it lacks appended (as notes with appendAs: note).
-  it.fails('an import committed without the run knowing, then a changed export: the re-apply brings the ticket up to date', async () => {
+  // A create whose import answers 200 (There There already has the external_id: an earlier run's import
+  // committed but the run never learned it — killed between the commit and its state write, or the answer
+  // lost and the retries spent) reads the ticket back: the attributes that differ from the export are
+  // updated, and the messages it lacks are appended (as notes with appendAs: note), in the same run.
+  it('an import committed without the run knowing, then a changed export: the re-apply brings the ticket up to date', async () => {
     emu.reset();
     const w = makeThereThereWorkspace({ tickets: 3, manifest: { maxAttempts: 1 } });
     // the first import commits, its answer is lost and not retried (maxAttempts 1): the run records it as failed
@@ -252,15 +246,11 @@ describe('There There crash and resume', () => {
     expect(String(plan.stdout)).toContain('Plan: 0 threads to import (0 messages), 0 to update, 0 to append (0 messages), 0 invalid, 0 orphaned, 3 unchanged.');
   });
 
-  // ENGINE BUG: src/apply/executor.ts (the create branch after importThread) records a new thread and the
-  // messages its import carried in two state transactions: `this.commit([{ ...base, ... applied }])` and then
-  // `this.commit(ready.flatMap(...))`. A kill between the two (it happened at random in the crash test above,
-  // under load, before that test stopped the run's writes ahead of each kill) leaves the thread recorded and
-  // none of its messages; the next plan takes every message the import carried for an append, and with
-  // appendAs: note each is posted again as an internal note — every message of the ticket twice. Expected: a thread and the messages its import carried are recorded in one
-  // transaction (one state.record call), so a kill leaves both or neither. To land the kill there every
-  // time, a preloaded hook (NODE_OPTIONS=--import) holds the process in its first write of the thread's
-  // `resource` event, which the executor makes between the two transactions (commit(): record, then emit).
+  // A new thread and the messages its import carried are recorded in one state transaction, so a kill
+  // leaves both or neither (when they were two, a kill between them made the next apply post every carried
+  // message again as a note). To land the kill there every time, a preloaded hook (NODE_OPTIONS=--import)
+  // holds the process in its first write of the thread's `resource` event, which the executor makes right
+  // after that transaction (commit(): record, then emit).
   it('killed between recording an import and recording the messages it carried: the re-apply sends none of them again', async () => {
     emu.reset();
     const w = makeThereThereWorkspace({ tickets: 1, maxExtraComments: 1 });

@@ -193,6 +193,7 @@ export function threadFieldValueInput(key: string, type: ThreadFieldType, value:
 /** Plain: customers upserted first, threads imported without messages, messages in batches, files uploaded ahead. */
 export const PLAIN_CAPABILITIES: TargetCapabilities = {
   displayName: 'Plain',
+  bodies: 'text',
   ...PLAIN_ATTRIBUTES,
   customers: 'upsert',
   messagesInImport: 0,

@@ -16,6 +16,7 @@ import type { MappingRules } from '../../mapping/target-rules.js';
 
 export const PLAIN_RULES: MappingRules = {
   target: 'Plain',
+  bodies: 'text',
   sample: {
     labelNames: 'label type names',
     defaultMessageTypeWhy: (author) => (typeof author === 'string' && author.startsWith('u_') ? 'the author is a user' : 'no user author'),

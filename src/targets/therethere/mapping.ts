@@ -25,6 +25,7 @@ export const lowerType = (t: MessageType): ThereThereMessageType => t.toLowerCas
 
 export const THERETHERE_RULES: MappingRules = {
   target: 'There There',
+  bodies: 'html',
   sample: {
     labels: 'tag names (There There creates missing ones on import)',
     assigneeByEmail: 'a member by email, checked by plan',

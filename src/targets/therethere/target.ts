@@ -62,6 +62,7 @@ const ALT = /\balt\s*=\s*"([^"]*)"|\balt\s*=\s*'([^']*)'/i;
 export function THERETHERE_CAPABILITIES(appendAs: 'skip' | 'note'): TargetCapabilities {
   return {
     displayName: 'There There',
+    bodies: 'html',
     updatable: ['status', 'labels', 'assignee'],
     labelsIgnoreCase: true,
     frozen: ['customer', 'createdAt', 'title'],
@@ -441,17 +442,31 @@ function failChannel(code: string, message: string): never {
 }
 
 /**
- * One ack per message sent, in order: by external_id when the answer's messages carry one, else by
- * position (the import keeps chronological order, which is the order the messages are sent in).
+ * One ack per message sent, in order, by external_id when the answer's messages carry one. A new
+ * ticket holds exactly the messages sent, in the order sent (the import keeps chronological order),
+ * so without external_ids they are acked by position. An existing ticket (NOOP: an earlier import
+ * of this external_id, whose messages may differ from today's) is matched message by message, on
+ * type and time, each of its messages used once; a message it does not have gets no ack.
  */
-function messageAcks(ticket: ThereThereTicket, sent: readonly MessageToSend[], result: TargetResult): Ack[] {
+function messageAcks(ticket: ThereThereTicket, sent: readonly MessageToSend[], result: TargetResult): Array<Ack | undefined> {
   const got: readonly ThereThereMessage[] = ticket.messages ?? [];
   const byExternalId = new Map<string, string>();
   for (const m of got) if (typeof m.external_id === 'string' && m.external_id !== '') byExternalId.set(m.external_id, m.ulid);
-  return sent.map((s, i) => {
-    const ext = s.message.externalId;
-    const id = byExternalId.size > 0 ? byExternalId.get(ext) : got[i]?.ulid;
-    return { id: id ?? `${ticket.ulid}/${ext}`, result };
+  if (byExternalId.size > 0) {
+    return sent.map((s) => {
+      const id = byExternalId.get(s.message.externalId);
+      return id !== undefined ? { id, result } : result === 'CREATED' ? { id: `${ticket.ulid}/${s.message.externalId}`, result } : undefined;
+    });
+  }
+  if (result === 'CREATED') return sent.map((s, i) => ({ id: got[i]?.ulid ?? `${ticket.ulid}/${s.message.externalId}`, result }));
+  const unused = [...got];
+  return sent.map((s) => {
+    const type = lowerType(s.message.type);
+    const at = Date.parse(s.message.createdAt);
+    const i = unused.findIndex((m) => (m.type ?? type) === type && typeof m.created_at === 'string' && Date.parse(m.created_at) === at);
+    if (i < 0) return undefined;
+    const [m] = unused.splice(i, 1);
+    return { id: (m as ThereThereMessage).ulid, result };
   });
 }
 

@@ -160,6 +160,17 @@ describe('importThread', () => {
     expect(t.requestCounts()).toEqual({ importTicket: 2 });
   });
 
+  it('a repeat whose messages changed acks only the ones the existing ticket has, matched on type and time', async () => {
+    const t = target();
+    const first = await t.importThread(thread('zd-2'), undefined, o, undefined, [THREE[0]!, THREE[2]!]);
+    // today's export: a reply between the two, and the note edited (same time, other text)
+    const edited: MessageToSend = { message: { ...THREE[2]!.message, text: '<p>Refunded twice?</p>' } };
+    const again = await t.importThread(thread('zd-2'), undefined, o, undefined, [THREE[0]!, THREE[1]!, edited]);
+    expect(again.result).toBe('NOOP');
+    expect(again.messages).toEqual([{ id: first.messages![0]!.id, result: 'NOOP' }, undefined, { id: first.messages![1]!.id, result: 'NOOP' }]);
+    expect((await state()).tickets[0]!.messages).toHaveLength(2);
+  });
+
   it('uploads files in the call, afresh on a repeat; inline images point at the stored file', async () => {
     const pdf = Buffer.from('%PDF-1.4 invoice bytes');
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5]);
