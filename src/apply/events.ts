@@ -12,6 +12,8 @@ export interface RunInfo {
   readonly runId: number;
   readonly requestsPerMinute: number;
   readonly concurrency: number;
+  /** The target's import carries each thread's contact (There There): there is no customer phase. */
+  readonly customersInline?: boolean;
 }
 
 /** How much the plan says this run will do, per phase. */

@@ -144,10 +144,11 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
   return lines.join('\n');
 }
 
-export function formatCounts(c: Counts): string {
+/** `customers: false`: the target has no customer phase (its import carries the contact). */
+export function formatCounts(c: Counts, o: { readonly customers?: boolean } = {}): string {
   const part = (label: string, x: Counts[keyof Counts]) =>
     `${label}: ${x.CREATED} created, ${x.NOOP} noop${x.UPDATED ? `, ${x.UPDATED} updated` : ''}, ${x.FAILED} failed`;
-  const parts = [part('customers', c.customer), part('threads', c.thread), part('messages', c.message)];
+  const parts = [...(o.customers === false ? [] : [part('customers', c.customer)]), part('threads', c.thread), part('messages', c.message)];
   const a = c.attachment;
   if (a && a.CREATED + a.FAILED > 0) parts.push(`attachments: ${a.CREATED} uploaded, ${a.FAILED} not carried`);
   return parts.join(' | ');

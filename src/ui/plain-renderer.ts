@@ -19,7 +19,6 @@ import {
   formatInt,
   formatLimiter,
   formatSummaryTail,
-  PHASES,
   type ApplyView,
   type Phase,
 } from './view-model.js';
@@ -80,7 +79,7 @@ export class PlainRenderer {
         const t = e.totals;
         this.line(
           `Apply started: ${e.info.migration} → ${e.info.target}, run #${e.info.runId}; ` +
-            `to do: ${formatInt(t.customers)} customers, ${formatInt(t.threads)} threads, ${formatInt(t.messages)} messages; ` +
+            `to do: ${e.info.customersInline ? '' : `${formatInt(t.customers)} customers, `}${formatInt(t.threads)} threads, ${formatInt(t.messages)} messages; ` +
             `limit ${formatInt(e.info.requestsPerMinute)} requests/min, concurrency ${e.info.concurrency}`,
         );
         this.running = true;
@@ -103,7 +102,7 @@ export class PlainRenderer {
         this.running = false;
         this.stopTimer();
         const d = this.vm.finished!;
-        this.line(`Apply ${d.outcome}: ${formatCounts(d.counts)}`);
+        this.line(`Apply ${d.outcome}: ${formatCounts(d.counts, { customers: this.vm.phaseNames().includes('customers') })}`);
         this.line(formatSummaryTail(d));
         break;
       }
@@ -126,8 +125,8 @@ export class PlainRenderer {
 
   /** The heartbeat text (without timestamp). */
   static progressText(v: ApplyView): string {
-    const phases = PHASES.map((p) => `${p} ${formatInt(v.phases[p].done)}/${formatInt(v.phases[p].total)} ${v.phases[p].percent}%`).join(', ');
-    const failed = PHASES.reduce((n, p) => n + v.phases[p].FAILED, 0);
+    const phases = v.phaseNames.map((p) => `${p} ${formatInt(v.phases[p].done)}/${formatInt(v.phases[p].total)} ${v.phases[p].percent}%`).join(', ');
+    const failed = v.phaseNames.reduce((n, p) => n + v.phases[p].FAILED, 0);
     const parts = [
       `progress: ${phases} (${formatInt(failed)} failed)`,
       `${formatInt(v.requestsPerMinute)} requests/min of ${formatInt(v.limit)}`,
@@ -170,7 +169,7 @@ export class PlainRenderer {
   }
 
   private phaseLines(): void {
-    for (const p of PHASES) {
+    for (const p of this.vm.phaseNames()) {
       if (this.phaseDone.has(p)) continue;
       const v = this.vm.phase(p);
       if (v.total === 0 || v.done < v.total) continue;

@@ -41,6 +41,8 @@ export interface ApplyView {
   /** Absent until the `start` event. */
   readonly header?: { readonly migration: string; readonly target: string; readonly runId: number };
   readonly phases: Readonly<Record<Phase, PhaseView>>;
+  /** The phases this run has, in order: no customers when the target's import carries the contact. */
+  readonly phaseNames: readonly Phase[];
   /** Requests answered (or failed) in the last 60 s. */
   readonly requestsPerMinute: number;
   /** The run's configured limit (RunInfo.requestsPerMinute); 0 before `start`. */
@@ -224,6 +226,10 @@ export class ApplyViewModel {
     return { done, total, percent, CREATED: c.CREATED, NOOP: c.NOOP, UPDATED: c.UPDATED, FAILED: c.FAILED };
   }
 
+  phaseNames(): readonly Phase[] {
+    return this.info?.customersInline ? PHASES.filter((p) => p !== 'customers') : PHASES;
+  }
+
   view(): ApplyView {
     const now = this.now();
     const phases = { customers: this.phase('customers'), threads: this.phase('threads'), messages: this.phase('messages') };
@@ -232,6 +238,7 @@ export class ApplyViewModel {
     return {
       header: this.info ? { migration: this.info.migration, target: this.info.target, runId: this.info.runId } : undefined,
       phases,
+      phaseNames: this.phaseNames(),
       requestsPerMinute: this.requestRing.sum(now),
       limit: this.info?.requestsPerMinute ?? 0,
       retries: this.retries,

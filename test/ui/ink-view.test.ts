@@ -77,6 +77,21 @@ describe('Ink apply view (snapshots)', () => {
     for (const l of out.split('\n')) expect(l.length).toBeLessThanOrEqual(50);
   });
 
+  it('a target whose import carries the contact: the customers line says so, the height stays, the summary leaves it out', () => {
+    const vm = new ApplyViewModel({ now: () => T0 });
+    const s = start({ customers: 0, threads: 2, messages: 3 });
+    vm.apply(s.type === 'start' ? { ...s, info: { ...s.info, customersInline: true } } : s);
+    vm.apply(resource('thread', 'CREATED', 1));
+    const live = screen(vm.view(), false).split('\n');
+    expect(live).toHaveLength(LIVE_HEIGHT);
+    expect(live[1]).toBe("customers carried by each thread's import");
+    expect(live[2]).toMatch(/^threads .* 1\/2 /);
+    vm.apply(done(counts({ thread: { CREATED: 2 }, message: { CREATED: 3 } }), 'completed'));
+    const summary = screen(vm.view(), false);
+    expect(summary).not.toMatch(/customers/);
+    expect(summary).toMatch(/threads +2 created/);
+  });
+
   it('the final summary', () => {
     const { vm } = midRun();
     vm.apply(done(counts({ customer: { CREATED: 14 }, thread: { CREATED: 3, UPDATED: 11 }, message: { CREATED: 186, FAILED: 2 } }), 'completed-with-failures', T0 + 252_000));

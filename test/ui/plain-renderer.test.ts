@@ -57,6 +57,24 @@ describe('PlainRenderer', () => {
     expect(out.lines.length).toBeLessThan(20);
   });
 
+  it('a target whose import carries the contact (There There) has no customer phase in any line', async () => {
+    const c = { t: T0 };
+    const out = sink();
+    const r = new PlainRenderer(out, { heartbeatMs: 1_000, now: () => c.t });
+    const s = start({ customers: 0, threads: 2, messages: 3 });
+    r.on(s.type === 'start' ? { ...s, info: { ...s.info, target: 'therethere http://127.0.0.1:4850', customersInline: true } } : s);
+    c.t += 1_500;
+    r.on(resource('thread', 'CREATED', 1));
+    r.on(resource('thread', 'CREATED', 2));
+    r.on(done(counts({ thread: { CREATED: 2 }, message: { CREATED: 3 } }), 'completed', c.t));
+    await r.close();
+    const text = out.lines.map((l) => l.slice(21));
+    expect(text[0]).toContain('to do: 2 threads, 3 messages;');
+    expect(text.join('\n')).not.toMatch(/customer/);
+    expect(text).toContain('threads finished: 2/2 (2 created, 0 noop, 0 failed) after 2 s');
+    expect(text.at(-2)).toBe('Apply completed: threads: 2 created, 0 noop, 0 failed | messages: 3 created, 0 noop, 0 failed');
+  });
+
   it('keeps the summary format the end-to-end tests grep', () => {
     const out = sink();
     const r = new PlainRenderer(out, { now: () => T0 });

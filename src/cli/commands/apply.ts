@@ -172,6 +172,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
         runId: taken.runId,
         requestsPerMinute: manifest.batching.requestsPerMinute,
         concurrency: manifest.batching.concurrency,
+        ...(target.capabilities.customers === 'inline' ? { customersInline: true } : {}),
       },
       totals: {
         customers: s.customers.upsert,

@@ -80,6 +80,18 @@ function Header({ view, color }: { view: ApplyView; color: boolean }) {
   );
 }
 
+/** A phase the target does not have (its line is kept, so the live region keeps its height). */
+function Inline({ phase, color }: { phase: (typeof PHASES)[number]; color: boolean }) {
+  return (
+    <Text wrap="truncate-end">
+      {phase.padEnd(10)}
+      <Paint on={color} color="gray">
+        carried by each thread's import
+      </Paint>
+    </Text>
+  );
+}
+
 function PhaseLine({ view, phase, color, columns }: { view: ApplyView; phase: (typeof PHASES)[number]; color: boolean; columns: number }) {
   const p = view.phases[phase];
   const widest = Math.max(...PHASES.map((x) => formatInt(view.phases[x].total).length));
@@ -141,9 +153,9 @@ export function LiveRegion({ view, color, columns = 100 }: ScreenProps) {
   return (
     <Box flexDirection="column">
       <Header view={view} color={color} />
-      {PHASES.map((p) => (
-        <PhaseLine key={p} view={view} phase={p} color={color} columns={columns} />
-      ))}
+      {PHASES.map((p) =>
+        view.phaseNames.includes(p) ? <PhaseLine key={p} view={view} phase={p} color={color} columns={columns} /> : <Inline key={p} phase={p} color={color} />,
+      )}
       <RequestsLine view={view} color={color} />
       <TimeLine view={view} />
     </Box>
@@ -167,13 +179,15 @@ export function Summary({ view, color }: { view: ApplyView; color: boolean }) {
         in {formatDuration(d.elapsedMs)}
         {view.header ? ` · ${view.header.migration} → ${view.header.target} · run #${view.header.runId}` : ''}
       </Text>
-      {PHASES.map((p) => (
-        <Text key={p}>
-          {'  '}
-          {p.padEnd(10)}
-          <Outcomes p={kinds[p]} color={color} />
-        </Text>
-      ))}
+      {PHASES.map((p) =>
+        view.phaseNames.includes(p) ? (
+          <Text key={p}>
+            {'  '}
+            {p.padEnd(10)}
+            <Outcomes p={kinds[p]} color={color} />
+          </Text>
+        ) : null,
+      )}
       <Text>{formatSummaryTail(d)}</Text>
     </Box>
   );
