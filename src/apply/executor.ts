@@ -22,7 +22,7 @@ import {
   type ThreadFieldValue,
 } from '../core/model.js';
 import type { AttachmentsDecl, BatchingDecl } from '../manifest/types.js';
-import { diffThread, labelKey, type AppliedAttributes, type AttributeChange, type ThreadStatusValue, type UpdatableAttribute } from '../plan/diff.js';
+import { diffThread, labelKey, showValue, type AppliedAttributes, type AttributeChange, type ThreadStatusValue, type UpdatableAttribute } from '../plan/diff.js';
 import { customerHash } from '../plan/plan.js';
 import type { InvalidRecord } from '../mapping/map.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem } from '../plan/types.js';
@@ -289,7 +289,6 @@ export class Executor {
       // Thread fields are written after the import: until they are, state records the thread without them.
       const { fields, ...withoutFields } = item.desired;
       let applied: AppliedAttributes = withoutFields;
-      let found: { remote: RemoteThread; updates: AttributeChange[] } | undefined;
       const prepared = await this.prepare(item, carried, customerId);
       try {
         const ready = prepared.filter((x) => x.m !== undefined);
@@ -298,13 +297,19 @@ export class Executor {
         );
         if (value.result === 'NOOP') {
           // The target had this thread already: an import it committed whose answer never reached
-          // state (a kill, or retries used up). What it holds is what that import carried, and the
-          // export may have changed since: it is read, its attributes are recorded as they are, and
-          // it is brought up to date below like any recorded thread.
+          // state (a kill, retries used up, a state file lost). It holds what that import carried,
+          // from an export that may have changed since, and agents may have changed it since. It is
+          // read, and its attributes are recorded as they are there: apply changes nothing its plan
+          // did not show, and the next plan shows each difference from the export as an update.
           const remote = await this.readBack(item.address, value.id);
           applied = appliedFromRemote(withoutFields, remote, caps.updatable);
-          const { updates } = diffThread(applied, withoutFields, remote, false, caps);
-          found = { remote, updates };
+          for (const u of diffThread(applied, withoutFields, remote, false, caps).updates) {
+            this.o.emit({
+              type: 'not-applied',
+              address: item.address,
+              reason: `${u.attribute} in ${caps.displayName}: ${showValue(u.from)}; in the export: ${showValue(u.to)}. The thread was there already (imported by an earlier apply that did not record it): the next plan shows the update`,
+            });
+          }
         }
         // The thread and the messages its import carried, in one write: a crash between two writes
         // would leave the messages unrecorded, and the next apply would send them again. A message
@@ -313,12 +318,7 @@ export class Executor {
           const ack = value.messages?.[i];
           return ack ? [{ ...this.messageBase(item, x.p), targetId: ack.id, result: ack.result, attempts }, ...this.filesDone(x, ack.id)] : [];
         });
-        const thread: ApplyOutcome = { ...base, targetId: value.id, result: value.result, applied, attempts };
-        // A thread that is updated next is counted once, as UPDATED (or FAILED).
-        if (found && found.updates.length > 0) {
-          this.o.state.record([thread], this.o.runId);
-          this.commit(acked);
-        } else this.commit([thread, ...acked]);
+        this.commit([{ ...base, targetId: value.id, result: value.result, applied, attempts }, ...acked]);
         threadId = value.id;
         const missing = ready.filter((_, i) => !value.messages?.[i]).map((x) => x.p);
         if (missing.length > 0) {
@@ -334,9 +334,6 @@ export class Executor {
         throw e;
       } finally {
         await cleanup(prepared);
-      }
-      if (found && found.updates.length > 0) {
-        applied = (await this.update({ ...item, action: 'update', targetId: threadId!, applied, updates: found.updates, conflicts: [] }, found.remote)) ?? applied;
       }
       if (fields && Object.keys(fields).length > 0) await this.setFields(item, threadId!, applied, fields);
     }
@@ -375,7 +372,7 @@ export class Executor {
    * that an agent's edit is never overwritten by a plan made without --refresh. Each attribute that
    * succeeds is recorded at once.
    */
-  private async update(item: ThreadPlanItem, read?: RemoteThread): Promise<AppliedAttributes | undefined> {
+  private async update(item: ThreadPlanItem): Promise<void> {
     const threadId = item.targetId!;
     const t = item.thread;
     const record = (o: Partial<ApplyOutcome> & { attempts: number }) =>
@@ -385,23 +382,17 @@ export class Executor {
       this.counts.thread.FAILED++;
       this.o.emit({ type: 'resource', kind: 'thread', address: item.address, outcome: 'FAILED', error, attempts });
     };
-    let remote: RemoteThread | null = read ?? null;
+    let remote: RemoteThread | null;
     try {
-      if (!read) {
-        const r = await this.call('readThreads', item.address, (signal) => this.o.target.readThreads([threadId], { signal }));
-        remote = r.value[0] ?? null;
-      }
+      const r = await this.call('readThreads', item.address, (signal) => this.o.target.readThreads([threadId], { signal }));
+      remote = r.value[0] ?? null;
     } catch (e) {
-      if (e instanceof TargetError) {
-        fail(e.recorded, attemptsOf(e));
-        return undefined;
-      }
+      if (e instanceof TargetError) return fail(e.recorded, attemptsOf(e));
       throw e;
     }
     if (!remote) {
       this.o.emit({ type: 'deleted', address: item.address });
-      fail({ code: 'not_found', message: 'the thread is no longer in the target; it was not updated', type: 'VALIDATION' }, 1);
-      return undefined;
+      return fail({ code: 'not_found', message: 'the thread is no longer in the target; it was not updated', type: 'VALIDATION' }, 1);
     }
     let applied: AppliedAttributes = item.applied ?? item.desired;
     const { updates, conflicts } = diffThread(applied, item.desired, remote, !!this.o.overwriteConflicts, this.o.target.capabilities);
@@ -434,7 +425,6 @@ export class Executor {
       this.counts.thread.UPDATED++;
       this.o.emit({ type: 'resource', kind: 'thread', address: item.address, outcome: 'UPDATED', attempts });
     }
-    return applied;
   }
 
   /** A thread the target answered for with an existing one, read back (a TargetError when it cannot be). */

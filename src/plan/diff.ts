@@ -157,3 +157,18 @@ export function diffThread(
   }
   return { updates, conflicts, frozen };
 }
+
+/** A planned value as a person reads it: DONE/DONE_MANUALLY_SET, u_…, a member's email, [lt_…, lt_…], nobody. */
+export function showValue(v: unknown): string {
+  if (v === null || v === undefined) return 'nobody';
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if ('status' in o) return o.statusDetail ? `${String(o.status)}/${String(o.statusDetail)}` : String(o.status);
+    if ('userId' in o) return String(o.userId);
+    if ('machineUserId' in o) return String(o.machineUserId);
+    if ('email' in o) return String(o.email);
+    return JSON.stringify(v);
+  }
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}

@@ -1,7 +1,10 @@
 /** Text formatting shared by the plain-line renderer and the plan printer. Pure functions, no I/O. */
 import type { Counts } from '../apply/events.js';
 import type { InvalidRecord } from '../mapping/map.js';
+import { showValue } from '../plan/diff.js';
 import type { Listed, PlanSummary } from '../plan/types.js';
+
+export { showValue };
 import type { RecordedError } from '../state/types.js';
 
 export function plural(n: number, word: string, many = `${word}s`): string {
@@ -16,21 +19,6 @@ export function formatInvalid(r: InvalidRecord): string {
 export function formatRecordedError(e: RecordedError): string {
   const fields = (e.fields ?? []).map((f) => `${f.field}: ${f.message} (${f.type})`).join('; ');
   return `${e.message} [${e.code}]${fields ? ` — ${fields}` : ''}`;
-}
-
-/** A planned value as a person reads it: DONE/DONE_MANUALLY_SET, u_…, a member's email, [lt_…, lt_…], nobody. */
-export function showValue(v: unknown): string {
-  if (v === null || v === undefined) return 'nobody';
-  if (Array.isArray(v)) return `[${v.join(', ')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if ('status' in o) return o.statusDetail ? `${String(o.status)}/${String(o.statusDetail)}` : String(o.status);
-    if ('userId' in o) return String(o.userId);
-    if ('machineUserId' in o) return String(o.machineUserId);
-    if ('email' in o) return String(o.email);
-    return JSON.stringify(v);
-  }
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
 const LISTED = 20;

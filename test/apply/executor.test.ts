@@ -7,6 +7,7 @@ import type { ApplyEvent } from '../../src/apply/events.js';
 import type { Clock } from '../../src/apply/ratelimit.js';
 import { messageAddress, threadAddress, type Thread } from '../../src/core/model.js';
 import type { PlanItem, ThreadPlanItem } from '../../src/plan/types.js';
+import { diffThread, type AppliedAttributes } from '../../src/plan/diff.js';
 import { SqliteStateStore } from '../../src/state/sqlite.js';
 import { item } from './items.js';
 import { TargetError, type Ack, type ImportAck, type MessageOutcome, type MessageToSend, type RemoteThread, type Target, type TargetCapabilities } from '../../src/targets/types.js';
@@ -255,38 +256,30 @@ describe('Executor', () => {
       ...over,
     });
 
-    it('reads it back, updates what differs from the export, appends the messages it lacks, and counts it once, as UPDATED', async () => {
+    it('reads it back, records its attributes as they are there (the next plan updates the differences), and appends the messages it lacks', async () => {
       const t = new FakeTarget();
       carrying(t, 'notes');
       t.existing = ['m0', 'm1'];
       const x = item('a', 5);
       t.remote = remoteOf(x, { status: { status: 'TODO', statusDetail: null }, priority: 0 });
-      const { result, state } = await run(t, [x]);
-      expect(t.calls).toEqual(['importThread', 'readThreads', 'changePriority:2', 'changeStatus:DONE', 'importThreadMessages', 'importThreadMessages', 'importThreadMessages']);
+      const { result, state, events } = await run(t, [x]);
+      // no change the plan did not show: the thread is read, not updated
+      expect(t.calls).toEqual(['importThread', 'readThreads', 'importThreadMessages', 'importThreadMessages', 'importThreadMessages']);
       // the carried messages it lacks (m2, m3) go first, then the one the import never carries (m4)
       expect(t.batches).toEqual([['m2'], ['m3'], ['m4']]);
-      expect(result.counts.thread).toMatchObject({ CREATED: 0, NOOP: 0, UPDATED: 1, FAILED: 0 });
+      expect(result.counts.thread).toMatchObject({ CREATED: 0, NOOP: 1, UPDATED: 0, FAILED: 0 });
       expect(result.counts.message).toMatchObject({ NOOP: 2, CREATED: 3 });
       expect(state.get(messageAddress('a', 'm1'))!.targetId).toBe('i_m1');
       expect(state.get(messageAddress('a', 'm2'))!.targetId).toBe('t_m2');
-      expect(state.get(threadAddress('a'))!.applied).toEqual(x.desired);
-    });
-
-    it('records the attributes as the target has them when an update fails, so that the next plan tries again', async () => {
-      const t = new FakeTarget();
-      carrying(t, 'notes');
-      t.existing = ['m0'];
-      t.changeStatus = async () => {
-        t.calls.push('changeStatus');
-        throw new TargetError({ code: 'bad', message: 'no', type: 'VALIDATION' }, false);
-      };
-      const x = item('a', 1);
-      t.remote = remoteOf(x, { status: { status: 'TODO', statusDetail: null } });
-      const { result, state } = await run(t, [x]);
-      expect(result.counts.thread.FAILED).toBe(1);
-      const rec = state.get(threadAddress('a'))!;
-      expect(rec.targetId).toBe('th_a');
-      expect((rec.applied as { status: unknown }).status).toEqual({ status: 'TODO', statusDetail: null });
+      const notes = events.flatMap((e) => (e.type === 'not-applied' && e.address === threadAddress('a') ? [e.reason] : []));
+      expect(notes).toEqual([
+        'priority in Plain: 0; in the export: 2. The thread was there already (imported by an earlier apply that did not record it): the next plan shows the update',
+        'status in Plain: TODO; in the export: DONE/DONE_MANUALLY_SET. The thread was there already (imported by an earlier apply that did not record it): the next plan shows the update',
+      ]);
+      // recorded as it is there: the next plan's diff has exactly those updates
+      const applied = state.get(threadAddress('a'))!.applied as AppliedAttributes;
+      expect(applied).toEqual({ ...x.desired, priority: 0, status: { status: 'TODO', statusDetail: null } });
+      expect(diffThread(applied, x.desired, undefined, false, t.capabilities).updates.map((u) => u.attribute)).toEqual(['priority', 'status']);
     });
 
     it('with appendAs skip, the messages it lacks are reported and not sent', async () => {

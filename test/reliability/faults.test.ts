@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type FaultRule, type PlainEmulator } from '../../src/emulators/plain/index.js';
+import { cli } from '../e2e/cli.js';
 import { normalize } from '../e2e/normalize.js';
 import { AGENTS, LABELS, MANIFEST, makeWorkspace, type Workspace } from '../e2e/workspace.js';
 import { apply, expectSameStore, figure, forgetState, post } from './harness.js';
@@ -96,7 +97,7 @@ describe('the fault matrix: each run ends in the fault-free store', () => {
 });
 
 describe('an import Plain committed without the run knowing', () => {
-  it('then a changed export: the re-apply reads the thread back and updates it, ending where a fresh run of that export ends', async () => {
+  it('then a changed export: the re-apply reads the thread back and records it as it is, the next plan updates it, ending where a fresh run of that export ends', async () => {
     emu.reset();
     const w = makeWorkspace({ tickets: 5, maxExtraComments: 2, manifest: MANIFEST.replace('maxAttempts: 8', 'maxAttempts: 1') });
     // the import commits, its answer is lost and not retried (maxAttempts 1): the run records it as failed
@@ -111,9 +112,19 @@ describe('an import Plain committed without the run knowing', () => {
     src.status = src.status === 'solved' ? 'open' : 'solved';
     src.tags = src.tags.includes('billing') ? ['bug'] : ['billing'];
     w.rewrite();
+    const from = emu.requests().length;
     const again = await apply(w, emu);
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
-    expect(emu.requests().filter((q) => q.operationName === 'readThreads')).toHaveLength(1);
+    const ops = emu.requests().slice(from).map((q) => q.operationName);
+    expect(ops.filter((o) => o === 'readThreads')).toHaveLength(1);
+    // nothing changed that the plan did not show: the differences are reported, and planned next
+    const UPDATES = ['updateThreadTitle', 'changeThreadPriority', 'markThreadAsDone', 'markThreadAsTodo', 'snoozeThread', 'addLabels', 'removeLabels', 'assignThread', 'unassignThread'];
+    expect(ops.filter((o) => UPDATES.includes(o ?? ''))).toEqual([]);
+    expect(again.stdout).toMatch(new RegExp(`status in Plain: \\S+; in the export: \\S+\\. The thread was there already`));
+    const planned = await cli(['plan', '-f', w.manifest], { cwd: w.dir, endpoint: emu.graphqlUrl });
+    expect(planned.stdout).toContain(`~ thread["${lostId}"]`);
+    expect(planned.stdout).toContain(' 1 to update,');
+    expect((await apply(w, emu)).exitCode).toBe(0);
     const resumed = normalize(emu.snapshot());
     // the same export applied in one go, from nothing
     emu.reset();

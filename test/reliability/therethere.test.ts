@@ -211,9 +211,11 @@ describe('There There crash and resume', () => {
 
   // A create whose import answers 200 (There There already has the external_id: an earlier run's import
   // committed but the run never learned it — killed between the commit and its state write, or the answer
-  // lost and the retries spent) reads the ticket back: the attributes that differ from the export are
-  // updated, and the messages it lacks are appended (as notes with appendAs: note), in the same run.
-  it('an import committed without the run knowing, then a changed export: the re-apply brings the ticket up to date', async () => {
+  // lost and the retries spent) reads the ticket back. Its messages it lacks are appended (as notes with
+  // appendAs: note) in the same run; its attributes are recorded as There There has them, each difference
+  // from the export reported: apply changes nothing its plan did not show (the ticket may have been worked
+  // on since), and the next plan shows the updates for review.
+  it('an import committed without the run knowing, then a changed export: the re-apply appends what it lacks, the next plan updates it', async () => {
     emu.reset();
     const w = makeThereThereWorkspace({ tickets: 3, manifest: { maxAttempts: 1 } });
     // the first import commits, its answer is lost and not retried (maxAttempts 1): the run records it as failed
@@ -232,9 +234,14 @@ describe('There There crash and resume', () => {
     w.comments.push(late);
     w.rewrite();
 
+    const before = store().tickets.find((t) => t.external_id === lostId)!;
     const again = await applyJson(w, emu);
     expect(again.exitCode, again.log).toBe(0);
     expectNoDuplicateTickets(emu.snapshot());
+    const noted = again.events.filter((e) => e.type === 'not-applied' && e.address === `thread["${lostId}"]`).map((e) => (e as { reason?: string }).reason);
+    expect(noted.map((r) => r!.split(' ')[0]).sort()).toEqual(['assignee', 'labels', 'status']);
+    expect(noted.every((r) => r!.endsWith('The thread was there already (imported by an earlier apply that did not record it): the next plan shows the update'))).toBe(true);
+    expect(noted).toContainEqual(expect.stringMatching(new RegExp(`^status in There There: ${before.status}; in the export: (?!${before.status}\\b)\\w+\\. `)));
     const want = expectedTT(w);
     const lost = want.tickets.find((t) => t.external_id === lostId)!;
     lost.messages = [
@@ -248,9 +255,19 @@ describe('There There crash and resume', () => {
         attachments: [],
       },
     ];
-    expect(store()).toEqual(want);
+    // the comment is there; status, tags and assignee are as the lost import left them
+    expect(store()).toEqual({
+      ...want,
+      tickets: want.tickets.map((t) => (t.external_id === lostId ? { ...t, status: before.status, tags: before.tags, assignee_email: before.assignee_email, closed_at: before.closed_at } : t)),
+    });
     const plan = await tt(w, emu, ['plan']);
-    expect(String(plan.stdout)).toContain('Plan: 0 threads to import (0 messages), 0 to update, 0 to append (0 messages), 0 invalid, 0 orphaned, 3 unchanged.');
+    const planned = String(plan.stdout);
+    expect(planned).toContain(`~ thread["${lostId}"]`);
+    expect(planned).toContain('Plan: 0 threads to import (0 messages), 1 to update, 0 to append (0 messages), 0 invalid, 0 orphaned, 2 unchanged.');
+    expect((await applyJson(w, emu)).exitCode).toBe(0);
+    expect(store()).toEqual(want);
+    const last = await tt(w, emu, ['plan']);
+    expect(String(last.stdout)).toContain('Plan: 0 threads to import (0 messages), 0 to update, 0 to append (0 messages), 0 invalid, 0 orphaned, 3 unchanged.');
   });
 
   // A new thread and the messages its import carried are recorded in one state transaction, so a kill
