@@ -27,6 +27,6 @@ export type { FetchOptions, FetchedFile } from './fetch.js';
 export { uploadToForm } from './upload.js';
 export type { UploadFormInput } from './upload.js';
 export { extractInlineImages, IMAGE_MARKER } from './inline.js';
-export type { InlineMarker, InlineResult } from './inline.js';
+export type { InlineMarker, InlineResult, InlineSource } from './inline.js';
 export { matchFetchRule, redactUrl } from './net.js';
 export type { FetchRule } from './net.js';

@@ -14,6 +14,7 @@
  * their order (new ones follow, in order of first appearance); the input is not mutated and no
  * attachment is produced twice.
  */
+import { decodeHtmlEntities, escapeHtmlAttribute } from '../core/html.js';
 import type { AttachmentSpec } from './types.js';
 
 export interface InlineResult {
@@ -30,8 +31,15 @@ const MD_IMAGE =
 /** Where an image may start: a markdown image or an <img> tag. */
 const CANDIDATE = /!\[|<img(?=[\s/>])/gi;
 
+/** The image as the text had it: its alt text, and for an <img> tag, the tag with another src. */
+export interface InlineSource {
+  readonly alt?: string;
+  /** The same tag, every other attribute kept, with `src` (an attribute value, escaped here) instead. */
+  readonly withSrc?: (src: string) => string;
+}
+
 /** What an inline image leaves in the text; a contentId it returns is set on the file. */
-export type InlineMarker = (a: AttachmentSpec, index: number) => { readonly text: string; readonly contentId?: string };
+export type InlineMarker = (a: AttachmentSpec, index: number, source: InlineSource) => { readonly text: string; readonly contentId?: string };
 
 /** Plain's markdown has no inline files: the image becomes a marker naming the file. */
 export const IMAGE_MARKER: InlineMarker = (a) => ({ text: `[image: ${a.fileName}]` });
@@ -41,13 +49,13 @@ export function extractInlineImages(text: string, attachments: readonly Attachme
   const problems: string[] = [];
   const inCode = codeRangeTest(text);
 
-  const replaceImage = (match: string, src: string): string => {
+  const replaceImage = (match: string, src: string, source: InlineSource): string => {
     const r = resolveSrc(src.trim(), list);
     switch (r.kind) {
       case 'attachment': {
         const a = list[r.index] as AttachmentSpec;
         a.inline = true;
-        const m = marker(a, r.index);
+        const m = marker(a, r.index, source);
         if (m.contentId !== undefined) a.contentId = m.contentId;
         return m.text;
       }
@@ -76,7 +84,7 @@ export function extractInlineImages(text: string, attachments: readonly Attachme
       const m = md.exec(text);
       if (m === null) continue;
       end = at + m[0].length;
-      replacement = replaceImage(m[0], markdownDestination(m[2] ?? ''));
+      replacement = replaceImage(m[0], markdownDestination(m[2] ?? ''), { alt: m[1] ?? '' });
     } else {
       if (tagsEnded) continue;
       const tag = parseTag(text, at);
@@ -86,7 +94,14 @@ export function extractInlineImages(text: string, attachments: readonly Attachme
       }
       end = tag.end;
       const src = tag.attrs.get('src');
-      replacement = src === undefined ? text.slice(at, end) : replaceImage(text.slice(at, end), decodeHtmlEntities(src));
+      const raw = text.slice(at, end);
+      const span = tag.srcSpan;
+      const alt = tag.attrs.get('alt');
+      const source: InlineSource = {
+        ...(alt !== undefined ? { alt: decodeHtmlEntities(alt) } : {}),
+        ...(span ? { withSrc: (s: string) => `${text.slice(at, span[0])}"${escapeHtmlAttribute(s)}"${text.slice(span[1], end)}` } : {}),
+      };
+      replacement = src === undefined ? raw : replaceImage(raw, decodeHtmlEntities(src), source);
     }
     out += text.slice(last, at) + replacement;
     last = end;
@@ -99,21 +114,23 @@ export function extractInlineImages(text: string, attachments: readonly Attachme
  * An <img …> tag at `at`, read like an HTML tokenizer: attribute values quoted with " or ' right
  * after "=" may hold ">". Null when the tag never closes. Names are lower-cased; the first wins.
  */
-function parseTag(text: string, at: number): { end: number; attrs: Map<string, string> } | null {
+function parseTag(text: string, at: number): { end: number; attrs: Map<string, string>; srcSpan?: [number, number] } | null {
   const attrs = new Map<string, string>();
+  let srcSpan: [number, number] | undefined;
   const n = text.length;
   const isSpace = (ch: string | undefined): boolean => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f';
   let i = at + 4;
   for (;;) {
     while (i < n && (isSpace(text[i]) || text[i] === '/')) i++;
     if (i >= n) return null;
-    if (text[i] === '>') return { end: i + 1, attrs };
+    if (text[i] === '>') return { end: i + 1, attrs, ...(srcSpan ? { srcSpan } : {}) };
     const nameStart = i;
     while (i < n && !isSpace(text[i]) && text[i] !== '/' && text[i] !== '>' && (text[i] !== '=' || i === nameStart)) i++;
     const name = text.slice(nameStart, i).toLowerCase();
     let j = i;
     while (j < n && isSpace(text[j])) j++;
     let value = '';
+    let span: [number, number] | undefined;
     if (text[j] === '=') {
       j++;
       while (j < n && isSpace(text[j])) j++;
@@ -122,15 +139,20 @@ function parseTag(text: string, at: number): { end: number; attrs: Map<string, s
         const close = text.indexOf(q, j + 1);
         if (close < 0) return null;
         value = text.slice(j + 1, close);
+        span = [j, close + 1];
         i = close + 1;
       } else {
         const start = j;
         while (j < n && !isSpace(text[j]) && text[j] !== '>') j++;
         value = text.slice(start, j);
+        span = [start, j];
         i = j;
       }
     }
-    if (!attrs.has(name)) attrs.set(name, value);
+    if (!attrs.has(name)) {
+      attrs.set(name, value);
+      if (name === 'src' && span) srcSpan = span;
+    }
   }
 }
 
@@ -189,16 +211,6 @@ function markdownDestination(dest: string): string {
   return d.replace(/\\([!-/:-@[-`{-~])/g, '$1');
 }
 
-function decodeHtmlEntities(s: string): string {
-  return s.replace(/&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));/g, (all, dec?: string, hex?: string, named?: string) => {
-    if (dec !== undefined || hex !== undefined) {
-      const cp = dec !== undefined ? Number(dec) : parseInt(hex as string, 16);
-      return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : all;
-    }
-    return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[named as string] ?? all;
-  });
-}
-
 /** A test for "is this offset inside a fenced code block or an inline code span", by binary search. */
 function codeRangeTest(text: string): (at: number) => boolean {
   const fences: Array<[number, number]> = [];
@@ -242,3 +254,4 @@ function codeRangeTest(text: string): (at: number) => boolean {
     return false;
   };
 }
+

@@ -9,6 +9,7 @@
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { AttachmentError, type AttachmentSpec, type AttachmentType, type MessageType } from './types.js';
+import { escapeHtmlText } from '../core/html.js';
 
 /** Plain's attachment_file_type_not_allowed list. */
 export const BANNED_EXTENSIONS: ReadonlySet<string> = new Set(
@@ -156,12 +157,8 @@ export type BodyFormat = 'text' | 'html';
  */
 export function withSkipNotes(text: string, notes: readonly string[], bodies: BodyFormat): string {
   if (notes.length === 0) return text;
-  if (bodies === 'html') return `${text}${notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('')}`;
+  if (bodies === 'html') return `${text}${notes.map((n) => `<p>${escapeHtmlText(n)}</p>`).join('')}`;
   return `${text}\n\n${notes.join('\n')}`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function oneLine(s: string): string {

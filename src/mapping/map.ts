@@ -228,7 +228,7 @@ export class Mapper {
     reasons: Reasons,
     notes: MappingNote[],
   ): { text: string; attachments: MessageAttachment[] } {
-    const inline = extractInlineImages(text, raw, (a, i) => this.rules.inlineImage(a, i));
+    const inline = extractInlineImages(text, raw, (a, i, source) => this.rules.inlineImage(a, i, source));
     let out = inline.text;
     for (const p of inline.problems) notes.push({ address, note: p });
     const keep: MessageAttachment[] = [];

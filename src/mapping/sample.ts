@@ -547,7 +547,7 @@ class Sampler {
    * against the target's limits; a file it would refuse is a note (onSkip: note) or a reason (fail).
    */
   private files(textNode: Node, filesNode: Node, text: string, raw: MessageAttachment[], type: MessageType, reasons: Reasons): void {
-    const inline = extractInlineImages(text, raw, (a, i) => this.rules.inlineImage(a, i));
+    const inline = extractInlineImages(text, raw, (a, i, source) => this.rules.inlineImage(a, i, source));
     this.comments.info(textNode, inline.problems);
     const notes: string[] = [];
     for (const [i, a] of inline.attachments.entries()) {

@@ -4,6 +4,7 @@
  * structure (externalIds, times, messages, order); every value whose meaning depends on the target
  * goes through these rules. Each adapter has one (targets/<name>/mapping.ts).
  */
+import type { InlineSource } from '../attachments/inline.js';
 import type { BodyFormat } from '../attachments/policy.js';
 import type { Assignee, Customer, MessageAttachment, MessageAuthor, MessageType } from '../core/model.js';
 import type { Reasons } from './rules.js';
@@ -72,5 +73,5 @@ export interface MappingRules {
    * markdown has no inline files, so a marker; There There's HTML refers to the upload as `cid:`.
    * Returns the text and, when the file must carry one, the contentId the text refers to.
    */
-  inlineImage(a: MessageAttachment, index: number): { readonly text: string; readonly contentId?: string };
+  inlineImage(a: MessageAttachment, index: number, source: InlineSource): { readonly text: string; readonly contentId?: string };
 }

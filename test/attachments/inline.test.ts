@@ -1,6 +1,6 @@
 /** extractInlineImages: inline images in message text become attachments with a marker in the text. */
 import { describe, expect, test } from 'vitest';
-import { extractInlineImages, type AttachmentSpec } from '../../src/attachments/index.js';
+import { extractInlineImages, type AttachmentSpec, type InlineMarker } from '../../src/attachments/index.js';
 
 const SHOT = 'https://acme.zendesk.com/attachments/token/abc/?name=shot.png';
 
@@ -71,6 +71,23 @@ describe('raw <img> tags', () => {
     const t0 = Date.now();
     for (const text of ['<img src="a" '.repeat(20_000), '<img a="'.repeat(20_000), '![a'.repeat(50_000), '`a'.repeat(50_000)]) extractInlineImages(text, []);
     expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  test('a marker is given the alt text, and for a tag the same tag with another src (every other attribute kept)', () => {
+    const seen: Array<{ alt?: string; swapped?: string }> = [];
+    const marker: InlineMarker = (a, i, source) => {
+      seen.push({ ...(source.alt !== undefined ? { alt: source.alt } : {}), ...(source.withSrc ? { swapped: source.withSrc(`cid:n${i}`) } : {}) });
+      return { text: source.withSrc ? source.withSrc(`cid:n${i}`) : `[${a.fileName}]`, contentId: `n${i}` };
+    };
+    const text = `<p><img data-src="x" width=40 src='https://x.example/a.png' alt="A &amp; B" style="border:0"/> ![md alt](https://x.example/b.png) <img src=https://x.example/c.png></p>`;
+    const r = extractInlineImages(text, [], marker);
+    expect(seen).toEqual([
+      { alt: 'A & B', swapped: `<img data-src="x" width=40 src="cid:n0" alt="A &amp; B" style="border:0"/>` },
+      { alt: 'md alt' },
+      { swapped: '<img src="cid:n2">' },
+    ]);
+    expect(r.text).toBe(`<p><img data-src="x" width=40 src="cid:n0" alt="A &amp; B" style="border:0"/> [b.png] <img src="cid:n2"></p>`);
+    expect(r.attachments.map((a) => a.contentId)).toEqual(['n0', 'n1', 'n2']);
   });
 
   test('data-src is not src; an img without src stays', () => {

@@ -366,7 +366,8 @@ describe('attachments', () => {
       { name: 'screenshot.png', size: shot.length, sha256: sha256(shot) },
     ]);
     // the inline image: cid:screenshot.png became the upload's token in the request, which There There turned into its image URL
-    expect(m.body_html).toMatch(new RegExp(`<img src="${emu.url}/api/inline-images/[0-9A-Z]{26}"`));
+    // the export's tag is kept (its alt text too), pointing at the stored file
+    expect(m.body_html).toMatch(new RegExp(`<p><img src="${emu.url}/api/inline-images/[0-9A-Z]{26}" alt="screenshot"></p>`));
     expect(m.body_html).not.toContain('cid:');
     const body = imports().find((x) => (x.body as { external_id: string }).external_id === 'zd-1')!.body as { messages: Array<{ body: string; attachment_ids?: string[] }> };
     const sentMessage = body.messages.find((x) => x.attachment_ids !== undefined)!;

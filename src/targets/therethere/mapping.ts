@@ -1,5 +1,6 @@
 /** There There's mapping rules (MANIFEST.md's "There There target" table), built on rules.ts. */
 import type { Assignee, MessageAuthor, MessageType } from '../../core/model.js';
+import { escapeHtmlAttribute } from '../../core/html.js';
 import type { MappingRules } from '../../mapping/target-rules.js';
 import {
   assigneeOf,
@@ -19,7 +20,6 @@ import {
 /** The contentId an inline image's file gets: the adapter turns `cid:` + it into `cid:` + the upload token. */
 export const INLINE_CONTENT_ID = (index: number): string => `plain-migrate-inline-${index}`;
 
-const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export const lowerType = (t: MessageType): ThereThereMessageType => t.toLowerCase() as ThereThereMessageType;
 
@@ -70,8 +70,13 @@ export const THERETHERE_RULES: MappingRules = {
     messageCountOf(count, reasons);
   },
   checkAttachment: (a, index, _type, maxBytes) => checkAttachment(a, { maxBytes, index }),
-  inlineImage(a, index) {
+  // The <img> tag is kept as the export had it (alt, size, style), pointing at the file; a markdown
+  // image becomes a tag with its alt text.
+  inlineImage(a, index, source) {
     const contentId = INLINE_CONTENT_ID(index);
-    return { text: `<img src="cid:${contentId}" alt="${escapeAttr(a.fileName)}">`, contentId };
+    const src = `cid:${contentId}`;
+    if (source.withSrc) return { text: source.withSrc(src), contentId };
+    const alt = source.alt !== undefined && source.alt !== '' ? source.alt : a.fileName;
+    return { text: `<img src="${src}" alt="${escapeHtmlAttribute(alt)}">`, contentId };
   },
 };

@@ -15,6 +15,7 @@
  */
 import { AttachmentError } from '../../attachments/index.js';
 import type { Assignee, Customer, Message, Tenant, Thread, ThreadFieldValue } from '../../core/model.js';
+import { decodeHtmlEntities, escapeHtmlText } from '../../core/html.js';
 import type { ThreadStatusValue } from '../../plan/diff.js';
 import type { TargetResult } from '../../state/types.js';
 import {
@@ -88,8 +89,6 @@ export interface ThereThereTargetOptions {
   readonly workspaceId?: string;
 }
 
-const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const unescapeAttr = (s: string): string => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function unsupported(what: string): TargetError {
@@ -98,7 +97,7 @@ function unsupported(what: string): TargetError {
 
 /** The marker a note's header carries, searched for before posting (the same escaping both ways). */
 export function noteMarker(externalId: string): string {
-  return `Imported message (${escapeText(externalId)})`;
+  return `Imported message (${escapeHtmlText(externalId)})`;
 }
 
 /** What the note endpoint cannot carry (type, author, time, external id), as the note's first paragraph. */
@@ -107,21 +106,21 @@ export function noteHeader(m: Message): string {
   let who: string;
   if (m.author.kind === 'agent') {
     const name = m.author.name?.trim();
-    who = `${type} by ${name ? `${escapeText(name)} &lt;${escapeText(m.author.email)}&gt;` : escapeText(m.author.email)}`;
+    who = `${type} by ${name ? `${escapeHtmlText(name)} &lt;${escapeHtmlText(m.author.email)}&gt;` : escapeHtmlText(m.author.email)}`;
   } else if (type === 'inbound') {
     who = 'inbound from the contact';
   } else {
     who = type;
   }
-  return `<p><em>${noteMarker(m.externalId)}: ${who} on ${escapeText(m.createdAt)}</em></p>`;
+  return `<p><em>${noteMarker(m.externalId)}: ${who} on ${escapeHtmlText(m.createdAt)}</em></p>`;
 }
 
 /** An inline image whose file is not carried becomes `[image: alt]` (HTML text). */
 export function replaceLeftoverInline(html: string): string {
   return html.replace(LEFTOVER_INLINE_IMG, (tag) => {
     const m = ALT.exec(tag);
-    const alt = m ? unescapeAttr(m[1] ?? m[2] ?? '') : '';
-    return alt === '' ? '[image]' : `[image: ${escapeText(alt)}]`;
+    const alt = m ? decodeHtmlEntities(m[1] ?? m[2] ?? '') : '';
+    return alt === '' ? '[image]' : `[image: ${escapeHtmlText(alt)}]`;
   });
 }
 

@@ -1,5 +1,7 @@
 /** The There There per-record rules: every rule, both sides of each limit. */
 import { describe, expect, it } from 'vitest';
+import { extractInlineImages, type InlineMarker } from '../../../src/attachments/index.js';
+import { THERETHERE_RULES } from '../../../src/targets/therethere/mapping.js';
 import {
   MAX_ATTACHMENTS_PER_MESSAGE,
   MAX_FILE_BYTES,
@@ -291,5 +293,19 @@ describe('attachments: 10 per message, 25 MB per file', () => {
   });
   it("Plain's banned extensions are not There There's", () => {
     expect(checkAttachment({ ...spec, fileName: 'setup.exe' })).toBeNull();
+  });
+});
+
+describe('inline images (THERETHERE_RULES.inlineImage)', () => {
+  const marker: InlineMarker = (a, i, source) => THERETHERE_RULES.inlineImage(a, i, source);
+  const files = [{ fileName: 'shot.png', contentId: 'shot' }];
+  it('keeps the export’s <img> tag, every attribute but src, pointing at cid:<the file’s contentId>', () => {
+    const r = extractInlineImages('<p><img class="x" src="cid:shot" alt="The screen" width="300"></p>', files, marker);
+    expect(r.text).toBe('<p><img class="x" src="cid:plain-migrate-inline-0" alt="The screen" width="300"></p>');
+    expect(r.attachments).toEqual([{ fileName: 'shot.png', contentId: 'plain-migrate-inline-0', inline: true }]);
+  });
+  it('a markdown image becomes a tag with its alt text, or the file name without one', () => {
+    expect(extractInlineImages('![The "screen"](cid:shot)', files, marker).text).toBe('<img src="cid:plain-migrate-inline-0" alt="The &quot;screen&quot;">');
+    expect(extractInlineImages('![](cid:shot)', files, marker).text).toBe('<img src="cid:plain-migrate-inline-0" alt="shot.png">');
   });
 });
