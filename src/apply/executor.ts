@@ -74,7 +74,8 @@ export interface ApplyResult {
 
 /**
  * What state records for a thread the target had already: its updatable attributes as the target
- * has them (so that the differences from the export are updated), the rest as the export says.
+ * has them (so that the next plan shows each difference from the export as an update), the rest as
+ * the export says.
  */
 export function appliedFromRemote(desired: AppliedAttributes, remote: RemoteThread, updatable: readonly UpdatableAttribute[]): AppliedAttributes {
   const out: Record<string, unknown> = { ...desired };

@@ -254,4 +254,3 @@ function codeRangeTest(text: string): (at: number) => boolean {
     return false;
   };
 }
-
