@@ -302,7 +302,7 @@ export class Executor {
           // from an export that may have changed since, and agents may have changed it since. It is
           // read, and its attributes are recorded as they are there: apply changes nothing its plan
           // did not show, and the next plan shows each difference from the export as an update.
-          const remote = await this.readBack(item.address, value.id);
+          const remote = value.remote ?? (await this.readBack(item.address, value.id));
           applied = appliedFromRemote(withoutFields, remote, caps.updatable);
           for (const u of diffThread(applied, withoutFields, remote, false, caps).updates) {
             this.o.emit({

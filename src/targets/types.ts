@@ -105,6 +105,8 @@ export interface TargetCapabilities extends AttributeRules {
  */
 export interface ImportAck extends Ack {
   readonly messages?: ReadonlyArray<Ack | undefined>;
+  /** NOOP: the existing thread as the answer shows it, when it does (then it is not read again). */
+  readonly remote?: RemoteThread;
 }
 
 export interface LabelTypeInfo {

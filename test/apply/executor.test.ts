@@ -45,11 +45,20 @@ class FakeTarget implements Target {
     this.calls.push('importThread');
     if (messages.length > 0) this.carried.push(messages.map((m) => m.message.externalId));
     this.behave.thread?.(this.calls.filter((c) => c === 'importThread').length);
-    if (this.existing) return { id: `th_${t.externalId}`, result: 'NOOP', messages: messages.map((m) => (this.existing!.includes(m.message.externalId) ? { id: `i_${m.message.externalId}`, result: 'NOOP' } : undefined)) };
+    if (this.existing) {
+      return {
+        id: `th_${t.externalId}`,
+        result: 'NOOP',
+        messages: messages.map((m) => (this.existing!.includes(m.message.externalId) ? { id: `i_${m.message.externalId}`, result: 'NOOP' } : undefined)),
+        ...(this.answerShowsThread && this.remote ? { remote: this.remote } : {}),
+      };
+    }
     return { id: `th_${t.externalId}`, result: 'CREATED', messages: messages.map((m) => ({ id: `i_${m.message.externalId}`, result: 'CREATED' })) };
   }
   /** Set: the target has every thread already (NOOP), with these of the messages sent. */
   existing?: string[];
+  /** With `existing`: the NOOP answer carries the thread (`remote`), as There There's does. */
+  answerShowsThread = false;
   carried: string[][] = [];
   readonly maxThreadsPerRead = 50;
   remote: RemoteThread | null = null;
@@ -280,6 +289,19 @@ describe('Executor', () => {
       const applied = state.get(threadAddress('a'))!.applied as AppliedAttributes;
       expect(applied).toEqual({ ...x.desired, priority: 0, status: { status: 'TODO', statusDetail: null } });
       expect(diffThread(applied, x.desired, undefined, false, t.capabilities).updates.map((u) => u.attribute)).toEqual(['priority', 'status']);
+    });
+
+    it('an answer that shows the existing thread is used as it is: no read', async () => {
+      const t = new FakeTarget();
+      carrying(t, 'notes');
+      t.existing = ['m0'];
+      t.answerShowsThread = true;
+      const x = item('a', 1);
+      t.remote = remoteOf(x, { priority: 0 });
+      const { state, events } = await run(t, [x]);
+      expect(t.calls).toEqual(['importThread']);
+      expect((state.get(threadAddress('a'))!.applied as AppliedAttributes).priority).toBe(0);
+      expect(events.filter((e) => e.type === 'not-applied')).toHaveLength(1);
     });
 
     it('with appendAs skip, the messages it lacks are reported and not sent', async () => {

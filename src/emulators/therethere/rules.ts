@@ -134,6 +134,14 @@ export function importTicket(ctx: RequestContext): Answer {
   const types = field((m, p) => v.oneOf(m.type, `${p}.type`, MESSAGE_TYPES, true));
   const bodies = field((m, p) => v.string(m.body, `${p}.body`, { required: true }));
   const times = field((m, p) => v.pastDate(m.created_at, `${p}.created_at`));
+  // "The conversation, in chronological order": each dated message is not earlier than the dated one before it.
+  let before: [string, number] | undefined;
+  entries.forEach(([k], i) => {
+    const t = times[i];
+    if (t === undefined) return;
+    if (before !== undefined) v.afterOrEqual(`messages.${k}.created_at`, t, `messages.${before[0]}.created_at`, before[1]);
+    if (before === undefined || t >= before[1]) before = [k, t];
+  });
   const authorEmails = field((m, p) => v.email(m.author_email, `${p}.author_email`, false));
   const authorNames = field((m, p) => v.string(m.author_name, `${p}.author_name`, { max: 255 }));
   const externalIds = field((m, p) => v.string(m.external_id, `${p}.external_id`, { max: 255 }));

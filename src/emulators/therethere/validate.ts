@@ -141,6 +141,11 @@ export class Validator {
     for (const [key, v] of values) if ((count.get(v) ?? 0) > 1) this.fail(key, `The ${displayName(key)} field has a duplicate value.`);
   }
 
+  /** `after_or_equal:<other>`: a date not earlier than another field's. */
+  afterOrEqual(key: string, ms: number, otherKey: string, otherMs: number): void {
+    if (ms < otherMs) this.fail(key, `The ${displayName(key)} field must be a date after or equal to ${displayName(otherKey)}.`);
+  }
+
   /** `exists`-style failure. */
   invalid(key: string): undefined {
     return this.fail(key, `The selected ${displayName(key)} is invalid.`);

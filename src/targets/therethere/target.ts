@@ -253,8 +253,12 @@ export class ThereThereTarget implements Target {
       messages: bodies,
     };
     const { ticket, created } = await this.client.importTicket(body, o);
-    const result: TargetResult = created ? 'CREATED' : 'NOOP';
-    return { id: ticket.ulid, result, messages: messageAcks(ticket, messages, result) };
+    // The page does not say which status a repeat answers with: 201 is taken as a new ticket and 200
+    // as the existing one, and a "new" ticket without exactly the messages sent as the existing one.
+    const fresh = created && (ticket.messages ?? []).length === messages.length;
+    const result: TargetResult = fresh ? 'CREATED' : 'NOOP';
+    // The answer is the ticket as There There has it: an existing one needs no second read.
+    return { id: ticket.ulid, result, messages: messageAcks(ticket, messages, result), ...(fresh ? {} : { remote: remoteOf(ticket) }) };
   }
 
   private async importMessageBody(m: MessageToSend, o: CallOptions): Promise<ImportMessageBody> {
@@ -441,31 +445,28 @@ function failChannel(code: string, message: string): never {
 }
 
 /**
- * One ack per message sent, in order, by external_id when the answer's messages carry one. A new
- * ticket holds exactly the messages sent, in the order sent (the import keeps chronological order),
- * so without external_ids they are acked by position. An existing ticket (NOOP: an earlier import
- * of this external_id, whose messages may differ from today's) is matched message by message, on
- * type and time, each of its messages used once; a message it does not have gets no ack.
+ * One ack per message sent, in order: the ticket's message with its external_id when the answer
+ * shows them (Get Ticket documents none), else the first unused one of the same type and time. A new
+ * ticket holds exactly the messages sent, so one left unmatched there (a time the API rewrote) is
+ * acked by position. An existing ticket (NOOP: an earlier import of this external_id, whose messages
+ * may differ from today's) acks only what it has; a message it lacks gets no ack and is appended.
  */
 function messageAcks(ticket: ThereThereTicket, sent: readonly MessageToSend[], result: TargetResult): Array<Ack | undefined> {
   const got: readonly ThereThereMessage[] = ticket.messages ?? [];
-  const byExternalId = new Map<string, string>();
-  for (const m of got) if (typeof m.external_id === 'string' && m.external_id !== '') byExternalId.set(m.external_id, m.ulid);
-  if (byExternalId.size > 0) {
-    return sent.map((s) => {
-      const id = byExternalId.get(s.message.externalId);
-      return id !== undefined ? { id, result } : result === 'CREATED' ? { id: `${ticket.ulid}/${s.message.externalId}`, result } : undefined;
-    });
-  }
-  if (result === 'CREATED') return sent.map((s, i) => ({ id: got[i]?.ulid ?? `${ticket.ulid}/${s.message.externalId}`, result }));
   const unused = [...got];
-  return sent.map((s) => {
+  const take = (i: number): ThereThereMessage | undefined => {
+    const [m] = i < 0 ? [] : unused.splice(i, 1);
+    return m;
+  };
+  return sent.map((s, position) => {
+    const ext = s.message.externalId;
     const type = lowerType(s.message.type);
     const at = Date.parse(s.message.createdAt);
-    const i = unused.findIndex((m) => (m.type ?? type) === type && typeof m.created_at === 'string' && Date.parse(m.created_at) === at);
-    if (i < 0) return undefined;
-    const [m] = unused.splice(i, 1);
-    return { id: (m as ThereThereMessage).ulid, result };
+    const m =
+      take(unused.findIndex((x) => typeof x.external_id === 'string' && x.external_id === ext)) ??
+      take(unused.findIndex((x) => x.external_id == null && (x.type ?? type) === type && typeof x.created_at === 'string' && Date.parse(x.created_at) === at));
+    if (m) return { id: m.ulid, result };
+    return result === 'CREATED' ? { id: got[position]?.ulid ?? `${ticket.ulid}/${ext}`, result } : undefined;
   });
 }
 

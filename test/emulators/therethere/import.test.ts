@@ -94,12 +94,12 @@ describe('a valid import', () => {
     expect(emu.snapshot().tickets[0]?.closed_at).toBeNull();
   });
 
-  test('messages are kept in ticket order: by created_at, ties in the order sent', async () => {
+  test('messages are kept in the order sent, which is chronological; messages of the same time keep their order', async () => {
     const r = await importTicket(emu, {
-      messages: [msg({ type: 'inbound', body: 'b', created_at: ago(2) }), msg({ body: 'a', created_at: ago(3) }), msg({ type: 'note', body: 'c', created_at: ago(2) })],
+      messages: [msg({ type: 'inbound', body: 'a', created_at: ago(3) }), msg({ body: 'b', created_at: ago(2) }), msg({ type: 'note', body: 'c', created_at: ago(2) }), msg({ body: 'd', created_at: undefined })],
     });
-    expect(r.body.data.messages.map((m: { body_html: string }) => m.body_html)).toEqual(['a', 'b', 'c']);
-    expect(emu.snapshot().tickets[0]?.messages.map((m) => m.body_html)).toEqual(['a', 'b', 'c']);
+    expect(r.status).toBe(201);
+    expect(r.body.data.messages.map((m: { body_html: string }) => m.body_html)).toEqual(['a', 'd', 'b', 'c']);
   });
 
   test('200 messages are accepted', async () => {
@@ -176,6 +176,12 @@ describe('validation: each documented rule gives a Laravel 422', () => {
     expectOnly422(await withMessage({ created_at: '10/01/2024' }), 'messages.1.created_at', 'The messages.1.created at field must be a valid date.'));
   test('messages[].created_at must be in the past', async () =>
     expectOnly422(await withMessage({ created_at: new Date(Date.now() + 86_400_000).toISOString() }), 'messages.1.created_at', 'The messages.1.created at field must be a date before now.'));
+  test('messages are in chronological order: one dated before a dated message ahead of it is refused', async () => {
+    const r = await importTicket(emu, {
+      messages: [msg({ type: 'inbound', created_at: ago(30) }), msg({ created_at: ago(10) }), msg({ created_at: undefined }), msg({ created_at: ago(20) }), msg({ created_at: ago(5) })],
+    });
+    expectOnly422(r, 'messages.3.created_at', 'The messages.3.created at field must be a date after or equal to messages.1.created at.');
+  });
   test('messages[].author_email must be an email address', async () =>
     expectOnly422(await withMessage({ author_email: 'sara' }), 'messages.1.author_email', 'The messages.1.author email field must be a valid email address.'));
   test('messages[].author_name is at most 255 characters', async () =>

@@ -5,6 +5,8 @@
  * updates, the failures the engine must not retry, and the token kept out of every error.
  */
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,7 +157,13 @@ describe('importThread', () => {
     expect(seen.length).toBeGreaterThan(0);
 
     const again = await t.importThread(thread('zd-1', { assignee: { email: 'sara@acme.com' } }), undefined, o, undefined, THREE);
-    expect(again).toEqual({ ...ack, result: 'NOOP', messages: ack.messages!.map((m) => ({ ...m, result: 'NOOP' })) });
+    // the answer is the ticket as There There has it: given back, so that the engine need not read it again
+    expect(again).toEqual({
+      ...ack,
+      result: 'NOOP',
+      messages: ack.messages!.map((m) => ({ ...m!, result: 'NOOP' })),
+      remote: { id: tk.ulid, title: 'Refund zd-1', status: { status: 'open', statusDetail: null }, labels: ['billing', 'refund'], labelIds: expect.any(Array), assignee: { email: 'sara@acme.com' } },
+    });
     expect((await state()).tickets).toEqual(s.tickets);
     expect(t.requestCounts()).toEqual({ importTicket: 2 });
   });
@@ -169,6 +177,29 @@ describe('importThread', () => {
     expect(again.result).toBe('NOOP');
     expect(again.messages).toEqual([{ id: first.messages![0]!.id, result: 'NOOP' }, undefined, { id: first.messages![1]!.id, result: 'NOOP' }]);
     expect((await state()).tickets[0]!.messages).toHaveLength(2);
+  });
+
+  it('a 201 whose ticket lacks messages sent is taken as the existing ticket (the page names no status for a repeat)', async () => {
+    // a stand-in for There There that answers every import 201 with a ticket of one message
+    const one = { ulid: '01HX9F3K2M00000000000000M1', type: 'inbound', body_html: '<p>Where is my refund?</p>', created_at: '2024-03-01T09:00:00+00:00' };
+    const ticket = { ulid: '01HX9F3K2M00000000000000T1', subject: 'Refund zd-9', status: 'closed', tags: [], assignee: null, messages: [one] };
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ data: ticket }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const t = target({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+      const ack = await t.importThread(thread('zd-9'), undefined, o, undefined, THREE);
+      expect(ack.result).toBe('NOOP');
+      expect(ack.messages).toEqual([{ id: one.ulid, result: 'NOOP' }, undefined, undefined]);
+      expect(ack.remote).toMatchObject({ id: ticket.ulid, status: { status: 'closed' }, labels: [], assignee: null });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('uploads files in the call, afresh on a repeat; inline images point at the stored file', async () => {
