@@ -446,7 +446,8 @@ function failChannel(code: string, message: string): never {
 
 /**
  * One ack per message sent, in order: the ticket's message with its external_id when the answer
- * shows them (Get Ticket documents none), else the first unused one of the same type and time. A new
+ * shows them (Get Ticket documents none), else the first unused one of the same type and time (to the
+ * second: the answer has no milliseconds). A new
  * ticket holds exactly the messages sent, so one left unmatched there (a time the API rewrote) is
  * acked by position. An existing ticket (NOOP: an earlier import of this external_id, whose messages
  * may differ from today's) acks only what it has; a message it lacks gets no ack and is appended.
@@ -461,14 +462,17 @@ function messageAcks(ticket: ThereThereTicket, sent: readonly MessageToSend[], r
   return sent.map((s, position) => {
     const ext = s.message.externalId;
     const type = lowerType(s.message.type);
-    const at = Date.parse(s.message.createdAt);
+    const at = toSecond(Date.parse(s.message.createdAt));
     const m =
       take(unused.findIndex((x) => typeof x.external_id === 'string' && x.external_id === ext)) ??
-      take(unused.findIndex((x) => x.external_id == null && (x.type ?? type) === type && typeof x.created_at === 'string' && Date.parse(x.created_at) === at));
+      take(unused.findIndex((x) => x.external_id == null && (x.type ?? type) === type && typeof x.created_at === 'string' && toSecond(Date.parse(x.created_at)) === at));
     if (m) return { id: m.ulid, result };
     return result === 'CREATED' ? { id: got[position]?.ulid ?? `${ticket.ulid}/${ext}`, result } : undefined;
   });
 }
+
+/** There There answers times to the second (`2025-06-01T10:30:00+00:00`); exports may carry milliseconds. */
+const toSecond = (ms: number): number => Math.floor(ms / 1000);
 
 function remoteOf(t: ThereThereTicket): RemoteThread {
   const tags = t.tags ?? [];

@@ -168,12 +168,15 @@ describe('importThread', () => {
     expect(t.requestCounts()).toEqual({ importTicket: 2 });
   });
 
-  it('a repeat whose messages changed acks only the ones the existing ticket has, matched on type and time', async () => {
+  it('a repeat whose messages changed acks only the ones the existing ticket has, matched on type and time (to the second)', async () => {
     const t = target();
-    const first = await t.importThread(thread('zd-2'), undefined, o, undefined, [THREE[0]!, THREE[2]!]);
+    // times with milliseconds: There There answers them to the second
+    const withMs = (m: MessageToSend): MessageToSend => ({ message: { ...m.message, createdAt: m.message.createdAt.replace('.000Z', '.500Z') } });
+    const three = THREE.map(withMs);
+    const first = await t.importThread(thread('zd-2'), undefined, o, undefined, [three[0]!, three[2]!]);
     // today's export: a reply between the two, and the note edited (same time, other text)
-    const edited: MessageToSend = { message: { ...THREE[2]!.message, text: '<p>Refunded twice?</p>' } };
-    const again = await t.importThread(thread('zd-2'), undefined, o, undefined, [THREE[0]!, THREE[1]!, edited]);
+    const edited: MessageToSend = { message: { ...three[2]!.message, text: '<p>Refunded twice?</p>' } };
+    const again = await t.importThread(thread('zd-2'), undefined, o, undefined, [three[0]!, three[1]!, edited]);
     expect(again.result).toBe('NOOP');
     expect(again.messages).toEqual([{ id: first.messages![0]!.id, result: 'NOOP' }, undefined, { id: first.messages![1]!.id, result: 'NOOP' }]);
     expect((await state()).tickets[0]!.messages).toHaveLength(2);
