@@ -330,6 +330,9 @@ export class Planner {
         send = send.slice(0, carried);
         notes = [...notes, { address, note: this.skipNote(skippedMessages, isRecorded) }];
       }
+    } else if (this.caps.appends === 'notes' && !isRecorded && this.caps.messagesInImport > 0 && send.length > this.caps.messagesInImport) {
+      const later = send.slice(this.caps.messagesInImport).map((m) => m.address);
+      notes = [...notes, { address, note: this.notesNote(later) }];
     }
     const action: ThreadPlanItem['action'] = !isRecorded ? 'create' : updates.length > 0 ? 'update' : send.length > 0 ? 'append' : 'noop';
     const newCustomers: Customer[] = [];
@@ -375,6 +378,13 @@ export class Planner {
       newCustomers,
       invalidMessages,
     };
+  }
+
+  /** Which messages of a new thread follow its import as internal notes, naming the first and the last. */
+  private notesNote(later: readonly string[]): string {
+    const n = later.length;
+    const which = n === 1 ? later[0] : `${later[0]} … ${later[n - 1]}`;
+    return `${n} message${n === 1 ? '' : 's'} added as internal notes after the import (${which}): ${this.caps.displayName} imports at most ${this.caps.messagesInImport} messages with a thread (appendAs: note)`;
   }
 
   /** Why messages are left out, naming the first and the last. */

@@ -280,6 +280,12 @@ describe('a ticket of 230 messages', () => {
     const { ws, t, comments } = long('note');
     const p = await plan(ws);
     expect(p.out).toContain('Plan: 2 threads to import (');
+    expect(p.out).toContain(
+      `thread["zd-1"]: 30 messages added as internal notes after the import (message["zd-1/zd-comment-${comments[200]!.id}"] … message["zd-1/zd-comment-${comments[229]!.id}"]): There There imports at most 200 messages with a thread (appendAs: note)`,
+    );
+    // one request a note
+    const json = JSON.parse(String((await tt(ws, emu, ['plan', '--json'])).stdout)) as { plan: { minimumRequests: Record<string, number> } };
+    expect(json.plan.minimumRequests).toMatchObject({ importThread: 2, importThreadMessages: 30 });
     const r = await applyJson(ws, emu);
     expect(r.exitCode, r.log).toBe(0);
 

@@ -70,6 +70,7 @@ export function THERETHERE_CAPABILITIES(appendAs: 'skip' | 'note'): TargetCapabi
     customers: 'inline',
     messagesInImport: MAX_MESSAGES,
     appends: appendAs === 'note' ? 'notes' : 'skip',
+    messagesPerAppend: 1,
     uploads: 'in-request',
     tenants: false,
     threadFields: false,
