@@ -17,6 +17,11 @@ export type FrozenAttribute = (typeof FROZEN)[number];
 export interface AttributeRules {
   readonly updatable: readonly UpdatableAttribute[];
   readonly frozen: readonly FrozenAttribute[];
+  /**
+   * Fixed at import, but cleared by the target itself when another attribute changes (There There's
+   * closedAt, when a ticket reopens): a change is reported only when the export gives a value.
+   */
+  readonly frozenWhenSet?: readonly FrozenAttribute[];
   /** Labels are names the target matches in any case (There There's tags): compared without case. */
   readonly labelsIgnoreCase?: boolean;
 }
@@ -154,6 +159,10 @@ export function diffThread(
   const frozen: FrozenChange[] = [];
   for (const a of rules.frozen) {
     if (!same(applied[a] ?? null, desired[a] ?? null)) frozen.push({ attribute: a, from: applied[a] ?? null, to: desired[a] ?? null });
+  }
+  for (const a of rules.frozenWhenSet ?? []) {
+    const to = desired[a] ?? null;
+    if (to !== null && !same(applied[a] ?? null, to)) frozen.push({ attribute: a, from: applied[a] ?? null, to });
   }
   return { updates, conflicts, frozen };
 }

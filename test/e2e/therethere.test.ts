@@ -135,7 +135,10 @@ describe('a second export of a live helpdesk', () => {
     expect(p.out).toContain('Threads to append to:\n  > thread["zd-11"] (+1 message)');
     expect(p.out).toContain('! thread["zd-10"] title: imported "Ticket 10: something is wrong", source now "A better subject"');
     expect(p.out).toContain('Changes by attribute: status on 3 threads, assignee on 2 threads, labels on 2 threads.');
-    expect(p.out).toContain('Not updatable: title on 1 thread.');
+    // zd-1 is closed now: There There stamps its own closed_at, so the export's cannot be set
+    const closedAt = new Date(Date.parse(ws.tickets.find((t) => t.id === 1)!.created_at) + 86_400_000).toISOString();
+    expect(p.out).toContain(`! thread["zd-1"] closedAt: imported none, source now "${closedAt}"`);
+    expect(p.out).toContain('Not updatable: closedAt on 1 thread, title on 1 thread.');
     expect(p.out).toContain('Plan: 0 threads to import (0 messages), 7 to update, 1 to append (1 message), 0 invalid, 0 orphaned, 4 unchanged.');
     expect(p.out).not.toContain('zd-4"]');
 
@@ -188,8 +191,8 @@ describe('a second export of a live helpdesk', () => {
     const third = await plan(ws, ['--detailed-exitcode']);
     expect(third.exitCode, third.out).toBe(0);
     expect(third.out).toContain(nothingToDo(12));
-    // the frozen subject is still reported, and still not applied
-    expect(third.out).toContain('Not updatable: title on 1 thread.');
+    // the frozen subject and closing time are still reported, and still not applied
+    expect(third.out).toContain('Not updatable: closedAt on 1 thread, title on 1 thread.');
     const n = emu.requests().length;
     expect((await applyJson(ws, emu)).exitCode).toBe(0);
     expect(routes(emu, n).filter((x) => !x.startsWith('GET '))).toEqual([]);

@@ -42,10 +42,18 @@ describe('diffThread (last applied × desired × Plain today)', () => {
 describe('diffThread with a target’s own attribute rules (There There)', () => {
   const caps = THERETHERE_CAPABILITIES('skip');
   const T: AppliedAttributes = { ...A, priority: undefined, status: { status: 'open', statusDetail: null }, labels: ['Billing', 'vip'] };
-  it('updates only what the target can update; a changed subject is frozen, a closing time follows the status', () => {
+  it('updates only what the target can update; a changed subject is frozen, and so is a closing time the export gives', () => {
+    // closing: the status is updated; There There stamps its own closed_at, so the export's is reported
     const d = diffThread(T, { ...T, title: 'new', closedAt: '2024-02-01T00:00:00.000Z', status: { status: 'closed', statusDetail: null } }, undefined, false, caps);
     expect(d.updates.map((u) => u.attribute)).toEqual(['status']);
-    expect(d.frozen.map((f) => f.attribute)).toEqual(['title']);
+    expect(d.frozen.map((f) => [f.attribute, f.to])).toEqual([['title', 'new'], ['closedAt', '2024-02-01T00:00:00.000Z']]);
+    // reopening: the closing time goes with the status, nothing to report
+    const closed: AppliedAttributes = { ...T, status: { status: 'closed', statusDetail: null }, closedAt: '2024-02-01T00:00:00.000Z' };
+    const reopened = diffThread(closed, { ...T, status: { status: 'open', statusDetail: null } }, undefined, false, caps);
+    expect(reopened.updates.map((u) => u.attribute)).toEqual(['status']);
+    expect(reopened.frozen).toEqual([]);
+    // a closed ticket's closing time changed in the export: reported
+    expect(diffThread(closed, { ...closed, closedAt: '2024-03-01T00:00:00.000Z' }, undefined, false, caps).frozen.map((f) => f.attribute)).toEqual(['closedAt']);
   });
   it('compares tag names without case, as There There matches them', () => {
     expect(diffThread(T, { ...T, labels: ['billing', 'VIP'] }, { ...T, labels: ['billing', 'vip'] }, false, caps).updates).toEqual([]);

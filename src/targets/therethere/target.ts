@@ -67,6 +67,8 @@ export function THERETHERE_CAPABILITIES(appendAs: 'skip' | 'note'): TargetCapabi
     updatable: ['status', 'labels', 'assignee'],
     labelsIgnoreCase: true,
     frozen: ['customer', 'createdAt', 'title'],
+    // PUT …/status stamps closed_at itself: the export's time cannot be set after import
+    frozenWhenSet: ['closedAt'],
     customers: 'inline',
     messagesInImport: MAX_MESSAGES,
     appends: appendAs === 'note' ? 'notes' : 'skip',
