@@ -19,6 +19,20 @@ function refuseLiteral(ctx: BuildContext, path: readonly string[], key: string, 
   });
 }
 
+/** A URL with a user name or password in it: refused, without repeating it (the secret belongs in the token, from the environment). */
+function refuseCredentials(ctx: BuildContext, url: string, path: readonly string[], secretKey: string): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return; // the schema reports a URL that is not one
+  }
+  if (u.username === '' && u.password === '') return;
+  problem(ctx, 'manifest.url-credentials', `${path[path.length - 1]} carries a user name or password`, path, {
+    hint: `give the address alone (scheme, host, port, path); the credential goes in ${secretKey}, read from the environment`,
+  });
+}
+
 function plainTarget(ctx: BuildContext, v: unknown): PlainTargetDecl | undefined {
   if (!isObj(v)) return undefined;
   const apiKey = str(v, 'apiKey');
@@ -29,6 +43,7 @@ function plainTarget(ctx: BuildContext, v: unknown): PlainTargetDecl | undefined
   const apiKeyIsLiteral = isLiteral(ctx, path);
   // An empty endpoint is one whose ${VAR} failed (already reported): no verdict on it.
   if (apiKeyIsLiteral && endpoint !== '' && !isLoopbackUrl(endpoint)) refuseLiteral(ctx, path, 'apiKey', 'PLAIN_API_KEY', 'endpoint');
+  refuseCredentials(ctx, endpoint, ['target', 'plain', 'endpoint'], 'target.plain.apiKey');
   const decl: PlainTargetDecl = { kind: 'plain', apiKey, endpoint, apiKeyIsLiteral, createMissingLabelTypes };
   return redactWhenShown(decl, ['apiKey']);
 }
@@ -45,6 +60,7 @@ function thereThereTarget(ctx: BuildContext, v: unknown): TherethereTargetDecl |
   const path = ['target', 'therethere', 'token'];
   const tokenIsLiteral = isLiteral(ctx, path);
   if (tokenIsLiteral && baseUrl !== '' && !isLoopbackUrl(baseUrl)) refuseLiteral(ctx, path, 'token', 'THERETHERE_TOKEN', 'baseUrl');
+  refuseCredentials(ctx, baseUrl, ['target', 'therethere', 'baseUrl'], 'target.therethere.token');
   const decl: TherethereTargetDecl = {
     kind: 'therethere',
     token,
