@@ -38,6 +38,10 @@ export class RequestRunner {
     this.limiter = new RateLimiter(o.requestsPerMinute, this.clock);
     this.limiter.onPause = (untilMs) => o.emit({ type: 'rate-limit-wait', untilMs });
     o.target.onRateLimit = (info) => this.limiter.observe(info);
+    o.target.pace = async (signal) => {
+      await this.limiter.acquire(AbortSignal.any([signal, o.stop]));
+      if (this.stopping) throw new Stopped();
+    };
     for (const [op, perMinute] of Object.entries(o.target.capabilities?.operationLimits ?? {})) {
       if (perMinute < o.requestsPerMinute) this.operationLimiters.set(op, new RateLimiter(perMinute, this.clock));
     }

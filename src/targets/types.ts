@@ -193,6 +193,12 @@ export interface Target {
   readonly maxMessagesPerCall: number;
   /** Called with the rate-limit headers of every response. */
   onRateLimit?: (info: RateLimitInfo) => void;
+  /**
+   * Set by the run: a target that makes more than one request in a call (There There's uploads inside
+   * an import, a note after its read) awaits it before each request beyond the first, so that every
+   * request counts against batching.requestsPerMinute. Rejects when the run stops.
+   */
+  pace?: (signal: AbortSignal) => Promise<void>;
   /** Requests sent so far, by operation name (including retries). */
   requestCounts(): Record<string, number>;
 }

@@ -117,7 +117,7 @@ class FakeTarget implements Target {
   }
 }
 
-async function run(target: Target, items: PlanItem[], maxAttempts = 4) {
+async function run(target: Target, items: PlanItem[], maxAttempts = 4, requestsPerMinute = 1_000_000) {
   const state = SqliteStateStore.open(join(mkdtempSync(join(tmpdir(), 'pm-ex-')), 's.db'), { manifestName: 'x' });
   const { runId } = state.acquireLock('test');
   const events: ApplyEvent[] = [];
@@ -129,7 +129,7 @@ async function run(target: Target, items: PlanItem[], maxAttempts = 4) {
     target,
     state,
     runId,
-    batching: { messagesPerRequest: 10, concurrency: 3, requestsPerMinute: 1_000_000, maxAttempts, requestTimeoutMs: 1000 },
+    batching: { messagesPerRequest: 10, concurrency: 3, requestsPerMinute, maxAttempts, requestTimeoutMs: 1000 },
     stop: new AbortController().signal,
     cancel: new AbortController().signal,
     emit: (e) => events.push(e),
@@ -247,6 +247,22 @@ describe('Executor', () => {
     expect(events.some((e) => e.type === 'not-applied' && /title was also changed/.test(e.reason))).toBe(true);
     const rec = state.get(threadAddress('a'))!.applied as { title: string; priority: number; labels: string[] };
     expect(rec).toMatchObject({ title: 'old', priority: 3, labels: ['lt_B', 'lt_C'] });
+  });
+
+  it('a target that makes more requests in one call paces each after the first through the run\'s limiter', async () => {
+    const t = new FakeTarget();
+    const importThread = t.importThread.bind(t);
+    t.importThread = async (th, c, o, ...rest) => {
+      // two uploads before the import itself
+      await t.pace!((o as { signal: AbortSignal }).signal);
+      await t.pace!((o as { signal: AbortSignal }).signal);
+      return importThread(th, c, o, ...rest);
+    };
+    const sleptBefore = clock.slept.reduce((a, b) => a + b, 0);
+    await run(t, [item('a', 0), item('b', 0), item('c', 0)], 4, 60);
+    // 60 a minute, a burst of one: 1 customer + 3 × 3 requests = 10 → at least 9 s of waiting
+    const slept = clock.slept.reduce((a, b) => a + b, 0) - sleptBefore;
+    expect(slept).toBeGreaterThanOrEqual(8_900);
   });
 
   describe('an import answered with a thread the target had already (an earlier import whose answer never reached state)', () => {

@@ -37,6 +37,8 @@ export interface ThereThereClientOptions {
   /** uploadAttachment sends up to 25 MB: its own limit, default 10 × requestTimeoutMs. */
   readonly uploadTimeoutMs?: number;
   readonly userAgent?: string;
+  /** Awaited before every request made with call options (the target paces all but a call's first). */
+  readonly beforeRequest?: (o: CallOptions) => Promise<void>;
 }
 
 // ---------------------------------------------------------------- request and response shapes
@@ -190,6 +192,7 @@ export class ThereThereClient {
   }
 
   private async send(operation: string, spec: RequestSpec, o?: CallOptions): Promise<Answer> {
+    if (o && this.opts.beforeRequest) await this.opts.beforeRequest(o);
     this.counts[operation] = (this.counts[operation] ?? 0) + 1;
     const url = new URL(this.baseUrl + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) url.searchParams.set(k, v);

@@ -6,7 +6,9 @@
  *   `external_id` makes a repeat answer the existing ticket (NOOP) instead of a duplicate.
  * - Files are uploaded by this adapter inside the very call that references them (uploads:
  *   'in-request'): upload tokens are single use, and the emulator (like There There) validates them
- *   before it looks up an existing external_id, so every attempt, retries included, uploads afresh.
+ *   before it looks up an existing external_id, so every attempt whose request was sent uploads
+ *   afresh. Tokens of an attempt that failed before its request (a later upload failed) are kept for
+ *   the next attempt. Every request beyond a call's first is paced by the run (`pace`).
  * - Messages past the import (appends) become internal notes, one per request, each headed with what a
  *   note cannot carry (who wrote it, when, its external id). Before posting, the ticket is read: a
  *   note already there with the same header is answered NOOP, so a note whose answer was lost is
@@ -55,6 +57,13 @@ export const THERETHERE_IMPORTS_PER_MINUTE = 300;
 
 /** A channel given as its ULID (26 Crockford base-32 characters) is used as is; anything else is a name. */
 const CHANNEL_ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
+
+/**
+ * How long an upload token that no request has referenced yet is offered to the next attempt of its
+ * call. The upload answers with `expires_at`, but a lifetime well inside any sane one needs no clock
+ * agreement with the server.
+ */
+const UNSENT_TOKEN_REUSE_MS = 10 * 60 * 1000;
 
 /** An inline image whose file was not carried: the marker the mapping left (mapping.ts INLINE_CONTENT_ID). */
 const LEFTOVER_INLINE_IMG = /<img\b[^>]*\bsrc\s*=\s*["']cid:plain-migrate-inline-\d+["'][^>]*>/gi;
@@ -160,6 +169,11 @@ export class ThereThereTarget implements Target {
   private channelUlid: Promise<string> | undefined;
   private readonly members: Cached<ThereThereUser[]>;
   private readonly tags: Cached<ThereThereTag[]>;
+  pace?: (signal: AbortSignal) => Promise<void>;
+  /** The calls (by their options object: one per attempt) that have made their first request. */
+  private readonly started = new WeakSet<CallOptions>();
+  /** Upload tokens not yet referenced by a request, by message and file, for the next attempt of a failed call. */
+  private readonly unsent = new Map<string, { token: string; until: number }>();
 
   constructor(opts: ThereThereTargetOptions) {
     this.client = new ThereThereClient({
@@ -167,6 +181,11 @@ export class ThereThereTarget implements Target {
       token: opts.token,
       requestTimeoutMs: opts.requestTimeoutMs,
       ...(opts.workspaceId !== undefined ? { workspaceId: opts.workspaceId } : {}),
+      // The run paced a call's first request; the others (uploads, look-ups, the note after its read) are paced here.
+      beforeRequest: async (o) => {
+        if (!this.started.has(o)) this.started.add(o);
+        else await this.pace?.(o.signal);
+      },
     });
     this.channel = opts.channel;
     this.appendAs = opts.appendAs;
@@ -209,16 +228,31 @@ export class ThereThereTarget implements Target {
    * Uploads a message's files (fresh tokens on every call: they are single use) and gives the body
    * with `cid:<contentId>` pointing at the tokens, and inline images whose file is not carried as text.
    */
-  private async withFiles(m: MessageToSend, body: string, o: CallOptions): Promise<{ body: string; tokens: string[] }> {
+  private async withFiles(m: MessageToSend, body: string, o: CallOptions): Promise<{ body: string; tokens: string[]; keys: string[] }> {
     const tokens: string[] = [];
-    for (const f of m.files ?? []) {
-      const token = await this.upload(m.message, f, o);
+    const keys: string[] = [];
+    for (const [i, f] of (m.files ?? []).entries()) {
+      const key = `${m.message.externalId}\u0000${i}\u0000${f.sha256}`;
+      const kept = this.unsent.get(key);
+      let token: string;
+      if (kept && kept.until > Date.now()) token = kept.token;
+      else {
+        token = await this.upload(m.message, f, o);
+        // Until a request references it, the token is good for the next attempt (a later upload of this call may fail).
+        this.unsent.set(key, { token, until: Date.now() + UNSENT_TOKEN_REUSE_MS });
+      }
+      keys.push(key);
       tokens.push(token);
       if (f.contentId !== undefined && f.contentId !== '') {
         body = body.replace(new RegExp(`cid:${escapeRegExp(f.contentId)}(?![\\w.@-])`, 'g'), () => `cid:${token}`);
       }
     }
-    return { body: replaceLeftoverInline(body), tokens };
+    return { body: replaceLeftoverInline(body), tokens, keys };
+  }
+
+  /** Tokens about to be referenced by a request: never offered again (a request that fails may still have used them). */
+  private spend(keys: readonly string[]): void {
+    for (const k of keys) this.unsent.delete(k);
   }
 
   private async upload(m: Message, f: LocalFile, o: CallOptions): Promise<string> {
@@ -241,7 +275,12 @@ export class ThereThereTarget implements Target {
   async importThread(t: Thread, _customerId: string | undefined, o: CallOptions, _tenantId?: string, messages: readonly MessageToSend[] = []): Promise<ImportAck> {
     const channel = await this.channelId(o);
     const bodies: ImportMessageBody[] = [];
-    for (const m of messages) bodies.push(await this.importMessageBody(m, o));
+    const keys: string[] = [];
+    for (const m of messages) {
+      const b = await this.importMessageBody(m, o);
+      bodies.push(b.body);
+      keys.push(...b.keys);
+    }
     const name = t.customer.fullName;
     const body: ImportTicketBody = {
       channel,
@@ -255,6 +294,7 @@ export class ThereThereTarget implements Target {
       from_contact: { email: t.customer.email, ...(name && name.trim() !== '' ? { name } : {}) },
       messages: bodies,
     };
+    this.spend(keys);
     const { ticket, created } = await this.client.importTicket(body, o);
     // The page does not say which status a repeat answers with: 201 is taken as a new ticket and 200
     // as the existing one, and a "new" ticket without exactly the messages sent as the existing one.
@@ -264,10 +304,10 @@ export class ThereThereTarget implements Target {
     return { id: ticket.ulid, result, messages: messageAcks(ticket, messages, result), ...(fresh ? {} : { remote: remoteOf(ticket) }) };
   }
 
-  private async importMessageBody(m: MessageToSend, o: CallOptions): Promise<ImportMessageBody> {
+  private async importMessageBody(m: MessageToSend, o: CallOptions): Promise<{ body: ImportMessageBody; keys: string[] }> {
     const msg = m.message;
     const type = lowerType(msg.type);
-    const { body, tokens } = await this.withFiles(m, msg.text, o);
+    const { body, tokens, keys } = await this.withFiles(m, msg.text, o);
     let author: { author_email?: string; author_name?: string } = {};
     if (type !== 'inbound') {
       if (msg.author.kind !== 'agent') throw new Error(`internal: a There There ${type} message (${msg.externalId}) needs an agent author by email`);
@@ -275,12 +315,15 @@ export class ThereThereTarget implements Target {
       author = { author_email: msg.author.email, ...(n !== undefined && n.trim() !== '' ? { author_name: n } : {}) };
     }
     return {
-      type,
-      body,
-      created_at: msg.createdAt,
-      external_id: msg.externalId,
-      ...author,
-      ...(tokens.length > 0 ? { attachment_ids: tokens } : {}),
+      body: {
+        type,
+        body,
+        created_at: msg.createdAt,
+        external_id: msg.externalId,
+        ...author,
+        ...(tokens.length > 0 ? { attachment_ids: tokens } : {}),
+      },
+      keys,
     };
   }
 
@@ -299,7 +342,8 @@ export class ThereThereTarget implements Target {
     }
     const existing = (ticket.messages ?? []).find((x) => (x.type === undefined || x.type === 'note') && (x.body_html ?? '').includes(marker));
     if (existing) return [{ ok: true, ack: { id: existing.ulid, result: 'NOOP' } }];
-    const { body, tokens } = await this.withFiles(m, m.message.text, o);
+    const { body, tokens, keys } = await this.withFiles(m, m.message.text, o);
+    this.spend(keys);
     const note = await this.client.addNote(threadId, noteHeader(m.message) + body, o, tokens);
     return [{ ok: true, ack: { id: note.ulid, result: 'CREATED' } }];
   }

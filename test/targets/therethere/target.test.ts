@@ -237,6 +237,30 @@ describe('importThread', () => {
     expect((await state()).tickets[0]!.messages[0]!.attachments).toHaveLength(2);
   });
 
+  it('an attempt that failed at an upload leaves the tokens it got for the next attempt; the run paces every request after a call\'s first', async () => {
+    const files = await Promise.all(['a.txt', 'b.txt', 'c.txt'].map((n) => file(n, Buffer.from(`bytes of ${n}`))));
+    const m: MessageToSend = { message: msg('c1', 'INBOUND', '<p>Three files</p>'), files };
+    const t = target();
+    let paced = 0;
+    t.pace = async () => {
+      paced++;
+    };
+    // the third upload fails once
+    await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ operation: 'upload', action: 'status:503', every: 3, times: 1 }] }) });
+    const e = await caught(t.importThread(thread('zd-retry'), undefined, { signal: new AbortController().signal }, undefined, [m]));
+    expect(e.retryable).toBe(true);
+    expect(paced).toBe(2); // uploads 2 and 3: the first request is the run's to pace
+    const ack = await t.importThread(thread('zd-retry'), undefined, { signal: new AbortController().signal }, undefined, [m]);
+    expect(ack.result).toBe('CREATED');
+    // a and b were uploaded once: only c again
+    expect(t.requestCounts()).toEqual({ uploadAttachment: 4, importTicket: 1 });
+    expect(paced).toBe(3); // the import after the upload of c
+    expect((await state()).tickets[0]!.messages[0]!.attachments.map((f) => f.name)).toEqual(['a.txt', 'b.txt', 'c.txt']);
+    // once sent, tokens are never offered again: a repeat uploads all three
+    await t.importThread(thread('zd-retry'), undefined, { signal: new AbortController().signal }, undefined, [m]);
+    expect(t.requestCounts()).toEqual({ uploadAttachment: 7, importTicket: 2 });
+  });
+
   it('sends closed_at only for a closed ticket', async () => {
     const t = target();
     await t.importThread(thread('zd-c', { status: 'closed', closedAt: '2024-03-02T08:00:00.000Z' }), undefined, o, undefined, THREE.slice(0, 1));
