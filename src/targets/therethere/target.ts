@@ -295,7 +295,9 @@ export class ThereThereTarget implements Target {
       messages: bodies,
     };
     this.spend(keys);
-    const { ticket, created } = await this.client.importTicket(body, o);
+    const { ticket, created } = await this.client.importTicket(body, o).catch((e: unknown) => {
+      throw refusedChannel(e, channel) ?? e;
+    });
     // The page does not say which status a repeat answers with: 201 is taken as a new ticket and 200
     // as the existing one, and a "new" ticket without exactly the messages sent as the existing one.
     const fresh = created && (ticket.messages ?? []).length === messages.length;
@@ -485,6 +487,21 @@ function pickChannel(name: string, list: readonly ThereThereChannel[]): string {
       ? `There There has no channel named ${JSON.stringify(name)} that this token can reach (channels: ${names})`
       : `There There has ${any.length} channels named ${JSON.stringify(name)}; set target.therethere.channel to the ULID of one (${any.map((c) => c.ulid).join(', ')})`;
   return failChannel(any.length === 0 ? 'channel_not_found' : 'channel_ambiguous', message);
+}
+
+/** An import refused for its channel (a ULID this token cannot reach): every import would be, so the run stops. */
+function refusedChannel(e: unknown, channel: string): TargetError | undefined {
+  if (!(e instanceof TargetError) || e.recorded.code !== 'validation' || !(e.recorded.fields ?? []).some((f) => f.field === 'channel')) return undefined;
+  return new TargetError(
+    {
+      code: 'channel_refused',
+      message: `There There refused the channel ${channel} for the import: target.therethere.channel must name a channel this token can reach (its ULID, from the channel's settings page, or its name)`,
+      type: 'VALIDATION',
+    },
+    false,
+    undefined,
+    true,
+  );
 }
 
 function failChannel(code: string, message: string): never {

@@ -294,6 +294,12 @@ describe('importThread', () => {
     });
     expect([e.retryable, e.fatal]).toEqual([false, true]);
     expect((await state()).tickets).toHaveLength(3);
+
+    // a ULID There There refuses (422 on channel) would refuse every import: it stops the run too
+    const wrong = await caught(target({ channel: '01HX9F3K2M00000000000000ZZ' }).importThread(thread('zd-n5'), undefined, o, undefined, THREE.slice(0, 1)));
+    expect(wrong.recorded.code).toBe('channel_refused');
+    expect(wrong.recorded.message).toContain('01HX9F3K2M00000000000000ZZ');
+    expect([wrong.retryable, wrong.fatal]).toEqual([false, true]);
   });
 });
 
