@@ -68,9 +68,10 @@ export class TargetIdentities implements IdentityResolver {
       (r) => r.value,
       (e: unknown) => {
         if (e instanceof TargetError) {
-          throw new PmError('plan.lookup-failed', `the plan could not read ${LOOKUPS[operation]?.what ?? operation} from ${this.name}: ${e.recorded.message}`, {
-            hint: /forbidden|UNAUTHENTICATED|FORBIDDEN/.test(e.recorded.code)
-              ? `check the API key: it needs ${LOOKUPS[operation]?.permission ?? 'read permissions'}`
+          const permission = t.capabilities.lookupPermissions?.[operation];
+          throw new PmError('plan.lookup-failed', `the plan could not read ${LOOKUPS[operation] ?? operation} from ${this.name}: ${e.recorded.message}`, {
+            hint: /forbidden|unauthenticated/i.test(e.recorded.code)
+              ? `check the credential in target.${this.o.manifest.target.kind}${permission ? `: it needs ${permission}` : ''}`
               : `check target.${this.o.manifest.target.kind}'s address and the network, then plan again`,
           });
         }
@@ -160,9 +161,9 @@ export class TargetIdentities implements IdentityResolver {
   }
 }
 
-/** What each look-up reads, and the permission the API key needs for it. */
-const LOOKUPS: Readonly<Record<string, { what: string; permission: string }>> = {
-  labelTypes: { what: 'the label types', permission: 'labelType:read' },
-  userByEmail: { what: 'a user by email', permission: 'user:read' },
-  threadFieldSchemas: { what: 'the thread field schemas', permission: 'threadFieldSchema:read' },
+/** What each look-up reads (the permission it needs is the target's: TargetCapabilities.lookupPermissions). */
+const LOOKUPS: Readonly<Record<string, string>> = {
+  labelTypes: 'the label types',
+  userByEmail: 'a user by email',
+  threadFieldSchemas: 'the thread field schemas',
 };

@@ -94,6 +94,8 @@ export interface TargetCapabilities extends AttributeRules {
   readonly threadFields: boolean;
   /** The largest file a message of this type may carry, given attachments.maxBytes. */
   maxFileBytes(type: MessageType, configured: number): number;
+  /** The permission each plan-time look-up needs (labelTypes, userByEmail, threadFieldSchemas), named in a refusal's hint. */
+  readonly lookupPermissions?: Readonly<Record<string, string>>;
   /** Requests per minute that one operation may not exceed, besides batching.requestsPerMinute. */
   readonly operationLimits?: Readonly<Record<string, number>>;
 }

@@ -25,6 +25,7 @@ import {
   tt,
 } from './therethere-workspace.js';
 import type { Comment, Workspace } from './workspace.js';
+import { cli } from './cli.js';
 
 let emu: ThereThereEmulator;
 beforeAll(async () => {
@@ -345,6 +346,20 @@ describe('a ticket of 230 messages', () => {
     const again = await plan(ws);
     expect(again.out).toContain('Also: 30 messages not carried (appendAs: skip).');
     expect(again.out).toContain(nothingToDo(2));
+  });
+});
+
+describe('a token There There refuses', () => {
+  it('stops the plan at its first look-up with what to check, and never shows the token', async () => {
+    const ws = makeThereThereWorkspace({ tickets: 3 });
+    const secret = 'tt_wrong_Secret0123456789';
+    const r = await cli(['plan', '-f', ws.manifest], { cwd: ws.dir, extraEnv: { THERETHERE_TOKEN: secret, THERETHERE_BASE_URL: emu.url } });
+    const out = String(r.stdout) + String(r.stderr);
+    expect(r.exitCode, out).toBe(1);
+    expect(out).toContain('the plan could not read a user by email from There There');
+    expect(out).toContain('check the credential in target.therethere');
+    expect(out).not.toContain('user:read');
+    expect(out).not.toContain(secret);
   });
 });
 

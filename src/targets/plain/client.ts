@@ -194,6 +194,7 @@ export function threadFieldValueInput(key: string, type: ThreadFieldType, value:
 export const PLAIN_CAPABILITIES: TargetCapabilities = {
   displayName: 'Plain',
   bodies: 'text',
+  lookupPermissions: { labelTypes: 'labelType:read', userByEmail: 'user:read', threadFieldSchemas: 'threadFieldSchema:read' },
   ...PLAIN_ATTRIBUTES,
   customers: 'upsert',
   messagesInImport: 0,
