@@ -1,5 +1,5 @@
 /**
- * Secrets and trust: a recognisable API key never reaches stdout, stderr, the state database, the
+ * Secrets and trust: a recognisable API key (Plain) or token (There There) never reaches stdout, stderr, the state database, the
  * index cache or a plan file — through successes, failures, a 401, --output json and --refresh; TLS
  * certificates are verified.
  */
@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { cli } from '../e2e/cli.js';
 import { AGENTS, LABELS, makeWorkspace } from '../e2e/workspace.js';
+import { startThereThereEmulator } from '../../src/emulators/therethere/index.js';
+import { TT_SEED, makeThereThereWorkspace } from '../e2e/therethere-workspace.js';
 
 const SECRET = 'plainApiKey_RECOGNISABLE_SECRET_0xC0FFEE';
 const ALL = ['customer:create', 'customer:edit', 'customer:read', 'thread:import', 'thread:read', 'thread:edit', 'thread:assign', 'thread:unassign', 'label:create', 'label:delete'];
@@ -57,6 +59,40 @@ describe('the API key', () => {
     }
     for (const f of [...filesUnder(join(ws.dir, '.plain-migrate')), join(ws.dir, 'plan.json')]) {
       expect(readFileSync(f).includes(SECRET), f).toBe(false);
+    }
+  });
+});
+
+describe('the There There token', () => {
+  it('appears nowhere: not in output, state, cache or plan files, through a 422, json output, refresh and a refused token', async () => {
+    const SECRET_TT = 'tt_admin_RECOGNISABLE_SECRET_0xBEEF';
+    const tt = await startThereThereEmulator({ seed: { ...TT_SEED, tokens: [{ token: SECRET_TT, admin: true, member: 'sara@acme.test' }] } });
+    try {
+      const ws = makeThereThereWorkspace({ tickets: 6 });
+      // ticket 3's external_id is longer than There There keeps: its import is refused with a 422
+      writeFileSync(ws.manifest, readFileSync(ws.manifest, 'utf8').replace(`externalId: "'zd-' & $string(id)"`, `externalId: "id = 3 ? 'zd-' & $pad('', 300, 'x') : 'zd-' & $string(id)"`));
+      const outputs: string[] = [];
+      const run = async (args: string[], token = SECRET_TT) => {
+        const r = await cli([...args, '-f', ws.manifest], { cwd: ws.dir, extraEnv: { THERETHERE_TOKEN: token, THERETHERE_BASE_URL: tt.url } });
+        outputs.push(String(r.stdout), String(r.stderr));
+        return r;
+      };
+      await run(['validate', '--sample', '2']);
+      await run(['plan', '--out', 'plan.json', '--json']);
+      expect((await run(['apply', 'plan.json', '--output', 'json'])).exitCode).toBe(1); // the 422
+      await run(['apply', '--auto-approve', '--output', 'plain']);
+      await run(['plan', '--refresh']);
+      await run(['state', 'errors', '--json']);
+      await run(['state', 'show', '*']);
+      const wrong = await run(['apply', '--auto-approve'], `${SECRET_TT}-wrong`);
+      expect(wrong.exitCode).toBe(1);
+      expect(tt.snapshot().tickets).toHaveLength(5);
+      for (const o of outputs) expect(o).not.toContain(SECRET_TT);
+      for (const f of [...filesUnder(join(ws.dir, '.plain-migrate')), join(ws.dir, 'plan.json')]) {
+        expect(readFileSync(f).includes(SECRET_TT), f).toBe(false);
+      }
+    } finally {
+      await tt.close();
     }
   });
 });
