@@ -249,6 +249,16 @@ describe('Executor', () => {
     expect(rec).toMatchObject({ title: 'old', priority: 3, labels: ['lt_B', 'lt_C'] });
   });
 
+  it('holds an operation to the target\'s own limit (There There: imports per minute), apart from the run\'s', async () => {
+    const t = new FakeTarget();
+    t.capabilities = { ...PLAIN_CAPABILITIES, operationLimits: { importThread: 60 } };
+    const sleptBefore = clock.slept.reduce((a, b) => a + b, 0);
+    await run(t, [item('a', 0), item('b', 0), item('c', 0), item('d', 0)]);
+    // 4 imports at 60 a minute, a burst of one: at least 3 s of waiting, though the run allows a million
+    expect(clock.slept.reduce((a, b) => a + b, 0) - sleptBefore).toBeGreaterThanOrEqual(2_900);
+    expect(t.calls.filter((c) => c === 'importThread')).toHaveLength(4);
+  });
+
   it('a target that makes more requests in one call paces each after the first through the run\'s limiter', async () => {
     const t = new FakeTarget();
     const importThread = t.importThread.bind(t);
