@@ -239,6 +239,7 @@ export class ThereThereTarget implements Target {
       else {
         token = await this.upload(m.message, f, o);
         // Until a request references it, the token is good for the next attempt (a later upload of this call may fail).
+        if (this.unsent.size >= 1_000) for (const [k, x] of this.unsent) if (x.until <= Date.now()) this.unsent.delete(k);
         this.unsent.set(key, { token, until: Date.now() + UNSENT_TOKEN_REUSE_MS });
       }
       keys.push(key);
