@@ -26,6 +26,8 @@ import { PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from './reso
 export interface MappingNote {
   readonly address: string;
   readonly note: string;
+  /** Said by every plan until it no longer holds: the plan cache does not remember the thread. */
+  readonly recurring?: boolean;
 }
 
 export interface InvalidRecord {

@@ -17,6 +17,8 @@ export interface IdentityResolver {
   user(email: string): Promise<UserAnswer>;
   /** The workspace's thread field schema for a key. */
   fieldSchema(key: string): Promise<FieldSchemaAnswer>;
+  /** Every label name of the workspace (archived ones do not count), read once. */
+  labelNames?(): Promise<readonly string[]>;
 }
 
 export const PASSTHROUGH: IdentityResolver = {

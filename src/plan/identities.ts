@@ -81,7 +81,12 @@ export class TargetIdentities implements IdentityResolver {
     );
   }
 
-  async labelType(name: string): Promise<LabelTypeAnswer> {
+  async labelNames(): Promise<readonly string[]> {
+    const byName = await this.labelTypeMap();
+    return [...new Set([...byName.values()].flat().map((l) => l.name))];
+  }
+
+  private labelTypeMap(): Promise<Map<string, LabelTypeInfo[]>> {
     this.labelTypes ??= this.call('labelTypes', (t, signal) => t.listLabelTypes({ signal })).then((all) => {
       const byName = new Map<string, LabelTypeInfo[]>();
       for (const l of all) {
@@ -94,7 +99,11 @@ export class TargetIdentities implements IdentityResolver {
       }
       return byName;
     });
-    const byName = await this.labelTypes;
+    return this.labelTypes;
+  }
+
+  async labelType(name: string): Promise<LabelTypeAnswer> {
+    const byName = await this.labelTypeMap();
     // An exact match first; else a case-insensitive one when it is the only one.
     const exact = byName.get(name);
     if (exact && exact.length > 0) return { id: exact[0]!.id };

@@ -28,7 +28,7 @@ import type { SourceIndex } from '../sources/types.js';
 import type { StateStore } from '../state/types.js';
 import { adapterFor } from '../targets/registry.js';
 import type { TargetCapabilities } from '../targets/types.js';
-import { appliedOf, diffThread, isAppliedAttributes, type RemoteAttributes } from './diff.js';
+import { appliedOf, diffThread, isAppliedAttributes, labelKey, type RemoteAttributes } from './diff.js';
 import { PlanCache } from './cache.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
 
@@ -108,7 +108,8 @@ export function isQuiet(item: ThreadPlanItem): boolean {
     item.conflicts.length === 0 &&
     item.changedMessages.length === 0 &&
     item.orphanMessages.length === 0 &&
-    (item.skippedMessages?.length ?? 0) === 0
+    (item.skippedMessages?.length ?? 0) === 0 &&
+    !item.notes.some((n) => n.recurring)
   );
 }
 
@@ -210,6 +211,7 @@ export class Planner {
           continue;
         }
         let full = this.planThread(t, mapped.invalidMessages, mapped.notes);
+        if (full?.kind === 'thread' && full.action === 'update' && this.caps.labelsCreatedOnlyByImport) full = await this.withKnownLabels(full);
         if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll)) {
           const lookups = PlanCache.resolve(this.mapper.lookups, this.opts.indexes);
           if (lookups) {
@@ -377,6 +379,44 @@ export class Planner {
       ...(skippedMessages.length > 0 ? { skippedMessages } : {}),
       newCustomers,
       invalidMessages,
+    };
+  }
+
+  /**
+   * Labels an update would add that the target does not have, when only an import creates them
+   * (There There's tags): each reported on the thread and left out of the update (and of the values
+   * apply compares with), so that the rest of the update still applies. The next plan says it again.
+   */
+  private async withKnownLabels(item: ThreadPlanItem): Promise<ThreadPlanItem> {
+    const u = item.updates.find((x) => x.attribute === 'labels');
+    const resolver = this.opts.resolver;
+    if (!u || !resolver?.labelNames) return item;
+    const key = labelKey(this.caps);
+    const from = new Set((u.from as string[]).map(key));
+    const added = (u.to as string[]).filter((l) => !from.has(key(l)));
+    if (added.length === 0) return item;
+    const known = new Set((await resolver.labelNames()).map(key));
+    const gone = new Set(added.filter((l) => !known.has(key(l))).map(key));
+    if (gone.size === 0) return item;
+    const keep = (l: string) => !gone.has(key(l));
+    const to = (u.to as string[]).filter(keep);
+    const unchanged = to.length === from.size && to.every((l) => from.has(key(l)));
+    const updates = unchanged ? item.updates.filter((x) => x !== u) : item.updates.map((x) => (x === u ? { ...u, to } : x));
+    const notes = [
+      ...item.notes,
+      ...added.filter((l) => !keep(l)).map((l) => ({
+        address: item.address,
+        note: `tag ${JSON.stringify(l)} is not in ${this.caps.displayName}, and an update cannot create one (only an import does): create it there, or map the value to an existing tag`,
+        recurring: true,
+      })),
+    ];
+    return {
+      ...item,
+      action: updates.length > 0 ? 'update' : item.send.length > 0 ? 'append' : 'noop',
+      updates,
+      notes,
+      desired: { ...item.desired, labels: item.desired.labels.filter(keep) },
+      thread: { ...item.thread, labelTypeIds: item.thread.labelTypeIds.filter(keep) },
     };
   }
 

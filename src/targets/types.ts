@@ -89,6 +89,11 @@ export interface TargetCapabilities extends AttributeRules {
    * every attempt of the request (single-use upload tokens).
    */
   readonly uploads: 'separate' | 'in-request';
+  /**
+   * Labels an update adds must already be in the target: only an import creates them (There There's
+   * tags). The plan checks them (listLabelTypes) and reports the ones missing instead of planning them.
+   */
+  readonly labelsCreatedOnlyByImport?: boolean;
   /** Tenants, thread fields and label types created by the migration: Plain's. */
   readonly tenants: boolean;
   readonly threadFields: boolean;

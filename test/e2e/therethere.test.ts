@@ -350,6 +350,30 @@ describe('a ticket of 230 messages', () => {
   });
 });
 
+describe('a tag an update would add that There There does not have', () => {
+  it('is reported by the plan and left out of the update (only an import creates tags); the rest of the update applies', async () => {
+    const ws = makeThereThereWorkspace({ tickets: 4, manifest: { labels: 'tags' } });
+    expect((await applyJson(ws, emu)).exitCode).toBe(0);
+    const t1 = ws.tickets.find((t) => t.id === 1)!;
+    const [kept, dropped] = t1.tags as [string, string];
+    t1.tags = [kept, 'brand-new'];
+    ws.rewrite();
+    const p = await plan(ws);
+    expect(p.exitCode, p.err).toBe(0);
+    expect(p.out).toContain('! thread["zd-1"]: tag "brand-new" is not in There There, and an update cannot create one (only an import does): create it there, or map the value to an existing tag');
+    expect(p.out).toContain(`  ~ thread["zd-1"]\n      labels: [${[kept, dropped].sort().join(', ')}] → [${kept}]`);
+    const from = emu.requests().length;
+    const r = await applyJson(ws, emu);
+    expect(r.exitCode, r.log).toBe(0);
+    expect(routes(emu, from).filter((x) => !x.startsWith('GET '))).toEqual(['DELETE /api/tickets/:id/tags/:id']);
+    expect(ticket('zd-1').tags).toEqual([kept]);
+    // said again, with nothing else to do
+    const again = await plan(ws);
+    expect(again.out).toContain('tag "brand-new" is not in There There');
+    expect(again.out).toContain(nothingToDo(4));
+  });
+});
+
 describe('a request There There refuses with 422', () => {
   it('is recorded on the thread with each field There There named, shown by state errors; the other threads are imported', async () => {
     // ticket 3's external_id is longer than the 255 characters There There keeps (a limit the page does not state: only the API finds it)

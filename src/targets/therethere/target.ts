@@ -82,6 +82,7 @@ export function THERETHERE_CAPABILITIES(appendAs: 'skip' | 'note'): TargetCapabi
     messagesInImport: MAX_MESSAGES,
     appends: appendAs === 'note' ? 'notes' : 'skip',
     messagesPerAppend: 1,
+    labelsCreatedOnlyByImport: true,
     uploads: 'in-request',
     tenants: false,
     threadFields: false,
@@ -433,8 +434,9 @@ export class ThereThereTarget implements Target {
     return find(await this.tags.get(o)) ?? find(await this.tags.get(o, true));
   }
 
-  async listLabelTypes(_o: CallOptions): Promise<LabelTypeInfo[]> {
-    return [];
+  /** The workspace's tags (by name: a tag's name is what a ticket is given). */
+  async listLabelTypes(o: CallOptions): Promise<LabelTypeInfo[]> {
+    return (await this.tags.get(o, true)).filter((t) => typeof t.name === 'string').map((t) => ({ id: t.name, name: t.name, archived: false }));
   }
 
   async listThreadFieldSchemas(_o: CallOptions): Promise<ThreadFieldSchemaInfo[]> {

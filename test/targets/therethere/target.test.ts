@@ -405,7 +405,11 @@ describe('refresh and updates', () => {
     expect(await t.userByEmail('SARA@acme.com', o)).toEqual({ id: 'sara@acme.com', email: 'sara@acme.com', fullName: 'Sara Agent', isDeleted: false });
     expect(await t.userByEmail('nobody@acme.com', o)).toBeNull();
     expect(t.requestCounts()).toEqual({ listMembers: 1 });
-    expect(await t.listLabelTypes(o)).toEqual([]);
+    // the workspace's tags, by name (what the plan checks an update's added tags against)
+    expect(await t.listLabelTypes(o)).toEqual([
+      { id: 'vip', name: 'vip', archived: false },
+      { id: 'billing', name: 'billing', archived: false },
+    ]);
     expect(await t.listThreadFieldSchemas(o)).toEqual([]);
     for (const p of [t.upsertCustomer({ email: 'a@b.c', fullName: 'A' }, o), t.updateTitle('x', 'y', o), t.changePriority('x', 1, o), t.createLabelType('x', o)]) {
       const e = await caught(p);
