@@ -109,7 +109,7 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
     lines,
     'Cannot be changed after import (reported, not applied):',
     s.frozenList,
-    ({ address, change: c }) => [`  ! ${address} ${c.attribute}: imported ${c.from === null && c.attribute === 'closedAt' ? 'none' : showValue(c.from)}, source now ${showValue(c.to)}`],
+    ({ address, change: c }) => [`  ! ${address} ${c.attribute}: imported ${c.from === null ? 'none' : showValue(c.from)}, source now ${c.to === null ? 'none' : showValue(c.to)}`],
     o,
   );
   group(lines, 'Imported messages changed in the source (text, author and time cannot be changed after import):', s.changedMessages, (a) => [`  ! ${a}`], o);

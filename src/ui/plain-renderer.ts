@@ -79,7 +79,7 @@ export class PlainRenderer {
         const t = e.totals;
         this.line(
           `Apply started: ${e.info.migration} → ${e.info.target}, run #${e.info.runId}; ` +
-            `to do: ${e.info.customersInline ? '' : `${formatInt(t.customers)} customers, `}${formatInt(t.threads)} threads, ${formatInt(t.messages)} messages; ` +
+            `to do: ${this.vm.phaseNames().includes('customers') ? `${formatInt(t.customers)} customers, ` : ''}${formatInt(t.threads)} threads, ${formatInt(t.messages)} messages; ` +
             `limit ${formatInt(e.info.requestsPerMinute)} requests/min, concurrency ${e.info.concurrency}`,
         );
         this.running = true;
