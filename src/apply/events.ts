@@ -1,4 +1,5 @@
 /** apply emits typed events; renderers (plain lines, JSON, Ink) subscribe. The core never prints. */
+import type { RequestEvent } from '../http/runner.js';
 import type { InvalidRecord } from '../mapping/map.js';
 import { RESOURCE_KINDS, type RecordedError, type ResourceKind } from '../state/types.js';
 
@@ -26,8 +27,8 @@ export interface Totals {
 export type ApplyEvent =
   /** First event of a run. `at` is epoch ms. */
   | { readonly type: 'start'; readonly info: RunInfo; readonly totals: Totals; readonly at: number }
-  /** Every request that got an answer or failed (retries included); `ok` false for errors of any kind. */
-  | { readonly type: 'request'; readonly operation: string; readonly ok: boolean; readonly at: number }
+  /** request, retry, rate-limit-wait and stopping: see http/runner.ts. */
+  | RequestEvent
   /** Last event of a run. */
   | {
       readonly type: 'done';
@@ -45,10 +46,7 @@ export type ApplyEvent =
   /** A recorded thread the target no longer has. */
   | { readonly type: 'deleted'; readonly address: string }
   /** Something the plan found and deliberately does not do (conflict, non-updatable attribute). */
-  | { readonly type: 'not-applied'; readonly address: string; readonly reason: string }
-  | { readonly type: 'retry'; readonly operation: string; readonly address: string; readonly attempt: number; readonly delayMs: number; readonly error: RecordedError }
-  | { readonly type: 'rate-limit-wait'; readonly untilMs: number }
-  | { readonly type: 'stopping'; readonly reason: string };
+  | { readonly type: 'not-applied'; readonly address: string; readonly reason: string };
 
 export type Counts = Record<ResourceKind, Record<Outcome, number>>;
 

@@ -29,8 +29,8 @@ import type { PlanItem, PlannedMessage, ThreadPlanItem } from '../plan/types.js'
 import type { ApplyOutcome, RecordedError, ResourceKind, StateStore } from '../state/types.js';
 import { TargetError, type LocalFile, type MessageToSend, type RemoteThread, type Target } from '../targets/types.js';
 import { emptyCounts, type ApplyEvent, type Counts } from './events.js';
-import { backoffDelay, type Clock } from './ratelimit.js';
-import { attemptsOf, RequestRunner, Stopped } from './requests.js';
+import { backoffDelay, type Clock } from '../http/ratelimit.js';
+import { attemptsOf, RequestRunner, Stopped } from '../http/runner.js';
 
 export interface ApplyOptions {
   readonly items: AsyncIterable<PlanItem>;

@@ -1,7 +1,7 @@
 /** Wires manifest → state → source indexes for plan and apply. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Stopped } from '../apply/requests.js';
+import { Stopped } from '../http/runner.js';
 import { PmError } from '../core/errors.js';
 import { isLoopbackUrl, loadManifest } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';

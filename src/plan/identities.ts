@@ -11,7 +11,7 @@ import type { IdentityResolver, FieldSchemaAnswer, LabelTypeAnswer, UserAnswer }
 import { EMAIL, isPlainId } from '../mapping/rules.js';
 import { adapterFor } from '../targets/registry.js';
 import type { Manifest } from '../manifest/types.js';
-import { RequestRunner, Stopped } from '../apply/requests.js';
+import { RequestRunner, Stopped } from '../http/runner.js';
 import type { StateStore } from '../state/types.js';
 import { TargetError, type LabelTypeInfo, type Target, type ThreadFieldSchemaInfo } from '../targets/types.js';
 

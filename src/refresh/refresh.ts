@@ -4,8 +4,7 @@
  * compare last-applied, desired and current values per attribute without holding them in memory.
  */
 import Database from 'better-sqlite3';
-import { RequestRunner } from '../apply/requests.js';
-import type { ApplyEvent } from '../apply/events.js';
+import { RequestRunner, type RequestEvent } from '../http/runner.js';
 import type { BatchingDecl } from '../manifest/types.js';
 import type { RemoteAttributes } from '../plan/diff.js';
 import type { StateStore } from '../state/types.js';
@@ -19,7 +18,7 @@ export interface RefreshOptions {
   readonly batching: BatchingDecl;
   readonly stop: AbortSignal;
   readonly cancel: AbortSignal;
-  readonly emit: (e: ApplyEvent) => void;
+  readonly emit: (e: RequestEvent) => void;
 }
 
 export class RemoteSnapshot {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/executor.js';
-import type { Clock } from '../../src/apply/ratelimit.js';
+import type { Clock } from '../../src/http/ratelimit.js';
 import { attachmentAddress, messageAddress, threadAddress } from '../../src/core/model.js';
 import { item } from './items.js';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/apply/executor.js';
 import type { ApplyEvent } from '../../src/apply/events.js';
-import type { Clock } from '../../src/apply/ratelimit.js';
+import type { Clock } from '../../src/http/ratelimit.js';
 import { messageAddress, threadAddress, type Thread } from '../../src/core/model.js';
 import type { PlanItem, ThreadPlanItem } from '../../src/plan/types.js';
 import { diffThread, type AppliedAttributes } from '../../src/plan/diff.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, RateLimiter, type Clock } from '../../src/apply/ratelimit.js';
+import { backoffDelay, RateLimiter, type Clock } from '../../src/http/ratelimit.js';
 
 function fakeClock(): Clock & { t: number } {
   const c = {

@@ -1,14 +1,22 @@
 /**
  * Sends requests for a run: one global rate limiter, and retries with exponential backoff and full
  * jitter for what the target classifies as retryable (429 after Retry-After / x-ratelimit-reset, 5xx,
- * timeouts, resets, INTERNAL), up to maxAttempts. Shared by apply and by plan --refresh.
+ * timeouts, resets, INTERNAL), up to maxAttempts. Below apply, plan-time look-ups and refresh alike:
+ * it reports what happens to its requests as RequestEvents (a part of apply's events).
  */
 import type { RecordedError } from '../state/types.js';
 import { TargetError, type Target } from '../targets/types.js';
-import type { ApplyEvent } from './events.js';
 import { backoffDelay, RateLimiter, realClock, type Clock } from './ratelimit.js';
 
 export class Stopped extends Error {}
+
+/** What the runner reports of its requests (apply's ApplyEvent includes these). */
+export type RequestEvent =
+  /** Every request that got an answer or failed (retries included); `ok` false for errors of any kind. */
+  | { readonly type: 'request'; readonly operation: string; readonly ok: boolean; readonly at: number }
+  | { readonly type: 'retry'; readonly operation: string; readonly address: string; readonly attempt: number; readonly delayMs: number; readonly error: RecordedError }
+  | { readonly type: 'rate-limit-wait'; readonly untilMs: number }
+  | { readonly type: 'stopping'; readonly reason: string };
 
 export interface RequestRunnerOptions {
   readonly target: Target;
@@ -18,7 +26,7 @@ export interface RequestRunnerOptions {
   readonly stop: AbortSignal;
   /** Aborted: cancel in-flight requests. */
   readonly cancel: AbortSignal;
-  readonly emit: (e: ApplyEvent) => void;
+  readonly emit: (e: RequestEvent) => void;
   readonly clock?: Clock;
   readonly random?: () => number;
 }
