@@ -30,7 +30,7 @@ function planningOptions(c: Command): Command {
     .option('--limit <n>', 'only the first N threads of the source (a trial migration)')
     .option('--refresh', 'read the recorded threads from the target first: report edits made there (conflicts) and threads deleted there')
     .option('--overwrite-conflicts', 'replace attributes that were also changed in the target since the last apply')
-    .option('--strict', 'fail (exit 1) when any record is invalid');
+    .option('--strict', 'fail (exit 1) when any record is invalid, or an assignee is not a user of the target (its threads would be imported unassigned)');
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

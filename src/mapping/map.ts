@@ -20,7 +20,7 @@ import { evaluate, EvalError } from './evaluate.js';
 import { attachmentsOf, fieldValueOf, optionalString, pastTime, requiredString, show, tenantOf, type Reasons } from './rules.js';
 import type { MappingRules, RulesContext } from './target-rules.js';
 import { adapterFor } from '../targets/registry.js';
-import { PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from './resolve.js';
+import { AUTHOR_HINT, PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from './resolve.js';
 
 /** Something the plan found and reports without failing the record (a skipped attachment). */
 export interface MappingNote {
@@ -47,6 +47,11 @@ export type MapResult =
       readonly invalidMessages: readonly InvalidRecord[];
       /** Attachments skipped by Plain's limits (onSkip: note), inline images with no file. */
       readonly notes: readonly MappingNote[];
+      /**
+       * An agent of the thread did not resolve (it took a fallback, or nobody): the plan lists it every
+       * time, and notices when it resolves later, so the plan cache must not remember the thread.
+       */
+      readonly unresolvedAgents?: true;
     };
 
 export function recordWhere(loc: RecordLocation): string {
@@ -66,8 +71,10 @@ export class Mapper {
 
   /** Agents given by email that did not resolve, by email. */
   readonly unresolvedAgents = new Map<string, UnresolvedAgent>();
-  /** Emails of unresolved agents met in the current thread (each counts one thread). */
+  /** Emails of unresolved agents assigned in the current thread (each counts one thread). */
   private threadAgents = new Set<string>();
+  /** Whether an agent of the current thread did not resolve. */
+  private unresolvedInThread = false;
   private readonly maxBytes: number;
   private readonly ctx: RulesContext;
   private readonly onSkip: 'note' | 'fail';
@@ -91,6 +98,7 @@ export class Mapper {
   async map(record: unknown, location: RecordLocation): Promise<MapResult> {
     this.lookups.clear();
     this.threadAgents = new Set();
+    this.unresolvedInThread = false;
     const t = this.manifest.threads;
     const where = recordWhere(location);
     const reasons: Reasons = [];
@@ -158,28 +166,33 @@ export class Mapper {
       ...(fields ? { fields: fields.values, fieldTypes: fields.types } : {}),
       messages,
     };
-    return { kind: 'thread', thread, invalidMessages: invalid, notes };
+    return { kind: 'thread', thread, invalidMessages: invalid, notes, ...(this.unresolvedInThread ? { unresolvedAgents: true as const } : {}) };
   }
 
-  /** A user id for an agent's email; counts the agents that did not resolve. */
+  /**
+   * A user id for an agent's email; counts the agents that did not resolve. One that did not (with no
+   * fallback) leaves a thread unassigned, never invalid: every helpdesk has agents who left. A
+   * message's author is different: a message needs one, so it is a reason.
+   */
   private async userByEmail(email: string, path: string, reasons: Reasons, where: 'thread' | 'message'): Promise<string | undefined> {
     const a = await this.resolver.user(email);
     const failed = 'reason' in a;
     if (failed || a.fallbackFor !== undefined) {
+      this.unresolvedInThread = true;
       const key = email.toLowerCase();
       let u = this.unresolvedAgents.get(key);
       if (!u) {
         u = { email: key, reason: failed ? a.reason : a.fallbackFor!, fallback: failed ? null : a.id, threads: 0, messages: 0 };
         this.unresolvedAgents.set(key, u);
       }
-      if (!this.threadAgents.has(key)) {
+      if (where === 'message') u.messages++;
+      else if (!this.threadAgents.has(key)) {
         this.threadAgents.add(key);
         u.threads++;
       }
-      if (where === 'message') u.messages++;
     }
     if (failed) {
-      reasons.push(`${path}: ${a.reason}`);
+      if (where === 'message') reasons.push(`${path}: ${a.reason}; ${AUTHOR_HINT}`);
       return undefined;
     }
     return a.id;

@@ -394,7 +394,7 @@ class Sampler {
       const n = this.put(th, 'assignee', v);
       const asked = this.ask();
       await this.ruleAsync(n, reasons, (r) => rules.assignee(v.value, r, this.ctx));
-      if (asked.users.length > 0) this.comments.info(n, [wording.assigneeByEmail ?? `a user by email, looked up in ${rules.target} by plan`]);
+      if (asked.users.length > 0) this.comments.info(n, [wording.assigneeByEmail ?? `a user by email, looked up in ${rules.target} by plan (one who is not a user leaves the thread unassigned; plan lists them)`]);
     } else {
       await this.ruleAsync(undefined, reasons, (r) => rules.assignee(undefined, r, this.ctx));
     }

@@ -13,7 +13,11 @@ import type { IdentityResolver } from './resolve.js';
 /** What the rules may ask the mapper: the target's directory, and the agent look-ups it counts. */
 export interface RulesContext {
   readonly resolver: IdentityResolver;
-  /** A user id for an agent's email; an agent that does not resolve is counted and, with no fallback, is a reason. */
+  /**
+   * A user id for an agent's email. One that does not resolve is counted; with no fallback it gives
+   * undefined, and is a reason only where it stands for a message's author (`where: 'message'`): an
+   * assignee who cannot be resolved leaves the thread unassigned.
+   */
   userByEmail(email: string, path: string, reasons: Reasons, where: 'thread' | 'message'): Promise<string | undefined>;
 }
 
@@ -31,7 +35,7 @@ export interface SampleWording {
   readonly labelNames?: string;
   /** Said of the labels a record gives when the rules look none up (default: nothing is said). */
   readonly labels?: string;
-  /** Said of an assignee given by email (default "a user by email, looked up in <target> by plan"). */
+  /** Said of an assignee given by email (default "a user by email, looked up in <target> by plan (…unassigned…)"). */
   readonly assigneeByEmail?: string;
   /** Why a message the mapping gives no type takes the type it does, given its author (default: nothing). */
   defaultMessageTypeWhy?(author: unknown): string;

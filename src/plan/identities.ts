@@ -136,24 +136,22 @@ export class TargetIdentities implements IdentityResolver {
 
   private async lookUpUser(email: string, fallback = true): Promise<UserAnswer> {
     const known = this.o.state.identity('user', email);
-    let reason: string;
     if (known) return { id: known };
     const u = await this.call('userByEmail', (t, signal) => t.userByEmail(email, { signal }));
     if (u && !u.isDeleted) {
       this.o.state.rememberIdentity('user', email, u.id);
       return { id: u.id };
     }
-    reason = u ? `${email} is a deleted ${this.name} user` : `${email} is not a ${this.name} user`;
+    const reason = u ? `${email} is a deleted ${this.name} user` : `${email} is not a ${this.name} user`;
     if (!fallback) return { reason };
     const d = this.agentsDefault;
     if (typeof d === 'string' && isPlainId(d, 'u')) return { id: d, fallbackFor: reason };
     if (typeof d === 'string' && EMAIL.test(d) && d.toLowerCase() !== email) {
       const via = await this.lookUpUser(d.toLowerCase(), false);
       if ('id' in via) return { id: via.id, fallbackFor: reason };
-      reason = `${reason}, and the agents table's _default ${via.reason.replace(/^\S+ is /, `${d} is `)}`;
-      return { reason };
+      return { reason: `${reason}, and the agents table's _default ${via.reason.replace(/^\S+ is /, `${d} is `)}` };
     }
-    return { reason: `${reason}; add a row for it to the agents table, or give the table a _default` };
+    return { reason };
   }
 
   async fieldSchema(key: string): Promise<FieldSchemaAnswer> {

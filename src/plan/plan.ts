@@ -212,7 +212,7 @@ export class Planner {
         }
         let full = this.planThread(t, mapped.invalidMessages, mapped.notes);
         if (full?.kind === 'thread' && full.action === 'update' && this.caps.labelsCreatedOnlyByImport) full = await this.withKnownLabels(full);
-        if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll)) {
+        if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll) && !mapped.unresolvedAgents) {
           const lookups = PlanCache.resolve(this.mapper.lookups, this.opts.indexes);
           if (lookups) {
             full = { ...full, memo: { recordKey, lookups } };

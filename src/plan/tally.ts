@@ -200,6 +200,27 @@ export class PlanTally {
   }
 }
 
+/**
+ * What `--strict` refuses, as the parts of one message (none: nothing): invalid records, and agents
+ * who are not users of the target and have no fallback, whose threads would be imported unassigned.
+ */
+export function strictFailures(s: PlanSummary, target: string): { readonly problems: readonly string[]; readonly hint: string } {
+  const problems: string[] = [];
+  const hints: string[] = [];
+  const invalid = s.threads.invalid + s.messages.invalid;
+  if (invalid > 0) {
+    problems.push(`${invalid} invalid record(s)`);
+    hints.push('fix the invalid records');
+  }
+  const dropped = s.unresolvedAgents.filter((a) => a.fallback === null && a.threads > 0);
+  if (dropped.length > 0) {
+    const threads = dropped.reduce((k, a) => k + a.threads, 0);
+    problems.push(`${dropped.length} assignee(s) who are not ${target} users (${threads} thread(s) would be imported unassigned)`);
+    hints.push("map those agents in the agents table (its _default takes everyone who left)");
+  }
+  return { problems, hint: `${hints.join('; ')} (the plan lists them), or drop --strict` };
+}
+
 export function hasChanges(s: PlanSummary): boolean {
   return s.threads.create + s.threads.update + s.threads.append > 0;
 }

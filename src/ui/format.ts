@@ -1,6 +1,7 @@
 /** Text formatting shared by the plain-line renderer and the plan printer. Pure functions, no I/O. */
 import type { Counts } from '../apply/events.js';
 import type { InvalidRecord } from '../mapping/map.js';
+import type { UnresolvedAgent } from '../mapping/resolve.js';
 import { showValue } from '../plan/diff.js';
 import type { Listed, PlanSummary } from '../plan/types.js';
 
@@ -72,6 +73,20 @@ export function planSummaryLine(s: PlanSummary): string {
   );
 }
 
+/** What the plan does with the threads and messages of an agent who is not a user of the target. */
+export function unresolvedAgentLine(a: UnresolvedAgent): string {
+  const why = a.reason.startsWith(`${a.email} `) ? a.reason.slice(a.email.length + 1) : a.reason;
+  if (a.fallback) {
+    const uses = [a.threads > 0 ? plural(a.threads, 'thread') : '', a.messages > 0 ? plural(a.messages, 'message') : ''].filter(Boolean).join(' and ');
+    return `${why} → the agents table's _default ${a.fallback} for ${uses}`;
+  }
+  const what = [
+    ...(a.threads > 0 ? [`${plural(a.threads, 'thread')} imported unassigned`] : []),
+    ...(a.messages > 0 ? [`${plural(a.messages, 'message')} invalid (a message needs an author: add a row to the agents table, or a _default)`] : []),
+  ];
+  return `${why} → ${what.join(', ')}`;
+}
+
 /** The plan in Terraform's grammar: + import, > append, ~ update, - orphan, ! invalid or not applied. */
 export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
   const lines: string[] = [];
@@ -85,11 +100,8 @@ export function formatPlan(s: PlanSummary, o: PlanFormatOptions = {}): string {
     lines.push('');
   }
   if (s.unresolvedAgents.length > 0) {
-    lines.push(`Agents given by email that are not ${target} users:`);
-    for (const a of s.unresolvedAgents) {
-      const uses = `${plural(a.threads, 'thread')}, ${plural(a.messages, 'message')}`;
-      lines.push(`  ! ${a.email}: ${a.reason} (${uses}) → ${a.fallback ? `the agents table's _default ${a.fallback}` : 'records invalid'}`);
-    }
+    lines.push(`Agents given by email who are not ${target} users (people who left, mostly):`);
+    for (const a of s.unresolvedAgents) lines.push(`  ! ${a.email}: ${unresolvedAgentLine(a)}`);
     lines.push('');
   }
   group(lines, 'Notes on attachments, inline images, subjects and messages not carried (reported; the threads are imported):', s.notes, (x) => [`  ! ${x.address}: ${x.note}`], o);

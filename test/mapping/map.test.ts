@@ -184,7 +184,7 @@ describe('Mapper: identities, tenants, thread fields and attachments', () => {
     expect(create.kind === 'thread' && create.thread.pendingLabelTypes).toEqual(['vip']);
   });
 
-  it("agents by email: found, a fallback to the agents table's _default counted per thread and message, and unknown ones failing the record", async () => {
+  it("agents by email: found, a fallback to the agents table's _default counted per thread and message, an unknown assignee leaving the thread unassigned and an unknown author failing its message", async () => {
     const t = BASE.replace('createdAt: created', 'createdAt: created\n  assignee: agent').replace(`author: "by = 'agent' ? '${U}' : null"`, 'author: "by = \'agent\' ? $thread.agent : null"');
     const m = await mapper(t, '', directory());
     const ok = await m.map({ ...REC, agent: 'sara@acme.test' }, loc);
@@ -192,10 +192,17 @@ describe('Mapper: identities, tenants, thread fields and attachments', () => {
     expect(ok.kind === 'thread' && ok.thread.messages[1]!.author).toEqual({ kind: 'user', userId: U2 });
     const gone = await m.map({ ...REC, agent: 'gone@acme.test' }, loc);
     expect(gone.kind === 'thread' && gone.thread.assignee).toEqual({ userId: U });
+    expect(gone.kind === 'thread' && gone.unresolvedAgents).toBe(true);
     expect(m.unresolvedAgents.get('gone@acme.test')).toMatchObject({ threads: 1, messages: 2, fallback: U });
     const unknown = await m.map({ ...REC, agent: 'who@acme.test' }, loc);
-    expect(reasons(unknown)).toMatch(/threads\.assignee: who@acme\.test is not a Plain user/);
-    expect(m.unresolvedAgents.get('who@acme.test')).toMatchObject({ threads: 1, fallback: null });
+    expect(unknown.kind).toBe('thread');
+    expect(unknown.kind === 'thread' && unknown.thread.assignee).toBeUndefined();
+    expect(unknown.kind === 'thread' && unknown.unresolvedAgents).toBe(true);
+    const why = ['messages.author: who@acme.test is not a Plain user; a message needs an author: add a row for it to the agents table, or give the table a _default'];
+    expect(unknown.kind === 'thread' && unknown.invalidMessages.map((x) => x.reasons)).toEqual([why, why]);
+    expect(m.unresolvedAgents.get('who@acme.test')).toMatchObject({ threads: 1, messages: 2, fallback: null });
+    const found = await m.map({ ...REC, agent: 'sara@acme.test' }, loc);
+    expect(found.kind === 'thread' && found.unresolvedAgents).toBeUndefined();
   });
 
   it('a tenant is {externalId, name}; a bare value is its externalId; anything else fails the record', async () => {

@@ -8,10 +8,10 @@ import { PlanCache } from '../../plan/cache.js';
 import { indexCacheDir, isQuiet } from '../../plan/plan.js';
 import { PlanSpool } from '../../plan/spool.js';
 import { fingerprintSources, readPlanFile, staleReasons, type PlanFile } from '../../plan/planfile.js';
-import { hasChanges } from '../../plan/tally.js';
+import { hasChanges, strictFailures } from '../../plan/tally.js';
 import type { PlanSummary, ThreadPlanItem } from '../../plan/types.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
-import { formatInvalid, formatPlan, planSummaryLine } from '../../ui/format.js';
+import { formatInvalid, formatPlan, planSummaryLine, unresolvedAgentLine } from '../../ui/format.js';
 import { createRenderer } from '../../ui/renderer.js';
 import type { Io } from '../io.js';
 import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
@@ -140,10 +140,12 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     }
     if (!opts.autoApprove && !saved) human.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     else human.write(`${planSummaryLine(s)}\n`);
-    if (opts.strict && s.threads.invalid + s.messages.invalid > 0) {
+    const strict = strictFailures(s, targetName(manifest));
+    if (opts.strict && strict.problems.length > 0) {
       for (const r of s.invalid.items) io.err.write(`${formatInvalid(r)}\n`);
       if (s.invalid.more > 0) io.err.write(`  … and ${s.invalid.more} more\n`);
-      refuse('refused', `--strict: ${s.threads.invalid + s.messages.invalid} invalid record(s); nothing was sent`, 'fix them (plain-migrate plan lists them), or drop --strict');
+      for (const a of s.unresolvedAgents) io.err.write(`  ! ${a.email}: ${unresolvedAgentLine(a)}\n`);
+      refuse('refused', `--strict: ${strict.problems.join(', ')}; nothing was sent`, strict.hint);
     }
     if (!saved && !opts.autoApprove) {
       if (!hasChanges(s)) human.write('\nNothing to do.\n');

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { fingerprintSources, PLAN_FORMAT, PLAN_VERSION, writePlanFile, type PlanFile } from '../../plan/planfile.js';
-import { hasChanges } from '../../plan/tally.js';
+import { hasChanges, strictFailures } from '../../plan/tally.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatPlan } from '../../ui/format.js';
 import type { Io } from '../io.js';
@@ -51,9 +51,9 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       await writePlanFile(out, pf);
       (json ? io.err : io.out).write(`\nSaved this plan to ${out}. To carry out exactly this plan: plain-migrate apply ${opts.out}\n`);
     }
-    const invalid = s.threads.invalid + s.messages.invalid;
-    if (opts.strict && invalid > 0) {
-      throw new PmError('plan.strict', `--strict: ${invalid} invalid record(s)`, { hint: 'fix them (see the list above), or drop --strict' });
+    const strict = strictFailures(s, targetName(manifest));
+    if (opts.strict && strict.problems.length > 0) {
+      throw new PmError('plan.strict', `--strict: ${strict.problems.join(', ')}`, { hint: strict.hint });
     }
     if (opts.detailedExitcode && hasChanges(s)) return 2;
     return 0;

@@ -85,7 +85,7 @@ function plainAgentsTable(extraRows = ''): string {
   return `  agents:                            # the helpdesk's agents (by email) → Plain user ids or their Plain emails (assignee, OUTBOUND and NOTE authors)
     "${AGENT_EMAILS[0]}": ${userId(1)}     # replace
     "${AGENT_EMAILS[1]}": ${userId(2)}     # replace
-${extraRows}    _default: ${userId(3)}     # replace: who gets the messages of agents not listed (e.g. agents who left)
+${extraRows}    _default: ${userId(3)}     # replace: who stands in for agents not listed (e.g. who left), as their messages' author and their tickets' assignee; an email Plain does not know leaves a ticket unassigned (plan lists each one)
 `;
 }
 
@@ -150,7 +150,7 @@ function thereThereAgentsTable(extraRows = ''): string {
   return `  agents:                            # the helpdesk's agents (by email) → There There members' emails (assignee, outbound and note authors)
     "${AGENT_EMAILS[0]}": ${AGENT_EMAILS[0]}     # replace
     "${AGENT_EMAILS[1]}": ${AGENT_EMAILS[1]}     # replace
-${extraRows}    _default: null                   # agents not listed (e.g. who left): their tickets are unassigned, their messages keep their own name and email
+${extraRows}    _default: null                   # agents not listed (e.g. who left): their tickets are unassigned, their messages keep their own name and email; a mapped email that is not a member also leaves its ticket unassigned (plan lists each one)
 `;
 }
 

@@ -28,7 +28,7 @@ export const THERETHERE_RULES: MappingRules = {
   bodies: 'html',
   sample: {
     labels: 'tag names (There There creates missing ones on import)',
-    assigneeByEmail: 'a member by email, checked by plan',
+    assigneeByEmail: 'a member by email, checked by plan (one who is not a member leaves the ticket unassigned; plan lists them)',
     defaultMessageTypeWhy: (author) => (author === undefined || author === null || author === '' ? 'no author' : 'the message has an author'),
     messageTypeName: lowerType,
   },
