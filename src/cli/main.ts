@@ -30,7 +30,8 @@ function planningOptions(c: Command): Command {
     .option('--limit <n>', 'only the first N threads of the source (a trial migration)')
     .option('--refresh', 'read the recorded threads from the target first: report edits made there (conflicts) and threads deleted there')
     .option('--overwrite-conflicts', 'replace attributes that were also changed in the target since the last apply')
-    .option('--strict', 'fail (exit 1) when any record is invalid, or an assignee is not a user of the target (its threads would be imported unassigned)');
+    .option('--strict', 'fail (exit 1) when any record is invalid, or an assignee is not a user of the target (its threads would be imported unassigned)')
+    .option('--keep-going', 'evaluate every record even when an expression fails the same way on the first ones (by default the plan stops there: the mapping is wrong)');
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

@@ -14,6 +14,7 @@ export interface PlanningFlags {
   refresh?: boolean;
   overwriteConflicts?: boolean;
   strict?: boolean;
+  keepGoing?: boolean;
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

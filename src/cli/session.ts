@@ -73,6 +73,8 @@ export interface PlanRunOptions {
   readonly onCacheHits?: (hits: number) => void;
   /** Where the API key comes from when the plan must look up label types, users or thread fields. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Do not stop when an expression fails alike on the first records (plan/apply --keep-going). */
+  readonly keepGoing?: boolean;
 }
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */

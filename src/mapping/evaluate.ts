@@ -3,8 +3,12 @@ import type { Expr } from '../manifest/types.js';
 import type { Bindings } from './bindings.js';
 
 export class EvalError extends Error {
-  constructor(readonly path: string, message: string) {
-    super(`${path}: ${message}`);
+  constructor(
+    readonly path: string,
+    /** What went wrong, without the path. */
+    readonly detail: string,
+  ) {
+    super(`${path}: ${detail}`);
   }
 }
 

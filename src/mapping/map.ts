@@ -13,10 +13,11 @@ import {
   type ThreadFieldType,
   type ThreadFieldValue,
 } from '../core/model.js';
-import type { Manifest, MessagesDecl } from '../manifest/types.js';
+import type { Expr, Manifest, MessagesDecl } from '../manifest/types.js';
 import type { RecordLocation } from '../sources/types.js';
 import { makeBindings, type Bindings, type SourceIndexes, UnmappedCounter } from './bindings.js';
 import { evaluate, EvalError } from './evaluate.js';
+import { FailureWatch } from './failure-watch.js';
 import { attachmentsOf, fieldValueOf, optionalString, pastTime, requiredString, show, tenantOf, type Reasons } from './rules.js';
 import type { MappingRules, RulesContext } from './target-rules.js';
 import { adapterFor } from '../targets/registry.js';
@@ -75,6 +76,10 @@ export class Mapper {
   private threadAgents = new Set<string>();
   /** Whether an agent of the current thread did not resolve. */
   private unresolvedInThread = false;
+  /** Expressions that fail alike from the first record on: the plan stops rather than pay for every record. */
+  readonly watch = new FailureWatch();
+  /** The current record's file:line. */
+  private where = '';
   private readonly maxBytes: number;
   private readonly ctx: RulesContext;
   private readonly onSkip: 'note' | 'fail';
@@ -95,18 +100,31 @@ export class Mapper {
     });
   }
 
+  /** Evaluates one expression, telling the watch whether it failed (see failure-watch.ts). */
+  private async eval(expr: Expr | undefined, input: unknown, b: Bindings): Promise<unknown> {
+    try {
+      const v = await evaluate(expr, input, b);
+      if (expr) this.watch.succeeded(expr);
+      return v;
+    } catch (e) {
+      if (expr && e instanceof EvalError) this.watch.failed(expr, e.detail, this.where);
+      throw e;
+    }
+  }
+
   async map(record: unknown, location: RecordLocation): Promise<MapResult> {
     this.lookups.clear();
     this.threadAgents = new Set();
     this.unresolvedInThread = false;
     const t = this.manifest.threads;
     const where = recordWhere(location);
+    this.where = where;
     const reasons: Reasons = [];
     const b = this.bindings;
     // Each field is evaluated on its own so that one failure does not hide the others.
-    const field = async (expr: Parameters<typeof evaluate>[0]): Promise<unknown> => {
+    const field = async (expr: Expr | undefined): Promise<unknown> => {
       try {
-        return await evaluate(expr, record, b);
+        return await this.eval(expr, record, b);
       } catch (e) {
         reasons.push(e instanceof EvalError ? e.message : String(e));
         return undefined;
@@ -210,7 +228,7 @@ export class Mapper {
     for (const [key, expr] of Object.entries(decl)) {
       let v: unknown;
       try {
-        v = await evaluate(expr, record, this.bindings);
+        v = await this.eval(expr, record, this.bindings);
       } catch (e) {
         reasons.push(e instanceof EvalError ? e.message : String(e));
         continue;
@@ -270,13 +288,13 @@ export class Mapper {
     let value: { email?: unknown; fullName?: unknown; externalId?: unknown };
     try {
       if (c.kind === 'expr') {
-        const v = await evaluate(c.expr, record, this.bindings);
+        const v = await this.eval(c.expr, record, this.bindings);
         value = v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : { email: v };
       } else {
         value = {
-          email: await evaluate(c.email, record, this.bindings),
-          fullName: await evaluate(c.fullName, record, this.bindings),
-          externalId: await evaluate(c.externalId, record, this.bindings),
+          email: await this.eval(c.email, record, this.bindings),
+          fullName: await this.eval(c.fullName, record, this.bindings),
+          externalId: await this.eval(c.externalId, record, this.bindings),
         };
       }
     } catch (e) {
@@ -298,7 +316,7 @@ export class Mapper {
     const invalid: InvalidRecord[] = [];
     let items: unknown;
     try {
-      items = await evaluate(m.each, threadRecord, b);
+      items = await this.eval(m.each, threadRecord, b);
     } catch (e) {
       // Without its list of messages the thread cannot be imported as it is: the record is invalid.
       return { messages: [], invalid, threadReasons: [String((e as Error).message)] };
@@ -317,9 +335,9 @@ export class Mapper {
     for (let i = 0; i < list.length; i++) {
       const rec = list[i];
       const reasons: Reasons = [];
-      const field = async (expr: Parameters<typeof evaluate>[0]): Promise<unknown> => {
+      const field = async (expr: Expr | undefined): Promise<unknown> => {
         try {
-          return await evaluate(expr, rec, b);
+          return await this.eval(expr, rec, b);
         } catch (e) {
           reasons.push(e instanceof EvalError ? e.message : String(e));
           return undefined;

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { join, dirname } from 'node:path';
-import { formatLocation } from '../core/errors.js';
+import { formatLocation, PmError } from '../core/errors.js';
 import {
   addressMatcher,
   customerAddress,
@@ -20,6 +20,7 @@ import {
 } from '../core/model.js';
 import { hashOf } from '../core/hash.js';
 import type { Manifest } from '../manifest/types.js';
+import type { SystematicFailure } from '../mapping/failure-watch.js';
 import { Mapper, recordWhere, type InvalidRecord, type MappingNote } from '../mapping/map.js';
 import type { IdentityResolver, UnresolvedAgent } from '../mapping/resolve.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
@@ -31,6 +32,20 @@ import type { TargetCapabilities } from '../targets/types.js';
 import { appliedOf, diffThread, isAppliedAttributes, labelKey, type RemoteAttributes } from './diff.js';
 import { PlanCache } from './cache.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
+
+/** A plan stopped because an expression failed alike on its first evaluations. */
+function systematicError(f: SystematicFailure): PmError {
+  const r = f.records;
+  const which = r.length === 1 ? r[0] : `${r[0]} … ${r[r.length - 1]}`;
+  return new PmError(
+    'plan.systematic-failure',
+    `${f.expr.path} failed the same way on its first ${f.count} evaluations (${which}): ${f.detail}; the plan stopped there instead of evaluating every record`,
+    {
+      location: f.expr.location,
+      hint: 'fix the expression (plain-migrate validate --sample 3 shows what it gives for the first records), or add --keep-going to evaluate every record anyway',
+    },
+  );
+}
 
 export function indexCacheDir(manifest: Manifest): string {
   return join(dirname(manifest.statePath), 'cache');
@@ -96,6 +111,8 @@ export interface PlanOptions {
   readonly resolver?: IdentityResolver;
   /** What the target can do (default: the manifest's target's). */
   readonly capabilities?: TargetCapabilities;
+  /** Evaluate every record even when an expression fails alike on the first ones (see mapping/failure-watch.ts). */
+  readonly keepGoing?: boolean;
 }
 
 const ORPHAN_PAGE = 500;
@@ -185,6 +202,8 @@ export class Planner {
           continue;
         }
         const mapped = await this.mapper.map(item.record, item.location);
+        const systematic = this.mapper.watch.tripped;
+        if (systematic && !this.opts.keepGoing) throw systematicError(systematic);
         if (mapped.kind === 'filtered') {
           this.filtered++;
           continue;

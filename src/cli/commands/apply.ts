@@ -132,6 +132,8 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       targets: planning.targets,
       limit: planning.limit,
       env: io.env,
+      // A saved plan was made in full: planning it again must not stop half-way (a timeout is a matter of luck).
+      keepGoing: !!saved || !!opts.keepGoing,
     };
     spool = new PlanSpool();
     const s: PlanSummary = await summarisePlan(manifest, state, { ...planOpts, spool });

@@ -31,6 +31,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       targets: opts.target,
       limit,
       env: io.env,
+      keepGoing: !!opts.keepGoing,
     });
     if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
     else io.out.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
