@@ -107,9 +107,9 @@ export async function summarisePlan(manifest: Manifest, state: SqliteStateStore,
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
     const { spool, onCacheHits, env, ...planOpts } = o;
-    const resolver = new TargetIdentities({ manifest, state, target: () => makeTarget(manifest, env ?? process.env), signal: o.signal });
-    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, ...planOpts });
-    const caps = adapterFor(manifest.target).capabilities;
+    const { rules, capabilities: caps } = adapterFor(manifest.target);
+    const resolver = new TargetIdentities({ manifest, state, target: () => makeTarget(manifest, env ?? process.env), signal: o.signal, displayName: caps.displayName });
+    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, rules, capabilities: caps, ...planOpts });
     const tally = new PlanTally(Math.min(manifest.batching.messagesPerRequest, caps.messagesPerAppend ?? Infinity), caps.messagesInImport);
     for await (const item of planner.items()) {
       tally.add(item);

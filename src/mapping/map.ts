@@ -20,7 +20,6 @@ import { evaluate, EvalError } from './evaluate.js';
 import { FailureWatch } from './failure-watch.js';
 import { attachmentsOf, fieldValueOf, optionalString, pastTime, requiredString, show, tenantOf, type Reasons } from './rules.js';
 import type { MappingRules, RulesContext } from './target-rules.js';
-import { adapterFor } from '../targets/registry.js';
 import { AUTHOR_HINT, PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from './resolve.js';
 
 /** Something the plan found and reports without failing the record (a skipped attachment). */
@@ -87,10 +86,10 @@ export class Mapper {
   constructor(
     private readonly manifest: Manifest,
     indexes: SourceIndexes,
+    /** The target's rules: its adapter's (the caller looks them up: mapping/ knows no target). */
+    private readonly rules: MappingRules,
     private readonly now: () => number = Date.now,
     private readonly resolver: IdentityResolver = PASSTHROUGH,
-    /** The target's rules (default: those of the manifest's target). */
-    private readonly rules: MappingRules = adapterFor(manifest.target).rules,
   ) {
     this.ctx = { resolver, userByEmail: (email, path, reasons, where) => this.userByEmail(email, path, reasons, where) };
     this.maxBytes = manifest.attachments?.maxBytes ?? DEFAULT_MAX_BYTES;

@@ -9,7 +9,6 @@ import { PmError } from '../core/errors.js';
 import { labelTypeAddress } from '../core/model.js';
 import type { IdentityResolver, FieldSchemaAnswer, LabelTypeAnswer, UserAnswer } from '../mapping/resolve.js';
 import { EMAIL, isPlainId } from '../mapping/rules.js';
-import { adapterFor } from '../targets/registry.js';
 import type { Manifest } from '../manifest/types.js';
 import { RequestRunner, Stopped } from '../http/runner.js';
 import type { StateStore } from '../state/types.js';
@@ -21,6 +20,8 @@ export interface TargetIdentitiesOptions {
   readonly target: () => Target;
   readonly state: StateStore;
   readonly signal?: AbortSignal;
+  /** The target's name in reasons ("Plain", "There There"): its capabilities' displayName. */
+  readonly displayName: string;
 }
 
 export class TargetIdentities implements IdentityResolver {
@@ -39,7 +40,7 @@ export class TargetIdentities implements IdentityResolver {
   constructor(private readonly o: TargetIdentitiesOptions) {
     const t = o.manifest.target;
     this.createMissing = 'createMissingLabelTypes' in t && !!t.createMissingLabelTypes;
-    this.name = adapterFor(t).capabilities.displayName;
+    this.name = o.displayName;
     const agents = o.manifest.tables.agents;
     this.agentsDefault = agents?.hasDefault ? agents.defaultValue : undefined;
   }

@@ -23,11 +23,11 @@ import type { Manifest } from '../manifest/types.js';
 import type { SystematicFailure } from '../mapping/failure-watch.js';
 import { Mapper, recordWhere, type InvalidRecord, type MappingNote } from '../mapping/map.js';
 import type { IdentityResolver, UnresolvedAgent } from '../mapping/resolve.js';
+import type { MappingRules } from '../mapping/target-rules.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import { openSourceIndex, readSource } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
 import type { StateStore } from '../state/types.js';
-import { adapterFor } from '../targets/registry.js';
 import type { TargetCapabilities } from '../targets/types.js';
 import { appliedOf, diffThread, isAppliedAttributes, labelKey, type RemoteAttributes } from './diff.js';
 import { PlanCache } from './cache.js';
@@ -109,8 +109,9 @@ export interface PlanOptions {
   readonly memoAll?: boolean;
   /** Label type names, agents' emails and thread field keys are looked up through it (default: kept as they are). */
   readonly resolver?: IdentityResolver;
-  /** What the target can do (default: the manifest's target's). */
-  readonly capabilities?: TargetCapabilities;
+  /** The target's mapping rules and what it can do: its adapter's (plan/ knows no target by name). */
+  readonly rules: MappingRules;
+  readonly capabilities: TargetCapabilities;
   /** Evaluate every record even when an expression fails alike on the first ones (see mapping/failure-watch.ts). */
   readonly keepGoing?: boolean;
 }
@@ -144,9 +145,9 @@ export class Planner {
   private readonly caps: TargetCapabilities;
 
   constructor(private readonly opts: PlanOptions) {
-    this.caps = opts.capabilities ?? adapterFor(opts.manifest.target).capabilities;
+    this.caps = opts.capabilities;
     this.matchers = (opts.targets ?? []).map(addressMatcher);
-    this.mapper = new Mapper(opts.manifest, opts.indexes, opts.now, opts.resolver);
+    this.mapper = new Mapper(opts.manifest, opts.indexes, opts.rules, opts.now, opts.resolver);
     // An empty file name gives a private temporary database on disk, removed on close.
     this.scratch = new Database('');
     this.scratch.exec(

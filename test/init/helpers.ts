@@ -12,6 +12,7 @@ import { openIndexes } from '../../src/plan/plan.js';
 import { readSource } from '../../src/sources/index.js';
 import type { AttachmentSpec } from '../../src/attachments/index.js';
 import * as tt from '../../src/targets/therethere/rules.js';
+import { adapterFor } from '../../src/targets/registry.js';
 
 export const INIT_FIXTURES = path.resolve(import.meta.dirname, '../fixtures/init');
 export const NOW = Date.parse('2025-06-01T00:00:00Z');
@@ -41,7 +42,7 @@ export async function mapWorkspace(from: InitSource): Promise<Mapped> {
   const manifest = await loadManifest(workspace(from), { env: { PLAIN_API_KEY: 'k' } });
   const indexes = await openIndexes(manifest);
   try {
-    const mapper = new Mapper(manifest, indexes, () => NOW);
+    const mapper = new Mapper(manifest, indexes, adapterFor(manifest.target).rules, () => NOW);
     const out: Mapped = {
       manifest,
       threads: new Map(),

@@ -6,6 +6,7 @@ import { loadManifest } from '../../src/manifest/index.js';
 import { Mapper, type MapResult } from '../../src/mapping/map.js';
 import type { SourceIndex } from '../../src/sources/types.js';
 import type { IdentityResolver } from '../../src/mapping/resolve.js';
+import { adapterFor } from '../../src/targets/registry.js';
 
 const U = 'u_01HB924PME9C0YWKW1N4AK3B01';
 const LT = 'lt_01HB924PME9C0YWKW1N4AK3BZA';
@@ -53,7 +54,7 @@ ${threads}
       { id: 'c', tid: 1, at: '2024-01-01T10:00:00Z', body: 'third, same time as second', by: 'agent' },
     ],
   });
-  return new Mapper(m, { key: new Map([['u', users]]), groupBy: new Map([['c', comments]]) }, () => Date.parse('2025-01-01T00:00:00Z'), resolver);
+  return new Mapper(m, { key: new Map([['u', users]]), groupBy: new Map([['c', comments]]) }, adapterFor(m.target).rules, () => Date.parse('2025-01-01T00:00:00Z'), resolver);
 }
 
 const BASE = `  source: t

@@ -11,6 +11,7 @@ import { openIndexes } from '../../src/plan/plan.js';
 import { readSource } from '../../src/sources/index.js';
 import { INIT_SOURCES } from '../../src/init/templates.js';
 import { workspace } from '../init/helpers.js';
+import { adapterFor } from '../../src/targets/registry.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ENV = { PLAIN_API_KEY: 'k', PLAIN_ENDPOINT: 'http://127.0.0.1:1/graphql/v1', THERETHERE_TOKEN: 't' };
@@ -187,7 +188,7 @@ async function agreeWithMapper(m: Manifest, doc: SampleDoc) {
   const indexes = await openIndexes(m);
   const count = { import: 0, invalid: 0, filtered: 0, messages: 0, invalidMessages: 0 };
   try {
-    const mapper = new Mapper(m, indexes, NOW);
+    const mapper = new Mapper(m, indexes, adapterFor(m.target).rules, NOW);
     for await (const item of readSource(m.sources[m.threads.source]!)) {
       const shown = doc.records[item.location.index]!;
       if (!item.ok) {
