@@ -1,7 +1,7 @@
-import { sampleMapping } from '../../mapping/sample.js';
 import { plural } from '../../ui/format.js';
 import type { Io } from '../io.js';
 import { positiveInt, type GlobalFlags } from '../options.js';
+import { sampleMapping } from '../sample/index.js';
 import { loadFromArgs } from '../session.js';
 
 export interface ValidateFlags extends GlobalFlags {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadManifest, type Manifest } from '../../src/manifest/index.js';
 import { Mapper } from '../../src/mapping/map.js';
-import { sampleMapping } from '../../src/mapping/sample.js';
+import { sampleMapping } from '../../src/cli/sample/index.js';
 import { openIndexes } from '../../src/plan/plan.js';
 import { readSource } from '../../src/sources/index.js';
 import { INIT_SOURCES } from '../../src/init/templates.js';
