@@ -2,17 +2,19 @@
  * The plain-line renderer for pipes and CI logs. Every line starts with a UTC timestamp
  * (`2026-11-22T00:57:23Z`). It prints the start line; every failure, invalid record and notice as it
  * happens (`FAILED address: …`, `INVALID …`, `ORPHAN …`, `DELETED …`, `NOTE …`, `STOPPING: …`); a line
- * when a phase reaches its total; a heartbeat every `heartbeatMs` with counts, requests/min and ETA
- * (never one line per request); and the summary after `done`:
+ * when a phase reaches its total; a heartbeat every `heartbeatMs` with counts, requests/min (over the
+ * time elapsed, up to a minute: see ApplyView.requestsPerMinute) and ETA (never one line per request);
+ * and the summary after `done`:
  *
  *   Apply completed: customers: 14 created, 0 noop, 0 failed | threads: … | messages: …
  *   Invalid records skipped: 0. Requests sent: upsertCustomer 14, importThread 38 (2 retries).
  *
- * The heartbeat timer is unref'd (it never keeps the process alive) and stops on `done` or `close()`.
- * Heartbeats are also checked on every event, so a fake clock drives them in tests.
+ * The heartbeat (heartbeat.ts, shared with the JSON renderer's `progress` records) is unref'd, stops on
+ * `done` or `close()`, and is also checked on every event, so a fake clock drives it in tests.
  */
 import type { ApplyEvent } from '../apply/events.js';
 import { formatCounts } from './format.js';
+import { DEFAULT_HEARTBEAT_MS, Heartbeat } from './heartbeat.js';
 import {
   ApplyViewModel,
   formatDuration,
@@ -33,7 +35,7 @@ export interface PlainRendererOptions {
   readonly now?: () => number;
 }
 
-export const DEFAULT_HEARTBEAT_MS = 10_000;
+export { DEFAULT_HEARTBEAT_MS };
 
 /** `2026-11-22T00:57:23Z` */
 export function timestamp(ms: number): string {
@@ -45,12 +47,9 @@ const STAMP_WIDTH = 'YYYY-MM-DDTHH:MM:SSZ '.length;
 export class PlainRenderer {
   private readonly vm: ApplyViewModel;
   private readonly now: () => number;
-  private readonly heartbeatMs: number;
+  /** Runs between `start` and `done`. */
+  private readonly heartbeat: Heartbeat;
   private readonly phaseDone = new Set<Phase>();
-  private timer?: NodeJS.Timeout;
-  private lastBeat = 0;
-  /** Between `start` and `done`. */
-  private running = false;
   private closed = false;
 
   constructor(
@@ -58,8 +57,8 @@ export class PlainRenderer {
     opts: PlainRendererOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
-    this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.vm = new ApplyViewModel({ now: this.now });
+    this.heartbeat = new Heartbeat(opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, this.now, () => this.progress());
   }
 
   /** Invalid records seen so far (kept for callers that print their own summary). */
@@ -82,9 +81,7 @@ export class PlainRenderer {
             `to do: ${this.vm.phaseNames().includes('customers') ? `${formatInt(t.customers)} customers, ` : ''}${formatInt(t.threads)} threads, ${formatInt(t.messages)} messages; ` +
             `limit ${formatInt(e.info.requestsPerMinute)} requests/min, concurrency ${e.info.concurrency}`,
         );
-        this.running = true;
-        this.lastBeat = this.now();
-        this.schedule();
+        if (!this.closed) this.heartbeat.start();
         break;
       }
       case 'rate-limit-wait':
@@ -99,8 +96,7 @@ export class PlainRenderer {
       case 'done': {
         this.drain();
         this.phaseLines();
-        this.running = false;
-        this.stopTimer();
+        this.heartbeat.stop();
         const d = this.vm.finished!;
         this.line(`Apply ${d.outcome}: ${formatCounts(d.counts, { customers: this.vm.phaseNames().includes('customers') })}`);
         this.line(formatSummaryTail(d));
@@ -109,7 +105,7 @@ export class PlainRenderer {
       default:
         this.drain();
     }
-    if (this.running && this.heartbeatMs > 0 && this.now() - this.lastBeat >= this.heartbeatMs) this.beat();
+    this.heartbeat.check();
   };
 
   /** Stops the heartbeat. A run that never sent `done` gets one last progress line. */
@@ -117,9 +113,8 @@ export class PlainRenderer {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     this.drain();
-    if (this.running) this.progress();
-    this.running = false;
-    this.stopTimer();
+    if (this.heartbeat.running) this.progress();
+    this.heartbeat.stop();
     return Promise.resolve();
   }
 
@@ -139,29 +134,8 @@ export class PlainRenderer {
     return parts.join(' · ');
   }
 
-  /** A heartbeat on the `start + k·heartbeatMs` grid, so late beats (a busy loop) do not drift. */
-  private beat(): void {
-    const n = this.now();
-    const since = n - this.lastBeat;
-    this.lastBeat = since >= this.heartbeatMs ? n - (since % this.heartbeatMs) : this.lastBeat + this.heartbeatMs;
-    this.line(PlainRenderer.progressText(this.vm.view()));
-    this.schedule();
-  }
-
   private progress(): void {
     this.line(PlainRenderer.progressText(this.vm.view()));
-  }
-
-  private schedule(): void {
-    this.stopTimer();
-    if (this.heartbeatMs <= 0 || this.closed) return;
-    this.timer = setTimeout(() => this.beat(), Math.max(1, this.lastBeat + this.heartbeatMs - this.now()));
-    this.timer.unref();
-  }
-
-  private stopTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
   private drain(): void {

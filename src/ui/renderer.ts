@@ -10,7 +10,8 @@
 import type { ApplyEvent } from '../apply/events.js';
 import type { InkRenderer } from './ink/ink-renderer.js';
 import { JsonRenderer } from './json-renderer.js';
-import { DEFAULT_HEARTBEAT_MS, PlainRenderer } from './plain-renderer.js';
+import { DEFAULT_HEARTBEAT_MS } from './heartbeat.js';
+import { PlainRenderer } from './plain-renderer.js';
 import { ApplyViewModel } from './view-model.js';
 
 export type OutputMode = 'auto' | 'tty' | 'plain' | 'json';
@@ -28,7 +29,10 @@ export interface RendererOptions {
   readonly stderr: OutputStream;
   /** false: no colors at all (`--no-color`). Default: on unless NO_COLOR is set (non-empty). */
   readonly color?: boolean;
-  /** Plain renderer heartbeat; default PLAIN_MIGRATE_HEARTBEAT_MS from env, else 10 000. */
+  /**
+   * Interval of the plain renderer's heartbeat lines and the JSON renderer's `progress` records;
+   * default PLAIN_MIGRATE_HEARTBEAT_MS from env, else 10 000; 0 turns them off.
+   */
   readonly heartbeatMs?: number;
   readonly now?: () => number;
   readonly env?: NodeJS.ProcessEnv;
@@ -57,7 +61,7 @@ export function createRenderer(mode: OutputMode, o: RendererOptions): Renderer {
   const env = o.env ?? process.env;
   switch (resolveMode(mode, o.stdout, env)) {
     case 'json':
-      return new JsonRenderer(o.stdout, { now: o.now });
+      return new JsonRenderer(o.stdout, { heartbeatMs: heartbeatFrom(o, env), now: o.now });
     case 'plain':
       return new PlainRenderer(o.stdout, { heartbeatMs: heartbeatFrom(o, env), now: o.now });
     case 'tty': {

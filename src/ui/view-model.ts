@@ -2,7 +2,8 @@
  * The apply view model: folds the core's `ApplyEvent`s into what a screen shows. Pure (no I/O, no
  * timers; the clock is injected) and bounded: it keeps counters, two 60-slot per-second rings and at
  * most MAX_PENDING finished lines waiting to be drained, never anything per event or per address.
- * The Ink, plain-line and (for its elapsed time) JSON renderers all read it.
+ * The Ink, plain-line and JSON (its `progress` records) renderers all read it, so the three show the
+ * same figures.
  */
 import type { ApplyEvent, Counts, Outcome, RunInfo, Totals } from '../apply/events.js';
 import { emptyCounts } from '../apply/events.js';
@@ -43,7 +44,10 @@ export interface ApplyView {
   readonly phases: Readonly<Record<Phase, PhaseView>>;
   /** The phases this run has, in order: no customers when the target's import carries the contact. */
   readonly phaseNames: readonly Phase[];
-  /** Requests answered (or failed) in the last 60 s. */
+  /**
+   * Requests answered (or failed) per minute, rounded: those of the last minute over the time they
+   * span, which is the time elapsed since `start` while that is under a minute (see `windowMs`).
+   */
   readonly requestsPerMinute: number;
   /** The run's configured limit (RunInfo.requestsPerMinute); 0 before `start`. */
   readonly limit: number;
@@ -79,6 +83,14 @@ export const MAX_PENDING = 1000;
 const ETA_MIN_MS = 5000;
 const ETA_MIN_COMPLETIONS = 5;
 const WINDOW_S = 60;
+/**
+ * The shortest span a rate is divided by. In a run's first second a few answers over a few
+ * milliseconds would read as thousands a minute (the limiter opens with a burst of one second's
+ * worth), so until a second has passed the count is divided by a whole second: the figure is 0 before
+ * the first answer and count × 60 after it, climbing as answers come, never a spike. From one second
+ * on it is the true rate over the time elapsed. (The ETA waits for 5 s anyway.)
+ */
+export const MIN_RATE_SPAN_MS = 1000;
 
 /** Counts per wall-clock second over the last 60 s: fixed memory, however many events. */
 export class SecondRing {
@@ -97,13 +109,31 @@ export class SecondRing {
     this.counts[i]! += n;
   }
 
-  /** The sum over the 60 one-second slots ending with the second that holds `nowMs`. */
+  /**
+   * The sum over the 60 one-second slots ending with the second that holds `nowMs`: the 59 whole
+   * seconds before it and the elapsed part of the current one (`windowMs` is that span).
+   */
   sum(nowMs: number): number {
     const s = Math.floor(nowMs / 1000);
     let total = 0;
     for (let i = 0; i < WINDOW_S; i++) if (this.secs[i]! > s - WINDOW_S) total += this.counts[i]!;
     return total;
   }
+}
+
+/**
+ * The span in ms that `SecondRing.sum(nowMs)` counts over, for a run that started at `startMs`: the
+ * time since the start while that is shorter than the ring, else 59 s plus the elapsed part of the
+ * current second. Without a start (events before `start`), the ring's whole span.
+ */
+export function windowMs(nowMs: number, startMs?: number): number {
+  const ring = (WINDOW_S - 1) * 1000 + (((nowMs % 1000) + 1000) % 1000);
+  return startMs === undefined ? ring : Math.max(0, Math.min(ring, nowMs - startMs));
+}
+
+/** `count` events over `spanMs`, per minute; spans under MIN_RATE_SPAN_MS count as that. */
+export function perMinute(count: number, spanMs: number): number {
+  return count === 0 ? 0 : (count * 60_000) / Math.max(MIN_RATE_SPAN_MS, spanMs);
 }
 
 export class ApplyViewModel {
@@ -239,7 +269,7 @@ export class ApplyViewModel {
       header: this.info ? { migration: this.info.migration, target: this.info.target, runId: this.info.runId } : undefined,
       phases,
       phaseNames: this.phaseNames(),
-      requestsPerMinute: this.requestRing.sum(now),
+      requestsPerMinute: this.requestsPerMinute(now),
       limit: this.info?.requestsPerMinute ?? 0,
       retries: this.retries,
       limiter: waitingUntil === undefined ? {} : { waitingUntil, resumesInMs: waitingUntil - now },
@@ -279,6 +309,11 @@ export class ApplyViewModel {
     this.pending.push({ id: this.nextId++, kind, text });
   }
 
+  /** Requests per minute over the span the ring covers at `now` (the time elapsed, up to a minute). */
+  private requestsPerMinute(now: number): number {
+    return Math.round(perMinute(this.requestRing.sum(now), windowMs(now, this.startAt)));
+  }
+
   private currentWait(now: number): number | undefined {
     if (this.waitingUntil !== undefined && now >= this.waitingUntil) this.waitingUntil = undefined;
     return this.waitingUntil;
@@ -291,10 +326,11 @@ export class ApplyViewModel {
     if (elapsedMs < ETA_MIN_MS) return undefined;
     // The rate over the last minute follows rate-limit changes; after a long pause with nothing
     // completed in it, fall back to the average since the start.
+    // The window is the span the ring covers (59 s and the current second's elapsed part, or the
+    // time since the start while shorter), as for the request rate.
     const recent = this.completionRing.sum(now);
-    const windowMs = Math.min(WINDOW_S * 1000, elapsedMs);
     let perMs: number;
-    if (recent >= ETA_MIN_COMPLETIONS) perMs = recent / windowMs;
+    if (recent >= ETA_MIN_COMPLETIONS) perMs = recent / Math.max(MIN_RATE_SPAN_MS, windowMs(now, this.startAt));
     else if (this.completed >= ETA_MIN_COMPLETIONS) perMs = this.completed / elapsedMs;
     else return undefined;
     return Math.round(remaining / perMs);

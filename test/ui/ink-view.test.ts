@@ -61,8 +61,8 @@ describe('Ink apply view (snapshots)', () => {
       customers ████████████████████ 14/14       100%  14 created · 0 noop · 0 failed
       threads   ██████░░░░░░░░░░░░░░ 120/400      30%  108 created · 9 noop · 3 failed
       messages  ████████░░░░░░░░░░░░ 800/2,000    40%  800 created · 0 noop · 0 failed
-      requests/min: 412 / 450 · retries: 1 · rate-limited — resuming in 12 s
-      elapsed: 1m 10s · ETA: 1m 39s · invalid: 1"
+      requests/min: 419 / 450 · retries: 1 · rate-limited — resuming in 12 s
+      elapsed: 1m 10s · ETA: 1m 37s · invalid: 1"
     `);
   });
 
@@ -176,6 +176,22 @@ describe('Ink renderer (ink-testing-library)', () => {
     expect(frame()).toContain('Apply completed-with-failures in 5 s');
     expect(frame()).toContain('  threads   100 created · 0 noop · 500 failed');
     expect(frame()).not.toMatch(SGR);
+  });
+
+  it('shows the rate over the time elapsed from the first seconds (a run at 450/min reads ~450, not 15 or 75)', async () => {
+    const c = { t: T0 };
+    const { r, frame } = testRenderer(() => c.t);
+    r.on(start({ customers: 0, threads: 40, messages: 200 }));
+    let k = 1;
+    const rateAt = (ms: number) => {
+      for (; T0 + Math.round((k * 400) / 3) <= T0 + ms; k++) r.on(request(T0 + Math.round((k * 400) / 3)));
+      c.t = T0 + ms;
+      r.flush();
+      return /requests\/min: ([\d,]+) \/ 450/.exec(frame())?.[1];
+    };
+    expect(rateAt(0)).toBe('0');
+    expect([rateAt(2000), rateAt(5000), rateAt(10_000)]).toEqual(['450', '444', '450']);
+    await r.close();
   });
 
   it('renders at most ~20 frames a second however many events arrive', async () => {

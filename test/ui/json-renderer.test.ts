@@ -65,6 +65,7 @@ describe('JsonRenderer', () => {
   it('every event type is documented in docs/json-output.md', () => {
     const doc = readFileSync(new URL('../../docs/json-output.md', import.meta.url), 'utf8');
     for (const e of everyEvent()) expect(doc).toContain(`### \`${e.type}\``);
+    expect(doc).toContain('### `progress`');
     expect(doc).toContain('## plan --json');
   });
 });

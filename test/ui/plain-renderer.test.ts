@@ -39,7 +39,7 @@ describe('PlainRenderer', () => {
     const beats = text.filter((l) => l.startsWith('progress:'));
     expect(beats).toHaveLength(6);
     expect(beats[0]).toBe(
-      'progress: customers 100/100 100%, threads 733/900 81%, messages 0/4,000 0% (1 failed) · 834 requests/min of 450 · 0 retries · elapsed 10 s · ETA 50 s',
+      'progress: customers 100/100 100%, threads 733/900 81%, messages 0/4,000 0% (1 failed) · 5,000 requests/min of 450 · 0 retries · elapsed 10 s · ETA 50 s',
     );
     expect(text.filter((l) => l.startsWith('FAILED '))).toEqual([
       'FAILED thread.zendesk["150"]: Input validation failed [input_validation] — title: must be at most 200 characters (VALIDATION)',

@@ -28,55 +28,98 @@ describe('ApplyViewModel', () => {
     const vm = new ApplyViewModel({ now: c.now });
     vm.apply(start());
     for (let s = 0; s < 30; s++) for (let i = 0; i < 5; i++) vm.apply(request(T0 + s * 1000 + i * 100));
-    c.t = T0 + 30_000;
-    expect(vm.view().requestsPerMinute).toBe(150);
-    c.t = T0 + 75_000; // seconds 0–15 have left the window
-    expect(vm.view().requestsPerMinute).toBe(70);
+    c.t = T0 + 30_000; // 150 requests in the 30 s since the start
+    expect(vm.view().requestsPerMinute).toBe(300);
+    c.t = T0 + 75_000; // seconds 0–15 have left the window: 70 requests over the 59 s it spans
+    expect(vm.view().requestsPerMinute).toBe(Math.round((70 * 60) / 59));
     for (let i = 0; i < 10; i++) vm.apply(request(c.t));
-    expect(vm.view().requestsPerMinute).toBe(80);
+    expect(vm.view().requestsPerMinute).toBe(Math.round((80 * 60) / 59));
     c.t = T0 + 200_000;
     expect(vm.view().requestsPerMinute).toBe(0);
   });
 
-  it('shows the rate limiter waiting, and clears it when the time passes or a request succeeds after it', () => {
-    const c = clock();
-    const vm = new ApplyViewModel({ now: c.now });
-    vm.apply(start());
-    vm.apply({ type: 'rate-limit-wait', untilMs: T0 + 12_000 });
-    expect(vm.view().limiter).toEqual({ waitingUntil: T0 + 12_000, resumesInMs: 12_000 });
-    // a request that was in flight when the pause began finishes during it: still waiting
-    vm.apply(request(T0 + 500));
-    c.t = T0 + 2000;
-    expect(vm.view().limiter.resumesInMs).toBe(10_000);
-    c.t = T0 + 12_000;
-    expect(vm.view().limiter).toEqual({});
+  describe('requests per minute over the time actually elapsed (a fake clock)', () => {
+    /**
+     * A run sending 7.5 requests a second (450 a minute), one every 133⅓ ms after `fromMs` and until
+     * `stopMs`; `to(ms)` moves the clock there, answering the requests due on the way.
+     */
+    function sender(c: { t: number }, vm: ApplyViewModel, fromMs = T0, stopMs = Infinity) {
+      let k = 1;
+      const due = () => fromMs + Math.round((k * 400) / 3);
+      return (ms: number): number => {
+        for (; due() <= Math.min(ms, stopMs); k++) {
+          c.t = due();
+          vm.apply(request(c.t));
+        }
+        c.t = ms;
+        return vm.view().requestsPerMinute;
+      };
+    }
 
-    vm.apply({ type: 'rate-limit-wait', untilMs: T0 + 30_000 });
-    expect(vm.view().limiter.waitingUntil).toBe(T0 + 30_000);
-    vm.apply(request(T0 + 29_000, false)); // a failed request does not clear it
-    expect(vm.view().limiter.waitingUntil).toBe(T0 + 30_000);
-    vm.apply(request(T0 + 30_001)); // the emitter's clock says the pause is over
-    expect(vm.view().limiter).toEqual({});
+    it('reads ~450/min from the first seconds of a run sending 450/min, and stays there after a minute', () => {
+      const c = clock();
+      const vm = new ApplyViewModel({ now: c.now });
+      vm.apply(start());
+      const to = sender(c, vm);
+      // at 2 s: 15 requests over 2 s; at 5 s: 37 over 5 s; at 10 s: 75 over 10 s (a full minute read 75)
+      expect([to(T0 + 2000), to(T0 + 5000), to(T0 + 10_000)]).toEqual([450, 444, 450]);
+      for (const s of [20, 30.9, 59.5, 60, 60.5, 61, 75.75, 89.99]) expect(Math.abs(to(T0 + s * 1000) - 450), `at ${s} s`).toBeLessThanOrEqual(8);
+      // after a minute the window is the 59 whole seconds before the current one and its elapsed part:
+      // at 90.000 s, seconds 31–89 (442 requests) and the one answered at 90.000, over 59 s
+      expect(to(T0 + 90_000)).toBe(Math.round((443 * 60) / 59));
+    });
+
+    it('reads lower through a pause, and 0 once the last minute held no request', () => {
+      const c = clock();
+      const vm = new ApplyViewModel({ now: c.now });
+      vm.apply(start());
+      const to = sender(c, vm, T0, T0 + 10_000); // 75 requests, then nothing
+      expect(to(T0 + 10_000)).toBe(450);
+      expect(to(T0 + 20_000)).toBe(225); // 75 over 20 s
+      expect(to(T0 + 40_000)).toBe(113); // 75 over 40 s
+      expect(to(T0 + 65_000)).toBeLessThan(50); // seconds 6–65 in the window: the requests of seconds 6–10
+      expect(to(T0 + 71_000)).toBe(0);
+    });
+
+    it('shows 0 before any request, and never divides by less than a second in the first one', () => {
+      const c = clock();
+      const vm = new ApplyViewModel({ now: c.now });
+      expect(vm.view().requestsPerMinute).toBe(0); // before the start
+      vm.apply(start());
+      expect(vm.view().requestsPerMinute).toBe(0);
+      c.t = T0 + 400;
+      expect(vm.view().requestsPerMinute).toBe(0);
+      // the limiter's opening burst (one second's worth) answered within 60 ms: 7 over a second, not over 60 ms
+      for (let i = 0; i < 7; i++) vm.apply(request(T0 + 50 + i * 10));
+      expect(vm.view().requestsPerMinute).toBe(420);
+      c.t = T0 + 1000;
+      expect(vm.view().requestsPerMinute).toBe(420);
+      c.t = T0 + 2000;
+      expect(vm.view().requestsPerMinute).toBe(210);
+    });
+
+    it('measures from the start event, not from the clock second it falls in', () => {
+      const c = clock(T0 + 700);
+      const vm = new ApplyViewModel({ now: c.now });
+      vm.apply(start(undefined, T0 + 700));
+      const to = sender(c, vm, T0 + 700);
+      expect(to(T0 + 3_700)).toBe(440); // 22 requests over 3 s (the ring's slot for them began at T0)
+    });
   });
 
-  it('estimates the time left from the observed completion rate, once there is enough data', () => {
+  it('estimates from the span the last minute of completions actually covers (59 s and the current second)', () => {
     const c = clock();
     const vm = new ApplyViewModel({ now: c.now });
-    vm.apply(start({ customers: 0, threads: 50, messages: 50 }));
-    vm.apply(resource('thread', 'CREATED'));
-    c.t = T0 + 1000;
-    expect(vm.view().etaMs).toBeUndefined(); // too early
-    // 40 completions over 10 s: 4/s; 60 left → 15 s
-    for (let i = 1; i < 40; i++) {
-      c.t = T0 + i * 250;
-      vm.apply(resource(i % 2 ? 'thread' : 'message', 'CREATED'));
+    vm.apply(start({ customers: 0, threads: 0, messages: 1240 }));
+    // 2 completions a second, at .250 and .750, for 120 s
+    for (let k = 0; k < 240; k++) {
+      c.t = T0 + 250 + k * 500;
+      vm.apply(resource('message', 'CREATED', k));
     }
-    c.t = T0 + 10_000;
-    expect(vm.view().etaMs).toBe(15_000);
-    expect(vm.view().elapsedMs).toBe(10_000);
-    // after a minute with nothing completed, it falls back to the average since the start
-    c.t = T0 + 80_000;
-    expect(vm.view().etaMs).toBe(Math.round(60 / (40 / 80_000)));
+    c.t = T0 + 120_000; // the window: seconds 61–119 whole (118 completions) and 0 ms of second 120
+    expect(vm.view().etaMs).toBe(500_000); // 1000 left at 2 a second (over a 60 s window it read 508 s)
+    c.t = T0 + 120_600; // 59.6 s: seconds 61–119 and 600 ms of second 120, which held none
+    expect(vm.view().etaMs).toBe(Math.round(1000 / (118 / 59_600)));
   });
 
   it('queues finished lines (failures with field errors, invalid records, notices) and drains each once', () => {
