@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { compileJsonata } from './compile.js';
 import { bool, expr, has, isObj, problem, str, type BuildContext } from './context.js';
+import { isSizeText, MAX_RECORD_BYTES_CEILING, parseSize } from './size.js';
 import type { CsvOptions, SourceDecl, SourceFormat, TableDecl } from './types.js';
 import { formatPath } from './yaml-doc.js';
 
@@ -31,6 +32,28 @@ function csvOptions(ctx: BuildContext, name: string, v: unknown): CsvOptions | u
     });
   }
   return { delimiter, header, ...(columns !== undefined ? { columns: [...columns] } : {}) };
+}
+
+/**
+ * `maxRecordBytes`: a size string or a number of bytes. The schema checks the form (and the range of a
+ * number); the range of a size string is checked here.
+ */
+function maxRecordBytes(ctx: BuildContext, name: string, v: unknown): number | undefined {
+  const at = ['sources', name, 'maxRecordBytes'];
+  const bytes = parseSize(v);
+  if (typeof v === 'string' && isSizeText(v)) {
+    if (bytes === undefined) {
+      problem(ctx, 'manifest.range', `sources.${name}.maxRecordBytes must be greater than zero`, at);
+      return undefined;
+    }
+    if (bytes > MAX_RECORD_BYTES_CEILING) {
+      problem(ctx, 'manifest.range', `sources.${name}.maxRecordBytes must be at most 512MB (${MAX_RECORD_BYTES_CEILING} bytes), the longest record that can be read`, at, {
+        hint: 'a record this large is almost always a damaged export or inline file contents',
+      });
+      return undefined;
+    }
+  }
+  return bytes !== undefined && bytes <= MAX_RECORD_BYTES_CEILING ? bytes : undefined;
 }
 
 function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undefined {
@@ -77,6 +100,7 @@ function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undef
   }
   const key = expr(ctx, [...at, 'key'], v['key']);
   const groupBy = expr(ctx, [...at, 'groupBy'], v['groupBy']);
+  const limit = has(v, 'maxRecordBytes') ? maxRecordBytes(ctx, name, v['maxRecordBytes']) : undefined;
   if (!detected) return undefined;
   return {
     name,
@@ -88,6 +112,7 @@ function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undef
     ...(csv !== undefined && detected.format === 'csv' ? { csv } : {}),
     ...(key ? { key } : {}),
     ...(groupBy ? { groupBy } : {}),
+    ...(limit !== undefined ? { maxRecordBytes: limit } : {}),
     location,
   };
 }

@@ -84,6 +84,7 @@ function propertyNames(parentSchema: unknown): string[] {
 function patternMessage(pattern: string): string {
   if (pattern.includes('https?')) return 'must be an http(s) URL';
   if (pattern.includes('ms|s|m|h')) return 'must be a duration such as 30s, 1500ms, 2m, or a number of milliseconds';
+  if (pattern.includes('[kmgKMG]')) return 'must be a size such as 64MB, 128MiB, 500KB, or a number of bytes';
   return `must match ${pattern}`;
 }
 

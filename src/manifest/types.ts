@@ -51,6 +51,11 @@ export interface SourceDecl {
   readonly key?: Expr;
   /** `$records(source, k)` finds every record whose groupBy expression equals k (compared as strings). */
   readonly groupBy?: Expr;
+  /**
+   * The most bytes one record may take (a jsonl line, a csv record, the text of a json array element); a
+   * longer one is an invalid record, skipped without being held. Absent: DEFAULT_MAX_RECORD_BYTES (64 MiB).
+   */
+  readonly maxRecordBytes?: number;
   readonly location: SourceLocation;
 }
 

@@ -7,46 +7,49 @@
  * Line numbers: csv-parse's own line counter drifts on CRLF inside quoted fields, so lines are counted here
  * from the raw bytes: a record starts right after the previous record's end (csv-parse's `info.bytes`,
  * which counts raw bytes), plus the empty lines it skipped in between.
+ *
+ * Size: a record longer than the source's `maxRecordBytes` is dropped before csv-parse by CsvRecordGuard
+ * (csv-guard.ts) and reported as a too-long item at its line; the records after it are read as usual.
+ * CSV values are strings, so the nesting limit does not apply.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { parse, type CsvError, type OptionsWithColumns, type Parser as CsvParser } from 'csv-parse';
 import type { CsvOptions, SourceDecl } from '../manifest/types.js';
 import { PmError } from '../core/errors.js';
+import { CsvRecordGuard, type TooLongRecord } from './csv-guard.js';
 import { declError, malformedItem, messageOf, rethrow } from './diagnostics.js';
+import { formatBytes, recordLimit, tooLongItem } from './limits.js';
 import { openSourceStream } from './open.js';
 import type { SourceItem } from './types.js';
 
-const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+/** csv-parse's own limit, above the guard's: it only fires if the two disagree about where a record ends. */
+const PARSER_SLACK = 1024;
 
-/** Passes bytes through unchanged and answers "how many newlines before byte B" for increasing B. */
+/**
+ * Passes bytes through unchanged and answers "how many newlines before byte B" for increasing B. Keeps the
+ * positions of the newlines not yet asked about, not the bytes.
+ */
 class NewlineCounter extends Transform {
-  private readonly chunks: Buffer[] = [];
-  /** Absolute offset of chunks[0][0]. */
-  private chunkStart = 0;
-  /** Cursor: absolute byte offset and the newlines before it. */
-  private pos = 0;
+  private positions: number[] = [];
+  private head = 0;
+  /** Absolute offset of the next chunk's first byte. */
+  private offset = 0;
   private newlines = 0;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.chunks.push(chunk);
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.positions.push(this.offset + i);
+    this.offset += chunk.length;
     cb(null, chunk);
   }
 
   newlinesBefore(offset: number): number {
-    while (this.pos < offset && this.chunks.length > 0) {
-      const head = this.chunks[0]!;
-      const from = this.pos - this.chunkStart;
-      const to = Math.min(head.length, offset - this.chunkStart);
-      let i = head.indexOf(0x0a, from);
-      while (i !== -1 && i < to) {
-        this.newlines++;
-        i = head.indexOf(0x0a, i + 1);
-      }
-      this.pos = this.chunkStart + to;
-      if (to === head.length) {
-        this.chunks.shift();
-        this.chunkStart += head.length;
-      }
+    while (this.head < this.positions.length && this.positions[this.head]! < offset) {
+      this.head++;
+      this.newlines++;
+    }
+    if (this.head > 4096 && this.head * 2 > this.positions.length) {
+      this.positions = this.positions.slice(this.head);
+      this.head = 0;
     }
     return this.newlines;
   }
@@ -80,19 +83,29 @@ function csvOptions(decl: SourceDecl): CsvOptions {
 export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
   const file = decl.pathAsWritten;
   const o = csvOptions(decl);
+  const limit = recordLimit(decl);
   const input = await openSourceStream(decl, { signal });
+  const guard = new CsvRecordGuard(limit, o.delimiter);
   const counter = new NewlineCounter();
   let prevEnd = 0;
   let prevEmpty = 0;
   const startLine = (bytes: unknown, empty: unknown): number => {
     const emptyNow = typeof empty === 'number' ? empty : prevEmpty;
-    const line = 1 + counter.newlinesBefore(prevEnd) + (emptyNow - prevEmpty);
+    const line = 1 + counter.newlinesBefore(prevEnd) + guard.droppedBefore(prevEnd) + (emptyNow - prevEmpty);
     if (typeof bytes === 'number' && bytes > prevEnd) prevEnd = bytes;
     prevEmpty = emptyNow;
     return line;
   };
   let parser: CsvParser;
+  const headerTooLong = (r: TooLongRecord): PmError =>
+    new PmError('source.unreadable', `the header row of ${file} (line ${r.line}) is longer than the limit of ${formatBytes(limit)} per record, so the columns cannot be read`, {
+      location: { file, line: r.line },
+      hint: `check that ${file} is a CSV file with a header row, or raise sources.${decl.name}.maxRecordBytes`,
+    });
   const headerColumns = (first: unknown): string[] => {
+    // The header row was dropped for its size: what csv-parse takes for it is the first data row.
+    const dropped = guard.tooLong[0];
+    if (dropped?.first) throw headerTooLong(dropped);
     const header = Array.isArray(first) ? first.map(String) : [];
     startLine(parser.info.bytes, parser.info.empty_lines);
     const names = o.columns ?? header;
@@ -113,11 +126,13 @@ export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGen
       bom: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
-      // A guard against a stray quote swallowing the rest of a huge file into one field.
-      max_record_size: MAX_RECORD_CHARS,
+      // The guard keeps records within the limit; this only stops a disagreement between the two.
+      max_record_size: limit + PARSER_SLACK,
       columns: o.header ? headerColumns : (o.columns ?? []),
       on_record: (record, ctx): Row => ({ kind: 'record', record, line: startLine(ctx.bytes, ctx.empty_lines) }),
       on_skip: (err) => {
+        // csv-parse loses its place after this one (it drops the rest of the chunk): stop the source.
+        if (err?.code === 'CSV_MAX_RECORD_SIZE') throw err;
         const row: Row = { kind: 'error', message: csvMessage(err), line: startLine(err?.['bytes'], err?.['empty_lines']) };
         parser.push(row);
         return undefined;
@@ -131,11 +146,29 @@ export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGen
   }
   // pipe() keeps backpressure; errors of the file/gunzip stream are forwarded to the parser by hand.
   input.on('error', (e) => parser.destroy(e));
+  guard.on('error', (e) => parser.destroy(e));
   counter.on('error', (e) => parser.destroy(e));
-  input.pipe(counter).pipe(parser);
+  input.pipe(guard).pipe(counter).pipe(parser);
   let index = 0;
+  const tooLong = (r: TooLongRecord): SourceItem => {
+    if (r.first && o.header) throw headerTooLong(r);
+    if (r.unclosedQuote) {
+      throw new PmError('source.unreadable', `unclosed quote in ${file}: the record at line ${r.line} runs to the end of the file; the rest of the file cannot be read, so the source cannot be used`, {
+        location: { file, line: r.line },
+        hint: 'close the quote on that line (or re-export the file)',
+      });
+    }
+    return tooLongItem(decl, { file, line: r.line, index: index++ }, `row at line ${r.line}`, r.size);
+  };
+  /** The records dropped for their size that come before a row at `line` (all of them when undefined). */
+  const before = (line: number | undefined): SourceItem[] => {
+    const out: SourceItem[] = [];
+    while (guard.tooLong.length > 0 && (line === undefined || guard.tooLong[0]!.line < line)) out.push(tooLong(guard.tooLong.shift()!));
+    return out;
+  };
   try {
     for await (const row of parser as AsyncIterable<Row>) {
+      for (const item of before(row.line)) yield item;
       const location = { file, line: row.line, index: index++ };
       if (row.kind === 'record') yield { ok: true, record: row.record, location };
       else if (/Quote Not Closed/i.test(row.message)) {
@@ -147,6 +180,7 @@ export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGen
       } else yield malformedItem(location, `row at line ${row.line} is malformed: ${row.message}`);
       if (signal?.aborted) throw signal.reason;
     }
+    for (const item of before(undefined)) yield item;
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
     if (code.startsWith('CSV_') && !signal?.aborted) {
@@ -162,6 +196,7 @@ export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGen
   } finally {
     parser.destroy();
     counter.destroy();
+    guard.destroy();
     input.destroy();
   }
 }

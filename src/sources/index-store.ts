@@ -17,6 +17,7 @@ import { PmError } from '../core/errors.js';
 import type { Expr, SourceDecl } from '../manifest/types.js';
 import { messageOf } from './diagnostics.js';
 import { buildIndex, INDEX_FORMAT_VERSION, loadDiagnostics } from './index-build.js';
+import { MAX_DEPTH, recordLimit } from './limits.js';
 import { Lru } from './lru.js';
 import { statSource } from './open.js';
 import type { SourceIndex } from './types.js';
@@ -188,6 +189,8 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
     gzip: decl.gzip,
     select: decl.select ?? null,
     csv: decl.csv ?? null,
+    // Which records are indexed depends on the limits: a changed limit rebuilds the index.
+    limits: { bytes: recordLimit(decl), depth: MAX_DEPTH },
     kind,
     expr: exprFingerprint(expr),
   });

@@ -69,6 +69,9 @@ export function guardParser(parser: Transform, onError: () => void): ParserGuard
   /** Re-run the chunk from the snapshot one line at a time; the line whose piece fails is the error line. */
   const locate = (snap: Snapshot, text: string): number | undefined => {
     Object.assign(p, snap, { _buffer: '' });
+    // push may be an own property (a hook on the parser's tokens): put back whatever was there.
+    const own = Object.prototype.hasOwnProperty.call(p, 'push');
+    const saved = p.push;
     p.push = () => true;
     try {
       let line = baseLine;
@@ -89,7 +92,8 @@ export function guardParser(parser: Transform, onError: () => void): ParserGuard
     } catch {
       return undefined;
     } finally {
-      delete (p as Partial<ParserInternals>).push;
+      if (own) p.push = saved;
+      else delete (p as Partial<ParserInternals>).push;
     }
   };
 

@@ -1,19 +1,21 @@
 /**
  * JSON (.json): a top-level array, or an object with `select:` naming the array (a dotted path such as
- * `tickets` or `data.items`). Streamed with stream-json (parser → [pick] → streamArray); only one element is
- * assembled at a time. A syntax error yields one error item (with the line where parsing stopped) after the
+ * `tickets` or `data.items`). Streamed with stream-json's parser, whose tokens json-records.ts turns into
+ * records as they are made; only one element is assembled at a time, and an element over the size limit (`maxRecordBytes`) or nested deeper
+ * than MAX_DEPTH is an error item with its index while the elements after it are read (json-records.ts).
+ * A syntax error yields one error item (with the line where parsing stopped) after the
  * records before it, and ends the stream, since a JSON document cannot be resynchronised.
  * The top-level shape is checked on the first token; the object's keys (for messages) are gathered by a
  * second, bounded pass only when something is wrong.
  */
 import { pipeline, type Transform } from 'node:stream';
 import Parser from 'stream-json/Parser.js';
-import Pick from 'stream-json/filters/Pick.js';
-import StreamArray from 'stream-json/streamers/StreamArray.js';
 import { PmError } from '../core/errors.js';
 import type { SourceDecl } from '../manifest/types.js';
 import { declError, malformedItem, messageOf, rethrow } from './diagnostics.js';
 import { guardParser } from './json-position.js';
+import { attach, NotAnArrayError, PARSER_OPTIONS, type JsonElement } from './json-records.js';
+import { MAX_DEPTH, recordLimit, tooDeepItem, tooLongItem } from './limits.js';
 import { openSourceStream } from './open.js';
 import { parseDottedPath } from './path.js';
 import type { SourceItem } from './types.js';
@@ -48,7 +50,8 @@ async function topLevelKeys(decl: SourceDecl, signal?: AbortSignal): Promise<{ k
   const keys: Array<[string, ValueKind]> = [];
   let truncated = false;
   const input = await openSourceStream(decl, { signal, stripBom: true });
-  const parser = Parser.parser({ packValues: true, streamValues: false });
+  // Strings in pieces: a huge value next to the keys is never held whole.
+  const parser = Parser.parser(PARSER_OPTIONS);
   const tokens = pipeline(input, parser, () => undefined) as unknown as Transform;
   let depth = 0;
   let seen = 0;
@@ -186,7 +189,7 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
     if (!segs) throw selectError(decl, decl.select);
   }
   const input = await openSourceStream(decl, { signal, stripBom: true });
-  const parser = Parser.parser({ packValues: true, streamValues: false });
+  const parser = Parser.parser(PARSER_OPTIONS);
   // A syntax error is held by the guard: the input is cut off and the parser ended, so every record parsed
   // before the error still comes out; the error item follows them.
   const guard = guardParser(parser, () => {
@@ -196,31 +199,20 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
       parser.end();
     });
   });
+  // Installed before the first-token check, which then sees each token first.
+  const records = attach(parser, { select: segs ?? [], maxBytes: recordLimit(decl), maxDepth: MAX_DEPTH });
   let shape: ShapeError | undefined;
   onFirstToken(parser, (t) => {
     const kind = kindOf(t.name);
     const problem = kind === 'value' ? 'not-array' : kind === 'object' && !segs ? 'needs-select' : kind === 'array' && segs ? 'select-on-array' : undefined;
     if (!problem) return;
-    // streamArray may fail on this very token first; `shape` makes the catch report the real problem.
+    // The records hook may fail on this very token first; `shape` makes the catch report the real problem.
     const err = new ShapeError(problem, t.name);
     shape = err;
     process.nextTick(() => parser.destroy(err));
   });
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
-  let matched = false;
-  const stages: Transform[] = [parser];
-  if (segs) {
-    const want = segs;
-    const filter = (stack: ReadonlyArray<number | string | null>): boolean => {
-      const hit = stack.length === want.length && want.every((s, i) => stack[i] === s);
-      if (hit) matched = true;
-      return hit;
-    };
-    stages.push(Pick.pick({ filter, once: true, streamValues: false }));
-  }
-  stages.push(StreamArray.streamArray());
-  const out = pipeline(stages, () => undefined) as unknown as Transform;
   // Nothing after a syntax error can be read, so the source as a whole is unusable: planning on a
   // part of it would take every record after the error for gone (orphans). Stop with the location.
   const syntaxError = async (e: Error, line: number | undefined, index: number): Promise<PmError> => {
@@ -236,14 +228,18 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
 
   let index = 0;
   try {
-    for await (const chunk of out as AsyncIterable<{ key: number; value: unknown }>) {
-      index = chunk.key + 1;
-      yield { ok: true, record: chunk.value, location: { file, index: chunk.key } };
+    for await (const el of parser as AsyncIterable<JsonElement>) {
+      index = el.key + 1;
+      const location = { file, index: el.key };
+      if ('problem' in el) {
+        const what = `element ${el.key} of the records array`;
+        yield el.problem === 'too-long' ? tooLongItem(decl, location, what, undefined) : tooDeepItem(decl, location, what);
+      } else yield { ok: true, record: el.value, location };
       if (signal?.aborted) throw signal.reason;
     }
     const held = guard.error();
     if (held) throw await syntaxError(held, guard.errorLine(), index);
-    if (segs && !matched) {
+    if (segs && !records.matched) {
       const keys = await keysSentence(decl, signal);
       throw declError(decl, 'source.select-not-found', `source "${decl.name}": select "${decl.select ?? ''}" matches nothing in ${file}${keys.text}`, 'select');
     }
@@ -253,12 +249,12 @@ export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGe
       // Only when the guard could not wrap the parser: the error arrives as a stream error.
       throw await syntaxError(e as Error, guard.errorLine(), index);
     }
-    if (e instanceof Error && e.message === 'Top-level object should be an array.') {
+    if (e instanceof NotAnArrayError) {
       throw declError(decl, 'source.select-not-array', `source "${decl.name}": select "${decl.select ?? ''}" names something in ${file} that is not an array`, 'select', 'select must name the array that holds the records');
     }
     rethrow(decl, e, signal);
   } finally {
-    out.destroy();
+    parser.destroy();
     input.destroy();
   }
 }

@@ -1,15 +1,17 @@
 /**
- * JSON Lines (.jsonl, .ndjson): one JSON value per line. Lines are split on raw bytes (a UTF-8 multi-byte
- * sequence never contains 0x0a), so only one line at a time is decoded and held. A malformed line becomes an
- * error item naming file:line and the stream goes on. Blank lines are skipped but counted; CRLF and a leading
- * UTF-8 BOM are accepted.
+ * JSON Lines (.jsonl, .ndjson): one JSON value per line. Lines are split on raw bytes (see lines.ts), so only
+ * one line at a time is decoded and held. A malformed line, a line longer than the source's
+ * `maxRecordBytes` (streamed past, never held) and a value nested deeper than MAX_DEPTH become error items
+ * naming file:line, and the stream goes on. Blank lines are skipped but counted; CRLF and a leading UTF-8
+ * BOM are accepted.
  */
 import type { SourceDecl } from '../manifest/types.js';
-import { malformedItem, rethrow } from './diagnostics.js';
+import { malformedItem, messageOf, rethrow } from './diagnostics.js';
+import { mayNestDeeperThan, nestsDeeperThan, recordLimit, tooDeepItem, tooLongItem } from './limits.js';
+import { LineSplitter, type Line } from './lines.js';
 import { openSourceStream } from './open.js';
 import type { RecordLocation, SourceItem } from './types.js';
 
-const LF = 0x0a;
 const CR = 0x0d;
 /** Invalid UTF-8 is an error, not U+FFFD quietly put into a customer's message. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -22,8 +24,8 @@ function parseMessage(e: unknown): { message: string; col?: number } {
   return { message, col: m ? Number(m[1]) + 1 : undefined };
 }
 
-/** The first byte that does not start or continue a valid UTF-8 sequence (1-based column in bytes). */
-function firstInvalidUtf8(b: Buffer): { byte: number; col: number } {
+/** The first byte that does not start or continue a valid UTF-8 sequence (1-based column in bytes); undefined when none. */
+function firstInvalidUtf8(b: Buffer): { byte: number; col: number } | undefined {
   for (let i = 0; i < b.length; ) {
     const c = b[i]!;
     const n = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
@@ -35,7 +37,7 @@ function firstInvalidUtf8(b: Buffer): { byte: number; col: number } {
     if (n > 1 && !utf8Ok(b.subarray(i, i + n))) return { byte: c, col: i + 1 };
     i += n;
   }
-  return { byte: b[0] ?? 0, col: 1 };
+  return undefined;
 }
 
 function utf8Ok(seq: Buffer): boolean {
@@ -51,7 +53,8 @@ function utf8Ok(seq: Buffer): boolean {
 export type JsonlItem = SourceItem & { readonly raw?: string };
 
 /** Parse one line (without its terminator). undefined for a blank line. */
-function lineItem(buf: Buffer, file: string, line: number, index: number, withRaw: boolean): JsonlItem | undefined {
+function lineItem(decl: SourceDecl, buf: Buffer, line: number, index: number, withRaw: boolean): JsonlItem | undefined {
+  const file = decl.pathAsWritten;
   let end = buf.length;
   if (end > 0 && buf[end - 1] === CR) end--;
   let start = 0;
@@ -61,8 +64,12 @@ function lineItem(buf: Buffer, file: string, line: number, index: number, withRa
   let text: string;
   try {
     text = utf8.decode(buf.subarray(start, end));
-  } catch {
+  } catch (e) {
     const bad = firstInvalidUtf8(buf.subarray(start, end));
+    // Only an encoding error is one; anything else (a string too long for V8) is named as it is.
+    if (!bad) {
+      return malformedItem(location, `line ${line} could not be decoded: ${messageOf(e)}`, undefined, `lower sources.${decl.name}.maxRecordBytes so that a line this long is skipped`);
+    }
     return malformedItem(
       location,
       `line ${line} is not valid UTF-8 (byte 0x${bad.byte.toString(16).padStart(2, '0')} at column ${bad.col})`,
@@ -70,41 +77,32 @@ function lineItem(buf: Buffer, file: string, line: number, index: number, withRa
       'export the file as UTF-8, or convert it (iconv -f windows-1252 -t utf-8)',
     );
   }
+  let record: unknown;
   try {
-    const record = JSON.parse(text) as unknown;
-    return withRaw ? { ok: true, record, location, raw: text } : { ok: true, record, location };
+    // V8's JSON.parse is iterative: any nesting parses; the depth is checked after.
+    record = JSON.parse(text) as unknown;
   } catch (e) {
     if (text.trim() === '') return undefined;
     const { message, col } = parseMessage(e);
     return malformedItem(location, `line ${line} is not valid JSON: ${message}`, col, 'each line of a .jsonl file must hold one complete JSON value');
   }
+  if (mayNestDeeperThan(buf) && nestsDeeperThan(record)) return tooDeepItem(decl, location, `line ${line}`);
+  return withRaw ? { ok: true, record, location, raw: text } : { ok: true, record, location };
 }
 
 /** `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify. */
 export async function* readJsonl(decl: SourceDecl, signal?: AbortSignal, withRaw = false): AsyncGenerator<JsonlItem> {
-  const file = decl.pathAsWritten;
   const stream = await openSourceStream(decl, { signal });
-  let pending: Buffer[] = [];
-  let line = 0;
+  const lines = new LineSplitter(recordLimit(decl));
   let index = 0;
+  const toItem = (l: Line): JsonlItem | undefined => {
+    if (l.kind === 'too-long') return tooLongItem(decl, { file: decl.pathAsWritten, line: l.line, index }, `line ${l.line}`, l.size);
+    return lineItem(decl, l.bytes, l.line, index, withRaw);
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (;;) {
-        const nl = chunk.indexOf(LF, start);
-        if (nl === -1) {
-          if (start < chunk.length) pending.push(chunk.subarray(start));
-          break;
-        }
-        let buf = chunk.subarray(start, nl);
-        if (pending.length > 0) {
-          pending.push(buf);
-          buf = Buffer.concat(pending);
-          pending = [];
-        }
-        start = nl + 1;
-        line++;
-        const item = lineItem(buf, file, line, index, withRaw);
+      for (const l of lines.push(chunk)) {
+        const item = toItem(l);
         if (item) {
           index++;
           yield item;
@@ -112,10 +110,8 @@ export async function* readJsonl(decl: SourceDecl, signal?: AbortSignal, withRaw
         }
       }
     }
-    if (pending.length > 0) {
-      line++;
-      const item = lineItem(Buffer.concat(pending), file, line, index, withRaw);
-      pending = [];
+    for (const l of lines.end()) {
+      const item = toItem(l);
       if (item) yield item;
     }
   } catch (e) {

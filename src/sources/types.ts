@@ -13,7 +13,10 @@ export interface RecordLocation {
 
 export type SourceItem =
   | { readonly ok: true; readonly record: unknown; readonly location: RecordLocation }
-  /** A record that could not be read (malformed JSON line, bad CSV row). The stream goes on after it. */
+  /**
+   * A record that could not be read (malformed JSON line, bad CSV row, a record over the size limit or nested
+   * too deep: see limits.ts). The stream goes on after it.
+   */
   | { readonly ok: false; readonly error: PmError; readonly location: RecordLocation };
 
 /** Lookups for `$record` (key) and `$records` (groupBy). Synchronous so that JSONata functions stay cheap. */

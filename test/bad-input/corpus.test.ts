@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -38,7 +39,7 @@ const ALL_PERMISSIONS = [
 ];
 
 type Endpoint = 'emulator' | 'emulator-401' | 'emulator-403' | 'refused' | 'unknown-host';
-type Setup = 'corrupt-state' | 'foreign-state' | 'unreadable-state' | 'applied-state' | 'big-message';
+type Setup = 'corrupt-state' | 'foreign-state' | 'unreadable-state' | 'applied-state' | 'big-message' | 'deep-nesting' | 'long-line-gz';
 
 interface Case {
   description: string;
@@ -188,6 +189,21 @@ describe('bad input', () => {
           const body = 'A very long log paste. '.repeat(Math.ceil((2 * 1024 * 1024) / 23)).slice(0, 2 * 1024 * 1024 - 1) + '.';
           const t = { id: 9, subject: 'Huge log attached', created_at: '2023-03-01T10:00:00Z', email: 'huge@example.com', comments: [{ id: 91, body, created_at: '2023-03-01T10:00:00Z' }] };
           writeFileSync(join(work, 'tickets.jsonl'), readFileSync(join(work, 'tickets.jsonl'), 'utf8') + JSON.stringify(t) + '\n');
+        } else if (s === 'deep-nesting') {
+          // A ticket nesting 100,000 arrays, inserted as line 2 of tickets.jsonl (kept out of the repository).
+          const lines = readFileSync(join(work, 'tickets.jsonl'), 'utf8').split('\n');
+          const deep = `{"id":2,"subject":"Deep","created_at":"2023-01-01T10:00:00Z","email":"deep@example.com","comments":[],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+          lines.splice(1, 0, deep);
+          writeFileSync(join(work, 'tickets.jsonl'), lines.join('\n'));
+        } else if (s === 'long-line-gz') {
+          // tickets.jsonl.gz: a 70 MB first line (over the 64 MiB default limit), then the lines of tickets.jsonl,
+          // which is removed. About 70 KB compressed, made here rather than kept in the repository.
+          const head = Buffer.from('{"id":1,"subject":"');
+          const tail = Buffer.from('","created_at":"2023-01-01T10:00:00Z","email":"long@example.com","comments":[]}\n');
+          const long = Buffer.alloc(70_000_000, 0x61);
+          const rest = readFileSync(join(work, 'tickets.jsonl'));
+          writeFileSync(join(work, 'tickets.jsonl.gz'), gzipSync(Buffer.concat([head, long, tail, rest]), { level: 9 }));
+          rmSync(join(work, 'tickets.jsonl'));
         } else {
           throw new Error(`unknown setup ${String(s)}`);
         }
