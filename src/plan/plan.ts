@@ -33,6 +33,11 @@ import { appliedOf, diffThread, isAppliedAttributes, labelKey, type RemoteAttrib
 import { PlanCache } from './cache.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
 
+/** A source error as an invalid record's reasons: what is wrong, then what to do when the reader says. */
+function withHint(e: Error & { readonly hint?: string }): string[] {
+  return e.hint ? [e.message, `what to do: ${e.hint}`] : [e.message];
+}
+
 /** A plan stopped because an expression failed alike on its first evaluations. */
 function systematicError(f: SystematicFailure): PmError {
   const r = f.records;
@@ -174,7 +179,7 @@ export class Planner {
         const k = `${where}\u0000${e.message}`;
         if (seen.has(k)) continue;
         seen.add(k);
-        yield { kind: 'invalid', invalid: { address: where, where, reasons: [e.message] } };
+        yield { kind: 'invalid', invalid: { address: where, where, reasons: withHint(e) } };
       }
     }
   }
@@ -188,7 +193,7 @@ export class Planner {
         if (this.opts.signal?.aborted) return;
         if (!item.ok) {
           const where = recordWhere(item.location);
-          yield { kind: 'invalid', invalid: { address: where, where, reasons: [item.error.message] } };
+          yield { kind: 'invalid', invalid: { address: where, where, reasons: withHint(item.error) } };
           continue;
         }
         const cache = this.opts.remote ? undefined : this.opts.cache;
