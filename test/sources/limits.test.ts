@@ -33,6 +33,32 @@ function writeGz(name: string, data: string | Buffer): string {
   return write(name, gzipSync(data));
 }
 
+/**
+ * Writes `head`, 96 MB of "a", then `tail` gzipped into `name`, reads it with a 64 KB limit, and gives
+ * the items with the peak growth of heap and array buffers while reading.
+ */
+async function readHuge(name: string, head: string, tail: string): Promise<{ seen: SourceItem[]; peak: number }> {
+  const f = path.join(t.dir, name);
+  await new Promise<void>((resolve, reject) => {
+    const gz = createGzip({ level: 1 });
+    gz.pipe(createWriteStream(f)).on('finish', () => resolve()).on('error', reject);
+    gz.write(head);
+    const block = Buffer.alloc(1024 * 1024, 0x61);
+    for (let i = 0; i < 96; i++) gz.write(block);
+    gz.end(tail);
+  });
+  gc();
+  const base = process.memoryUsage();
+  let peak = 0;
+  const seen: SourceItem[] = [];
+  for await (const item of readSource(decl(f, { maxRecordBytes: 64 * 1024 }))) {
+    seen.push(item);
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.heapUsed + m.arrayBuffers - base.heapUsed - base.arrayBuffers);
+  }
+  return { seen, peak };
+}
+
 /** Items as compact strings: `ok <line|[index]> <id>` or `<code> <address>`. */
 function summary(items: SourceItem[]): string[] {
   return items.map((i) => {
@@ -173,24 +199,7 @@ describe('jsonl limits', () => {
   });
 
   it('holds about the limit, not the line: the heap does not grow with a 96 MB line', async () => {
-    const f = path.join(t.dir, 'huge-line.jsonl.gz');
-    await new Promise<void>((resolve, reject) => {
-      const gz = createGzip({ level: 1 });
-      gz.pipe(createWriteStream(f)).on('finish', () => resolve()).on('error', reject);
-      gz.write(`${good(1)}\n{"id":2,"s":"`);
-      const block = Buffer.alloc(1024 * 1024, 0x61);
-      for (let i = 0; i < 96; i++) gz.write(block);
-      gz.end(`"}\n${good(3)}\n`);
-    });
-    gc();
-    const base = process.memoryUsage();
-    let peak = 0;
-    const seen: SourceItem[] = [];
-    for await (const item of readSource(decl(f, { maxRecordBytes: 64 * 1024 }))) {
-      seen.push(item);
-      const m = process.memoryUsage();
-      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - base.heapUsed - base.arrayBuffers);
-    }
+    const { seen, peak } = await readHuge('huge-line.jsonl.gz', `${good(1)}\n{"id":2,"s":"`, `"}\n${good(3)}\n`);
     expect(summary(seen)).toEqual(['ok 1 1', 'source.record-too-long huge-line.jsonl.gz:2', 'ok 3 3']);
     expect(peak).toBeLessThan(40 * 1024 * 1024);
   });
@@ -241,24 +250,7 @@ describe('json limits', () => {
   });
 
   it('holds about the limit, not the element: the heap does not grow with a 96 MB string', async () => {
-    const f = path.join(t.dir, 'huge-element.json.gz');
-    await new Promise<void>((resolve, reject) => {
-      const gz = createGzip({ level: 1 });
-      gz.pipe(createWriteStream(f)).on('finish', () => resolve()).on('error', reject);
-      gz.write('[{"id":1},{"id":2,"s":"');
-      const block = Buffer.alloc(1024 * 1024, 0x61);
-      for (let i = 0; i < 96; i++) gz.write(block);
-      gz.end('"},{"id":3}]');
-    });
-    gc();
-    const base = process.memoryUsage();
-    let peak = 0;
-    const seen: SourceItem[] = [];
-    for await (const item of readSource(decl(f, { maxRecordBytes: 64 * 1024 }))) {
-      seen.push(item);
-      const m = process.memoryUsage();
-      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - base.heapUsed - base.arrayBuffers);
-    }
+    const { seen, peak } = await readHuge('huge-element.json.gz', '[{"id":1},{"id":2,"s":"', '"},{"id":3}]');
     expect(summary(seen)).toEqual(['ok [0] 1', 'source.record-too-long huge-element.json.gz[1]', 'ok [2] 3']);
     expect(peak).toBeLessThan(40 * 1024 * 1024);
   }, 30_000);
@@ -352,24 +344,7 @@ describe('csv limits', () => {
   });
 
   it('holds about the limit, not the record: the heap does not grow with a 96 MB field', async () => {
-    const f = path.join(t.dir, 'huge-field.csv.gz');
-    await new Promise<void>((resolve, reject) => {
-      const gz = createGzip({ level: 1 });
-      gz.pipe(createWriteStream(f)).on('finish', () => resolve()).on('error', reject);
-      gz.write('id,body\n1,a\n2,"');
-      const block = Buffer.alloc(1024 * 1024, 0x61);
-      for (let i = 0; i < 96; i++) gz.write(block);
-      gz.end('"\n3,c\n');
-    });
-    gc();
-    const base = process.memoryUsage();
-    let peak = 0;
-    const seen: SourceItem[] = [];
-    for await (const item of readSource(decl(f, { maxRecordBytes: 64 * 1024 }))) {
-      seen.push(item);
-      const m = process.memoryUsage();
-      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - base.heapUsed - base.arrayBuffers);
-    }
+    const { seen, peak } = await readHuge('huge-field.csv.gz', 'id,body\n1,a\n2,"', '"\n3,c\n');
     expect(summary(seen)).toEqual(['ok 2 1', 'source.record-too-long huge-field.csv.gz:3', 'ok 4 3']);
     expect(peak).toBeLessThan(40 * 1024 * 1024);
   });
