@@ -25,7 +25,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { PmError } from '../core/errors.js';
 import { formatBytes, sourceProblem } from './policy.js';
 import { AttachmentError, type AttachmentSpec } from './types.js';
-import { matchFetchRule, networkCode, parseRetryAfter, redactUrl, type FetchRule } from './net.js';
+import { matchFetchRule, networkCode, parseRetryAfter, redactUrl, type FetchRule } from '../http/net.js';
 
 export interface FetchOptions {
   /** Absolute directory of the manifest: `path` sources resolve against it and must stay inside it. */

@@ -28,5 +28,5 @@ export { uploadToForm } from './upload.js';
 export type { UploadFormInput } from './upload.js';
 export { extractInlineImages, IMAGE_MARKER } from './inline.js';
 export type { InlineMarker, InlineResult, InlineSource } from './inline.js';
-export { matchFetchRule, redactUrl } from './net.js';
-export type { FetchRule } from './net.js';
+export { matchFetchRule, redactUrl } from '../http/net.js';
+export type { FetchRule } from '../http/net.js';

@@ -8,7 +8,7 @@
  */
 import { openAsBlob } from 'node:fs';
 import { AttachmentError } from './types.js';
-import { networkCode, parseRetryAfter, redactUrl } from './net.js';
+import { networkCode, parseRetryAfter, redactUrl } from '../http/net.js';
 
 export interface UploadFormInput {
   readonly uploadFormUrl: string;

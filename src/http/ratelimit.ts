@@ -38,10 +38,12 @@ export class RateLimiter {
   constructor(
     requestsPerMinute: number,
     private readonly clock: Clock = realClock,
+    /** Requests that may go at once (default one second's worth); an API that counts per minute allows its whole minute. */
+    burst?: number,
   ) {
     this.perMs = requestsPerMinute / 60_000;
     // A burst of at most one second's worth keeps any 60-second window within the limit plus that second.
-    this.capacity = Math.max(1, Math.floor(requestsPerMinute / 60));
+    this.capacity = burst ?? Math.max(1, Math.floor(requestsPerMinute / 60));
     this.tokens = this.capacity;
     this.last = clock.now();
   }

@@ -14,7 +14,7 @@
  */
 import { openAsBlob } from 'node:fs';
 import { AttachmentError } from '../../attachments/index.js';
-import { redactUrl } from '../../attachments/net.js';
+import { redactUrl } from '../../http/net.js';
 import { TargetError, type CallOptions, type RateLimitInfo } from '../types.js';
 import { classifyResponse, classifyThrown, parseRateLimitHeaders, redactorFor, type Redactor } from './errors.js';
 import type { ThereThereMessageType, TicketStatus } from './rules.js';

@@ -8,7 +8,7 @@
  * back cannot make it appear in state, logs or the UI.
  */
 import type { RecordedError } from '../../state/types.js';
-import { networkCode, parseRetryAfter, redactUrl } from '../../attachments/net.js';
+import { networkCode, parseRetryAfter, redactUrl } from '../../http/net.js';
 import { TargetError, type RateLimitInfo } from '../types.js';
 
 /** Longest server-provided message kept in an error (an HTML error page is never quoted). */
