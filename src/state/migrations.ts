@@ -87,6 +87,29 @@ const MIGRATIONS: ReadonlyArray<string> = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (kind, key)
    ) WITHOUT ROWID;`,
+  // 5: the snapshot of live sources: records by stream and id (ord: first-pulled order; seq: the snapshot
+  // version of their last change) and each stream's cursor.
+  `CREATE TABLE snapshot_records (
+     stream  TEXT NOT NULL,
+     id      TEXT NOT NULL,
+     ord     INTEGER NOT NULL,
+     seq     INTEGER NOT NULL,
+     deleted INTEGER NOT NULL DEFAULT 0,
+     data    TEXT NOT NULL,
+     PRIMARY KEY (stream, id)
+   ) WITHOUT ROWID;
+   CREATE INDEX snapshot_records_ord ON snapshot_records (stream, ord);
+   CREATE INDEX snapshot_records_seq ON snapshot_records (stream, seq);
+   CREATE TABLE snapshot_streams (
+     stream    TEXT PRIMARY KEY,
+     cursor    TEXT,
+     complete  INTEGER NOT NULL DEFAULT 0,
+     records   INTEGER NOT NULL DEFAULT 0,
+     deleted   INTEGER NOT NULL DEFAULT 0,
+     next_ord  INTEGER NOT NULL DEFAULT 1,
+     seq       INTEGER NOT NULL DEFAULT 0,
+     pulled_at TEXT
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

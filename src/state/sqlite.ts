@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { PmError } from '../core/errors.js';
 import { addressMatcher } from '../core/model.js';
+import { SqliteSnapshotStore } from './sqlite-snapshot.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import {
   RESOURCE_KINDS,
@@ -84,12 +85,14 @@ export interface OpenStateOptions {
 
 export class SqliteStateStore implements StateStore {
   readonly path: string;
+  readonly snapshot: SqliteSnapshotStore;
   private readonly db: Database.Database;
   private readonly stmts;
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
     this.db = db;
+    this.snapshot = new SqliteSnapshotStore(db);
     this.stmts = {
       get: db.prepare<[string], RawRow>('SELECT * FROM resources WHERE address = ?'),
       children: db.prepare<[string], RawRow>('SELECT * FROM resources WHERE parent = ? ORDER BY created_at, address'),

@@ -86,6 +86,8 @@ export interface InvalidRow {
 
 export interface StateStore {
   readonly path: string;
+  /** The pulled records of live sources (see SnapshotStore). */
+  readonly snapshot: SnapshotStore;
   meta(): StateMeta;
   get(address: string): ResourceRow | undefined;
   /** Messages recorded under a thread address. */
@@ -113,4 +115,63 @@ export interface StateStore {
   identity(kind: string, key: string): string | undefined;
   rememberIdentity(kind: string, key: string, value: string): void;
   close(): void;
+}
+
+/** One record of a pulled stream as the snapshot keeps it. */
+export interface SnapshotRecordInput {
+  /** The record's id within its stream (the kind's key, as a string). */
+  readonly id: string;
+  /** The helpdesk reports it deleted (it stays in the snapshot, with this flag and its own status field). */
+  readonly deleted: boolean;
+  /** The record as JSON text (canonical enough: the same record pulled twice gives the same text). */
+  readonly json: string;
+}
+
+export interface SnapshotRow {
+  readonly id: string;
+  /** Position in the stream: the order it was first pulled in (reading follows it). */
+  readonly ord: number;
+  /** The snapshot version at which it last changed. */
+  readonly seq: number;
+  readonly deleted: boolean;
+  readonly json: string;
+}
+
+export interface SnapshotStreamInfo {
+  /** `<connection>.<stream>` or `command.<source>`. */
+  readonly stream: string;
+  /** The stream's incremental cursor, as the adapter gave it (null before the first page). */
+  readonly cursor: unknown;
+  /** The stream has been pulled to its end at least once. */
+  readonly complete: boolean;
+  readonly records: number;
+  readonly deleted: number;
+  /** The snapshot version at which a record of this stream last changed (0: none yet). */
+  readonly seq: number;
+  readonly pulledAt: string | null;
+}
+
+/**
+ * The pulled records of live sources and each stream's cursor, kept beside the state by the same backend.
+ * Records are added or updated, never dropped: a stopped pull cannot make a record look gone.
+ */
+export interface SnapshotStore {
+  /** Grows by one with every commit that changed a record; a plan is bound to it. */
+  version(): number;
+  stream(stream: string): SnapshotStreamInfo | undefined;
+  streams(): SnapshotStreamInfo[];
+  /**
+   * One page, atomically: its records are added (or updated where their text or deleted flag changed) and
+   * the stream's cursor moves to `cursor`. `complete` marks the stream pulled to its end. Returns how many
+   * records were added and how many updated.
+   */
+  commit(stream: string, records: readonly SnapshotRecordInput[], cursor: unknown, opts?: { complete?: boolean }): { added: number; updated: number };
+  /** Records in stream order after position `afterOrd`, at most `limit`. */
+  page(stream: string, afterOrd: number, limit: number): SnapshotRow[];
+  /**
+   * Records that changed after position (afterSeq, afterOrd) in the order they changed (by seq, then ord),
+   * at most `limit`: a child stream follows its parent's changes with this as its cursor.
+   */
+  changedSince(stream: string, after: { readonly seq: number; readonly ord: number }, limit: number): SnapshotRow[];
+  get(stream: string, id: string): SnapshotRow | undefined;
 }
