@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { loadPlainSeed, startPlainEmulator } from '../../emulators/plain/index.js';
 import { DEFAULT_IMPORT_RATE_LIMIT, loadThereThereSeed, startThereThereEmulator } from '../../emulators/therethere/index.js';
+import { DEFAULT_INCREMENTAL_PER_MINUTE, DEFAULT_REQUESTS_PER_MINUTE, loadZendeskSeed, startZendeskEmulator } from '../../emulators/zendesk/index.js';
 import type { Io } from '../io.js';
 
-export const EMULATOR_KINDS = ['plain', 'therethere'] as const;
+export const EMULATOR_KINDS = ['plain', 'therethere', 'zendesk'] as const;
 export type EmulatorKind = (typeof EMULATOR_KINDS)[number];
 
 export interface EmulatorFlags {
@@ -15,6 +16,7 @@ export interface EmulatorFlags {
   rateLimit?: string;
   apiRateLimit?: string;
   latency?: string;
+  incrementalLimit?: string;
 }
 
 function intFlag(name: string, v: string | undefined, dflt: number): number {
@@ -61,6 +63,27 @@ async function startThereThere(io: Io, host: string, opts: EmulatorFlags): Promi
   };
 }
 
+async function startZendesk(io: Io, host: string, opts: EmulatorFlags): Promise<Running> {
+  if (opts.apiRateLimit !== undefined) throw new PmError('cli.bad-flag', '--api-rate-limit goes with --kind therethere (Zendesk has --rate-limit and --incremental-limit)');
+  const seed = opts.seed ? await loadZendeskSeed(resolve(io.cwd, opts.seed)) : undefined;
+  const emulator = await startZendeskEmulator({
+    host,
+    port: intFlag('port', opts.port, 4851),
+    seed,
+    requestsPerMinute: intFlag('rate-limit', opts.rateLimit, DEFAULT_REQUESTS_PER_MINUTE),
+    incrementalPerMinute: intFlag('incremental-limit', opts.incrementalLimit, DEFAULT_INCREMENTAL_PER_MINUTE),
+    latencyMs: intFlag('latency', opts.latency, 0),
+  });
+  return {
+    banner: [
+      `Zendesk emulator listening on ${emulator.url}`,
+      'Auth: Basic admin@acme.test/token:zd-emulator-token · Bearer zd-emulator-oauth',
+      `Inspect: GET ${emulator.url}/__emulator/state · GET ${emulator.url}/__emulator/requests · POST ${emulator.url}/__emulator/account · Ctrl-C to stop`,
+    ],
+    close: () => emulator.close(),
+  };
+}
+
 export async function emulatorCommand(io: Io, opts: EmulatorFlags): Promise<number> {
   const kind = opts.kind ?? 'plain';
   if (!(EMULATOR_KINDS as readonly string[]).includes(kind)) throw new PmError('cli.bad-flag', `--kind must be ${EMULATOR_KINDS.join(' or ')}, not ${JSON.stringify(kind)}`);
@@ -68,7 +91,9 @@ export async function emulatorCommand(io: Io, opts: EmulatorFlags): Promise<numb
   if (!/^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/.test(host)) {
     throw new PmError('cli.bad-flag', `the emulator listens on loopback only; --host ${host} is not a loopback address`);
   }
-  const running = kind === 'therethere' ? await startThereThere(io, host, opts) : await startPlain(io, host, opts);
+  if (kind !== 'zendesk' && opts.incrementalLimit !== undefined) throw new PmError('cli.bad-flag', '--incremental-limit goes with --kind zendesk');
+  const running =
+    kind === 'therethere' ? await startThereThere(io, host, opts) : kind === 'zendesk' ? await startZendesk(io, host, opts) : await startPlain(io, host, opts);
   for (const line of running.banner) io.out.write(`${line}\n`);
   await new Promise<void>((done) => {
     const stop = () => {

@@ -35,7 +35,7 @@ describe('plain-migrate emulator --kind therethere', () => {
   });
 
   test('refuses an unknown kind, and --api-rate-limit for Plain; --help shows both kinds', async () => {
-    const bad = await execa(process.execPath, [BIN, 'emulator', '--kind', 'zendesk'], { reject: false });
+    const bad = await execa(process.execPath, [BIN, 'emulator', '--kind', 'freshdesk'], { reject: false });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/plain, therethere/);
     const plain = await execa(process.execPath, [BIN, 'emulator', '--api-rate-limit', '5', '--port', '0'], { reject: false });
