@@ -9,6 +9,7 @@ import { demoCommand } from './commands/demo.js';
 import { emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
 import { initCommand, type InitFlags } from './commands/init.js';
 import { planCommand, type PlanFlags } from './commands/plan.js';
+import { interruptOnce, pullCommand, type PullFlags } from './commands/pull.js';
 import {
   forceUnlockCommand,
   stateErrorsCommand,
@@ -31,7 +32,8 @@ function planningOptions(c: Command): Command {
     .option('--refresh', 'read the recorded threads from the target first: report edits made there (conflicts) and threads deleted there')
     .option('--overwrite-conflicts', 'replace attributes that were also changed in the target since the last apply')
     .option('--strict', 'fail (exit 1) when any record is invalid, or an assignee is not a user of the target (its threads would be imported unassigned)')
-    .option('--keep-going', 'evaluate every record even when an expression fails the same way on the first ones (by default the plan stops there: the mapping is wrong)');
+    .option('--keep-going', 'evaluate every record even when an expression fails the same way on the first ones (by default the plan stops there: the mapping is wrong)')
+    .option('--offline', 'do not pull live sources first: plan on the snapshot as the last pull left it');
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
@@ -61,11 +63,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--from <helpdesk>', 'zendesk, freshdesk, helpscout, intercom, front or csv', 'zendesk')
     .option('--target <target>', 'where the threads go: plain, or therethere (tickets into a There There channel)', 'plain')
     .option('--force', 'overwrite an existing manifest')
+    .option('--api', 'pull straight from the helpdesk\'s API (a connection) instead of reading export files (zendesk)')
     .addHelpText(
       'after',
       examples([
         'plain-migrate init --from freshdesk',
         'plain-migrate init --from zendesk --target therethere',
+        'plain-migrate init --from zendesk --api',
         'plain-migrate -f migrations/acme.yaml init --from csv',
       ]),
     )
@@ -82,10 +86,34 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return act(() => validateCommand(io, globals(this) as ValidateFlags))();
     });
 
+  program
+    .command('pull')
+    .description('Bring the snapshot of the live sources (connections:, command:) up to date: only what changed since the last pull.')
+    .addHelpText(
+      'after',
+      examples(['plain-migrate pull', 'plain-migrate pull --output json > pull.ndjson']) +
+        '\nEach page is committed with its cursor: a pull stopped anywhere resumes there, and never makes a record look gone.\nplan and apply pull first (unless --offline); apply PLANFILE never pulls.\n',
+    )
+    .action(function (this: Command) {
+      return act(async () => {
+        const interrupt = interruptOnce(io);
+        try {
+          return await pullCommand(io, globals(this) as PullFlags, interrupt.signal);
+        } catch (e) {
+          if (interrupt.signal.aborted) {
+            reportError(io, e);
+            return 130;
+          }
+          throw e;
+        } finally {
+          interrupt.dispose();
+        }
+      })();
+    });
   planningOptions(
     program
       .command('plan')
-      .description('Show what apply would do against the recorded state. Writes nothing; sends nothing unless --refresh.'),
+      .description('Show what apply would do against the recorded state. Sends nothing to the target unless --refresh; live sources are pulled first unless --offline.'),
   )
     .option('--out <file>', 'save the plan (0600) so that `apply FILE` carries out exactly it, or refuses if anything changed')
     .option('--json', 'print the plan as JSON (docs/json-output.md)')
@@ -162,13 +190,14 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
   program
     .command('emulator')
-    .description('Run the Plain or There There emulator on loopback for rehearsals and tests.')
-    .addOption(new Option('--kind <kind>', 'which API to emulate: plain (GraphQL, /graphql/v1) or therethere (REST, /api)').choices(['plain', 'therethere']).default('plain'))
-    .option('--port <n>', 'port to listen on (0: any free port)', '4849')
+    .description('Run the Plain, There There or Zendesk emulator on loopback for rehearsals and tests.')
+    .addOption(new Option('--kind <kind>', 'which API to emulate: plain (GraphQL, /graphql/v1), therethere (REST, /api) or zendesk (a source: REST, /api/v2)').choices(['plain', 'therethere', 'zendesk']).default('plain'))
+    .option('--port <n>', 'port to listen on (0: any free port); default 4849, zendesk 4851')
     .option('--host <addr>', 'loopback address to listen on', '127.0.0.1')
-    .option('--seed <file>', 'the workspace to start with (JSON or YAML): plain: users, label types, tenants, customers, API keys; therethere: members, channels, tags, tokens')
-    .option('--rate-limit <perMinute>', 'requests per minute before HTTP 429; plain: all requests, default 0 (unlimited); therethere: imports per minute and user, default 300 (0: unlimited)')
+    .option('--seed <file>', 'the workspace to start with (JSON or YAML): plain: users, label types, tenants, customers, API keys; therethere: members, channels, tags, tokens; zendesk: an export directory (tickets.jsonl, users.jsonl, comments.jsonl …)')
+    .option('--rate-limit <perMinute>', 'requests per minute before HTTP 429; plain: all requests, default 0 (unlimited); therethere: imports per minute and user, default 300 (0: unlimited); zendesk: the account limit, default 700 (0: unlimited)')
     .option('--api-rate-limit <perMinute>', 'therethere only: every other /api request per minute and user, default 0 (unlimited)')
+    .option('--incremental-limit <perMinute>', 'zendesk only: /api/v2/incremental/* requests per minute, default 10 (0: unlimited)')
     .option('--latency <ms>', 'delay before each answer', '0')
     .addHelpText(
       'after',
@@ -176,6 +205,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         'plain-migrate emulator --port 4849 --seed examples/quickstart/emulator-seed.yaml --rate-limit 450',
         'plain-migrate emulator --kind therethere --port 4850 --seed therethere-seed.yaml',
         'plain-migrate emulator --kind therethere --rate-limit 30 --api-rate-limit 60 --latency 20',
+        'plain-migrate emulator --kind zendesk --seed examples/quickstart/export --incremental-limit 0',
       ]),
     )
     .action(function (this: Command) {

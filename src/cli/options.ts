@@ -15,6 +15,8 @@ export interface PlanningFlags {
   overwriteConflicts?: boolean;
   strict?: boolean;
   keepGoing?: boolean;
+  /** Do not pull live sources first. */
+  offline?: boolean;
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

@@ -13,6 +13,7 @@ import { PlanTally } from '../plan/tally.js';
 import type { PlanSummary } from '../plan/types.js';
 import type { RemoteAttributes } from '../plan/diff.js';
 import { RemoteSnapshot } from '../refresh/refresh.js';
+import { liveKinds } from '../sources/live/registry.js';
 import { SqliteStateStore } from '../state/sqlite.js';
 import type { RecordedError } from '../state/types.js';
 import { adapterFor } from '../targets/registry.js';
@@ -22,7 +23,7 @@ import type { Io } from './io.js';
 export const DEFAULT_MANIFEST = 'plain-migrate.yaml';
 
 export async function loadFromArgs(io: Io, file: string | undefined): Promise<Manifest> {
-  return loadManifest(resolve(io.cwd, file ?? DEFAULT_MANIFEST), { env: io.env });
+  return loadManifest(resolve(io.cwd, file ?? DEFAULT_MANIFEST), { env: io.env, liveKinds });
 }
 
 /** State for reading: the recorded file if there is one, else an empty database in memory (plan never creates state). */
@@ -103,7 +104,7 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteSta
 
 /** Run the whole plan once to count what it would do (no writes; no network unless given a refresh). */
 export async function summarisePlan(manifest: Manifest, state: SqliteStateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
-  const indexes = await openIndexes(manifest);
+  const indexes = await openIndexes(manifest, state.snapshot);
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
     const { spool, onCacheHits, env, ...planOpts } = o;

@@ -18,6 +18,9 @@ export type InitSource = (typeof INIT_SOURCES)[number];
 export { INIT_TARGETS, type InitTarget };
 
 const TEMPLATES: Readonly<Record<InitSource, (target: InitTarget) => string>> = { zendesk, freshdesk, helpscout, intercom, front, csv };
+/** Helpdesks whose starter can pull from the API (`init --from X --api`) instead of reading an export. */
+export const INIT_API_SOURCES = ['zendesk'] as const;
+const API_TEMPLATES: Readonly<Record<string, (target: InitTarget) => string>> = { zendesk: (t) => zendesk(t, { api: true }) };
 
 export function isInitSource(v: string): v is InitSource {
   return (INIT_SOURCES as readonly string[]).includes(v);
@@ -28,7 +31,13 @@ export function isInitTarget(v: string): v is InitTarget {
 }
 
 /** The starter manifest for `from` and `target` (default plain), as YAML text (first line: the yaml-language-server schema comment). */
-export function starterManifest(from: InitSource, target: InitTarget = 'plain'): string {
+export function starterManifest(from: InitSource, target: InitTarget = 'plain', opts: { api?: boolean } = {}): string {
+  if (opts.api) {
+    const api = API_TEMPLATES[from];
+    if (!api) throw new RangeError(`no API starter manifest for "${String(from)}"; one of: ${INIT_API_SOURCES.join(', ')}`);
+    if (!isInitTarget(target)) throw new RangeError(`no starter manifest for the target "${String(target)}"; one of: ${INIT_TARGETS.join(', ')}`);
+    return api(target);
+  }
   const make = TEMPLATES[from];
   if (!make) throw new RangeError(`no starter manifest for "${String(from)}"; one of: ${INIT_SOURCES.join(', ')}`);
   if (!isInitTarget(target)) throw new RangeError(`no starter manifest for the target "${String(target)}"; one of: ${INIT_TARGETS.join(', ')}`);

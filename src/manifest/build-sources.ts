@@ -3,7 +3,8 @@ import path from 'node:path';
 import { compileJsonata } from './compile.js';
 import { bool, expr, has, isObj, problem, str, type BuildContext } from './context.js';
 import { isSizeText, MAX_RECORD_BYTES_CEILING, parseSize } from './size.js';
-import type { CsvOptions, SourceDecl, SourceFormat, TableDecl } from './types.js';
+import { liveSource } from './build-live.js';
+import type { ConnectionDecl, CsvOptions, SourceDecl, SourceFormat, TableDecl } from './types.js';
 import { formatPath } from './yaml-doc.js';
 
 export const SUPPORTED_EXTENSIONS = '.jsonl .ndjson .json .csv, each optionally .gz';
@@ -103,6 +104,7 @@ function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undef
   const limit = has(v, 'maxRecordBytes') ? maxRecordBytes(ctx, name, v['maxRecordBytes']) : undefined;
   if (!detected) return undefined;
   return {
+    kind: 'file',
     name,
     path: path.resolve(ctx.dir, pathAsWritten),
     pathAsWritten,
@@ -118,11 +120,19 @@ function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undef
 }
 
 /** Every well-formed source; malformed ones are reported and left out. */
-export function buildSources(ctx: BuildContext, v: unknown): Record<string, SourceDecl> {
+export function buildSources(
+  ctx: BuildContext,
+  v: unknown,
+  connections: Readonly<Record<string, ConnectionDecl>> = {},
+  connectionNames: readonly string[] = [],
+): Record<string, SourceDecl> {
   const out: Record<string, SourceDecl> = {};
   if (!isObj(v)) return out;
   for (const [name, decl] of Object.entries(v)) {
-    const s = source(ctx, name, decl);
+    // A source with more than one of path/connection/command is reported by the schema (oneOf).
+    if (isObj(decl) && ['path', 'connection', 'command'].filter((k) => has(decl, k)).length > 1) continue;
+    const live = isObj(decl) && (has(decl, 'connection') || has(decl, 'command'));
+    const s = live ? liveSource(ctx, ctx.catalog, connections, connectionNames, name, decl) : source(ctx, name, decl);
     if (s) out[name] = s;
   }
   return out;

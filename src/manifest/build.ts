@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { PmError } from '../core/errors.js';
+import { buildConnections } from './build-live.js';
 import { buildSources, buildTables } from './build-sources.js';
 import { buildTarget } from './build-target.js';
 import { buildThreads } from './build-threads.js';
@@ -98,7 +99,9 @@ function unsupportedFields(ctx: BuildContext, target: TargetDecl, threads: Obj):
 export function buildManifest({ ctx, absFile, value, sourceHash }: BuildInput): Manifest | undefined {
   if (!isObj(value)) return undefined;
   const target = buildTarget(ctx, value['target']);
-  const sources = buildSources(ctx, value['sources']);
+  const connections = buildConnections(ctx, ctx.catalog, value['connections']);
+  const connectionNames = isObj(value['connections']) ? Object.keys(value['connections']) : [];
+  const sources = buildSources(ctx, value['sources'], connections, connectionNames);
   const tables = buildTables(ctx, value['tables']);
   const sourceNames = isObj(value['sources']) ? Object.keys(value['sources']) : [];
   const threads = buildThreads(ctx, value['threads'], sourceNames);
@@ -122,6 +125,7 @@ export function buildManifest({ ctx, absFile, value, sourceHash }: BuildInput): 
     target,
     statePath: path.resolve(ctx.dir, statePathWritten),
     sources,
+    connections,
     tables,
     threads,
     attachments: a,

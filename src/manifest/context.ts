@@ -1,7 +1,7 @@
 /** Shared by the build steps: where problems go, how values are located, how expressions compile. */
 import { PmError, type SourceLocation } from '../core/errors.js';
 import { compileJsonata, type CompileOptions } from './compile.js';
-import type { Expr } from './types.js';
+import type { Expr, LiveKindCatalog } from './types.js';
 import { formatPath, type NodeIndex, type Path } from './yaml-doc.js';
 
 export interface BuildContext {
@@ -14,6 +14,8 @@ export interface BuildContext {
   readonly compile: CompileOptions;
   /** Every compiled expression, for the static lookup checks. */
   readonly exprs: Expr[];
+  /** The live source kinds (connections, command sources); absent: only their form is checked. */
+  readonly catalog?: LiveKindCatalog;
 }
 
 export type Obj = Record<string, unknown>;

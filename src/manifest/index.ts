@@ -2,6 +2,7 @@
 export { loadManifest, DEFAULT_MANIFEST_FILE, type LoadOptions } from './load.js';
 export { ManifestError } from './errors.js';
 export { isLoopbackUrl } from './loopback.js';
+export { sourceLabel } from './types.js';
 export { parseDuration } from './duration.js';
 export { DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_BYTES_CEILING, parseSize } from './size.js';
 export { manifestSchema, SCHEMA_URL } from './schema-validate.js';

@@ -20,7 +20,8 @@ export interface InterpolationResult {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const EXPRESSION_KEYS_OF_SOURCES = new Set(['key', 'groupBy', 'select']);
+// key/groupBy/select, and a live source's JSONata over responses and records (see build-live.ts).
+const EXPRESSION_KEYS_OF_SOURCES = new Set(['key', 'groupBy', 'select', 'records', 'next', 'cursor', 'id']);
 
 /** Whether a string at `path` is interpolated (false for JSONata expressions). */
 export function isInterpolated(path: readonly PathSeg[]): boolean {

@@ -8,7 +8,7 @@ import type { BuildContext } from './context.js';
 import { ManifestError } from './errors.js';
 import { interpolate, isInterpolated } from './interpolate.js';
 import { validateSchema } from './schema-validate.js';
-import type { Expr, Manifest } from './types.js';
+import type { Expr, LiveKindCatalog, Manifest } from './types.js';
 import { convertDocument, formatPath, parseYaml, toPointer, type Path } from './yaml-doc.js';
 
 export interface LoadOptions {
@@ -18,6 +18,8 @@ export interface LoadOptions {
   expressionTimeoutMs?: number;
   /** JSONata maximum evaluation depth; default 500. */
   expressionMaxDepth?: number;
+  /** The live source kinds, to check connections and their sources (the CLI gives src/sources/live's). */
+  liveKinds?: LiveKindCatalog;
 }
 
 export const DEFAULT_MANIFEST_FILE = 'plain-migrate.yaml';
@@ -84,6 +86,7 @@ export async function loadManifest(file: string, opts: LoadOptions = {}): Promis
     problems,
     compile: { timeoutMs: opts.expressionTimeoutMs ?? 1000, maxDepth: opts.expressionMaxDepth ?? 500 },
     exprs,
+    ...(opts.liveKinds ? { catalog: opts.liveKinds } : {}),
   };
   const manifest = buildManifest({ ctx, absFile, value: converted.value, sourceHash });
   if (!manifest || problems.length > 0) throw new ManifestError(file, problems);

@@ -153,6 +153,14 @@ function toProblem(e: ErrorObject, nodes: NodeIndex, data: unknown): PmError {
         });
       }
       return new PmError('manifest.schema', `${name} must have at least one entry`, { location: nodes.keyLocation(path), path: formatPath(path) });
+    case 'oneOf':
+      if (path.length === 2 && path[0] === 'sources') {
+        return new PmError('manifest.source-kind', `${name} must have exactly one of path (a file of the export), connection (a live helpdesk's stream) or command (a program's output)`, {
+          location: nodes.keyLocation(path),
+          path: formatPath(path),
+        });
+      }
+      return new PmError('manifest.schema', `${name} ${e.message ?? 'is invalid'}`, { location: nodes.location(path), path: formatPath(path) });
     default:
       return new PmError('manifest.schema', `${name} ${e.message ?? 'is invalid'}`, { location: nodes.location(path), path: formatPath(path) });
   }
@@ -169,6 +177,8 @@ export function validateSchema(value: unknown, nodes: NodeIndex, skip: ReadonlyS
   const problems: PmError[] = [];
   for (const e of validate.errors ?? []) {
     if (skip.has(e.instancePath)) continue;
+    // A oneOf's branches fail for the reason the oneOf itself states (sources: path, connection or command).
+    if (e.schemaPath.includes('/oneOf/')) continue;
     const p = toProblem(e, nodes, value);
     const id = `${p.code}|${p.path ?? ''}|${p.message}`;
     if (seen.has(id)) continue;

@@ -33,7 +33,9 @@ export interface CsvOptions {
   columns?: string[];
 }
 
-export interface SourceDecl {
+/** A source read from a file of an export. */
+export interface FileSourceDecl {
+  readonly kind: 'file';
   /** The name under `sources:`. */
   readonly name: string;
   /** Absolute path (relative paths resolve against the manifest's directory). */
@@ -57,6 +59,85 @@ export interface SourceDecl {
    */
   readonly maxRecordBytes?: number;
   readonly location: SourceLocation;
+}
+
+/**
+ * A source pulled from a live helpdesk (a stream of a `connections:` entry) or from a program (`command:`).
+ * Its records live in the snapshot kept beside the state (`plain-migrate pull`) and are read from there.
+ */
+export interface LiveSourceDecl {
+  readonly kind: 'live';
+  readonly name: string;
+  /** The adapter that pulls it: the connection's kind (zendesk, http, …) or `command`. */
+  readonly adapter: string;
+  /** The name under `connections:`; absent for command sources. */
+  readonly connection?: string;
+  /** The adapter's stream (zendesk: tickets, users, ticket_comments…; http and command: the source's name or `stream:`). */
+  readonly stream: string;
+  /** The snapshot's name for it: `<connection>.<stream>`, or `command.<source>`. What it is shown as (`zendesk.tickets`). */
+  readonly snapshotStream: string;
+  /** The adapter's own keys of this source (http: request, records, next, cursor, id; command: command, protocol, env…), checked by the adapter. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** The options that are JSONata (http: records, next, cursor; both: id), compiled. */
+  readonly exprs: Readonly<Record<string, Expr>>;
+  /** command sources: the environment the program gets (names → interpolated values). Secrets: never shown. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly key?: Expr;
+  readonly groupBy?: Expr;
+  readonly location: SourceLocation;
+}
+
+export type SourceDecl = FileSourceDecl | LiveSourceDecl;
+
+/** What a source is shown as in messages: its path as written, or its snapshot stream (`zendesk.tickets`). */
+export function sourceLabel(decl: SourceDecl): string {
+  return decl.kind === 'live' ? decl.snapshotStream : decl.pathAsWritten;
+}
+
+/**
+ * `connections:` — a live helpdesk's API: where it is, its credentials (from the environment), and how
+ * fast it may be asked. The kind's adapter (src/sources/live/) knows its streams and auth keys.
+ */
+export interface ConnectionDecl {
+  readonly name: string;
+  readonly kind: string;
+  /** Without a trailing slash. */
+  readonly baseUrl: string;
+  /** Credentials by the kind's key names (email, token, oauthToken, apiKey…), interpolated. Never logged, stored or printed. */
+  readonly auth: Readonly<Record<string, string>>;
+  /** Extra request headers, interpolated. Never logged, stored or printed. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Nothing last changed before this time is pulled (epoch ms). */
+  readonly sinceMs?: number;
+  /** The account's own limit; the kind's default when absent. */
+  readonly requestsPerMinute?: number;
+  readonly location: SourceLocation;
+}
+
+/**
+ * What the manifest needs to know of a live source kind to check a manifest (the kinds themselves live in
+ * src/sources/; the CLI hands their catalog to loadManifest, so manifest/ names no kind).
+ */
+export interface LiveKindInfo {
+  readonly kind: string;
+  /** Reached through `connections:` (true), or a `command:` source (false). */
+  readonly usesConnection: boolean;
+  /** Accepted sets of auth keys, e.g. [['email', 'token'], ['oauthToken']]; [] = none. */
+  readonly auth: ReadonlyArray<readonly string[]>;
+  /** The kind's stream names; absent when each source defines its own (http, command). */
+  readonly streamNames?: readonly string[];
+  /** Keys a source of the kind may have besides connection, stream, key and groupBy. */
+  readonly sourceKeys: readonly string[];
+  /** Keys of those that must be there. */
+  readonly requiredSourceKeys?: readonly string[];
+  /** Further checks of a source's own keys; `path` is below `sources.<name>`. */
+  checkSource?(decl: LiveSourceDecl): ReadonlyArray<{ readonly message: string; readonly path: readonly string[]; readonly hint?: string }>;
+}
+
+export interface LiveKindCatalog {
+  get(kind: string): LiveKindInfo | undefined;
+  /** Every kind's name, for messages. */
+  names(): readonly string[];
 }
 
 export interface TableDecl {
@@ -162,6 +243,8 @@ export interface Manifest {
   /** Absolute path of the state database (default `<dir>/.plain-migrate/state.db`). */
   readonly statePath: string;
   readonly sources: Readonly<Record<string, SourceDecl>>;
+  /** Live helpdesks the sources pull from, by name (empty when every source is a file). */
+  readonly connections: Readonly<Record<string, ConnectionDecl>>;
   readonly tables: Readonly<Record<string, TableDecl>>;
   readonly threads: ThreadsDecl;
   readonly attachments?: AttachmentsDecl;

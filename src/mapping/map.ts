@@ -55,6 +55,7 @@ export type MapResult =
     };
 
 export function recordWhere(loc: RecordLocation): string {
+  if (loc.id !== undefined) return `${loc.file}[id=${loc.id}]`;
   return loc.line !== undefined ? `${loc.file}:${loc.line}` : `${loc.file}#${loc.index}`;
 }
 

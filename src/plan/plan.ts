@@ -27,7 +27,7 @@ import type { MappingRules } from '../mapping/target-rules.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import { openSourceIndex, readSource } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
-import type { StateStore } from '../state/types.js';
+import type { SnapshotStore, StateStore } from '../state/types.js';
 import type { TargetCapabilities } from '../targets/types.js';
 import { appliedOf, diffThread, isAppliedAttributes, labelKey, type RemoteAttributes } from './diff.js';
 import { PlanCache } from './cache.js';
@@ -56,14 +56,14 @@ export function indexCacheDir(manifest: Manifest): string {
   return join(dirname(manifest.statePath), 'cache');
 }
 
-export async function openIndexes(manifest: Manifest): Promise<SourceIndexes & { close(): void }> {
+export async function openIndexes(manifest: Manifest, snapshot?: SnapshotStore): Promise<SourceIndexes & { close(): void }> {
   const key = new Map<string, SourceIndex>();
   const groupBy = new Map<string, SourceIndex>();
   const cacheDir = indexCacheDir(manifest);
   try {
     for (const decl of Object.values(manifest.sources)) {
-      if (decl.key) key.set(decl.name, await openSourceIndex(decl, 'key', { cacheDir }));
-      if (decl.groupBy) groupBy.set(decl.name, await openSourceIndex(decl, 'groupBy', { cacheDir }));
+      if (decl.key) key.set(decl.name, await openSourceIndex(decl, 'key', { cacheDir, snapshot }));
+      if (decl.groupBy) groupBy.set(decl.name, await openSourceIndex(decl, 'groupBy', { cacheDir, snapshot }));
     }
   } catch (e) {
     for (const i of [...key.values(), ...groupBy.values()]) i.close();
@@ -189,7 +189,7 @@ export class Planner {
     const decl = manifest.sources[manifest.threads.source]!;
     try {
       yield* this.indexProblems();
-      for await (const item of readSource(decl, { signal: this.opts.signal })) {
+      for await (const item of readSource(decl, { signal: this.opts.signal, snapshot: this.opts.state.snapshot })) {
         if (this.opts.signal?.aborted) return;
         if (!item.ok) {
           const where = recordWhere(item.location);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { PmError } from '../core/errors.js';
+import type { SnapshotStore } from '../state/types.js';
 import type { Manifest } from '../manifest/types.js';
 import type { StateMeta } from '../state/types.js';
 import type { PlanSummary } from './types.js';
@@ -53,9 +54,18 @@ async function sha256File(path: string): Promise<{ size: number; sha256: string 
   return { size, sha256: h.digest('hex') };
 }
 
-export async function fingerprintSources(m: Manifest): Promise<SourceFingerprint[]> {
+/**
+ * Each source's fingerprint: a file's bytes; a live source's version in the snapshot (the snapshot only
+ * changes by a pull, and `apply PLANFILE` never pulls), as `snapshot:<seq>` with its record count.
+ */
+export async function fingerprintSources(m: Manifest, snapshot?: SnapshotStore): Promise<SourceFingerprint[]> {
   const out: SourceFingerprint[] = [];
   for (const s of Object.values(m.sources)) {
+    if (s.kind === 'live') {
+      const info = snapshot?.stream(s.snapshotStream);
+      out.push({ name: s.name, path: s.snapshotStream, size: info?.records ?? 0, sha256: `snapshot:${info?.seq ?? 0}` });
+      continue;
+    }
     const f = await sha256File(s.path);
     out.push({ name: s.name, path: s.pathAsWritten, ...f });
   }

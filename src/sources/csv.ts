@@ -14,7 +14,7 @@
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { parse, type CsvError, type OptionsWithColumns, type Parser as CsvParser } from 'csv-parse';
-import type { CsvOptions, SourceDecl } from '../manifest/types.js';
+import type { CsvOptions, FileSourceDecl } from '../manifest/types.js';
 import { PmError } from '../core/errors.js';
 import { CsvRecordGuard, type TooLongRecord } from './csv-guard.js';
 import { declError, malformedItem, messageOf, rethrow } from './diagnostics.js';
@@ -66,7 +66,7 @@ function csvMessage(err: CsvError | undefined): string {
   return err.message.replace(/ (?:on|at) line \d+/g, '').replace(/^Invalid Record Length: /, 'wrong number of fields: ');
 }
 
-function csvOptions(decl: SourceDecl): CsvOptions {
+function csvOptions(decl: FileSourceDecl): CsvOptions {
   const o = decl.csv ?? { delimiter: ',', header: true };
   if (!o.header && (!o.columns || o.columns.length === 0)) {
     throw declError(
@@ -80,7 +80,7 @@ function csvOptions(decl: SourceDecl): CsvOptions {
   return o;
 }
 
-export async function* readCsv(decl: SourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
+export async function* readCsv(decl: FileSourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
   const file = decl.pathAsWritten;
   const o = csvOptions(decl);
   const limit = recordLimit(decl);

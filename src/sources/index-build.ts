@@ -6,7 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import { PmError } from '../core/errors.js';
-import type { Expr, SourceDecl } from '../manifest/types.js';
+import { sourceLabel, type Expr, type SourceDecl } from '../manifest/types.js';
+import type { SnapshotStore } from '../state/types.js';
 import { addressOf, messageOf } from './diagnostics.js';
 import { isThenable, keyEvaluator, keysOf } from './key.js';
 import { readSourceItems } from './read.js';
@@ -73,7 +74,7 @@ function reportDuplicates(db: Database.Database, decl: SourceDecl, expr: Expr, d
      WHERE r.id <> d.fid ORDER BY r.id LIMIT ?`,
   );
   const room = Math.max(0, MAX_DIAGNOSTICS - diags.kept.length);
-  const file = decl.pathAsWritten;
+  const file = sourceLabel(decl);
   for (const r of rows.iterate(room) as IterableIterator<DupRow>) {
     const loc: RecordLocation = { file, line: r.line ?? undefined, index: r.idx };
     const first = addressOf({ file, line: r.fline ?? undefined, index: r.fidx });
@@ -134,6 +135,7 @@ export async function buildIndex(
   dbFile: string,
   meta: Readonly<Record<string, string>>,
   signal?: AbortSignal,
+  snapshot?: SnapshotStore,
 ): Promise<BuildStats> {
   const started = performance.now();
   const evaluate = keyEvaluator(expr);
@@ -157,7 +159,7 @@ export async function buildIndex(
     let batch: Row[] = [];
     let records = 0;
     let rows = 0;
-    for await (const item of readSourceItems(decl, { signal, raw: true })) {
+    for await (const item of readSourceItems(decl, { signal, raw: true, ...(snapshot ? { snapshot } : {}) })) {
       if (!item.ok) {
         diags.add(item.error);
         continue;

@@ -14,11 +14,13 @@ import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { PmError } from '../core/errors.js';
-import type { Expr, SourceDecl } from '../manifest/types.js';
+import { sourceLabel, type Expr, type LiveSourceDecl, type SourceDecl } from '../manifest/types.js';
+import type { SnapshotStore } from '../state/types.js';
 import { messageOf } from './diagnostics.js';
 import { buildIndex, INDEX_FORMAT_VERSION, loadDiagnostics } from './index-build.js';
 import { MAX_DEPTH, recordLimit } from './limits.js';
 import { Lru } from './lru.js';
+import { pulledStream } from './live/read.js';
 import { statSource } from './open.js';
 import type { SourceIndex } from './types.js';
 
@@ -31,6 +33,8 @@ export interface OpenIndexOptions {
   /** Directory for index files (created when missing). */
   cacheDir: string;
   signal?: AbortSignal;
+  /** Where live sources' records are (the state's snapshot). */
+  snapshot?: SnapshotStore;
 }
 
 /** What `openSourceIndex` returns: a SourceIndex plus facts for diagnostics and tests. */
@@ -178,6 +182,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
       hint: `add \`${kind}: <expression>\` under sources.${decl.name}`,
     });
   }
+  if (decl.kind === 'live') return openLiveIndex(decl, kind, expr, opts);
   const st = await statSource(decl);
   const fingerprint = JSON.stringify({
     v: INDEX_FORMAT_VERSION,
@@ -194,22 +199,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
     kind,
     expr: exprFingerprint(expr),
   });
-  const prefix = `${safeName(decl.name)}.${kind}.${sha(decl.path).slice(0, 8)}.`;
-  const name = `${prefix}${sha(fingerprint).slice(0, 20)}.sqlite`;
-  const dir = path.resolve(opts.cacheDir);
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw new PmError('source.cache-unwritable', `cannot create the index cache directory ${opts.cacheDir}: ${messageOf(e)}`, { cause: e });
-  }
-  const file = path.join(dir, name);
-  const cached = tryOpen(file, decl.pathAsWritten);
-  if (cached) return cached;
-
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    const meta = { source: decl.path, kind, expression: expr.text, fingerprint };
-    await buildIndex(decl, kind, expr, tmp, meta, opts.signal);
+  return cachedIndex(decl, kind, expr, fingerprint, decl.path, opts, async () => {
     const after = await statSource(decl);
     if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ino !== st.ino) {
       throw new PmError('source.changed', `source "${decl.name}": ${decl.pathAsWritten} changed while it was being indexed`, {
@@ -218,13 +208,51 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
         hint: 'wait until the export is complete, then run again',
       });
     }
+  });
+}
+
+/** A live source's index: fingerprinted by its stream's version in the snapshot, rebuilt when a pull changed it. */
+async function openLiveIndex(decl: LiveSourceDecl, kind: 'key' | 'groupBy', expr: Expr, opts: OpenIndexOptions): Promise<DiskSourceIndex> {
+  const { info } = pulledStream(decl, opts.snapshot);
+  const fingerprint = JSON.stringify({ v: INDEX_FORMAT_VERSION, stream: decl.snapshotStream, seq: info.seq, records: info.records, kind, expr: exprFingerprint(expr) });
+  return cachedIndex(decl, kind, expr, fingerprint, decl.snapshotStream, opts, async () => undefined);
+}
+
+/** The index file named by the fingerprint: reused when present, else built (atomically) and older ones removed. */
+async function cachedIndex(
+  decl: SourceDecl,
+  kind: 'key' | 'groupBy',
+  expr: Expr,
+  fingerprint: string,
+  origin: string,
+  opts: OpenIndexOptions,
+  checkUnchanged: () => Promise<void>,
+): Promise<DiskSourceIndex> {
+  const label = sourceLabel(decl);
+  const prefix = `${safeName(decl.name)}.${kind}.${sha(origin).slice(0, 8)}.`;
+  const name = `${prefix}${sha(fingerprint).slice(0, 20)}.sqlite`;
+  const dir = path.resolve(opts.cacheDir);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new PmError('source.cache-unwritable', `cannot create the index cache directory ${opts.cacheDir}: ${messageOf(e)}`, { cause: e });
+  }
+  const file = path.join(dir, name);
+  const cached = tryOpen(file, label);
+  if (cached) return cached;
+
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const meta = { source: origin, kind, expression: expr.text, fingerprint };
+    await buildIndex(decl, kind, expr, tmp, meta, opts.signal, opts.snapshot);
+    await checkUnchanged();
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
   await removeStale(dir, prefix, name);
-  const opened = tryOpen(file, decl.pathAsWritten, true);
+  const opened = tryOpen(file, label, true);
   if (!opened) throw new PmError('source.cache-unreadable', `the index just built for source "${decl.name}" (${file}) cannot be opened`);
   return opened;
 }

@@ -11,7 +11,7 @@
 import { pipeline, type Transform } from 'node:stream';
 import Parser from 'stream-json/Parser.js';
 import { PmError } from '../core/errors.js';
-import type { SourceDecl } from '../manifest/types.js';
+import type { FileSourceDecl } from '../manifest/types.js';
 import { declError, malformedItem, messageOf, rethrow } from './diagnostics.js';
 import { guardParser } from './json-position.js';
 import { attach, NotAnArrayError, PARSER_OPTIONS, type JsonElement } from './json-records.js';
@@ -31,7 +31,7 @@ type ValueKind = 'array' | 'object' | 'value';
 const KEY_SCAN_TOKENS = 500_000;
 const MAX_KEYS = 30;
 
-export function selectError(decl: SourceDecl, select: string): PmError {
+export function selectError(decl: FileSourceDecl, select: string): PmError {
   return declError(
     decl,
     'source.select-unsupported',
@@ -46,7 +46,7 @@ function kindOf(tokenName: string): ValueKind {
 }
 
 /** The first keys of a top-level object and the kind of each value, reading at most KEY_SCAN_TOKENS tokens. */
-async function topLevelKeys(decl: SourceDecl, signal?: AbortSignal): Promise<{ keys: Array<[string, ValueKind]>; truncated: boolean }> {
+async function topLevelKeys(decl: FileSourceDecl, signal?: AbortSignal): Promise<{ keys: Array<[string, ValueKind]>; truncated: boolean }> {
   const keys: Array<[string, ValueKind]> = [];
   let truncated = false;
   const input = await openSourceStream(decl, { signal, stripBom: true });
@@ -87,7 +87,7 @@ async function topLevelKeys(decl: SourceDecl, signal?: AbortSignal): Promise<{ k
   return { keys, truncated };
 }
 
-async function keysSentence(decl: SourceDecl, signal?: AbortSignal): Promise<{ text: string; firstArray?: string }> {
+async function keysSentence(decl: FileSourceDecl, signal?: AbortSignal): Promise<{ text: string; firstArray?: string }> {
   const { keys, truncated } = await topLevelKeys(decl, signal);
   if (keys.length === 0) return { text: '' };
   const list = keys.map(([k, kind]) => (kind === 'value' ? k : `${k} (${kind})`)).join(', ');
@@ -101,7 +101,7 @@ class ShapeError extends Error {
   }
 }
 
-async function shapeError(decl: SourceDecl, e: ShapeError, signal?: AbortSignal): Promise<PmError> {
+async function shapeError(decl: FileSourceDecl, e: ShapeError, signal?: AbortSignal): Promise<PmError> {
   const src = `source "${decl.name}"`;
   const file = decl.pathAsWritten;
   switch (e.kind) {
@@ -133,7 +133,7 @@ function isSyntaxError(e: unknown): boolean {
 }
 
 /** The number of the last line holding text (to tell a truncated file from an error inside it). */
-async function lastTextLine(decl: SourceDecl, signal?: AbortSignal): Promise<number | undefined> {
+async function lastTextLine(decl: FileSourceDecl, signal?: AbortSignal): Promise<number | undefined> {
   const input = await openSourceStream(decl, { signal });
   let line = 1;
   let last = 0;
@@ -156,7 +156,7 @@ async function lastTextLine(decl: SourceDecl, signal?: AbortSignal): Promise<num
  * A JSON source must start with `[` or `{`. Checked on the first bytes so that a file of another kind
  * (CSV, HTML, an error page) is named at its first character, not wherever the parser gives up.
  */
-async function checkStart(decl: SourceDecl, signal?: AbortSignal): Promise<void> {
+async function checkStart(decl: FileSourceDecl, signal?: AbortSignal): Promise<void> {
   const input = await openSourceStream(decl, { signal, stripBom: true });
   let text = '';
   try {
@@ -180,7 +180,7 @@ async function checkStart(decl: SourceDecl, signal?: AbortSignal): Promise<void>
   );
 }
 
-export async function* readJson(decl: SourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
+export async function* readJson(decl: FileSourceDecl, signal?: AbortSignal): AsyncGenerator<SourceItem> {
   const file = decl.pathAsWritten;
   await checkStart(decl, signal);
   let segs: string[] | undefined;

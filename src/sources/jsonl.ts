@@ -5,7 +5,7 @@
  * naming file:line, and the stream goes on. Blank lines are skipped but counted; CRLF and a leading UTF-8
  * BOM are accepted.
  */
-import type { SourceDecl } from '../manifest/types.js';
+import type { FileSourceDecl } from '../manifest/types.js';
 import { malformedItem, messageOf, rethrow } from './diagnostics.js';
 import { mayNestDeeperThan, nestsDeeperThan, recordLimit, tooDeepItem, tooLongItem } from './limits.js';
 import { LineSplitter, type Line } from './lines.js';
@@ -53,7 +53,7 @@ function utf8Ok(seq: Buffer): boolean {
 export type JsonlItem = SourceItem & { readonly raw?: string };
 
 /** Parse one line (without its terminator). undefined for a blank line. */
-function lineItem(decl: SourceDecl, buf: Buffer, line: number, index: number, withRaw: boolean): JsonlItem | undefined {
+function lineItem(decl: FileSourceDecl, buf: Buffer, line: number, index: number, withRaw: boolean): JsonlItem | undefined {
   const file = decl.pathAsWritten;
   let end = buf.length;
   if (end > 0 && buf[end - 1] === CR) end--;
@@ -91,7 +91,7 @@ function lineItem(decl: SourceDecl, buf: Buffer, line: number, index: number, wi
 }
 
 /** `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify. */
-export async function* readJsonl(decl: SourceDecl, signal?: AbortSignal, withRaw = false): AsyncGenerator<JsonlItem> {
+export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, withRaw = false): AsyncGenerator<JsonlItem> {
   const stream = await openSourceStream(decl, { signal });
   const lines = new LineSplitter(recordLimit(decl));
   let index = 0;

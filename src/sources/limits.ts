@@ -11,7 +11,7 @@
  */
 import { PmError } from '../core/errors.js';
 import { DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_BYTES_CEILING } from '../manifest/size.js';
-import type { SourceDecl } from '../manifest/types.js';
+import type { FileSourceDecl } from '../manifest/types.js';
 import { addressOf } from './diagnostics.js';
 import type { RecordLocation, SourceItem } from './types.js';
 
@@ -20,7 +20,7 @@ export { DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_BYTES_CEILING };
 export const MAX_DEPTH = 128;
 
 /** The size limit that applies to `decl`. */
-export function recordLimit(decl: SourceDecl): number {
+export function recordLimit(decl: FileSourceDecl): number {
   return decl.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
 }
 
@@ -54,7 +54,7 @@ function item(code: string, loc: RecordLocation, message: string, hint: string):
  * A record over the size limit. `size` is its length when known (jsonl, csv: the reader streamed to its end);
  * `what` names the record the way the format does ("line 3", "row at line 3", "element 12").
  */
-export function tooLongItem(decl: SourceDecl, loc: RecordLocation, what: string, size: number | undefined): SourceItem {
+export function tooLongItem(decl: FileSourceDecl, loc: RecordLocation, what: string, size: number | undefined): SourceItem {
   const limit = recordLimit(decl);
   const long = size !== undefined ? `is ${approxBytes(size)} long, over` : 'is longer than';
   const fix =
@@ -78,7 +78,7 @@ function suggestLimit(n: number): string {
 }
 
 /** A record nested deeper than MAX_DEPTH. */
-export function tooDeepItem(decl: SourceDecl, loc: RecordLocation, what: string): SourceItem {
+export function tooDeepItem(decl: FileSourceDecl, loc: RecordLocation, what: string): SourceItem {
   return item(
     'source.record-too-deep',
     loc,

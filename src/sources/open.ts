@@ -4,7 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { addAbortSignal, pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PmError } from '../core/errors.js';
-import type { SourceDecl } from '../manifest/types.js';
+import type { FileSourceDecl } from '../manifest/types.js';
 import { messageOf } from './diagnostics.js';
 
 const READ_CHUNK = 256 * 1024;
@@ -17,7 +17,7 @@ function errnoCode(e: unknown): string | undefined {
   return undefined;
 }
 
-function notFound(decl: SourceDecl, e: unknown): PmError {
+function notFound(decl: FileSourceDecl, e: unknown): PmError {
   const code = errnoCode(e);
   const what =
     code === 'ENOENT' || code === 'ENOTDIR'
@@ -39,7 +39,7 @@ function notFound(decl: SourceDecl, e: unknown): PmError {
 }
 
 /** stat() the source file, turning ENOENT and friends into a PmError that names the path as written. */
-export async function statSource(decl: SourceDecl): Promise<Stats> {
+export async function statSource(decl: FileSourceDecl): Promise<Stats> {
   let st: Stats;
   try {
     st = await stat(decl.path);
@@ -54,7 +54,7 @@ export async function statSource(decl: SourceDecl): Promise<Stats> {
 }
 
 /** The first two bytes of the file are gzip's magic (1f 8b). */
-async function hasGzipMagic(decl: SourceDecl): Promise<boolean> {
+async function hasGzipMagic(decl: FileSourceDecl): Promise<boolean> {
   let fh;
   try {
     fh = await open(decl.path, 'r');
@@ -107,7 +107,7 @@ export interface OpenOptions {
  * gzip's magic bytes is decompressed even without the `.gz` suffix.
  * Errors later in the stream (truncated gzip, I/O) surface when the stream is read.
  */
-export async function openSourceStream(decl: SourceDecl, opts: OpenOptions = {}): Promise<Readable> {
+export async function openSourceStream(decl: FileSourceDecl, opts: OpenOptions = {}): Promise<Readable> {
   opts.signal?.throwIfAborted();
   await statSource(decl);
   const gz = await hasGzipMagic(decl);

@@ -1,14 +1,18 @@
 /** `readSource`: the one entry point that turns a source declaration into a stream of records. */
 import type { SourceDecl } from '../manifest/types.js';
+import type { SnapshotStore } from '../state/types.js';
 import { readCsv } from './csv.js';
 import { declError } from './diagnostics.js';
 import { readJson } from './json.js';
 import { readJsonl, type JsonlItem } from './jsonl.js';
+import { readLive } from './live/read.js';
 import type { SourceItem } from './types.js';
 
 export interface ReadOptions {
   /** Aborting rejects the pending `next()` with the signal's reason and closes the file. */
   signal?: AbortSignal;
+  /** Where live sources' records are (the state's snapshot). */
+  snapshot?: SnapshotStore;
 }
 
 /**
@@ -25,6 +29,7 @@ export function readSource(decl: SourceDecl, opts: ReadOptions = {}): AsyncItera
 export function readSourceItems(decl: SourceDecl, opts: ReadOptions & { raw?: boolean } = {}): AsyncIterable<JsonlItem> {
   return {
     [Symbol.asyncIterator]: () => {
+      if (decl.kind === 'live') return readLive(decl, opts.snapshot, opts.signal);
       switch (decl.format) {
         case 'jsonl':
           return readJsonl(decl, opts.signal, opts.raw ?? false);

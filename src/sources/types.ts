@@ -1,7 +1,7 @@
 /** What `sources/` offers the rest of the pipeline. */
 import type { PmError } from '../core/errors.js';
 
-/** Where a record came from: file and 1-based line (jsonl, csv) or 0-based element index (json). */
+/** Where a record came from: file and 1-based line (jsonl, csv) or 0-based element index (json); or a live source's stream and the record's id. */
 export interface RecordLocation {
   /** Path as written in the manifest. */
   readonly file: string;
@@ -9,6 +9,8 @@ export interface RecordLocation {
   readonly line?: number;
   /** 0-based ordinal of the record within the source (every format). */
   readonly index: number;
+  /** Live sources: the record's id in its stream (its address is `zendesk.tickets[id=101]`). */
+  readonly id?: string;
 }
 
 export type SourceItem =

@@ -50,11 +50,17 @@ export function resolveMode(mode: OutputMode, stdout: OutputStream, env: NodeJS.
   return stdout.isTTY === true && !isCi(env) ? 'tty' : 'plain';
 }
 
-function heartbeatFrom(o: RendererOptions, env: NodeJS.ProcessEnv): number {
+/** The heartbeat interval: the option, else PLAIN_MIGRATE_HEARTBEAT_MS, else the default. */
+export function heartbeatFrom(o: RendererOptions, env: NodeJS.ProcessEnv): number {
   if (o.heartbeatMs !== undefined) return o.heartbeatMs;
   const raw = env.PLAIN_MIGRATE_HEARTBEAT_MS;
   const n = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
   return Number.isFinite(n) && n >= 0 ? n : DEFAULT_HEARTBEAT_MS;
+}
+
+/** Colours: the option (`--no-color`), else on unless NO_COLOR is set. */
+export function colorFrom(o: RendererOptions, env: NodeJS.ProcessEnv): boolean {
+  return o.color ?? !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
 }
 
 export function createRenderer(mode: OutputMode, o: RendererOptions): Renderer {
@@ -64,10 +70,8 @@ export function createRenderer(mode: OutputMode, o: RendererOptions): Renderer {
       return new JsonRenderer(o.stdout, { heartbeatMs: heartbeatFrom(o, env), now: o.now });
     case 'plain':
       return new PlainRenderer(o.stdout, { heartbeatMs: heartbeatFrom(o, env), now: o.now });
-    case 'tty': {
-      const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-      return new LazyInkRenderer({ ...o, color: o.color ?? !noColor });
-    }
+    case 'tty':
+      return new LazyInkRenderer({ ...o, color: colorFrom(o, env) });
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { liveKinds } from '../../src/sources/live/registry.js';
 import { describe, expect, it } from 'vitest';
 import { loadManifest, type Expr } from '../../src/manifest/index.js';
 import { BASE, ENV, FIXTURES, ROOT, load } from './helpers.js';
@@ -147,7 +148,7 @@ describe('examples/', () => {
   });
 
   it.each(files.map((f) => [path.relative(ROOT, f), f]))('%s validates', async (_rel, f) => {
-    const m = await loadManifest(f, { env: { PLAIN_API_KEY: 'demo-key', THERETHERE_TOKEN: 'demo-token' } });
+    const m = await loadManifest(f, { env: { PLAIN_API_KEY: 'demo-key', THERETHERE_TOKEN: 'demo-token', ZENDESK_API_TOKEN: 'demo-token' }, liveKinds });
     expect(m.threads.messages).toBeDefined();
   });
 

@@ -111,6 +111,10 @@ describe('plain-migrate.schema.json', () => {
       'threads.messages.externalId', 'threads.messages.type', 'threads.messages.text', 'threads.messages.createdAt',
       'threads.messages.author', 'threads.messages.attachments', 'batching.messagesPerRequest', 'batching.concurrency',
       'batching.requestsPerMinute', 'batching.maxAttempts', 'batching.requestTimeout',
+      // Live sources (contract v1 addition)
+      'connections.x.kind', 'connections.x.baseUrl', 'connections.x.auth', 'connections.x.headers', 'connections.x.since',
+      'connections.x.requestsPerMinute', 'sources.x.connection', 'sources.x.stream', 'sources.x.request', 'sources.x.records',
+      'sources.x.next', 'sources.x.cursor', 'sources.x.command', 'sources.x.protocol', 'sources.x.env',
     ];
     expect(keys.filter((k) => schemaAt(k.split('.')) === undefined)).toEqual([]);
     expect(schemaAt(['attachments', 'fetch', 0, 'prefix'])).toBeDefined();

@@ -7,6 +7,8 @@ import { hashOf } from '../../core/hash.js';
 import { PlanCache } from '../../plan/cache.js';
 import { indexCacheDir, isQuiet } from '../../plan/plan.js';
 import { PlanSpool } from '../../plan/spool.js';
+import { hasLiveSources, pullStep } from './pull.js';
+import { connectionFetchRules } from '../../sources/live/pull.js';
 import { fingerprintSources, readPlanFile, staleReasons, type PlanFile } from '../../plan/planfile.js';
 import { hasChanges, strictFailures } from '../../plan/tally.js';
 import type { PlanSummary, ThreadPlanItem } from '../../plan/types.js';
@@ -119,10 +121,16 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       throw new PmError(`apply.${outcome}`, message, { hint });
     };
     if (saved) {
-      const why = staleReasons(saved, { manifest, state: state.meta(), stateIsNew: isNew, sources: await fingerprintSources(manifest) });
+      const why = staleReasons(saved, { manifest, state: state.meta(), stateIsNew: isNew, sources: await fingerprintSources(manifest, state.snapshot) });
       if (why.length > 0) {
         refuse('stale-plan', `the saved plan ${planFile} is stale: ${why.join('; ')}`, 'make a new plan: plain-migrate plan --out FILE');
       }
+    }
+    // A saved plan is bound to the snapshot it was made from: apply PLANFILE never pulls.
+    if (!saved && !opts.offline && hasLiveSources(manifest)) {
+      human.write('Pulling the live sources (apply --offline applies the snapshot as it is)…\n');
+      await pullStep(io, manifest, state, mode === 'json' ? 'plain' : mode, mode === 'json' ? io.err : human, signals.stop);
+      human.write('\n');
     }
     remote = planning.refresh ? await refreshRemote(io, manifest, state, signals.stop) : undefined;
     const planOpts: PlanRunOptions = {
@@ -210,7 +218,13 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       cancel: signals.cancel,
       emit,
       overwriteConflicts: planning.overwriteConflicts,
-      attachments: { ...manifest.attachments, manifestDir: manifest.dir, timeoutMs: manifest.batching.requestTimeoutMs },
+      attachments: {
+        ...manifest.attachments,
+        // The manifest's own rules first; then each connection's credentials for URLs on its origin.
+        fetch: [...(manifest.attachments?.fetch ?? []), ...connectionFetchRules(manifest)],
+        manifestDir: manifest.dir,
+        timeoutMs: manifest.batching.requestTimeoutMs,
+      },
     }).finally(() => cache?.close());
     // A file that could not be carried is reported on its message (onSkip: note), or fails it (fail).
     const failed = Object.entries(result.counts).reduce((n, [kind, c]) => n + (kind === 'attachment' ? 0 : c.FAILED), 0);

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PmError } from '../../core/errors.js';
-import { defaultInitFile, INIT_SOURCES, INIT_TARGETS, isInitSource, isInitTarget, starterManifest } from '../../init/templates.js';
+import { defaultInitFile, INIT_API_SOURCES, INIT_SOURCES, INIT_TARGETS, isInitSource, isInitTarget, starterManifest } from '../../init/templates.js';
 import type { Io } from '../io.js';
 import type { GlobalFlags } from '../options.js';
 
@@ -11,6 +11,8 @@ export interface InitFlags extends GlobalFlags {
   /** plain (default) or therethere. */
   target?: string;
   force?: boolean;
+  /** Pull from the helpdesk's API (a connection) instead of reading export files. */
+  api?: boolean;
 }
 
 const TARGET_NAMES = { plain: 'Plain', therethere: 'There There' } as const;
@@ -26,16 +28,21 @@ export function initCommand(io: Io, opts: InitFlags): number {
   if (!isInitTarget(target)) {
     throw new PmError('cli.bad-flag', `--target must be ${INIT_TARGETS.join(' or ')}, not ${JSON.stringify(opts.target)}`);
   }
+  if (opts.api && !(INIT_API_SOURCES as readonly string[]).includes(from)) {
+    throw new PmError('cli.bad-flag', `--api is available for ${INIT_API_SOURCES.join(', ')} (not yet ${from}): use --from ${from} without --api and export its data to files`);
+  }
   const file = resolve(io.cwd, opts.file ?? defaultInitFile());
   if (existsSync(file) && !opts.force) {
     throw new PmError('init.exists', `${file} already exists`, { hint: 'pass --force to overwrite it, or -f another path' });
   }
-  writeFileSync(file, starterManifest(from, target));
+  writeFileSync(file, starterManifest(from, target, { api: !!opts.api }));
   // The manifest's first line points editors at ./plain-migrate.schema.json: put it there.
   const schema = join(dirname(file), 'plain-migrate.schema.json');
   if (!existsSync(schema)) copyFileSync(fileURLToPath(new URL('../../../plain-migrate.schema.json', import.meta.url)), schema);
   io.out.write(
-    `Wrote a starter manifest for ${from} → ${TARGET_NAMES[target]} to ${file}.\nNext: put the export files where its sources say, fill the tables (every # replace), ${SECRET_STEP[target]}, then\n  plain-migrate validate --sample 3\n  plain-migrate plan\n`,
+    opts.api
+      ? `Wrote a starter manifest for ${from} (pulled from its API) → ${TARGET_NAMES[target]} to ${file}.\nNext: set the connection's baseUrl, export ZENDESK_EMAIL=… ZENDESK_API_TOKEN=…, fill the tables (every # replace), ${SECRET_STEP[target]}, then\n  plain-migrate pull\n  plain-migrate validate --sample 3\n  plain-migrate plan\n`
+      : `Wrote a starter manifest for ${from} → ${TARGET_NAMES[target]} to ${file}.\nNext: put the export files where its sources say, fill the tables (every # replace), ${SECRET_STEP[target]}, then\n  plain-migrate validate --sample 3\n  plain-migrate plan\n`,
   );
   return 0;
 }

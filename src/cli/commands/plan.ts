@@ -5,8 +5,9 @@ import { hasChanges, strictFailures } from '../../plan/tally.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatPlan } from '../../ui/format.js';
 import type { Io } from '../io.js';
-import { positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
-import { loadFromArgs, openStateForPlan, refreshRemote, summarisePlan, targetName } from '../session.js';
+import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
+import { loadFromArgs, openStateForApply, openStateForPlan, refreshRemote, summarisePlan, targetName } from '../session.js';
+import { hasLiveSources, interruptOnce, pullStep } from './pull.js';
 
 export interface PlanFlags extends GlobalFlags, PlanningFlags {
   detailedExitcode?: boolean;
@@ -19,10 +20,28 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
   const manifest = await loadFromArgs(io, opts.file);
   const json = opts.json || opts.output === 'json';
   const limit = positiveInt('limit', opts.limit);
-  const { state, isNew } = openStateForPlan(manifest);
+  const live = hasLiveSources(manifest);
+  // Live sources are pulled first (into the state's snapshot, so the state is created), under the lock.
+  const { state, isNew } = live && !opts.offline ? openStateForApply(manifest) : openStateForPlan(manifest);
   let remote: RemoteSnapshot | undefined;
   try {
+    if (live && !opts.offline) {
+      const lock = state.acquireLock(`pull ${manifest.name}`);
+      let outcome = 'failed';
+      const interrupt = interruptOnce(io);
+      try {
+        io.err.write('Pulling the live sources (plan --offline plans on the snapshot as it is)…\n');
+        await pullStep(io, manifest, state, outputMode(opts.output === 'json' || json ? 'plain' : opts.output), io.err, interrupt.signal);
+        outcome = 'pulled';
+      } finally {
+        interrupt.dispose();
+        state.releaseLock(lock.runId, outcome, {});
+      }
+      io.err.write('\n');
+    }
     remote = opts.refresh ? await refreshRemote(io, manifest, state, new AbortController().signal) : undefined;
+    // Taken before planning: the snapshot the plan reads (a pull meanwhile makes apply PLANFILE refuse it).
+    const sources = opts.out ? await fingerprintSources(manifest, state.snapshot) : [];
     let cacheHits = 0;
     const s = await summarisePlan(manifest, state, {
       onCacheHits: (n) => (cacheHits = n),
@@ -44,7 +63,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
         migration: manifest.name,
         manifest: { file: manifest.file, sha256: manifest.sourceHash },
         state: { lineage: isNew ? null : meta.lineage, serial: isNew ? 0 : meta.serial },
-        sources: await fingerprintSources(manifest),
+        sources,
         options: { targets: opts.target ?? [], limit: limit ?? null, refresh: !!opts.refresh, overwriteConflicts: !!opts.overwriteConflicts },
         summary: s,
       };

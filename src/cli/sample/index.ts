@@ -16,7 +16,8 @@
  */
 import path from 'node:path';
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import type { Manifest } from '../../manifest/types.js';
+import { sourceLabel, type Manifest } from '../../manifest/types.js';
+import type { SnapshotStore } from '../../state/types.js';
 import { recordWhere } from '../../mapping/map.js';
 import { openIndexes } from '../../plan/plan.js';
 import { readSource } from '../../sources/index.js';
@@ -27,6 +28,8 @@ import { oneLine, plural } from './text.js';
 export interface SampleOptions {
   /** The clock for "not in the future" (default Date.now). */
   now?: () => number;
+  /** Where live sources' records are (the state's snapshot, as the last pull left it). */
+  snapshot?: SnapshotStore;
 }
 
 /**
@@ -44,7 +47,7 @@ export async function sampleMapping(manifest: Manifest, n: number, opts: SampleO
   const tally: Tally = { records: 0, import: 0, invalid: 0, filtered: 0, messages: 0, invalidMessages: 0 };
   const records = new YAMLSeq();
   const header = [
-    ` plain-migrate validate --sample ${n}: the first ${plural(n, 'record')} of source "${decl.name}" (${decl.pathAsWritten}),`,
+    ` plain-migrate validate --sample ${n}: the first ${plural(n, 'record')} of source "${decl.name}" (${sourceLabel(decl)}),`,
     ` mapped by ${path.basename(manifest.file)} field by field. Each field shows the value its expression gave, and`,
     ' after it "→" the value once the rules normalise it, "✗" why the record (or message) is invalid, "ℹ" a note.',
     ' Messages are listed in the order they would be sent (index: their position in what threads.messages.each',
@@ -53,7 +56,7 @@ export async function sampleMapping(manifest: Manifest, n: number, opts: SampleO
   let exhausted = true;
 
   if (n > 0) {
-    const indexes = await openIndexes(manifest);
+    const indexes = await openIndexes(manifest, opts.snapshot);
     try {
       const cx = new SampleContext(manifest, doc, indexes, now);
       const sampler = new ThreadSampler(cx);
@@ -61,7 +64,7 @@ export async function sampleMapping(manifest: Manifest, n: number, opts: SampleO
       for (const p of indexProblems.slice(0, 5)) header.push(` ✗ ${oneLine(p)}`);
       if (indexProblems.length > 5) header.push(` ✗ … and ${indexProblems.length - 5} more problems in keyed or grouped sources (see plan)`);
 
-      for await (const item of readSource(decl)) {
+      for await (const item of readSource(decl, { snapshot: opts.snapshot })) {
         tally.records++;
         const where = recordWhere(item.location);
         if (!item.ok) {
@@ -88,7 +91,7 @@ export async function sampleMapping(manifest: Manifest, n: number, opts: SampleO
 
   doc.commentBefore = header.join('\n');
   root.add(new Pair('manifest', manifest.name));
-  root.add(new Pair('source', `${decl.name} (${decl.pathAsWritten})`));
+  root.add(new Pair('source', `${decl.name} (${sourceLabel(decl)})`));
   root.add(new Pair('records', records));
   const summary = doc.createNode({
     records: tally.records,

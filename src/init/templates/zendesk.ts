@@ -23,6 +23,35 @@ sources:
     groupBy: ticket_id               # $records('comments', id) returns a ticket's comments
 `;
 
+/** `init --from zendesk --api`: the same three sources, pulled from the API by a connection. */
+const API_SOURCES = `
+connections:
+  zendesk:
+    kind: zendesk
+    baseUrl: https://YOUR_SUBDOMAIN.zendesk.com   # replace YOUR_SUBDOMAIN (or the emulator: http://127.0.0.1:4851)
+    auth:                            # or  auth: { oauthToken: \${ZENDESK_OAUTH_TOKEN} }
+      email: \${ZENDESK_EMAIL}         # an administrator: the incremental exports are for admins only
+      token: \${ZENDESK_API_TOKEN}     # Admin Center → Apps and integrations → Zendesk API → API token
+    requestsPerMinute: 200           # your plan's API limit: Team 200, Growth/Professional 400, Enterprise 700
+    # since: 2019-01-01              # optional: leave out tickets and users last changed before this
+
+sources:                             # pulled into a snapshot beside the state: plain-migrate pull
+  tickets:                           # the incremental cursor export; deleted tickets come with status "deleted"
+    connection: zendesk
+    stream: tickets
+  users:                             # requesters, agents and CCs with their emails and roles
+    connection: zendesk
+    stream: users
+    key: id                          # $record('users', requester_id) finds a user by id
+  comments:                          # every comment and internal note of each ticket, with ticket_id added
+    connection: zendesk
+    stream: ticket_comments
+    groupBy: ticket_id               # $records('comments', id) returns a ticket's comments
+`;
+
+const FILE_ATTACHMENTS = 'URLs need attachments.fetch headers';
+const API_ATTACHMENTS = "fetched with the connection's credentials";
+
 function plain(): string {
   const k = kit('plain');
   return `
@@ -125,11 +154,21 @@ threads:
 `;
 }
 
-export function zendesk(target: InitTarget = 'plain'): string {
+export function zendesk(target: InitTarget = 'plain', opts: { api?: boolean } = {}): string {
   const k = kit(target);
+  const body = target === 'plain' ? plain() : thereThere();
+  if (opts.api) {
+    return `${k.header(
+      'Zendesk',
+      'zendesk --api',
+      'export ZENDESK_EMAIL=… ZENDESK_API_TOKEN=… (an administrator\'s API token), set baseUrl below, then\n#      plain-migrate pull   brings tickets, users and comments into a local snapshot (plan pulls first too;\n#      each later pull asks only for what changed since the last one).',
+    )}${k.targetBlock('zendesk')}${API_SOURCES}${body
+      .replace(`# ${'attachments'}: "attachments.{ 'url'`, `attachments: "attachments.{ 'url'`)
+      .replaceAll(FILE_ATTACHMENTS, API_ATTACHMENTS)}${k.batching}`;
+  }
   return `${k.header(
     'Zendesk',
     'zendesk',
-    'Export tickets, users and comments from the Zendesk API into ./export/, one JSON object per line\n#      (how: next to each source below). Base URL https://YOUR_SUBDOMAIN.zendesk.com/api/v2,\n#      Basic auth {email}/token:{api_token}.',
-  )}${k.targetBlock('zendesk')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
+    'Export tickets, users and comments from the Zendesk API into ./export/, one JSON object per line\n#      (how: next to each source below). Base URL https://YOUR_SUBDOMAIN.zendesk.com/api/v2,\n#      Basic auth {email}/token:{api_token}. Or pull straight from the API: plain-migrate init --from zendesk --api',
+  )}${k.targetBlock('zendesk')}${SOURCES}${body}${k.batching}`;
 }

@@ -34,6 +34,21 @@ export interface InkRendererOptions {
 }
 
 export const FRAME_MS = 50;
+
+/** Mounts `node` with Ink on the given streams (or with the test's `mount`), at most one frame per `frameMs`. */
+export function mountInk(
+  o: { readonly stdout: OutStream; readonly stderr: OutStream; readonly frameMs?: number; readonly mount?: (node: ReactElement) => InkMount },
+  node: ReactElement,
+): InkMount {
+  if (o.mount) return o.mount(node);
+  return render(node, {
+    stdout: asWriteStream(o.stdout),
+    stderr: asWriteStream(o.stderr),
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: Math.round(1000 / (o.frameMs ?? FRAME_MS)),
+  });
+}
 /** Finished lines kept in one `<Static>` generation before starting a fresh one. */
 const STATIC_GENERATION = 200;
 
@@ -57,17 +72,7 @@ export class InkRenderer {
     this.color = o.color;
     this.stdout = o.stdout;
     this.vm = o.viewModel ?? new ApplyViewModel({ now: this.now });
-    const mount =
-      o.mount ??
-      ((node: ReactElement) =>
-        render(node, {
-          stdout: asWriteStream(o.stdout),
-          stderr: asWriteStream(o.stderr),
-          exitOnCtrlC: false,
-          patchConsole: false,
-          maxFps: Math.round(1000 / (o.frameMs ?? FRAME_MS)),
-        }));
-    this.ink = mount(this.element());
+    this.ink = mountInk(o, this.element());
     this.frames++;
     this.timer = setInterval(() => this.tick(), o.frameMs ?? FRAME_MS);
     this.timer.unref();

@@ -1,0 +1,122 @@
+/**
+ * Zendesk Support as a live source (`kind: zendesk`). Streams and record shapes follow Airbyte's
+ * source-zendesk-support, so a mapping written for such an export maps a live pull unchanged:
+ *   tickets          cursor export on generated_timestamp; deleted tickets kept with status "deleted"
+ *   users            cursor export
+ *   organizations    time-based export (repeats at page edges: records upsert by id)
+ *   ticket_fields    the whole list, every pull (small)
+ *   ticket_comments  every comment (public replies and internal notes) of each ticket that changed since
+ *                    the last pull, from the ticket's own comment list, with ticket_id added
+ * See README.md in this folder for why comments come from per-ticket lists.
+ */
+import type { ConnectionDecl } from '../../manifest/types.js';
+import type { LiveKind, PullJob, StreamSpec } from '../live/types.js';
+import { pullComments } from './comments.js';
+import { pullCommentEvents, pullCursorExport, pullList, pullTimeExport } from './exports.js';
+
+export const ZENDESK_STREAMS: Readonly<Record<string, StreamSpec>> = {
+  tickets: { key: 'id', deleted: { field: 'status', value: 'deleted' }, description: 'tickets, by the incremental cursor export (deleted ones with status "deleted")' },
+  users: { key: 'id', description: 'end users, agents and admins, by the incremental cursor export' },
+  ticket_comments: { key: 'id', parent: { stream: 'tickets', field: 'ticket_id' }, description: "every ticket's comments and internal notes, with ticket_id" },
+  organizations: { key: 'id', description: 'organizations, by the incremental time-based export' },
+  ticket_fields: { key: 'id', description: 'the custom ticket fields (the whole list every pull)' },
+};
+
+/** The order the streams are started in. */
+const ORDER = ['tickets', 'users', 'organizations', 'ticket_fields', 'ticket_comments'];
+
+export function zendeskAuthHeaders(conn: ConnectionDecl): Record<string, string> {
+  const a = conn.auth;
+  if (a['oauthToken'] !== undefined) return { authorization: `Bearer ${a['oauthToken']}` };
+  const basic = Buffer.from(`${a['email'] ?? ''}/token:${a['token'] ?? ''}`).toString('base64');
+  return { authorization: `Basic ${basic}` };
+}
+
+/** How ticket_comments are pulled: each changed ticket's comment list (default), or the ticket events export. */
+export type CommentsMethod = 'lists' | 'events';
+
+function commentsMethod(job: PullJob): CommentsMethod {
+  const src = job.sources.find((s) => s.stream === 'ticket_comments');
+  return src?.options['method'] === 'events' ? 'events' : 'lists';
+}
+
+/** Resolves waiters whenever the tickets export commits a page or ends. */
+class Progress {
+  private waiters: Array<() => void> = [];
+  private finished = false;
+  done = (): boolean => this.finished;
+  next = (): Promise<void> => (this.finished ? Promise.resolve() : new Promise((r) => this.waiters.push(r)));
+  notify(end = false): void {
+    if (end) this.finished = true;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
+
+/**
+ * The streams run side by side: the exports share Zendesk's 10-a-minute export limit, and the comments
+ * follow the tickets export as its pages land, so the connection's own limit is used while the export
+ * waits. The first failure stops the others (their committed pages stay) and is what the pull reports.
+ */
+async function pull(job: PullJob): Promise<void> {
+  const conn = job.connection!;
+  const wanted = new Set(job.sources.map((s) => s.stream));
+  // Comments by lists follow the tickets stream's changes, so the tickets are brought up to date too.
+  if (wanted.has('ticket_comments') && commentsMethod(job) === 'lists') wanted.add('tickets');
+  const stream = (name: string) => `${conn.name}.${name}`;
+  const stop = new AbortController();
+  const halt = AbortSignal.any([job.signal, stop.signal]);
+  const progress = new Progress();
+  const tasks: Array<Promise<void>> = [];
+  const run = (p: Promise<void>) => tasks.push(p.catch((e: unknown) => (stop.abort(), Promise.reject(e))));
+  for (const name of ORDER) {
+    if (!wanted.has(name)) continue;
+    if (name === 'tickets') {
+      run(
+        pullCursorExport(job, stream(name), name, halt, () => progress.notify()).then(
+          () => progress.notify(true),
+          (e: unknown) => {
+            // Stop the comments before they see the export as finished: they must not be marked complete.
+            stop.abort();
+            progress.notify(true);
+            throw e;
+          },
+        ),
+      );
+    } else if (name === 'users') {
+      run(pullCursorExport(job, stream(name), name, halt));
+    } else if (name === 'organizations') {
+      run(pullTimeExport(job, stream(name), name, halt));
+    } else if (name === 'ticket_fields') {
+      run(pullList(job, stream(name), '/api/v2/ticket_fields.json', name, halt));
+    } else if (commentsMethod(job) === 'events') {
+      run(pullCommentEvents(job, stream(name), halt));
+    } else {
+      run(pullComments(job, stream('tickets'), stream(name), progress, halt));
+    }
+  }
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  // The first failure, not the stops it caused in the others.
+  const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Error && r.reason.name === 'AbortError' && !job.signal.aborted));
+  if (failed) throw (first ?? failed).reason;
+}
+
+export const zendeskKind: LiveKind = {
+  kind: 'zendesk',
+  usesConnection: true,
+  auth: [['email', 'token'], ['oauthToken']],
+  // Suite Team's limit, the lowest: set connections.<name>.requestsPerMinute to the account's plan.
+  defaultRequestsPerMinute: 200,
+  streams: ZENDESK_STREAMS,
+  sourceKeys: ['method'],
+  checkSource: (decl) => {
+    const m = decl.options['method'];
+    if (m === undefined) return [];
+    if (decl.stream !== 'ticket_comments') return [{ message: `sources.${decl.name}.method applies to the ticket_comments stream only`, path: ['method'] }];
+    return [];
+  },
+  authHeaders: zendeskAuthHeaders,
+  pull,
+};

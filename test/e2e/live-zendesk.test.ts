@@ -1,0 +1,290 @@
+/**
+ * Live Zendesk sources end to end: the built CLI, the Zendesk emulator (seeded with a generated export)
+ * and the Plain emulator. A live pull lands what the same export lands from files, before and after the
+ * account changes; the next apply asks only for the changed tickets; a pull killed at random moments
+ * ends in the same snapshot; an interrupted pull never makes a record look gone; faults are retried;
+ * a refused token says what to fix; the token is in no output, state, snapshot or plan file.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
+import { loadZendeskSeed, startZendeskEmulator, type ZendeskEmulator } from '../../src/emulators/zendesk/index.js';
+import { cli } from './cli.js';
+import { normalize } from './normalize.js';
+import { AGENTS, LABELS, makeWorkspace, MANIFEST, type Workspace } from './workspace.js';
+
+const TOKEN = 'zd-e2e-token-3f9a7c';
+
+const LIVE_SOURCES = `connections:
+  zendesk:
+    kind: zendesk
+    baseUrl: \${ZENDESK_BASE_URL}
+    auth:
+      email: admin@acme.test
+      token: \${ZENDESK_API_TOKEN}
+    requestsPerMinute: 100000
+sources:
+  tickets:
+    connection: zendesk
+    stream: tickets
+  users:
+    connection: zendesk
+    stream: users
+    key: id
+  comments:
+    connection: zendesk
+    stream: ticket_comments
+    groupBy: ticket_id
+`;
+
+/** The e2e manifest with its three file sources replaced by the same streams of a Zendesk connection. */
+const LIVE_MANIFEST = MANIFEST.replace(/sources:\n(?: {2,}.*\n)+/, LIVE_SOURCES).replace('name: e2e', 'name: e2e-live');
+
+interface Live {
+  dir: string;
+  manifest: string;
+  zd: ZendeskEmulator;
+}
+
+async function liveFrom(ws: Workspace, token = TOKEN): Promise<Live> {
+  const zd = await startZendeskEmulator({
+    seed: await loadZendeskSeed(join(ws.dir, 'export')),
+    apiToken: token,
+    hideLastSeconds: 0,
+    minStartTimeLagSeconds: 0,
+    incrementalPerMinute: 0,
+    requestsPerMinute: 0,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'pm-live-'));
+  const manifest = join(dir, 'plain-migrate.yaml');
+  writeFileSync(manifest, LIVE_MANIFEST);
+  return { dir, manifest, zd };
+}
+
+const env = (live: Live, token = TOKEN) => ({ ZENDESK_BASE_URL: live.zd.url, ZENDESK_API_TOKEN: token });
+const runLive = (live: Live, args: string[], plain: PlainEmulator, token = TOKEN, opts = {}) =>
+  cli([...args, '-f', live.manifest], { cwd: live.dir, endpoint: plain.graphqlUrl, extraEnv: env(live, token) }, opts);
+const runFiles = (ws: Workspace, args: string[], plain: PlainEmulator) => cli([...args, '-f', ws.manifest], { cwd: ws.dir, endpoint: plain.graphqlUrl });
+
+/** The snapshot as data: every stream's records (id, deleted, text), sorted. */
+function snapshotDump(dir: string): unknown {
+  const db = new Database(join(dir, '.plain-migrate/state.db'), { readonly: true });
+  try {
+    return db.prepare('SELECT stream, id, deleted, data FROM snapshot_records ORDER BY stream, id').all();
+  } finally {
+    db.close();
+  }
+}
+
+function operations(zd: ZendeskEmulator, from = 0): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of (zd.requests() as Array<{ operation?: string }>).slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
+  return out;
+}
+
+/** Every file under dir, recursively. */
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+let plainA: PlainEmulator;
+let plainB: PlainEmulator;
+beforeAll(async () => {
+  plainA = await startPlainEmulator({ seed: { users: AGENTS, labelTypes: LABELS } });
+  plainB = await startPlainEmulator({ seed: { users: AGENTS, labelTypes: LABELS } });
+});
+afterAll(async () => {
+  await plainA?.close();
+  await plainB?.close();
+});
+
+describe('a live Zendesk source', () => {
+  it('lands what the same export lands from files, and after the account changes, exactly the changes, asking only for the changed tickets', async () => {
+    plainA.reset();
+    plainB.reset();
+    const ws = makeWorkspace({ tickets: 30 });
+    const live = await liveFrom(ws);
+    try {
+      expect((await runFiles(ws, ['apply', '--auto-approve'], plainA)).exitCode).toBe(0);
+      const first = await runLive(live, ['apply', '--auto-approve', '--output', 'plain'], plainB);
+      expect(first.exitCode, first.stdout + first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/zendesk\.tickets: 30 records \(30 new, 0 changed\)/);
+      expect(normalize(plainB.snapshot())).toEqual(normalize(plainA.snapshot()));
+      // One comment list per ticket but the deleted one (17), in the pull that apply ran first.
+      expect(operations(live.zd)['ticket.comments']).toBe(29);
+
+      // The account changes: a status, a reply, a new ticket with its first comment, a deleted ticket.
+      const later = '2024-06-01T00:00:00Z';
+      const reply = { id: 90_001, ticket_id: 11, author_id: 2, public: true, html_body: '<p>late reply</p>', created_at: later };
+      const opening = { id: 90_002, ticket_id: 31, author_id: 101, public: true, html_body: '<p>a new problem</p>', created_at: later };
+      const fresh = { ...ws.tickets[4]!, id: 31, subject: 'New ticket 31', created_at: later };
+      ws.tickets.find((t) => t.id === 2)!.status = 'closed';
+      ws.tickets.find((t) => t.id === 13)!.status = 'deleted';
+      ws.tickets.push(fresh);
+      ws.comments.push(reply, opening);
+      ws.rewrite();
+      live.zd.account.change({ tickets: [{ id: 2, status: 'closed' }, fresh], comments: [reply, opening], deleteTickets: [13] });
+
+      expect((await runFiles(ws, ['apply', '--auto-approve'], plainA)).exitCode).toBe(0);
+      const before = live.zd.requests().length;
+      const second = await runLive(live, ['apply', '--auto-approve', '--output', 'plain'], plainB);
+      expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+      // 31 is new, 2 changed status, 11 has a reply (an append), 13 was deleted (an orphan, kept in Plain).
+      expect(second.stdout).toMatch(/Plan: 1 threads to import \(1 message\), 1 to update, 1 to append \(1 message\), 0 invalid, 1 orphaned/);
+      expect(second.stdout).toMatch(/threads: 1 created, 0 noop, 1 updated, 0 failed/);
+      expect(second.stdout).toMatch(/ORPHAN thread\["zd-13"\]/);
+      // Only the changed tickets' comments (2, 11 and 31; 13 is deleted), one export page per stream.
+      const asked = operations(live.zd, before);
+      expect(asked['ticket.comments']).toBe(3);
+      // The exports: a page, and perhaps an empty one that says end_of_stream.
+      expect(asked['incremental.tickets']).toBeLessThanOrEqual(2);
+      expect(asked['incremental.users']).toBeLessThanOrEqual(2);
+      expect(normalize(plainB.snapshot())).toEqual(normalize(plainA.snapshot()));
+
+      // Nothing changed since: nothing to do, and no comment list is asked for.
+      const third = live.zd.requests().length;
+      const plan = await runLive(live, ['plan', '--detailed-exitcode'], plainB);
+      expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/0 to update, 0 to append \(0 messages\), 0 invalid, 1 orphaned/);
+      expect(operations(live.zd, third)['ticket.comments']).toBeUndefined();
+    } finally {
+      await live.zd.close();
+    }
+  });
+
+  it('a pull killed (SIGKILL) at random moments and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', async () => {
+    plainB.reset();
+    const ws = makeWorkspace({ tickets: 40 });
+    const reference = await liveFrom(ws);
+    const live = await liveFrom(ws);
+    try {
+      expect((await runLive(reference, ['pull'], plainB)).exitCode).toBe(0);
+      const want = snapshotDump(reference.dir);
+      // Slow answers, so that the kills land in the middle of the pull.
+      live.zd.configure({ latencyMs: 15 });
+      let seed = 7;
+      const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+      let killedMidway = 0;
+      for (let i = 0; i < 3; i++) {
+        const p = runLive(live, ['pull', '--output', 'plain'], plainB);
+        await new Promise((r) => setTimeout(r, 250 + Math.floor(random() * 900)));
+        if (p.kill('SIGKILL')) killedMidway++;
+        await p;
+      }
+      expect(killedMidway).toBeGreaterThan(0);
+      live.zd.configure({ latencyMs: 0 });
+      const done = await runLive(live, ['pull'], plainB);
+      expect(done.exitCode, done.stderr).toBe(0);
+      expect(snapshotDump(live.dir)).toEqual(want);
+
+      // Applied in full, then many tickets change and the next pull is killed half-way: no orphans.
+      expect((await runLive(live, ['apply', '--auto-approve', '--offline'], plainB)).exitCode).toBe(0);
+      live.zd.account.change({ tickets: ws.tickets.filter((t) => t.status !== 'deleted').map((t) => ({ id: t.id, subject: `${t.subject} (edited)` })) });
+      live.zd.configure({ latencyMs: 25 });
+      const p = runLive(live, ['pull', '--output', 'plain'], plainB);
+      await new Promise((r) => setTimeout(r, 500));
+      p.kill('SIGKILL');
+      await p;
+      live.zd.configure({ latencyMs: 0 });
+      const offline = await runLive(live, ['plan', '--offline'], plainB);
+      expect(offline.exitCode, offline.stderr).toBe(0);
+      expect(offline.stdout).toMatch(/, 0 invalid, 0 orphaned,/);
+      const plan = await runLive(live, ['plan'], plainB);
+      expect(plan.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 38 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./);
+    } finally {
+      await reference.zd.close();
+      await live.zd.close();
+    }
+  });
+
+  it('retries 429s, 503s and resets; a refused token stops the pull with what to fix; the token is in no output, state or plan file', async () => {
+    plainB.reset();
+    const ws = makeWorkspace({ tickets: 12 });
+    const live = await liveFrom(ws);
+    try {
+      const outputs: string[] = [];
+      const bad = await runLive(live, ['pull'], plainB, 'not-the-token');
+      outputs.push(bad.stdout, bad.stderr);
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stderr).toMatch(/pulling from connection "zendesk" failed: GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/incremental\/\w+\/cursor\.json: HTTP 401 Couldn't authenticate you/);
+      expect(bad.stderr).toMatch(/check connections\.zendesk\.auth/);
+      expect(bad.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+
+      // Injected faults on the comment lists (the export limit's 429s are the adapter test's).
+      await fetch(`${live.zd.url}/__emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          rules: [
+            { operation: 'ticket.comments', action: 'status:503', every: 3, times: 2 },
+            { operation: 'ticket.comments', action: 'reset', every: 5, times: 1 },
+            { operation: 'ticket.comments', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+          ],
+        }),
+      });
+      const ok = await runLive(live, ['pull', '--output', 'plain'], plainB);
+      outputs.push(ok.stdout, ok.stderr);
+      expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/RETRY zendesk: HTTP 503/);
+      expect(ok.stdout).toMatch(/RETRY zendesk: HTTP 429/);
+      expect(ok.stdout).toMatch(/zendesk\.ticket_comments: \d+ records/);
+      const snap = snapshotDump(live.dir) as Array<{ stream: string }>;
+      expect(snap.filter((r) => r.stream === 'zendesk.tickets')).toHaveLength(12);
+
+      const plan = await runLive(live, ['plan', '--offline', '--out', 'plan.json'], plainB);
+      outputs.push(plan.stdout, plan.stderr);
+      expect(plan.exitCode).toBe(0);
+      const applied = await runLive(live, ['apply', 'plan.json', '--output', 'json'], plainB);
+      outputs.push(applied.stdout, applied.stderr);
+      expect(applied.exitCode, applied.stderr).toBe(0);
+      for (const o of outputs) expect(o).not.toContain(TOKEN);
+      for (const f of files(live.dir)) expect(readFileSync(f).includes(TOKEN), f).toBe(false);
+      expect(existsSync(join(live.dir, 'plan.json'))).toBe(true);
+    } finally {
+      await live.zd.close();
+    }
+  });
+
+  it('a saved plan is bound to its snapshot: apply PLANFILE never pulls, and refuses once a pull changed the snapshot', async () => {
+    plainB.reset();
+    const ws = makeWorkspace({ tickets: 6 });
+    const live = await liveFrom(ws);
+    try {
+      expect((await runLive(live, ['plan', '--out', 'plan.json'], plainB)).exitCode).toBe(0);
+      live.zd.account.change({ tickets: [{ id: 1, status: 'closed' }] });
+      const before = live.zd.requests().length;
+      expect((await runLive(live, ['pull'], plainB)).exitCode).toBe(0);
+      const stale = await runLive(live, ['apply', 'plan.json'], plainB);
+      expect(stale.exitCode).toBe(1);
+      expect(stale.stderr).toMatch(/stale: source 'tickets' \(zendesk\.tickets\) changed since the plan was made/);
+      const after = live.zd.requests().length;
+      expect((await runLive(live, ['plan', '--offline', '--out', 'plan.json'], plainB)).exitCode).toBe(0);
+      const applied = await runLive(live, ['apply', 'plan.json'], plainB);
+      expect(applied.exitCode, applied.stderr).toBe(0);
+      // Neither apply PLANFILE nor plan --offline asked Zendesk anything.
+      expect(live.zd.requests().length).toBe(after);
+      expect(after).toBeGreaterThan(before);
+    } finally {
+      await live.zd.close();
+    }
+  });
+
+  it('plan --offline before any pull says what to run', async () => {
+    const ws = makeWorkspace({ tickets: 2 });
+    const live = await liveFrom(ws);
+    try {
+      const r = await runLive(live, ['plan', '--offline'], plainB);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/nothing has been pulled from zendesk\.\w+ yet/);
+      expect(r.stderr).toMatch(/run plain-migrate pull/);
+    } finally {
+      await live.zd.close();
+    }
+  });
+});

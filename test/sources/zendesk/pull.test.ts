@@ -1,0 +1,194 @@
+/**
+ * The Zendesk adapter against the strict Zendesk emulator (in process): a full pull equals the export it
+ * was seeded from; an incremental pull asks only for what changed; a stopped pull resumes to the same
+ * snapshot; 429, 503 and resets are retried; a 401 stops the pull with its status.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { loadZendeskSeed, startZendeskEmulator, type ZendeskEmulator } from '../../../src/emulators/zendesk/index.js';
+import { HttpSourceClient, HttpSourceError } from '../../../src/http/client.js';
+import type { ConnectionDecl, LiveSourceDecl } from '../../../src/manifest/types.js';
+import { zendeskKind } from '../../../src/sources/zendesk/index.js';
+import type { PullEvent } from '../../../src/sources/live/types.js';
+import { SqliteStateStore } from '../../../src/state/sqlite.js';
+
+const EXPORT_DIR = join(import.meta.dirname, '../../../examples/quickstart/export');
+const TOKEN = 'zd-emulator-token';
+const jsonl = (f: string) =>
+  readFileSync(join(EXPORT_DIR, f), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, any>);
+
+let emu: ZendeskEmulator;
+beforeEach(async () => {
+  emu = await startZendeskEmulator({ seed: await loadZendeskSeed(EXPORT_DIR), hideLastSeconds: 0, minStartTimeLagSeconds: 0, incrementalPerMinute: 0 });
+});
+afterEach(async () => {
+  await emu.close();
+});
+
+function connection(token = TOKEN): ConnectionDecl {
+  return { name: 'zd', kind: 'zendesk', baseUrl: emu.url, auth: { email: 'admin@acme.test', token }, headers: {}, location: { file: 't' } };
+}
+
+function source(name: string, stream: string, options: Record<string, unknown> = {}): LiveSourceDecl {
+  return { kind: 'live', name, adapter: 'zendesk', connection: 'zd', stream, snapshotStream: `zd.${stream}`, options, exprs: {}, env: {}, location: { file: 't' } };
+}
+
+const SOURCES = [source('tickets', 'tickets'), source('users', 'users'), source('comments', 'ticket_comments')];
+
+async function pull(state: SqliteStateStore, o: { token?: string; signal?: AbortSignal; events?: PullEvent[]; sources?: LiveSourceDecl[] } = {}) {
+  const conn = connection(o.token);
+  const signal = o.signal ?? new AbortController().signal;
+  const http = new HttpSourceClient({ name: 'zd', baseUrl: emu.url, headers: zendeskKind.authHeaders!(conn), requestsPerMinute: 100_000, signal, random: () => 0 });
+  await zendeskKind.pull({ connection: conn, sources: o.sources ?? SOURCES, http, snapshot: state.snapshot, emit: (e) => o.events?.push(e), signal, env: {}, cwd: '.', now: Date.now });
+  return http;
+}
+
+function records(state: SqliteStateStore, stream: string): Array<Record<string, any>> {
+  return state.snapshot.page(stream, 0, 100_000).map((r) => JSON.parse(r.json) as Record<string, any>);
+}
+
+/** The snapshot as comparable data: every stream's records by id with their text and deleted flag. */
+function dump(state: SqliteStateStore): unknown {
+  return Object.fromEntries(state.snapshot.streams().map((s) => [s.stream, { records: state.snapshot.page(s.stream, 0, 100_000).map((r) => [r.id, r.deleted, r.json]).sort() }]));
+}
+
+async function requestsBy(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const r of emu.requests() as Array<{ operation?: string }>) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
+  return out;
+}
+
+describe('zendesk pull', () => {
+  test('a full pull holds every ticket (the deleted one with its status), user and comment of the export, comments with ticket_id', async () => {
+    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    await pull(state);
+    const tickets = records(state, 'zd.tickets');
+    const exported = jsonl('tickets.jsonl');
+    expect(tickets.map((t) => t.id).sort()).toEqual(exported.map((t) => t.id).sort());
+    expect(tickets.find((t) => t.id === 117)?.status).toBe('deleted');
+    expect(state.snapshot.stream('zd.tickets')).toMatchObject({ complete: true, deleted: 1 });
+    expect(records(state, 'zd.users').map((u) => u.id).sort()).toEqual(jsonl('users.jsonl').map((u) => u.id).sort());
+    const comments = records(state, 'zd.ticket_comments');
+    const exportedComments = jsonl('comments.jsonl').filter((c) => c.ticket_id !== 117);
+    expect(comments.map((c) => [c.id, c.ticket_id]).sort()).toEqual(exportedComments.map((c) => [c.id, c.ticket_id]).sort());
+    // The export's fields, unchanged (local_path is the export script's; content_url points at the account).
+    const c5017 = comments.find((c) => c.id === 5017)!;
+    const e5017 = exportedComments.find((c) => c.id === 5017)!;
+    expect(c5017.html_body).toBe(e5017.html_body);
+    expect(c5017.attachments[0].file_name).toBe('screenshot.png');
+    expect(c5017.attachments[0].content_url).toMatch(new RegExp(`^${emu.url}/attachments/token/`));
+    state.close();
+  });
+
+  test('the next pull asks only for what changed: the export pages and the changed tickets\' comments', async () => {
+    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    await pull(state);
+    const before = await requestsBy();
+    expect(before['ticket.comments']).toBe(39); // every ticket but the deleted one
+    emu.account.change({
+      tickets: [
+        { id: 9001, subject: 'New after the first pull', status: 'new', requester_id: 1001, created_at: '2025-07-01T00:00:00Z', tags: [] },
+        { id: 102, status: 'closed' },
+      ],
+      comments: [{ id: 990001, ticket_id: 103, type: 'Comment', author_id: 1003, public: true, html_body: '<p>One more thing</p>', created_at: '2025-07-01T00:00:00Z' }],
+      deleteTickets: [104],
+    });
+    const r0 = emu.requests().length;
+    const events: PullEvent[] = [];
+    await pull(state, { events });
+    const all = emu.requests() as Array<{ operation?: string }>;
+    const after: Record<string, number> = {};
+    for (const r of all.slice(r0)) after[r.operation ?? '?'] = (after[r.operation ?? '?'] ?? 0) + 1;
+    // 9001, 102 and 103 changed; 104 is deleted (its comments stay as pulled).
+    expect(after['ticket.comments']).toBe(3);
+    expect(after['incremental.tickets']).toBeLessThanOrEqual(2);
+    expect(records(state, 'zd.tickets').find((t) => t.id === 102)?.status).toBe('closed');
+    expect(records(state, 'zd.tickets').find((t) => t.id === 104)?.status).toBe('deleted');
+    expect(records(state, 'zd.ticket_comments').find((c) => c.id === 990001)?.ticket_id).toBe(103);
+    expect(records(state, 'zd.ticket_comments').some((c) => c.ticket_id === 104)).toBe(true);
+    state.close();
+  });
+
+  test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull', async () => {
+    const whole = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    await pull(whole);
+    const expected = dump(whole);
+    whole.close();
+    for (const stopAfter of [1, 3, 17, 40]) {
+      const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+      const ac = new AbortController();
+      let pages = 0;
+      const events: PullEvent[] = [];
+      const counting = { push: (e: PullEvent) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined, events.push(e)) } as unknown as PullEvent[];
+      await expect(pull(state, { signal: ac.signal, events: counting })).rejects.toThrow();
+      await pull(state);
+      expect(dump(state)).toEqual(expected);
+      state.close();
+    }
+  });
+
+  test('429, 503 and connection resets are retried; the pull completes', async () => {
+    await fetch(`${emu.url}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rules: [
+          { operation: 'incremental.tickets', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+          { operation: 'ticket.comments', action: 'status:503', every: 7, times: 3 },
+          { operation: 'incremental.users', action: 'reset', times: 1 },
+        ],
+      }),
+    });
+    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const events: PullEvent[] = [];
+    const http = await pull(state, { events });
+    expect(http.rateLimited).toBe(1);
+    expect(records(state, 'zd.ticket_comments').length).toBe(jsonl('comments.jsonl').filter((c) => c.ticket_id !== 117).length);
+    state.close();
+  });
+
+  test('a refused token stops the pull with HTTP 401, and nothing is committed for that page', async () => {
+    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const err = await pull(state, { token: 'wrong-token' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpSourceError);
+    expect((err as HttpSourceError).status).toBe(401);
+    expect((err as Error).message).not.toContain('wrong-token');
+    expect(state.snapshot.streams()).toEqual([]);
+    state.close();
+  });
+
+  test('method: events pulls the same comments (deleted tickets\' too) from the ticket events export, and only new events next time', async () => {
+    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const sources = [source('comments', 'ticket_comments', { method: 'events' })];
+    await pull(state, { sources });
+    const comments = records(state, 'zd.ticket_comments');
+    const exported = jsonl('comments.jsonl');
+    expect(comments.map((c) => [c.id, c.ticket_id]).sort()).toEqual(exported.map((c) => [c.id, c.ticket_id]).sort());
+    const e5017 = exported.find((c) => c.id === 5017)!;
+    expect(comments.find((c) => c.id === 5017)).toMatchObject({ html_body: e5017.html_body, public: true, author_id: e5017.author_id });
+    expect(state.snapshot.stream('zd.tickets')).toBeUndefined();
+    const by = await requestsBy();
+    expect(by['ticket.comments']).toBeUndefined();
+    expect(by['incremental.ticket_events']).toBe(1);
+    emu.account.change({ comments: [{ id: 990002, ticket_id: 101, type: 'Comment', author_id: 1001, public: false, html_body: '<p>note</p>', created_at: '2025-07-01T00:00:00Z' }] });
+    await pull(state, { sources });
+    expect(records(state, 'zd.ticket_comments').find((c) => c.id === 990002)?.ticket_id).toBe(101);
+    expect(records(state, 'zd.ticket_comments').length).toBe(exported.length + 1);
+    state.close();
+  });
+
+  test('an OAuth token is sent as a Bearer token, and pulls as the API token does', async () => {
+    const conn: ConnectionDecl = { name: 'zd', kind: 'zendesk', baseUrl: emu.url, auth: { oauthToken: 'zd-emulator-oauth' }, headers: {}, location: { file: 't' } };
+    expect(zendeskKind.authHeaders!(conn)).toEqual({ authorization: 'Bearer zd-emulator-oauth' });
+    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const signal = new AbortController().signal;
+    const http = new HttpSourceClient({ name: 'zd', baseUrl: emu.url, headers: zendeskKind.authHeaders!(conn), requestsPerMinute: 100_000, signal });
+    await zendeskKind.pull({ connection: conn, sources: [source('users', 'users')], http, snapshot: state.snapshot, emit: () => undefined, signal, env: {}, cwd: '.', now: Date.now });
+    expect(records(state, 'zd.users')).toHaveLength(jsonl('users.jsonl').length);
+    state.close();
+  });
+});
