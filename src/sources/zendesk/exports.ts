@@ -1,4 +1,5 @@
 /** Zendesk's incremental exports (cursor and time-based) and plain cursor-paged lists, page by page into the snapshot. */
+import { PmError } from '../../core/errors.js';
 import { RateLimiter } from '../../http/ratelimit.js';
 import type { PullJob } from '../live/types.js';
 import type { SnapshotRecordInput } from '../../state/types.js';
@@ -99,7 +100,13 @@ async function pullTimeBased(
     stop.throwIfAborted();
     const body = (res.body ?? {}) as Record<string, unknown>;
     const endTime = typeof body['end_time'] === 'number' ? body['end_time'] : start;
-    const end = body['end_of_stream'] === true || endTime <= start;
+    const end = body['end_of_stream'] === true;
+    if (!end && endTime <= start) {
+      // Going on from the same start time would read the same page forever; stopping would lose the rest.
+      throw new PmError('pull.export-stuck', `the ${path} export did not move past start_time ${start} and did not say end_of_stream`, {
+        hint: 'what was pulled so far is kept; run the pull again, and if it stops here again, report it with this start time',
+      });
+    }
     commitPage(job, stream, records(body), { startTime: Math.max(start, endTime) }, end);
     if (end) break;
     start = endTime;
