@@ -20,6 +20,7 @@ import {
   type StateListFlags,
 } from './commands/state.js';
 import { validateCommand, type ValidateFlags } from './commands/validate.js';
+import { isPmError } from '../core/errors.js';
 import { processIo, reportError, type Io } from './io.js';
 import { collect, OUTPUT_MODES, type GlobalFlags } from './options.js';
 
@@ -233,6 +234,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? 0 : 2;
+    }
+    // Ctrl-C during the pull that plan and apply start with: interrupted, like any other Ctrl-C.
+    if (isPmError(e) && e.code === 'pull.interrupted') {
+      reportError(io, e);
+      return 130;
     }
     return reportError(io, e);
   }

@@ -4,7 +4,7 @@
  * timeouts and resets, cancelled by the pull's signal. Credentials go to the connection's origin only;
  * no URL with its query string, and no header value, ever appears in an error or an event.
  */
-import { backoffDelay, RateLimiter, realClock, type Clock } from './ratelimit.js';
+import { backoffDelay, RateLimiter, realClock, type Clock, type Pacer } from './ratelimit.js';
 import { networkCode, parseRetryAfter, redactUrl } from './net.js';
 
 export type HttpSourceEvent =
@@ -144,19 +144,31 @@ export class HttpSourceClient {
    * (e.g. 404 for a deleted ticket's comments). 429 waits and retries; 5xx, timeouts and resets retry with
    * backoff; anything else throws HttpSourceError.
    */
-  async getJson(url: URL, opts: { accept?: readonly number[]; extraHeaders?: Readonly<Record<string, string>> } = {}): Promise<HttpSourceResponse> {
+  async getJson(
+    url: URL,
+    opts: {
+      accept?: readonly number[];
+      extraHeaders?: Readonly<Record<string, string>>;
+      /** Also stops this call (the pull's signal always does). */
+      signal?: AbortSignal;
+      /** The endpoint's own limit, besides the connection's: a 429 pauses it, not the whole connection. */
+      pacer?: Pacer;
+    } = {},
+  ): Promise<HttpSourceResponse> {
+    const signal = opts.signal ? AbortSignal.any([this.o.signal, opts.signal]) : this.o.signal;
     const shown = redactUrl(url);
     const max = Math.max(1, this.o.maxAttempts ?? 8);
     let failures = 0;
     let limited = 0;
     for (;;) {
-      this.o.signal.throwIfAborted();
-      await this.limiter.acquire(this.o.signal);
-      this.o.signal.throwIfAborted();
+      signal.throwIfAborted();
+      await opts.pacer?.acquire(signal);
+      await this.limiter.acquire(signal);
+      signal.throwIfAborted();
       let retryReason: string;
       let waitMs: number | undefined;
       try {
-        const res = await this.send(url, opts.extraHeaders);
+        const res = await this.send(url, signal, opts.extraHeaders);
         const now = this.clock.now();
         const rl = rateLimitState(res.headers, now);
         if (rl.remaining !== undefined && rl.remaining <= 0) this.limiter.observe({ remaining: 0, resetAt: rl.resetAt });
@@ -180,7 +192,7 @@ export class HttpSourceClient {
           this.rateLimited++;
           limited++;
           waitMs = parseRetryAfter(res.headers.get('retry-after'), now) ?? (rl.resetAt !== undefined ? Math.max(0, rl.resetAt - now) : undefined) ?? 60_000;
-          this.limiter.pauseUntil(now + waitMs);
+          (opts.pacer ?? this.limiter).pauseUntil(now + waitMs);
           if (limited > MAX_RATE_LIMITED) throw new HttpSourceError(`GET ${shown}: still rate limited (HTTP 429) after ${MAX_RATE_LIMITED} waits`, 429, detail);
           retryReason = `HTTP 429${detail ? ` (${detail})` : ''}`;
         } else if (res.status >= 500 || res.status === 408) {
@@ -193,7 +205,7 @@ export class HttpSourceClient {
         }
       } catch (e) {
         if (e instanceof HttpSourceError) throw e;
-        if (this.o.signal.aborted) throw this.o.signal.reason;
+        if (signal.aborted) throw signal.reason;
         this.o.emit?.({ type: 'request', ok: false, at: this.clock.now() });
         const code = e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : (networkCode(e) ?? 'network error');
         failures++;
@@ -202,15 +214,15 @@ export class HttpSourceClient {
       }
       const delay = waitMs !== undefined ? waitMs + Math.floor(this.random() * 250) : backoffDelay(failures, this.random, 500);
       this.o.emit?.({ type: 'retry', url: shown, attempt: failures + limited, delayMs: delay, reason: retryReason });
-      await this.clock.sleep(delay, this.o.signal);
+      await this.clock.sleep(delay, signal);
     }
   }
 
-  private async send(url: URL, extra?: Readonly<Record<string, string>>): Promise<Response> {
+  private async send(url: URL, signal: AbortSignal, extra?: Readonly<Record<string, string>>): Promise<Response> {
     this.requests++;
     // Credentials only to the connection's own origin (pagination links could point elsewhere).
     const headers: Record<string, string> = { accept: 'application/json', ...(url.origin === this.origin ? this.o.headers : {}), ...extra };
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 60_000);
-    return fetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.any([this.o.signal, timeout]) });
+    return fetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.any([signal, timeout]) });
   }
 }

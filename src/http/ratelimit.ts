@@ -25,7 +25,15 @@ export const realClock: Clock = {
     }),
 };
 
-export class RateLimiter {
+/** What paces requests: a connection's or target's limit, or one endpoint's own (Zendesk's exports). */
+export interface Pacer {
+  /** Wait for permission to send one request (returns at once when `signal` is aborted). */
+  acquire(signal?: AbortSignal): Promise<void>;
+  /** Send nothing before `t` (a 429's Retry-After). */
+  pauseUntil(t: number): void;
+}
+
+export class RateLimiter implements Pacer {
   private tokens: number;
   private last: number;
   private pausedUntil = 0;
@@ -92,3 +100,44 @@ export class RateLimiter {
 export function backoffDelay(attempt: number, random: () => number = Math.random, baseMs = 250, capMs = 30_000): number {
   return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1)));
 }
+
+/**
+ * At most `perMinute` requests in any 60 seconds (a sliding window): the first `perMinute` go at once, the
+ * next when the oldest is a minute old. For an API that counts a minute's requests (Zendesk's 10 export
+ * requests a minute), where a token bucket's steady trickle after the burst would meet 429s.
+ */
+export class WindowLimiter implements Pacer {
+  private readonly sent: number[] = [];
+  private pausedUntil = 0;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly clock: Clock = realClock,
+  ) {}
+
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.queue.then(() => this.take(signal));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) return;
+      const now = this.clock.now();
+      while (this.sent.length > 0 && this.sent[0]! <= now - 60_000) this.sent.shift();
+      const wait = Math.max(this.pausedUntil - now, this.sent.length >= this.perMinute ? this.sent[0]! + 60_000 - now : 0);
+      if (wait <= 0) {
+        this.sent.push(now);
+        return;
+      }
+      await this.clock.sleep(wait, signal);
+    }
+  }
+
+  pauseUntil(t: number): void {
+    if (t > this.pausedUntil) this.pausedUntil = t;
+  }
+}
+

@@ -72,10 +72,22 @@ function connection(ctx: BuildContext, catalog: LiveKindCatalog | undefined, nam
       }
     }
   }
-  if (info) {
+  if (info && info.auth.length === 0 && Object.keys(auth).length > 0) {
+    problem(ctx, 'manifest.connection-auth', `connections.${name}.auth does not apply to a ${kind} connection: it sends no auth keys`, [...at, 'auth'], {
+      at: 'key',
+      hint: `send credentials as headers: connections.${name}.headers (e.g. Authorization: "Bearer \${TOKEN}")`,
+    });
+  }
+  if (info && !info.since && has(v, 'since')) {
+    problem(ctx, 'manifest.connection-since', `connections.${name}.since does not apply to a ${kind} connection`, [...at, 'since'], {
+      at: 'key',
+      hint: 'put the bound in the request instead, e.g. query: { updated_since: "2019-01-01" }',
+    });
+  }
+  if (info && info.auth.length > 0) {
     const keys = Object.keys(auth);
     const sets = info.auth;
-    if (sets.length > 0 && !sets.some((set) => set.every((k) => keys.includes(k)) && keys.every((k) => set.includes(k)))) {
+    if (!sets.some((set) => set.every((k) => keys.includes(k)) && keys.every((k) => set.includes(k)))) {
       problem(ctx, 'manifest.connection-auth', `connections.${name}.auth must hold ${sets.map((s) => s.join(' + ')).join(', or ')} for a ${kind} connection${keys.length ? ` (it has ${keys.join(', ')})` : ''}`, [...at, has(v, 'auth') ? 'auth' : 'kind'], {
         hint: `e.g. auth: { ${sets[0]!.map((k) => `${k}: \${${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}}`).join(', ')} }`,
       });
@@ -164,6 +176,17 @@ export function liveSource(
           hint: `${adapter} streams: ${info.streamNames.join(', ')}`,
         });
         return undefined;
+      }
+    }
+  }
+  // A credential in a query string would be kept with the stream's resume link in the state: headers only.
+  const request = v['request'];
+  if (isObj(request) && isObj(request['query'])) {
+    for (const k of Object.keys(request['query'])) {
+      if (ctx.nodes.get([...at, 'request', 'query', k])?.interpolated) {
+        problem(ctx, 'manifest.secret-in-query', `sources.${name}.request.query.${k} reads the environment; a query string is no place for a credential`, [...at, 'request', 'query', k], {
+          hint: `send it as a header: connections.${connName ?? '<name>'}.headers (e.g. Authorization: "Bearer \${TOKEN}"), which goes to the API's origin only and is never stored`,
+        });
       }
     }
   }

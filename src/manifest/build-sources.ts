@@ -7,6 +7,9 @@ import { liveSource } from './build-live.js';
 import type { ConnectionDecl, CsvOptions, SourceDecl, SourceFormat, TableDecl } from './types.js';
 import { formatPath } from './yaml-doc.js';
 
+/** Keys of the source schema that only live sources take. */
+const LIVE_ONLY_KEYS = ['stream', 'request', 'records', 'next', 'cursor', 'id', 'protocol', 'env', 'method'] as const;
+
 export const SUPPORTED_EXTENSIONS = '.jsonl .ndjson .json .csv, each optionally .gz';
 
 /** The format and compression of a source from its path's extension (case-insensitive). */
@@ -63,6 +66,14 @@ function source(ctx: BuildContext, name: string, v: unknown): SourceDecl | undef
   const location = ctx.nodes.location(at);
   const pathAsWritten = str(v, 'path');
   if (pathAsWritten === undefined || pathAsWritten === '') return undefined;
+  for (const k of LIVE_ONLY_KEYS) {
+    if (has(v, k)) {
+      problem(ctx, 'manifest.source-option', `sources.${name}.${k} applies to live sources (connection: or command:), not to a file`, [...at, k], {
+        at: 'key',
+        hint: `remove ${k}, or read this source from a connection instead of path`,
+      });
+    }
+  }
   const detected = formatFromPath(pathAsWritten);
   if (!detected) {
     const base = path.basename(pathAsWritten);

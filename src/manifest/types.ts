@@ -124,6 +124,8 @@ export interface LiveKindInfo {
   readonly usesConnection: boolean;
   /** Accepted sets of auth keys, e.g. [['email', 'token'], ['oauthToken']]; [] = none. */
   readonly auth: ReadonlyArray<readonly string[]>;
+  /** The kind reads `connections.<name>.since`. */
+  readonly since?: boolean;
   /** The kind's stream names; absent when each source defines its own (http, command). */
   readonly streamNames?: readonly string[];
   /** Keys a source of the kind may have besides connection, stream, key and groupBy. */

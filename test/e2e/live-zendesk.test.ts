@@ -251,6 +251,30 @@ describe('a live Zendesk source', () => {
     }
   });
 
+  it('a failure stops the whole pull at once: comment lists waiting out a 429 are cancelled, and the process exits', async () => {
+    const ws = makeWorkspace({ tickets: 30 });
+    const live = await liveFrom(ws);
+    try {
+      await fetch(`${live.zd.url}/__emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          rules: [
+            { operation: 'ticket.comments', action: 'status:403', every: 4, times: 1 },
+            { operation: 'ticket.comments', action: 'rate-limit', retryAfterSeconds: 30 },
+          ],
+        }),
+      });
+      const started = Date.now();
+      const r = await runLive(live, ['pull', '--output', 'plain'], plainB);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/HTTP 403/);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await live.zd.close();
+    }
+  });
+
   it('a saved plan is bound to its snapshot: apply PLANFILE never pulls, and refuses once a pull changed the snapshot', async () => {
     plainB.reset();
     const ws = makeWorkspace({ tickets: 6 });

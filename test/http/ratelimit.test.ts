@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, RateLimiter, type Clock } from '../../src/http/ratelimit.js';
+import { backoffDelay, RateLimiter, WindowLimiter, type Clock } from '../../src/http/ratelimit.js';
 
 function fakeClock(): Clock & { t: number } {
   const c = {
@@ -44,5 +44,24 @@ describe('RateLimiter', () => {
     expect(backoffDelay(4, () => 0.999)).toBeGreaterThan(1900);
     expect(backoffDelay(30, () => 0.999)).toBeLessThanOrEqual(30_000);
     expect(backoffDelay(3, () => 0)).toBe(0);
+  });
+});
+
+describe('WindowLimiter', () => {
+  it('lets a minute’s requests go at once, never more in any 60 s, and honours a pause', async () => {
+    const clock = fakeClock();
+    const wl = new WindowLimiter(10, clock);
+    const starts: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      await wl.acquire();
+      starts.push(clock.t);
+    }
+    expect(starts.slice(0, 10).every((t) => t === 0)).toBe(true);
+    for (const s of starts) expect(starts.filter((x) => x >= s && x < s + 60_000).length).toBeLessThanOrEqual(10);
+    expect(starts[10]).toBe(60_000);
+    expect(clock.t).toBe(180_000);
+    wl.pauseUntil(clock.t + 500_000);
+    await wl.acquire();
+    expect(clock.t).toBeGreaterThanOrEqual(680_000);
   });
 });

@@ -152,4 +152,31 @@ sources:
     const m = await load(live(ZENDESK), { env });
     expect(m.sources['tickets']).toMatchObject({ kind: 'live', adapter: 'zendesk' });
   });
+
+  it('refuses what would be ignored or kept where it should not be: auth or since on an http connection, a credential in a query string, live keys on a file', async () => {
+    const p = await problems(
+      live(`connections:
+  legacy:
+    kind: http
+    baseUrl: https://help.example.com/api
+    auth: { token: "\${LEGACY}" }
+    since: 2020-01-01
+sources:
+  tickets:
+    connection: legacy
+    request: { path: /tickets, query: { api_key: "\${LEGACY}", per_page: 100 } }
+  users:
+    path: export/users.jsonl
+    cursor: updated_at
+`),
+    );
+    const text = p.join('\n');
+    expect(text).toMatch(/connections\.legacy\.auth does not apply to a http connection: it sends no auth keys \| send credentials as headers/);
+    expect(text).toMatch(/connections\.legacy\.since does not apply to a http connection/);
+    expect(text).toMatch(/sources\.tickets\.request\.query\.api_key reads the environment; a query string is no place for a credential/);
+    expect(text).not.toMatch(/query\.per_page/);
+    expect(text).toMatch(/sources\.users\.cursor applies to live sources \(connection: or command:\), not to a file/);
+    expect(text).not.toContain('legacy-secret');
+  });
 });
+

@@ -98,7 +98,12 @@ export function nextInput(res: HttpSourceResponse, page: number): Record<string,
  * URL), or an object of query parameters set on the current URL (null removes one); nothing ends. Without
  * `next:`, a `Link: <…>; rel="next"` header is followed.
  */
-export async function nextUrl(decl: LiveSourceDecl, http: HttpSourceClient, res: HttpSourceResponse, page: number): Promise<URL | undefined> {
+/**
+ * The next page: a URL or path (a link the API gave: followed even after an empty page, as an API that
+ * filters pages may send one), or query parameters to set (page numbers: `empty` — the page had no
+ * records — ends the stream, as counting pages up would never end).
+ */
+export async function nextUrl(decl: LiveSourceDecl, http: HttpSourceClient, res: HttpSourceResponse, page: number, empty = false): Promise<URL | undefined> {
   const e = decl.exprs['next'];
   if (!e) return linkNext(res.headers.get('link'), res.url);
   let v = await evaluateExpr(e, nextInput(res, page));
@@ -110,6 +115,7 @@ export async function nextUrl(decl: LiveSourceDecl, http: HttpSourceClient, res:
     return http.resolve(v);
   }
   if (typeof v === 'object' && !Array.isArray(v)) {
+    if (empty) return undefined;
     const u = new URL(res.url);
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
       if (x === undefined || x === null) u.searchParams.delete(k);

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PmError } from '../../core/errors.js';
-import type { HttpSourceClient } from '../../http/client.js';
+import { HttpSourceError, type HttpSourceClient } from '../../http/client.js';
 import { redactUrl } from '../../http/net.js';
 import type { LiveSourceDecl } from '../../manifest/types.js';
 import type { SnapshotRecordInput } from '../../state/types.js';
@@ -60,13 +60,30 @@ export async function pullHttpSource(job: PullJob, http: HttpSourceClient, decl:
   let url = resume ? new URL(resume.url) : firstUrl(http, requestOf(decl), cursorText(prev.cursor));
   let maxSeen = resume?.maxSeen ?? null;
   let page = resume?.page ?? 1;
+  let resuming = resume !== undefined;
   const seen = new Set<string>();
 
   job.emit({ type: 'stream-start', stream });
   for (;;) {
     signal.throwIfAborted();
     seen.add(url.href);
-    const res = await http.getJson(url);
+    let res;
+    try {
+      res = await http.getJson(url);
+    } catch (e) {
+      // A stored resume link the API no longer takes (an expired page token): start over from the first
+      // request with the stored cursor; the records met again replace themselves.
+      const gone = e instanceof HttpSourceError && e.status !== undefined && e.status >= 400 && e.status < 500 && ![401, 403, 429].includes(e.status);
+      if (!(resuming && gone)) throw e;
+      job.emit({ type: 'note', stream, message: `the stored next page (${redactUrl(url)}) answered HTTP ${e.status}; starting over from the first request` });
+      resuming = false;
+      url = firstUrl(http, requestOf(decl), cursorText(prev.cursor));
+      maxSeen = null;
+      page = 1;
+      seen.clear();
+      continue;
+    }
+    resuming = false;
     signal.throwIfAborted();
     const list = await pageRecords(decl, res);
     const records: SnapshotRecordInput[] = [];
@@ -83,7 +100,7 @@ export async function pullHttpSource(job: PullJob, http: HttpSourceClient, decl:
       maxSeen = maxCursor(maxSeen, await cursorOf(decl, record, `record ${i} of GET ${redactUrl(res.url)}`));
       records.push({ id: rid, deleted: false, json: JSON.stringify(record) });
     }
-    const next = list.length > 0 ? await nextUrl(decl, http, res, page) : undefined;
+    const next = await nextUrl(decl, http, res, page, list.length === 0);
     if (next && seen.has(next.href)) {
       throw new PmError('pull.next-loop', `source "${decl.name}": the page after GET ${redactUrl(res.url)} (page ${page}) is one already pulled in this pull`, {
         location: decl.location,

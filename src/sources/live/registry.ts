@@ -20,6 +20,7 @@ export const liveKinds: LiveKindCatalog = {
       kind: k.kind,
       usesConnection: k.usesConnection,
       auth: k.auth,
+      ...(k.since ? { since: true } : {}),
       ...(k.streams ? { streamNames: Object.keys(k.streams) } : {}),
       sourceKeys: k.sourceKeys,
       ...(k.requiredSourceKeys ? { requiredSourceKeys: k.requiredSourceKeys } : {}),

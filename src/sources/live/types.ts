@@ -62,6 +62,8 @@ export interface LiveKind {
   /** Auth keys: each inner list is one accepted set (e.g. [['email','token'], ['oauthToken']]); [] = none needed. */
   readonly auth: ReadonlyArray<readonly string[]>;
   readonly defaultRequestsPerMinute: number;
+  /** It reads `connections.<name>.since` (the start of a first pull). */
+  readonly since?: boolean;
   /** The kind's streams by name; absent when a source defines its own (http, command). */
   readonly streams?: Readonly<Record<string, StreamSpec>>;
   /** Keys a source of this kind may have besides connection/stream/key/groupBy (http: request, records…). */

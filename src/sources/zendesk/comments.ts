@@ -29,14 +29,15 @@ export interface TicketsProgress {
 }
 
 /** One ticket's comments, all pages; [] when the ticket is gone (404) or deleted. */
-async function ticketComments(http: HttpSourceClient, t: SnapshotRow): Promise<SnapshotRecordInput[]> {
+async function ticketComments(http: HttpSourceClient, t: SnapshotRow, stop: AbortSignal): Promise<SnapshotRecordInput[]> {
   if (t.deleted) return [];
   const ticketId = /^\d+$/.test(t.id) ? Number(t.id) : t.id;
   const records: SnapshotRecordInput[] = [];
   let url: URL | undefined = http.resolve(`/api/v2/tickets/${encodeURIComponent(t.id)}/comments.json`, { 'page[size]': 100 });
   while (url) {
+    stop.throwIfAborted();
     // 404: the ticket was deleted (or merged away) since it was listed; its comments pulled before stay.
-    const res = await http.getJson(url, { accept: [404] });
+    const res = await http.getJson(url, { accept: [404], signal: stop });
     if (res.status === 404) break;
     const body = (res.body ?? {}) as Record<string, unknown>;
     for (const c of Array.isArray(body['comments']) ? (body['comments'] as unknown[]) : []) {
@@ -58,8 +59,16 @@ export async function pullComments(job: PullJob, ticketsStream: string, stream: 
   let enqueued = committed;
   job.emit({ type: 'stream-start', stream });
   const pending: Array<{ row: SnapshotRow; records: Promise<SnapshotRecordInput[]> }> = [];
+  // The first fetch to fail stops the others at once (one waiting out a long 429 included): its error is the pull's.
+  const local = new AbortController();
+  const halt = AbortSignal.any([stop, local.signal]);
+  const first: { failure?: { error: unknown } } = {};
+  // Read through a call: the failure is set by a callback, which narrowing cannot see.
+  const failed = (): { error: unknown } | undefined => first.failure;
   let buffer: SnapshotRow[] = [];
   for (;;) {
+    const f = failed();
+    if (f) throw f.error;
     stop.throwIfAborted();
     if (buffer.length === 0) {
       buffer = job.snapshot.changedSince(ticketsStream, enqueued, TICKETS_PER_READ);
@@ -67,8 +76,13 @@ export async function pullComments(job: PullJob, ticketsStream: string, stream: 
     while (pending.length < COMMENT_FETCHES && buffer.length > 0) {
       const row = buffer.shift()!;
       enqueued = { seq: row.seq, ord: row.ord };
-      const records = ticketComments(http, row);
-      records.catch(() => undefined); // awaited in order below; a failure surfaces there
+      const records = ticketComments(http, row, halt);
+      records.catch((error: unknown) => {
+        if (first.failure === undefined && !halt.aborted) {
+          first.failure = { error };
+          local.abort();
+        }
+      });
       pending.push({ row, records });
     }
     if (pending.length === 0) {
@@ -82,7 +96,12 @@ export async function pullComments(job: PullJob, ticketsStream: string, stream: 
       continue;
     }
     const head = pending.shift()!;
-    const records = await head.records;
+    let records: SnapshotRecordInput[];
+    try {
+      records = await head.records;
+    } catch (e) {
+      throw failed()?.error ?? e;
+    }
     committed = { seq: head.row.seq, ord: head.row.ord };
     // One ticket's comments and the cursor past it, together.
     const r = job.snapshot.commit(stream, records, committed);

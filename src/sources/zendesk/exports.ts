@@ -1,6 +1,6 @@
 /** Zendesk's incremental exports (cursor and time-based) and plain cursor-paged lists, page by page into the snapshot. */
 import { PmError } from '../../core/errors.js';
-import { RateLimiter } from '../../http/ratelimit.js';
+import { WindowLimiter } from '../../http/ratelimit.js';
 import type { PullJob } from '../live/types.js';
 import type { SnapshotRecordInput } from '../../state/types.js';
 
@@ -9,17 +9,20 @@ export const EXPORTS_PER_MINUTE = 10;
 /** Records per export page: Zendesk's maximum. */
 export const EXPORT_PAGE = 1000;
 
-const exportLimiters = new WeakMap<PullJob, RateLimiter>();
+const exportLimiters = new WeakMap<PullJob, WindowLimiter>();
 
-/** The export endpoints' own limit, shared by every export of one pull. */
-export async function paceExport(job: PullJob, stop: AbortSignal): Promise<void> {
+/**
+ * The export endpoints' own limit, shared by every export of one pull: at most 10 in any minute (they may
+ * go at once). Given to each export request as its pacer, so that a 429 from it pauses the exports only,
+ * not the comment lists under the account's limit.
+ */
+export function exportPacer(job: PullJob): WindowLimiter {
   let l = exportLimiters.get(job);
   if (!l) {
-    l = new RateLimiter(EXPORTS_PER_MINUTE, undefined, EXPORTS_PER_MINUTE);
+    l = new WindowLimiter(EXPORTS_PER_MINUTE);
     exportLimiters.set(job, l);
   }
-  await l.acquire(stop);
-  stop.throwIfAborted();
+  return l;
 }
 
 function asRecords(list: unknown, isDeleted?: (r: Record<string, unknown>) => boolean): SnapshotRecordInput[] {
@@ -62,8 +65,7 @@ export async function pullCursorExport(job: PullJob, stream: string, name: strin
         });
   if (prev?.after !== undefined && name === 'tickets') url.searchParams.set('support_type_scope', 'all');
   for (;;) {
-    await paceExport(job, stop);
-    const res = await http.getJson(url);
+    const res = await http.getJson(url, { signal: stop, pacer: exportPacer(job) });
     stop.throwIfAborted();
     const body = (res.body ?? {}) as Record<string, unknown>;
     const records = asRecords(body[name], name === 'tickets' ? (r) => r['status'] === 'deleted' : undefined);
@@ -95,8 +97,7 @@ async function pullTimeBased(
   let start = prev?.startTime ?? startTime(job);
   job.emit({ type: 'stream-start', stream });
   for (;;) {
-    await paceExport(job, stop);
-    const res = await http.getJson(http.resolve(`/api/v2/incremental/${path}.json`, { start_time: start, per_page: EXPORT_PAGE, ...query }));
+    const res = await http.getJson(http.resolve(`/api/v2/incremental/${path}.json`, { start_time: start, per_page: EXPORT_PAGE, ...query }), { signal: stop, pacer: exportPacer(job) });
     stop.throwIfAborted();
     const body = (res.body ?? {}) as Record<string, unknown>;
     const endTime = typeof body['end_time'] === 'number' ? body['end_time'] : start;
@@ -126,7 +127,7 @@ export async function pullList(job: PullJob, stream: string, path: string, name:
   let url: URL | undefined = http.resolve(path, { 'page[size]': 100 });
   while (url) {
     stop.throwIfAborted();
-    const res = await http.getJson(url);
+    const res = await http.getJson(url, { signal: stop });
     const body = (res.body ?? {}) as Record<string, unknown>;
     const links = body['links'] as { next?: unknown } | undefined;
     const meta = body['meta'] as { has_more?: unknown } | undefined;

@@ -109,6 +109,7 @@ export const zendeskKind: LiveKind = {
   auth: [['email', 'token'], ['oauthToken']],
   // Suite Team's limit, the lowest: set connections.<name>.requestsPerMinute to the account's plan.
   defaultRequestsPerMinute: 200,
+  since: true,
   streams: ZENDESK_STREAMS,
   sourceKeys: ['method'],
   checkSource: (decl) => {
