@@ -153,8 +153,8 @@ batching:
 `;
 }
 
-/** A buffered line writer over a file stream that waits for 'drain' when the stream is full. */
-class LineWriter {
+/** A buffered line writer over a file stream that waits for 'drain' when the stream is full; `bytes`: written so far. */
+export class LineWriter {
   constructor(file) {
     this.stream = createWriteStream(file, { highWaterMark: 1 << 20 });
     this.buf = [];

@@ -5,7 +5,10 @@
  *   npm run bench                 full sizes (about an hour and a quarter on 2 vCPUs)
  *   npm run bench -- --quick      small sizes, under two minutes
  *
- * Options: --only apply,ceiling,plan,replan   run some of them (default: all)
+ * Options: --only apply,ceiling,plan,replan   run some of them (default: all four)
+ *          --only pull                         the pull benchmark (bench/pull.mjs; not in the default set):
+ *                                              writes only its own section of RESULTS.md
+ *          --pull-tickets N --pull-limit RPM   its size (default 20,000 / quick 2,000) and account limit (2,500)
  *          --out FILE                          where to write the results (default bench/RESULTS.md)
  *          --apply-threads N --plan-tickets N --rss-tickets A,B,C --naive-budget-s S   override sizes
  *          --no-profile                        skip the CPU profiles of goals that are not met
@@ -15,9 +18,9 @@
  * child process measured with /usr/bin/time; the Plain emulator runs in this process, on loopback.
  * See bench/README.md for what each benchmark measures and how.
  */
+import { distInfo } from './lib/dist.mjs';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -611,24 +614,7 @@ ${why}`);
 }
 
 // ------------------------------------------------------------------------------------------------ main
-/** A fingerprint of the built code (every .js under dist/) and its newest file time: others may rebuild it during a run. */
-function distInfo() {
-  const h = createHash('sha256');
-  let newest = 0;
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.js')) {
-        h.update(p).update(readFileSync(p));
-        newest = Math.max(newest, statSync(p).mtimeMs);
-      }
-    }
-  };
-  walk(join(ROOT, 'dist'));
-  return { hash: h.digest('hex').slice(0, 12), newest: new Date(newest).toISOString() };
-}
-const distAtStart = distInfo();
+const distAtStart = distInfo(ROOT);
 
 function gitInfo() {
   try {
@@ -658,7 +644,7 @@ for (const [name, fn] of [
   }
 }
 const totalMs = performance.now() - t0;
-const distAtEnd = distInfo();
+const distAtEnd = distInfo(ROOT);
 const distLine =
   distAtEnd.hash === distAtStart.hash
     ? `dist/ ${distAtStart.hash} (newest file ${distAtStart.newest})`
@@ -688,8 +674,53 @@ ${[...goals]
   .join('\n')}
 ${failures.length ? `\nFailed benchmarks: ${failures.join('; ')}\n` : ''}
 ${sections.join('\n')}`;
-writeFileSync(OUT, md);
-writeFileSync(OUT.replace(/\.md$/, '.json'), `${JSON.stringify({ date: startedAt.toISOString(), command, ...results }, null, 2)}\n`);
+// The pull benchmark (bench/pull.mjs) keeps its own section of RESULTS.md and key of RESULTS.json: run
+// alone it writes only those; run with others its fresh section, else the one already there, is kept.
+let pullSection;
+let pullJson;
+if (ONLY.has('pull')) {
+  try {
+    const { benchPull } = await import('./pull.mjs');
+    const p = await benchPull({
+      quick: QUICK,
+      tickets: value('pull-tickets') ? Number(value('pull-tickets')) : undefined,
+      limit: value('pull-limit') ? Number(value('pull-limit')) : undefined,
+      work: join(WORK, 'pull'),
+      keep: KEEP,
+      command,
+    });
+    pullSection = p.section;
+    pullJson = p.results;
+  } catch (e) {
+    log(`pull failed: ${e.stack ?? e}`);
+    failures.push(`pull: ${String(e.message ?? e).split('\n')[0]}`);
+  }
+}
+const JSON_OUT = OUT.replace(/\.md$/, '.json');
+const readOr = (f, d) => {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return d;
+  }
+};
+if (ONLY.has('pull') && !['apply', 'ceiling', 'plan', 'replan'].some((n) => ONLY.has(n))) {
+  const { writeSection } = await import('./pull.mjs');
+  if (pullSection) writeSection(OUT, pullSection);
+  if (pullJson) writeFileSync(JSON_OUT, `${JSON.stringify({ ...JSON.parse(readOr(JSON_OUT, '{}')), pull: pullJson }, null, 2)}\n`);
+} else {
+  const { readSection, START_MARK, END_MARK } = await import('./pull.mjs');
+  const keptPull = pullSection ? `${START_MARK}\n${pullSection.trimEnd()}\n${END_MARK}` : readSection(readOr(OUT, ''));
+  let oldPullJson;
+  try {
+    oldPullJson = JSON.parse(readOr(JSON_OUT, '{}')).pull;
+  } catch {
+    /* not JSON */
+  }
+  writeFileSync(OUT, keptPull ? `${md.trimEnd()}\n\n${keptPull}\n` : md);
+  const pj = pullJson ?? oldPullJson;
+  writeFileSync(JSON_OUT, `${JSON.stringify({ date: startedAt.toISOString(), command, ...results, ...(pj ? { pull: pj } : {}) }, null, 2)}\n`);
+}
 log(`wrote ${OUT} in ${s1(totalMs)}`);
 if (KEEP) log(`workspaces and profiles kept in ${WORK}`);
 else rmSync(WORK, { recursive: true, force: true });
