@@ -51,7 +51,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .version('0.1.0')
     .option('-f, --file <path>', 'the manifest (default: plain-migrate.yaml in the current directory)')
     .option('--no-color', 'no colours in any output')
-    .addOption(new Option('--output <mode>', 'how apply reports: auto (live view on a terminal, lines otherwise), tty, plain, json').choices([...OUTPUT_MODES]).default('auto'))
+    .addOption(new Option('--output <mode>', 'how apply and pull report: auto (live view on a terminal, lines otherwise), tty, plain, json').choices([...OUTPUT_MODES]).default('auto'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => void io.out.write(s), writeErr: (s) => void io.err.write(s) })
     .showSuggestionAfterError(true)
