@@ -33,11 +33,21 @@ export interface Pacer {
   pauseUntil(t: number): void;
 }
 
+/** Callers served one at a time, in order (a failed turn does not stop the next). */
+class Turns {
+  private last: Promise<void> = Promise.resolve();
+  next(fn: () => Promise<void>): Promise<void> {
+    const turn = this.last.then(fn);
+    this.last = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
 export class RateLimiter implements Pacer {
   private tokens: number;
   private last: number;
   private pausedUntil = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly turns = new Turns();
   private readonly perMs: number;
   private readonly capacity: number;
   /** Called when the limiter starts waiting for the target's window to reset. */
@@ -58,9 +68,7 @@ export class RateLimiter implements Pacer {
 
   /** Wait for permission to send one request. Callers are served in order. */
   acquire(signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(() => this.take(signal));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    return this.turns.next(() => this.take(signal));
   }
 
   private async take(signal?: AbortSignal): Promise<void> {
@@ -109,7 +117,7 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 export class WindowLimiter implements Pacer {
   private readonly sent: number[] = [];
   private pausedUntil = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly turns = new Turns();
 
   constructor(
     private readonly perMinute: number,
@@ -117,9 +125,7 @@ export class WindowLimiter implements Pacer {
   ) {}
 
   acquire(signal?: AbortSignal): Promise<void> {
-    const turn = this.queue.then(() => this.take(signal));
-    this.queue = turn.catch(() => undefined);
-    return turn;
+    return this.turns.next(() => this.take(signal));
   }
 
   private async take(signal?: AbortSignal): Promise<void> {
