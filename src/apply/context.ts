@@ -15,8 +15,8 @@ export interface ApplyContext {
   readonly runId: number;
   readonly requests: RequestRunner;
   readonly emit: (e: ApplyEvent) => void;
-  /** Records the outcomes in state, then counts each and emits its `resource` event. */
-  readonly commit: (outcomes: ApplyOutcome[]) => void;
+  /** Records the outcomes in state, then (once durable) counts each and emits its `resource` event. */
+  readonly commit: (outcomes: ApplyOutcome[]) => Promise<void>;
   /** The run's counts, for a result recorded in several writes and counted once (a thread's updates). */
   readonly counts: Counts;
 }

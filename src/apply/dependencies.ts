@@ -38,19 +38,20 @@ export class Dependencies {
   private ensure(kind: ResourceKind, address: string, externalId: string, hash: string, operation: string, send: (signal: AbortSignal) => Promise<{ id: string; result: ApplyOutcome['result'] }>): Promise<string> {
     const failed = this.failed.get(address);
     if (failed) return Promise.reject(new DependencyFailed(address, failed));
-    const row = this.ctx.state.get(address);
-    if (row && row.status === 'applied' && row.targetId) return Promise.resolve(row.targetId);
     let p = this.pending.get(address);
     if (!p) {
+      // One look-up and at most one request per address, shared by every thread waiting for it.
       p = (async () => {
+        const row = await this.ctx.state.get(address);
+        if (row && row.status === 'applied' && row.targetId) return row.targetId;
         try {
           const { value, attempts } = await this.ctx.requests.call(operation, address, send);
-          this.ctx.commit([{ address, kind, externalId, inputHash: hash, targetId: value.id, result: value.result, attempts }]);
+          await this.ctx.commit([{ address, kind, externalId, inputHash: hash, targetId: value.id, result: value.result, attempts }]);
           return value.id;
         } catch (e) {
           if (e instanceof TargetError) {
             this.failed.set(address, e.recorded);
-            this.ctx.commit([{ address, kind, externalId, inputHash: hash, error: e.recorded, attempts: attemptsOf(e) }]);
+            await this.ctx.commit([{ address, kind, externalId, inputHash: hash, error: e.recorded, attempts: attemptsOf(e) }]);
             throw new DependencyFailed(address, e.recorded);
           }
           throw e;

@@ -42,7 +42,7 @@ export interface ApplyOptions {
   /** Replace attributes that were also changed in the target since the last apply. */
   readonly overwriteConflicts?: boolean;
   /** Called when a thread's work has finished (whatever its outcome). */
-  readonly onThreadDone?: (item: ThreadPlanItem) => void;
+  readonly onThreadDone?: (item: ThreadPlanItem) => void | Promise<void>;
   /** Where message attachments come from (needed when messages have attachments). */
   readonly attachments?: AttachmentOptions;
 }
@@ -97,7 +97,7 @@ export class Executor {
     for await (const item of this.o.items) {
       if (this.stopping) break;
       if (item.kind === 'invalid') {
-        this.invalid(item.invalid);
+        await this.invalid(item.invalid);
         continue;
       }
       if (item.kind === 'unchanged') {
@@ -109,7 +109,7 @@ export class Executor {
         continue;
       }
       this.notes(item);
-      for (const m of item.invalidMessages) this.invalid(m);
+      for (const m of item.invalidMessages) await this.invalid(m);
       if (item.action === 'noop') {
         this.o.emit({ type: 'unchanged', address: item.address, messages: item.recordedMessages });
         continue;
@@ -126,7 +126,7 @@ export class Executor {
       active.add(p);
     }
     await Promise.all(active);
-    this.flushInvalid();
+    await this.flushInvalid();
     return { counts: this.counts, stopped: this.stopping, fatal: this.requests.fatal, requests: this.o.target.requestCounts(), invalid: this.invalidCount };
   }
 
@@ -134,19 +134,20 @@ export class Executor {
   invalidCount = 0;
 
   /** Invalid records are reported as events and remembered in state (for `state errors`), in batches. */
-  private invalid(r: InvalidRecord): void {
+  private async invalid(r: InvalidRecord): Promise<void> {
     this.invalidCount++;
     this.o.emit({ type: 'invalid', invalid: r });
     this.invalidBuffer.push(r);
-    if (this.invalidBuffer.length >= 500) this.flushInvalid();
+    if (this.invalidBuffer.length >= 500) await this.flushInvalid();
   }
 
-  private flushInvalid(): void {
-    this.o.state.recordInvalid(this.invalidBuffer.splice(0), this.o.runId);
+  private flushInvalid(): Promise<void> {
+    return this.o.state.recordInvalid(this.invalidBuffer.splice(0), this.o.runId);
   }
 
-  private commit(outcomes: ApplyOutcome[]): void {
-    this.o.state.record(outcomes, this.o.runId);
+  /** Counted and reported only once the state has it: a result lost in a crash is never shown as done. */
+  private async commit(outcomes: ApplyOutcome[]): Promise<void> {
+    await this.o.state.record(outcomes, this.o.runId);
     for (const out of outcomes) {
       const outcome = out.error ? 'FAILED' : out.result!;
       this.counts[out.kind][outcome]++;

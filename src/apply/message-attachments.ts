@@ -119,7 +119,7 @@ export class MessageAttachments {
     } catch (e) {
       if (e instanceof AttachmentError && e.code === 'aborted') throw new Stopped();
       if (e instanceof AttachmentError) {
-        this.ctx.commit([{ ...base, error: { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' }, attempts }]);
+        await this.ctx.commit([{ ...base, error: { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' }, attempts }]);
         return { reason: e.message, cause: e, attempts };
       }
       throw e;
@@ -135,7 +135,7 @@ export class MessageAttachments {
     customerId: string | undefined,
   ): Promise<({ id: string } | Skipped) & { attempts: number }> {
     const address = attachmentAddress(item.thread.externalId, p.message.externalId, index);
-    const row = this.ctx.state.get(address);
+    const row = await this.ctx.state.get(address);
     const uploadedAt = (row?.applied as { uploadedAt?: number } | null)?.uploadedAt;
     if (row?.status === 'applied' && row.targetId && row.inputHash === hashOf(spec) && uploadedAt !== undefined && this.ctx.requests.clock.now() - uploadedAt < UPLOAD_REUSE_MS) {
       return { id: row.targetId, attempts: 0 };
@@ -144,8 +144,8 @@ export class MessageAttachments {
     if (!('local' in f)) return f;
     const { base, local: fetched } = f;
     let attempts = f.attempts;
-    const fail = (reason: string, error: RecordedError, cause: AttachmentError | string) => {
-      this.ctx.commit([{ ...base, error, attempts }]);
+    const fail = async (reason: string, error: RecordedError, cause: AttachmentError | string) => {
+      await this.ctx.commit([{ ...base, error, attempts }]);
       return { reason, cause, attempts };
     };
     try {
@@ -181,7 +181,7 @@ export class MessageAttachments {
         if (e instanceof AttachmentError) return fail(`the upload failed: ${e.message}`, { code: `attachment_${e.code}`, message: e.message, type: 'ATTACHMENT' }, e);
         throw e;
       }
-      this.ctx.commit([{ ...base, targetId: ticket.attachmentId, result: 'CREATED', applied: { sha256: fetched.sha256, size: fetched.size, uploadedAt: this.ctx.requests.clock.now() }, attempts }]);
+      await this.ctx.commit([{ ...base, targetId: ticket.attachmentId, result: 'CREATED', applied: { sha256: fetched.sha256, size: fetched.size, uploadedAt: this.ctx.requests.clock.now() }, attempts }]);
       return { id: ticket.attachmentId, attempts };
     } finally {
       await f.cleanup();

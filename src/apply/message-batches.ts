@@ -80,7 +80,7 @@ export class MessageBatches {
         out.push({ p, files: x.files });
       } else out.push({ p, m: x.m, files: x.files });
     }
-    this.ctx.commit(failures);
+    await this.ctx.commit(failures);
     return out;
   }
 
@@ -104,7 +104,7 @@ export class MessageBatches {
           attempts = r.attempts;
         } catch (e) {
           if (e instanceof TargetError) {
-            this.ctx.commit(toSend.map(({ p }) => ({ ...messageBase(item, p), error: e.recorded, attempts: attemptsOf(e) })));
+            await this.ctx.commit(toSend.map(({ p }) => ({ ...messageBase(item, p), error: e.recorded, attempts: attemptsOf(e) })));
             return;
           }
           throw e;
@@ -120,7 +120,7 @@ export class MessageBatches {
           else if (r.retryable && n < this.batching.maxAttempts && !requests.stopping) again.push(p);
           else done.push({ ...messageBase(item, p), error: r.error, attempts: n });
         });
-        this.ctx.commit(done);
+        await this.ctx.commit(done);
         todo = again;
         if (again.length > 0) {
           const delay = backoffDelay(1, requests.random);

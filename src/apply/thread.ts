@@ -62,7 +62,7 @@ export class ThreadApplier {
       }
     } catch (e) {
       if (e instanceof DependencyFailed) {
-        this.ctx.commit([{ ...base, error: e.asRecorded(e.address.startsWith('customer[') ? 'customer' : 'tenant'), attempts: 0 }]);
+        await this.ctx.commit([{ ...base, error: e.asRecorded(e.address.startsWith('customer[') ? 'customer' : 'tenant'), attempts: 0 }]);
         return;
       }
       throw e;
@@ -105,7 +105,7 @@ export class ThreadApplier {
           const ack = value.messages?.[i];
           return ack ? [{ ...messageBase(item, x.p), targetId: ack.id, result: ack.result, attempts }, ...filesDone(x, ack.id)] : [];
         });
-        this.ctx.commit([{ ...base, targetId: value.id, result: value.result, applied, attempts }, ...acked]);
+        await this.ctx.commit([{ ...base, targetId: value.id, result: value.result, applied, attempts }, ...acked]);
         threadId = value.id;
         const missing = ready.filter((_, i) => !value.messages?.[i]).map((x) => x.p);
         if (missing.length > 0) {
@@ -115,7 +115,7 @@ export class ThreadApplier {
         }
       } catch (e) {
         if (e instanceof TargetError) {
-          this.ctx.commit([{ ...base, error: e.recorded, attempts: attemptsOf(e) }]);
+          await this.ctx.commit([{ ...base, error: e.recorded, attempts: attemptsOf(e) }]);
           return;
         }
         throw e;

@@ -19,8 +19,8 @@ export class ThreadUpdates {
   ) {}
 
   /** Records the thread's row in state without counting it (counted once, by the caller). */
-  private record(item: ThreadPlanItem, o: Partial<ApplyOutcome> & { attempts: number }): void {
-    this.ctx.state.record([{ ...threadBase(item), ...o }], this.ctx.runId);
+  private record(item: ThreadPlanItem, o: Partial<ApplyOutcome> & { attempts: number }): Promise<void> {
+    return this.ctx.state.record([{ ...threadBase(item), ...o }], this.ctx.runId);
   }
 
   /**
@@ -61,17 +61,17 @@ export class ThreadUpdates {
         attempts += await this.change(item, threadId, change, remote);
         applied = { ...applied, [change.attribute]: change.to };
         done++;
-        this.record(item, { targetId: threadId, result: 'UPDATED', applied, attempts: 0 });
+        await this.record(item, { targetId: threadId, result: 'UPDATED', applied, attempts: 0 });
       } catch (e) {
         if (e instanceof TargetError) {
-          fail(e.recorded, attemptsOf(e));
+          await fail(e.recorded, attemptsOf(e));
           continue;
         }
         throw e;
       }
     }
     if (done > 0) {
-      this.record(item, { targetId: threadId, result: 'UPDATED', applied, attempts });
+      await this.record(item, { targetId: threadId, result: 'UPDATED', applied, attempts });
       this.ctx.counts.thread.UPDATED++;
       this.ctx.emit({ type: 'resource', kind: 'thread', address: item.address, outcome: 'UPDATED', attempts });
     }
@@ -130,10 +130,10 @@ export class ThreadUpdates {
       try {
         await this.setField(item, threadId, key, v);
         done[key] = v;
-        this.record(item, { targetId: threadId, result: 'CREATED', applied: { ...applied, fields: { ...done } }, attempts: 0 });
+        await this.record(item, { targetId: threadId, result: 'CREATED', applied: { ...applied, fields: { ...done } }, attempts: 0 });
       } catch (e) {
         if (!(e instanceof TargetError)) throw e;
-        this.record(item, { error: e.recorded, attempts: attemptsOf(e) });
+        await this.record(item, { error: e.recorded, attempts: attemptsOf(e) });
         this.ctx.emit({ type: 'not-applied', address: item.address, reason: `thread field ${key} could not be set: ${e.recorded.message}; the next apply tries again` });
       }
     }

@@ -19,6 +19,7 @@ import {
   type StateErrorsFlags,
   type StateListFlags,
 } from './commands/state.js';
+import { stateMigrateCommand, type StateMigrateFlags } from './commands/state-migrate.js';
 import { validateCommand, type ValidateFlags } from './commands/validate.js';
 import { isPmError } from '../core/errors.js';
 import { processIo, reportError, type Io } from './io.js';
@@ -179,6 +180,17 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .addHelpText('after', examples(['plain-migrate state errors', 'plain-migrate state errors --json | jq .failed']))
     .action(function (this: Command, pattern: string | undefined) {
       return act(() => stateErrorsCommand(io, pattern, globals(this) as StateErrorsFlags))();
+    });
+  state
+    .command('migrate')
+    .description(
+      'Copy a state (a SQLite file, or another PostgreSQL state of this migration) into the backend the manifest declares: every resource, run, invalid record and pulled record, with lineage and serial. Refused when the destination holds another lineage.',
+    )
+    .requiredOption('--from <path|url>', 'the state to copy: a SQLite file, or postgres://… (whose password is never printed)')
+    .option('--from-schema <schema>', 'with a postgres:// --from: the schema it is in', 'plain_migrate')
+    .addHelpText('after', examples(['plain-migrate state migrate --from .plain-migrate/state.db', 'plain-migrate state migrate --from "$OLD_DATABASE_URL" --from-schema migrations']))
+    .action(function (this: Command) {
+      return act(() => stateMigrateCommand(io, globals(this) as StateMigrateFlags))();
     });
 
   program

@@ -1,5 +1,4 @@
 /** Wires manifest → state → source indexes for plan and apply. */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Stopped } from '../http/runner.js';
 import { PmError } from '../core/errors.js';
@@ -14,8 +13,8 @@ import type { PlanSummary } from '../plan/types.js';
 import type { RemoteAttributes } from '../plan/diff.js';
 import { RemoteSnapshot } from '../refresh/refresh.js';
 import { liveKinds } from '../sources/live/registry.js';
-import { SqliteStateStore } from '../state/sqlite.js';
-import type { RecordedError } from '../state/types.js';
+import { openState, type OpenedState } from '../state/open.js';
+import type { RecordedError, StateStore } from '../state/types.js';
 import { adapterFor } from '../targets/registry.js';
 import { TargetError, type Target } from '../targets/types.js';
 import type { Io } from './io.js';
@@ -26,17 +25,14 @@ export async function loadFromArgs(io: Io, file: string | undefined): Promise<Ma
   return loadManifest(resolve(io.cwd, file ?? DEFAULT_MANIFEST), { env: io.env, liveKinds });
 }
 
-/** State for reading: the recorded file if there is one, else an empty database in memory (plan never creates state). */
-export function openStateForPlan(manifest: Manifest): { state: SqliteStateStore; isNew: boolean } {
-  if (existsSync(manifest.statePath)) {
-    return { state: SqliteStateStore.open(manifest.statePath, { manifestName: manifest.name, create: false }), isNew: false };
-  }
-  return { state: SqliteStateStore.open(':memory:', { manifestName: manifest.name }), isNew: true };
+/** State for reading: the recorded state if there is one, else an empty one in memory (plan never creates state). */
+export function openStateForPlan(manifest: Manifest): Promise<OpenedState> {
+  return openState(manifest, 'read');
 }
 
-export function openStateForApply(manifest: Manifest): { state: SqliteStateStore; isNew: boolean } {
-  const isNew = !existsSync(manifest.statePath);
-  return { state: SqliteStateStore.open(manifest.statePath, { manifestName: manifest.name, create: true }), isNew };
+/** State for apply and pull: created when missing. */
+export function openStateForApply(manifest: Manifest): Promise<OpenedState> {
+  return openState(manifest, 'write');
 }
 
 /** The target as printed in headers and plan files: kind and endpoint, never a key. */
@@ -79,7 +75,7 @@ export interface PlanRunOptions {
 }
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
-export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteStateStore, signal: AbortSignal): Promise<RemoteSnapshot> {
+export async function refreshRemote(io: Io, manifest: Manifest, state: StateStore, signal: AbortSignal): Promise<RemoteSnapshot> {
   const target = makeTarget(manifest, io.env);
   const name = targetName(manifest);
   io.err.write(`Refreshing: reading the recorded threads from ${name}…\n`);
@@ -103,7 +99,7 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: SqliteSta
 }
 
 /** Run the whole plan once to count what it would do (no writes; no network unless given a refresh). */
-export async function summarisePlan(manifest: Manifest, state: SqliteStateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
+export async function summarisePlan(manifest: Manifest, state: StateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
   const indexes = await openIndexes(manifest, state.snapshot);
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {

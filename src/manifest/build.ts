@@ -3,12 +3,12 @@
  * compiled expressions, and the checks the schema cannot express. Tolerant of malformed parts (the
  * schema reported them) so that one pass finds as many problems as it can.
  */
-import path from 'node:path';
 import { PmError } from '../core/errors.js';
 import { buildConnections } from './build-live.js';
 import { buildSources, buildTables } from './build-sources.js';
 import { buildTarget } from './build-target.js';
 import { buildThreads } from './build-threads.js';
+import { buildState } from './build-state.js';
 import { checkLookups, type LookupTargets } from './compile.js';
 import { has, int, isObj, problem, str, type BuildContext, type Obj } from './context.js';
 import { UNSUPPORTED_THREAD_FIELDS } from '../targets/registry.js';
@@ -16,7 +16,7 @@ import { isDurationText, parseDuration } from './duration.js';
 import { redactWhenShown } from './redact.js';
 import type { AttachmentsDecl, BatchingDecl, Manifest, TargetDecl } from './types.js';
 
-export const DEFAULT_STATE_PATH = '.plain-migrate/state.db';
+export { DEFAULT_STATE_PATH } from './build-state.js';
 export const DEFAULT_BATCHING = {
   messagesPerRequest: 25,
   concurrency: 8,
@@ -107,12 +107,12 @@ export function buildManifest({ ctx, absFile, value, sourceHash }: BuildInput): 
   const threads = buildThreads(ctx, value['threads'], sourceNames);
   if (target && isObj(value['threads'])) unsupportedFields(ctx, target, value['threads']);
   checkLookups(ctx.exprs, lookupTargets(value['sources'], value['tables']), ctx.problems);
-  const statePathWritten = isObj(value['state']) ? (str(value['state'], 'path') ?? DEFAULT_STATE_PATH) : DEFAULT_STATE_PATH;
+  const st = buildState(ctx, value['state']);
   const name = str(value, 'name');
   const b = batching(ctx, value['batching']);
   const a = attachments(value['attachments'], target);
   if (ctx.problems.length > 0) return undefined;
-  if (value['version'] !== 1 || name === undefined || !target || !threads) {
+  if (value['version'] !== 1 || name === undefined || !target || !threads || !st) {
     // Unreachable when the schema holds; kept so that a gap never yields a half-built manifest.
     ctx.problems.push(new PmError('manifest.invalid', 'the manifest is incomplete', { location: { file: ctx.file } }));
     return undefined;
@@ -123,7 +123,8 @@ export function buildManifest({ ctx, absFile, value, sourceHash }: BuildInput): 
     version: 1,
     name,
     target,
-    statePath: path.resolve(ctx.dir, statePathWritten),
+    statePath: st.statePath,
+    state: st.state,
     sources,
     connections,
     tables,

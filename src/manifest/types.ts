@@ -234,6 +234,17 @@ export interface BatchingDecl {
   readonly requestTimeoutMs: number;
 }
 
+/** Where the state is kept (manifest `state:`). */
+export type StateDecl =
+  | { readonly backend: 'sqlite'; readonly path: string }
+  | {
+      readonly backend: 'postgres';
+      /** postgres://… with its password, from the environment: never printed (shown as [redacted]). */
+      readonly url: string;
+      /** The PostgreSQL schema holding the tables; one state per manifest name inside it. */
+      readonly schema: string;
+    };
+
 export interface Manifest {
   /** Absolute path of the manifest file. */
   readonly file: string;
@@ -242,8 +253,12 @@ export interface Manifest {
   readonly version: 1;
   readonly name: string;
   readonly target: TargetDecl;
-  /** Absolute path of the state database (default `<dir>/.plain-migrate/state.db`). */
+  /**
+   * Absolute path of the SQLite state database (default `<dir>/.plain-migrate/state.db`). With a
+   * PostgreSQL state, the file a SQLite state would be in: its directory holds local caches only.
+   */
   readonly statePath: string;
+  readonly state: StateDecl;
   readonly sources: Readonly<Record<string, SourceDecl>>;
   /** Live helpdesks the sources pull from, by name (empty when every source is a file). */
   readonly connections: Readonly<Record<string, ConnectionDecl>>;

@@ -54,10 +54,10 @@ export class PlanCache {
   }
 
   /** The stamp of a recorded thread: changes whenever apply (or `state rm`) changes it or its messages. */
-  static stamp(state: StateStore, address: string): string | undefined {
-    const row = state.get(address);
+  static async stamp(state: StateStore, address: string): Promise<string | undefined> {
+    const row = await state.get(address);
     if (!row || row.status !== 'applied') return undefined;
-    const children = state.children(address);
+    const children = await state.children(address);
     let latest = '';
     let applied = 0;
     for (const c of children) {
@@ -68,10 +68,10 @@ export class PlanCache {
   }
 
   /** A still-valid noop for this record, or undefined. */
-  lookup(recordKey: string, state: StateStore, indexes: SourceIndexes): CachedNoop | undefined {
+  async lookup(recordKey: string, state: StateStore, indexes: SourceIndexes): Promise<CachedNoop | undefined> {
     const row = this.getStmt.get(recordKey);
     if (!row) return undefined;
-    if (PlanCache.stamp(state, row.address) !== row.stamp) return undefined;
+    if ((await PlanCache.stamp(state, row.address)) !== row.stamp) return undefined;
     const lookups = JSON.parse(row.lookups) as ResolvedLookup[];
     for (const [source, kind, key, digest] of lookups) {
       const idx = (kind === 'one' ? indexes.key : indexes.groupBy).get(source);

@@ -114,7 +114,7 @@ export class TargetIdentities implements IdentityResolver {
       return { reason: `label type name ${JSON.stringify(name)} matches ${loose.map((l) => JSON.stringify(l.name)).join(', ')} in Plain, only by case; use the exact name or an lt_ id` };
     }
     // One this migration created (and Plain does not list by that name, e.g. a rehearsal emulator started afresh).
-    const created = this.o.state.get(labelTypeAddress(name));
+    const created = await this.o.state.get(labelTypeAddress(name));
     if (created?.status === 'applied' && created.targetId) return { id: created.targetId };
     if (this.createMissing) {
       this.labelTypesToCreate.add(name);
@@ -136,11 +136,11 @@ export class TargetIdentities implements IdentityResolver {
   }
 
   private async lookUpUser(email: string, fallback = true): Promise<UserAnswer> {
-    const known = this.o.state.identity('user', email);
+    const known = await this.o.state.identity('user', email);
     if (known) return { id: known };
     const u = await this.call('userByEmail', (t, signal) => t.userByEmail(email, { signal }));
     if (u && !u.isDeleted) {
-      this.o.state.rememberIdentity('user', email, u.id);
+      await this.o.state.rememberIdentity('user', email, u.id);
       return { id: u.id };
     }
     const reason = u ? `${email} is a deleted ${this.name} user` : `${email} is not a ${this.name} user`;

@@ -198,7 +198,7 @@ export class Planner {
         }
         const cache = this.opts.remote ? undefined : this.opts.cache;
         const recordKey = cache ? hashOf([manifest.sourceHash, item.record]) : '';
-        const hit = cache?.lookup(recordKey, this.opts.state, this.opts.indexes);
+        const hit = await cache?.lookup(recordKey, this.opts.state, this.opts.indexes);
         if (hit && this.seenThread.run(hit.address, recordWhere(item.location)).changes > 0) {
           const unchanged = this.select({ kind: 'unchanged', address: hit.address, messages: hit.messages });
           if (unchanged) {
@@ -235,13 +235,13 @@ export class Planner {
           };
           continue;
         }
-        let full = this.planThread(t, mapped.invalidMessages, mapped.notes);
+        let full = await this.planThread(t, mapped.invalidMessages, mapped.notes);
         if (full?.kind === 'thread' && full.action === 'update' && this.caps.labelsCreatedOnlyByImport) full = await this.withKnownLabels(full);
         if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll) && !mapped.unresolvedAgents) {
           const lookups = PlanCache.resolve(this.mapper.lookups, this.opts.indexes);
           if (lookups) {
             full = { ...full, memo: { recordKey, lookups } };
-            this.remember(cache, full);
+            await this.remember(cache, full);
           }
         }
         const planned = this.select(full);
@@ -258,10 +258,10 @@ export class Planner {
   }
 
   /** A thread found unchanged, with nothing to report, is remembered for the next plan. */
-  private remember(cache: PlanCache, item: ThreadPlanItem): void {
+  private async remember(cache: PlanCache, item: ThreadPlanItem): Promise<void> {
     if (!item.memo) return;
     if (item.action !== 'noop' || !isQuiet(item)) return cache.forget(item.memo.recordKey);
-    const stamp = PlanCache.stamp(this.opts.state, item.address);
+    const stamp = await PlanCache.stamp(this.opts.state, item.address);
     if (stamp) cache.remember(item.memo.recordKey, item.address, item.memo.lookups, stamp, item.recordedMessages);
   }
 
@@ -282,10 +282,10 @@ export class Planner {
   }
 
   /** Recorded threads that no source record produced this time. Paged, so state can be written meanwhile. */
-  private *orphans(): Generator<PlanItem> {
+  private async *orphans(): AsyncGenerator<PlanItem> {
     let after = '';
     for (;;) {
-      const page = this.opts.state.page('thread', after, ORPHAN_PAGE);
+      const page = await this.opts.state.page('thread', after, ORPHAN_PAGE);
       for (const row of page) {
         if (row.status === 'applied' && !this.isSeen.get(row.address) && this.wanted(row.address)) {
           yield { kind: 'orphan', address: row.address, targetId: row.targetId };
@@ -296,13 +296,13 @@ export class Planner {
     }
   }
 
-  private planThread(t: Thread, invalidMessages: readonly InvalidRecord[], mappingNotes: readonly MappingNote[] = []): PlanItem | undefined {
+  private async planThread(t: Thread, invalidMessages: readonly InvalidRecord[], mappingNotes: readonly MappingNote[] = []): Promise<PlanItem | undefined> {
     let notes = mappingNotes;
     const { state } = this.opts;
     const address = threadAddress(t.externalId);
     const hash = threadInputHash(t);
     const desired = appliedOf(t);
-    const recorded = state.get(address);
+    const recorded = await state.get(address);
     const planned: PlannedMessage[] = t.messages.map((m) => ({
       message: m,
       address: messageAddress(t.externalId, m.externalId),
@@ -321,7 +321,7 @@ export class Planner {
     let frozen: ThreadPlanItem['frozen'] = [];
     let applied: ThreadPlanItem['applied'];
     if (isRecorded) {
-      const children = new Map(state.children(address).filter((r) => r.status === 'applied').map((r) => [r.address, r]));
+      const children = new Map((await state.children(address)).filter((r) => r.status === 'applied').map((r) => [r.address, r]));
       send = [];
       for (const p of planned) {
         const row = children.get(p.address);
@@ -367,7 +367,7 @@ export class Planner {
       const needed: Customer[] = [t.customer];
       for (const p of send) if (p.message.author.kind === 'customer' && p.message.author.customer) needed.push(p.message.author.customer);
       for (const c of needed) {
-        const row = state.get(customerAddress(c.email));
+        const row = await state.get(customerAddress(c.email));
         if (row && row.status === 'applied' && row.targetId) continue;
         if (this.seenCustomer.run(customerKey(c)).changes > 0) newCustomers.push(c);
       }
@@ -376,10 +376,10 @@ export class Planner {
     const newTenants: string[] = [];
     const newMemberships: string[] = [];
     if (t.tenant && action === 'create' && this.caps.tenants) {
-      const tenant = state.get(tenantAddress(t.tenant.externalId));
+      const tenant = await state.get(tenantAddress(t.tenant.externalId));
       if (!(tenant?.status === 'applied') && this.first(`tenant\u0000${t.tenant.externalId}`)) newTenants.push(t.tenant.externalId);
       const m = membershipAddress(t.tenant.externalId, customerKey(t.customer));
-      if (!(state.get(m)?.status === 'applied') && this.first(m)) newMemberships.push(m);
+      if (!((await state.get(m))?.status === 'applied') && this.first(m)) newMemberships.push(m);
     }
     return {
       kind: 'thread',

@@ -62,7 +62,7 @@ export async function fingerprintSources(m: Manifest, snapshot?: SnapshotStore):
   const out: SourceFingerprint[] = [];
   for (const s of Object.values(m.sources)) {
     if (s.kind === 'live') {
-      const info = snapshot?.stream(s.snapshotStream);
+      const info = await snapshot?.stream(s.snapshotStream);
       out.push({ name: s.name, path: s.snapshotStream, size: info?.records ?? 0, sha256: `snapshot:${info?.seq ?? 0}` });
       continue;
     }

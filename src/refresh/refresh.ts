@@ -79,7 +79,7 @@ export class RemoteSnapshot {
         batch = [];
       };
       for (;;) {
-        const page = o.state.page('thread', after, PAGE);
+        const page = await o.state.page('thread', after, PAGE);
         for (const row of page) {
           if (row.status !== 'applied' || !row.targetId) continue;
           batch.push({ address: row.address, id: row.targetId });

@@ -213,7 +213,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
 
 /** A live source's index: fingerprinted by its stream's version in the snapshot, rebuilt when a pull changed it. */
 async function openLiveIndex(decl: LiveSourceDecl, kind: 'key' | 'groupBy', expr: Expr, opts: OpenIndexOptions): Promise<DiskSourceIndex> {
-  const { info } = pulledStream(decl, opts.snapshot);
+  const { info } = await pulledStream(decl, opts.snapshot);
   const fingerprint = JSON.stringify({ v: INDEX_FORMAT_VERSION, stream: decl.snapshotStream, seq: info.seq, records: info.records, kind, expr: exprFingerprint(expr) });
   return cachedIndex(decl, kind, expr, fingerprint, decl.snapshotStream, opts, async () => undefined);
 }

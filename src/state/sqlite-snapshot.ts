@@ -65,20 +65,24 @@ export class SqliteSnapshotStore implements SnapshotStore {
     };
   }
 
-  version(): number {
+  async version(): Promise<number> {
+    return this.versionNow();
+  }
+
+  private versionNow(): number {
     return Number(this.s.version.get()?.value ?? 0);
   }
 
-  stream(stream: string): SnapshotStreamInfo | undefined {
+  async stream(stream: string): Promise<SnapshotStreamInfo | undefined> {
     const r = this.s.stream.get(stream);
     return r ? toInfo(r) : undefined;
   }
 
-  streams(): SnapshotStreamInfo[] {
+  async streams(): Promise<SnapshotStreamInfo[]> {
     return this.s.streams.all().map(toInfo);
   }
 
-  commit(stream: string, records: readonly SnapshotRecordInput[], cursor: unknown, opts: { complete?: boolean } = {}): { added: number; updated: number } {
+  async commit(stream: string, records: readonly SnapshotRecordInput[], cursor: unknown, opts: { complete?: boolean } = {}): Promise<{ added: number; updated: number }> {
     return this.db.transaction(() => {
       const cur: RawStream = this.s.stream.get(stream) ?? {
         stream,
@@ -90,7 +94,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
         seq: 0,
         pulled_at: null,
       };
-      const seq = this.version() + 1;
+      const seq = this.versionNow() + 1;
       let added = 0;
       let updated = 0;
       for (const r of records) {
@@ -121,15 +125,15 @@ export class SqliteSnapshotStore implements SnapshotStore {
     }).immediate();
   }
 
-  page(stream: string, afterOrd: number, limit: number): SnapshotRow[] {
+  async page(stream: string, afterOrd: number, limit: number): Promise<SnapshotRow[]> {
     return this.s.page.all(stream, afterOrd, limit).map(toRow);
   }
 
-  changedSince(stream: string, after: { readonly seq: number; readonly ord: number }, limit: number): SnapshotRow[] {
+  async changedSince(stream: string, after: { readonly seq: number; readonly ord: number }, limit: number): Promise<SnapshotRow[]> {
     return this.s.changed.all(stream, after.seq, after.seq, after.ord, limit).map(toRow);
   }
 
-  get(stream: string, id: string): SnapshotRow | undefined {
+  async get(stream: string, id: string): Promise<SnapshotRow | undefined> {
     const r = this.s.get.get(stream, id);
     return r ? toRow(r) : undefined;
   }

@@ -46,7 +46,15 @@ export interface LockHolder {
   readonly pid: number;
   readonly host: string;
   readonly startedAt: string;
+  /** The operation: `apply <name>`, `pull <name>`… */
   readonly command: string;
+  /** `user@host` (PostgreSQL states; absent in SQLite files). */
+  readonly who?: string;
+}
+
+/** A held lock as `force-unlock` and a refused run name it. */
+export interface LockInfo extends LockHolder {
+  readonly lockId: number;
 }
 
 export interface ApplyOutcome {
@@ -84,37 +92,55 @@ export interface InvalidRow {
   readonly updatedAt: string;
 }
 
+/**
+ * The recorded state of one migration. Every method is asynchronous because a backend may be across a
+ * network (PostgreSQL); a write's promise resolves once the write is durable, never before.
+ */
 export interface StateStore {
+  /** Where the state is, for messages: a file path, or `postgres://host:port/db (schema, name)` without credentials. */
   readonly path: string;
+  readonly backend: 'sqlite' | 'postgres';
   /** The pulled records of live sources (see SnapshotStore). */
   readonly snapshot: SnapshotStore;
-  meta(): StateMeta;
-  get(address: string): ResourceRow | undefined;
+  /**
+   * Aborted when the lock this store holds can no longer be trusted (PostgreSQL: its connection died).
+   * A run stops sending at once; its writes fail from then on. Never aborted for SQLite.
+   */
+  readonly lockLost: AbortSignal;
+  meta(): Promise<StateMeta>;
+  get(address: string): Promise<ResourceRow | undefined>;
   /** Messages recorded under a thread address. */
-  children(parentAddress: string): ResourceRow[];
-  /** Every row whose address matches the pattern (`*` wildcard), in address order. */
-  list(pattern?: string): IterableIterator<ResourceRow>;
+  children(parentAddress: string): Promise<ResourceRow[]>;
+  /** Every row whose address matches the pattern (`*` wildcard), in address order, read in pages. */
+  list(pattern?: string): AsyncIterableIterator<ResourceRow>;
   /** Rows of one kind after `after` in address order, at most `limit` (for paging while writing). */
-  page(kind: ResourceKind, after: string, limit: number): ResourceRow[];
-  count(): Record<ResourceKind, Record<ResourceStatus, number>>;
-  /** Commit outcomes atomically (one transaction). Called as soon as the target acknowledges. */
-  record(outcomes: readonly ApplyOutcome[], runId: number): void;
-  remove(pattern: string): number;
+  page(kind: ResourceKind, after: string, limit: number): Promise<ResourceRow[]>;
+  count(): Promise<Record<ResourceKind, Record<ResourceStatus, number>>>;
+  /** Commit outcomes atomically (one transaction). Called as soon as the target acknowledges; resolves once durable. */
+  record(outcomes: readonly ApplyOutcome[], runId: number): Promise<void>;
+  remove(pattern: string): Promise<number>;
   /** Remember invalid records reported by a run (replacing earlier reports of the same address). */
-  recordInvalid(records: ReadonlyArray<{ address: string; where: string; reasons: readonly string[] }>, runId: number): void;
+  recordInvalid(records: ReadonlyArray<{ address: string; where: string; reasons: readonly string[] }>, runId: number): Promise<void>;
   /** After a complete run: forget invalid records that run did not see again (they were fixed or are gone). */
-  forgetInvalidNotSeenIn(runId: number): void;
-  invalidRecords(pattern?: string): InvalidRow[];
+  forgetInvalidNotSeenIn(runId: number): Promise<void>;
+  invalidRecords(pattern?: string): Promise<InvalidRow[]>;
   /** Resources whose last attempt failed (including updates that failed on applied threads). */
-  failures(pattern?: string): ResourceRow[];
-  /** Take the apply lock or throw PmError('state.locked') naming the holder. A lock left by a dead process on this host is taken over. */
-  acquireLock(command: string): { runId: number; tookOverFrom?: LockHolder };
-  releaseLock(runId: number, outcome: string, counts: Record<string, number>): void;
-  runs(limit?: number): RunSummary[];
+  failures(pattern?: string): Promise<ResourceRow[]>;
+  /**
+   * Take the lock or throw PmError('state.locked') naming the holder. A lock whose holder is gone (a dead
+   * process on this host for SQLite; a closed session for PostgreSQL) is taken over and reported.
+   */
+  acquireLock(command: string): Promise<{ runId: number; tookOverFrom?: LockHolder }>;
+  releaseLock(runId: number, outcome: string, counts: Record<string, number>): Promise<void>;
+  /** The lock, if one is recorded. */
+  lockHolder(): Promise<LockInfo | undefined>;
+  /** `force-unlock LOCK_ID`: free the lock if its ID is the one given; says what it did. */
+  forceUnlock(lockId: number): Promise<{ holder: LockInfo; did: string }>;
+  runs(limit?: number): Promise<RunSummary[]>;
   /** A remembered identity (kind 'user': email → user id), or undefined. */
-  identity(kind: string, key: string): string | undefined;
-  rememberIdentity(kind: string, key: string, value: string): void;
-  close(): void;
+  identity(kind: string, key: string): Promise<string | undefined>;
+  rememberIdentity(kind: string, key: string, value: string): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** One record of a pulled stream as the snapshot keeps it. */
@@ -157,21 +183,21 @@ export interface SnapshotStreamInfo {
  */
 export interface SnapshotStore {
   /** Grows by one with every commit that changed a record; a plan is bound to it. */
-  version(): number;
-  stream(stream: string): SnapshotStreamInfo | undefined;
-  streams(): SnapshotStreamInfo[];
+  version(): Promise<number>;
+  stream(stream: string): Promise<SnapshotStreamInfo | undefined>;
+  streams(): Promise<SnapshotStreamInfo[]>;
   /**
    * One page, atomically: its records are added (or updated where their text or deleted flag changed) and
    * the stream's cursor moves to `cursor`. `complete` marks the stream pulled to its end. Returns how many
    * records were added and how many updated.
    */
-  commit(stream: string, records: readonly SnapshotRecordInput[], cursor: unknown, opts?: { complete?: boolean }): { added: number; updated: number };
+  commit(stream: string, records: readonly SnapshotRecordInput[], cursor: unknown, opts?: { complete?: boolean }): Promise<{ added: number; updated: number }>;
   /** Records in stream order after position `afterOrd`, at most `limit`. */
-  page(stream: string, afterOrd: number, limit: number): SnapshotRow[];
+  page(stream: string, afterOrd: number, limit: number): Promise<SnapshotRow[]>;
   /**
    * Records that changed after position (afterSeq, afterOrd) in the order they changed (by seq, then ord),
    * at most `limit`: a child stream follows its parent's changes with this as its cursor.
    */
-  changedSince(stream: string, after: { readonly seq: number; readonly ord: number }, limit: number): SnapshotRow[];
-  get(stream: string, id: string): SnapshotRow | undefined;
+  changedSince(stream: string, after: { readonly seq: number; readonly ord: number }, limit: number): Promise<SnapshotRow[]>;
+  get(stream: string, id: string): Promise<SnapshotRow | undefined>;
 }

@@ -69,25 +69,26 @@ describe('attachment uploads recorded in state', () => {
     await faults([{ operation: 'importThreadMessages', action: 'status:400' }]);
     await run(state, it1, dir);
     expect(uploadUrls()).toBe(1);
-    const first = state.get(address)!;
+    const first = (await state.get(address))!;
     expect(first).toMatchObject({ kind: 'attachment', status: 'applied', parent: messageAddress('t1', 'm0') });
     expect(first.applied).toMatchObject({ size: 6, sha256: '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03' });
 
     clock.t += 60 * 60 * 1000; // an hour later: the upload is still good
-    await run(state, { ...it1, action: 'append', targetId: state.get(threadAddress('t1'))!.targetId! }, dir);
+    await run(state, { ...it1, action: 'append', targetId: (await state.get(threadAddress('t1')))!.targetId! }, dir);
     expect(uploadUrls()).toBe(1);
 
     clock.t += 24 * 60 * 60 * 1000; // a day later: Plain has dropped it; upload again
-    await run(state, { ...it1, action: 'append', targetId: state.get(threadAddress('t1'))!.targetId! }, dir);
+    await run(state, { ...it1, action: 'append', targetId: (await state.get(threadAddress('t1')))!.targetId! }, dir);
     expect(uploadUrls()).toBe(2);
-    expect(state.get(address)!.targetId).not.toBe(first.targetId);
+    expect((await state.get(address))!.targetId).not.toBe(first.targetId);
 
     await faults([]);
-    await run(state, { ...it1, action: 'append', targetId: state.get(threadAddress('t1'))!.targetId! }, dir);
+    await run(state, { ...it1, action: 'append', targetId: (await state.get(threadAddress('t1')))!.targetId! }, dir);
     expect(uploadUrls()).toBe(2);
     const s = emu.snapshot();
     const msg = s.threads[0]!.messages[0]!;
-    expect(s.attachments.find((a) => a.id === state.get(address)!.targetId)).toMatchObject({ uploaded: true, messageId: msg.id, size: 6 });
-    state.close();
+    const uploaded = (await state.get(address))!.targetId;
+    expect(s.attachments.find((a) => a.id === uploaded)).toMatchObject({ uploaded: true, messageId: msg.id, size: 6 });
+    await state.close();
   });
 });

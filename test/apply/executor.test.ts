@@ -119,7 +119,7 @@ class FakeTarget implements Target {
 
 async function run(target: Target, items: PlanItem[], maxAttempts = 4, requestsPerMinute = 1_000_000) {
   const state = SqliteStateStore.open(join(mkdtempSync(join(tmpdir(), 'pm-ex-')), 's.db'), { manifestName: 'x' });
-  const { runId } = state.acquireLock('test');
+  const { runId } = await state.acquireLock('test');
   const events: ApplyEvent[] = [];
   async function* gen() {
     yield* items;
@@ -149,8 +149,8 @@ describe('Executor', () => {
     expect(t.carried.sort()).toEqual([['m0', 'm1'], ['m0', 'm1', 'm2', 'm3']]);
     expect(t.batches).toEqual([['m4'], ['m5']]);
     expect(result.counts.message.CREATED).toBe(8);
-    expect(state.get(messageAddress('a', 'm2'))!.targetId).toBe('i_m2');
-    expect(state.get(messageAddress('a', 'm5'))!.targetId).toBe('t_m5');
+    expect((await state.get(messageAddress('a', 'm2')))!.targetId).toBe('i_m2');
+    expect((await state.get(messageAddress('a', 'm5')))!.targetId).toBe('t_m5');
   });
 
   it('sends customers once per identity, then threads, then messages oldest first in batches of messagesPerRequest', async () => {
@@ -161,7 +161,7 @@ describe('Executor', () => {
     expect(t.batches.map((b) => b.length).sort((x, y) => x - y)).toEqual([3, 3, 10, 10]);
     expect(t.batches.filter((b) => b.length === 10)[0]![0]).toBe('m0');
     expect(result.counts.message.CREATED).toBe(26);
-    expect(state.get(messageAddress('a', 'm22'))!.targetId).toBe('t_m22');
+    expect((await state.get(messageAddress('a', 'm22')))!.targetId).toBe('t_m22');
   });
 
   it('retries only the messages that failed with INTERNAL, records VALIDATION failures without retrying them', async () => {
@@ -175,10 +175,10 @@ describe('Executor', () => {
     const { result, state } = await run(t, [item('a', 4)]);
     expect(t.batches).toEqual([['m0', 'm1', 'm2', 'm3'], ['m1']]);
     expect(result.counts.message).toMatchObject({ CREATED: 3, FAILED: 1 });
-    const failed = state.get(messageAddress('a', 'm2'))!;
+    const failed = (await state.get(messageAddress('a', 'm2')))!;
     expect(failed.status).toBe('failed');
     expect(failed.lastError!.fields![0]!.field).toBe('text');
-    expect(state.get(messageAddress('a', 'm1'))!.attempts).toBe(2);
+    expect((await state.get(messageAddress('a', 'm1')))!.attempts).toBe(2);
   });
 
   it('retries a retryable request error with backoff, waiting at least Retry-After for a 429', async () => {
@@ -200,7 +200,7 @@ describe('Executor', () => {
     const { result, state } = await run(t, [item('a', 2)], 3);
     expect(t.calls.filter((c) => c === 'importThread')).toHaveLength(3);
     expect(result.counts.thread.FAILED).toBe(1);
-    expect(state.get(threadAddress('a'))!).toMatchObject({ status: 'failed', attempts: 3 });
+    expect((await state.get(threadAddress('a')))!).toMatchObject({ status: 'failed', attempts: 3 });
     expect(t.batches).toEqual([]);
   });
 
@@ -245,7 +245,7 @@ describe('Executor', () => {
     expect(t.calls).toEqual(['readThreads', 'changePriority:3', 'addLabels:lt_C', 'removeLabels:l_1']);
     expect(result.counts.thread.UPDATED).toBe(1);
     expect(events.some((e) => e.type === 'not-applied' && /title was also changed/.test(e.reason))).toBe(true);
-    const rec = state.get(threadAddress('a'))!.applied as { title: string; priority: number; labels: string[] };
+    const rec = (await state.get(threadAddress('a')))!.applied as { title: string; priority: number; labels: string[] };
     expect(rec).toMatchObject({ title: 'old', priority: 3, labels: ['lt_B', 'lt_C'] });
   });
 
@@ -304,15 +304,15 @@ describe('Executor', () => {
       expect(t.batches).toEqual([['m2'], ['m3'], ['m4']]);
       expect(result.counts.thread).toMatchObject({ CREATED: 0, NOOP: 1, UPDATED: 0, FAILED: 0 });
       expect(result.counts.message).toMatchObject({ NOOP: 2, CREATED: 3 });
-      expect(state.get(messageAddress('a', 'm1'))!.targetId).toBe('i_m1');
-      expect(state.get(messageAddress('a', 'm2'))!.targetId).toBe('t_m2');
+      expect((await state.get(messageAddress('a', 'm1')))!.targetId).toBe('i_m1');
+      expect((await state.get(messageAddress('a', 'm2')))!.targetId).toBe('t_m2');
       const notes = events.flatMap((e) => (e.type === 'not-applied' && e.address === threadAddress('a') ? [e.reason] : []));
       expect(notes).toEqual([
         'priority in Plain: 0; in the export: 2. The thread was there already (imported by an earlier apply that did not record it): the next plan shows the update',
         'status in Plain: TODO; in the export: DONE/DONE_MANUALLY_SET. The thread was there already (imported by an earlier apply that did not record it): the next plan shows the update',
       ]);
       // recorded as it is there: the next plan's diff has exactly those updates
-      const applied = state.get(threadAddress('a'))!.applied as AppliedAttributes;
+      const applied = (await state.get(threadAddress('a')))!.applied as AppliedAttributes;
       expect(applied).toEqual({ ...x.desired, priority: 0, status: { status: 'TODO', statusDetail: null } });
       expect(diffThread(applied, x.desired, undefined, false, t.capabilities).updates.map((u) => u.attribute)).toEqual(['priority', 'status']);
     });
@@ -326,7 +326,7 @@ describe('Executor', () => {
       t.remote = remoteOf(x, { priority: 0 });
       const { state, events } = await run(t, [x]);
       expect(t.calls).toEqual(['importThread']);
-      expect((state.get(threadAddress('a'))!.applied as AppliedAttributes).priority).toBe(0);
+      expect(((await state.get(threadAddress('a')))!.applied as AppliedAttributes).priority).toBe(0);
       expect(events.filter((e) => e.type === 'not-applied')).toHaveLength(1);
     });
 
@@ -339,7 +339,7 @@ describe('Executor', () => {
       const { result, state, events } = await run(t, [x]);
       expect(t.calls).toEqual(['importThread', 'readThreads']);
       expect(result.counts.thread.NOOP).toBe(1);
-      expect(state.get(messageAddress('a', 'm1'))).toBeUndefined();
+      expect(await state.get(messageAddress('a', 'm1'))).toBeUndefined();
       expect(events.some((e) => e.type === 'not-applied' && e.address === messageAddress('a', 'm1') && /appendAs is skip/.test(e.reason))).toBe(true);
     });
 
@@ -351,10 +351,10 @@ describe('Executor', () => {
       const { result, state } = await run(t, [item('a', 2)]);
       expect(t.calls).toEqual(['importThread', 'readThreads']);
       expect(result.counts.thread.FAILED).toBe(1);
-      const rec = state.get(threadAddress('a'))!;
+      const rec = (await state.get(threadAddress('a')))!;
       expect(rec.status).toBe('failed');
       expect(rec.targetId ?? null).toBeNull();
-      expect(state.get(messageAddress('a', 'm0'))).toBeUndefined();
+      expect(await state.get(messageAddress('a', 'm0'))).toBeUndefined();
     });
   });
 });

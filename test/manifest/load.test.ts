@@ -148,7 +148,7 @@ describe('examples/', () => {
   });
 
   it.each(files.map((f) => [path.relative(ROOT, f), f]))('%s validates', async (_rel, f) => {
-    const m = await loadManifest(f, { env: { PLAIN_API_KEY: 'demo-key', THERETHERE_TOKEN: 'demo-token', ZENDESK_API_TOKEN: 'demo-token' }, liveKinds });
+    const m = await loadManifest(f, { env: { PLAIN_API_KEY: 'demo-key', THERETHERE_TOKEN: 'demo-token', ZENDESK_API_TOKEN: 'demo-token', PLAIN_MIGRATE_DATABASE_URL: 'postgres://ci:secret@db.example.com:5432/migrations?sslmode=verify-full' }, liveKinds });
     expect(m.threads.messages).toBeDefined();
   });
 

@@ -103,27 +103,30 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     ? { targets: saved.options.targets, limit: saved.options.limit ?? undefined, refresh: saved.options.refresh, overwriteConflicts: saved.options.overwriteConflicts }
     : { targets: opts.target, limit: positiveInt('limit', opts.limit), refresh: !!opts.refresh, overwriteConflicts: !!opts.overwriteConflicts };
   const target = makeTarget(manifest, io.env);
-  const { state, isNew } = openStateForApply(manifest);
+  const { state, isNew } = await openStateForApply(manifest);
   let lock: { runId: number } | undefined;
   let remote: RemoteSnapshot | undefined;
   let spool: PlanSpool | undefined;
   try {
-    const taken = state.acquireLock(`apply ${manifest.name}`);
+    const taken = await state.acquireLock(`apply ${manifest.name}`);
     lock = taken;
     if (taken.tookOverFrom) {
+      const t = taken.tookOverFrom;
       io.err.write(
-        `Note: the previous run (pid ${taken.tookOverFrom.pid}, started ${taken.tookOverFrom.startedAt}) ended without releasing the state; resuming from what it recorded.\n`,
+        `Note: the previous run ('${t.command}', pid ${t.pid} on ${t.host}, started ${t.startedAt}) ended without releasing the state; resuming from what it recorded.\n`,
       );
     }
-    const refuse = (outcome: string, message: string, hint?: string): never => {
-      state.releaseLock(taken.runId, outcome, {});
+    // A lost lock (PostgreSQL: its connection died) stops the run as Ctrl-C does: nothing more is sent.
+    const stop = AbortSignal.any([signals.stop, state.lockLost]);
+    const refuse = async (outcome: string, message: string, hint?: string): Promise<never> => {
+      await state.releaseLock(taken.runId, outcome, {});
       lock = undefined;
       throw new PmError(`apply.${outcome}`, message, { hint });
     };
     if (saved) {
-      const why = staleReasons(saved, { manifest, state: state.meta(), stateIsNew: isNew, sources: await fingerprintSources(manifest, state.snapshot) });
+      const why = staleReasons(saved, { manifest, state: await state.meta(), stateIsNew: isNew, sources: await fingerprintSources(manifest, state.snapshot) });
       if (why.length > 0) {
-        refuse('stale-plan', `the saved plan ${planFile} is stale: ${why.join('; ')}`, 'make a new plan: plain-migrate plan --out FILE');
+        await refuse('stale-plan', `the saved plan ${planFile} is stale: ${why.join('; ')}`, 'make a new plan: plain-migrate plan --out FILE');
       }
     }
     // A saved plan is bound to the snapshot it was made from: apply PLANFILE never pulls.
@@ -132,9 +135,9 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       await pullStep(io, manifest, state, mode === 'json' ? 'plain' : mode, mode === 'json' ? io.err : human, signals.stop);
       human.write('\n');
     }
-    remote = planning.refresh ? await refreshRemote(io, manifest, state, signals.stop) : undefined;
+    remote = planning.refresh ? await refreshRemote(io, manifest, state, stop) : undefined;
     const planOpts: PlanRunOptions = {
-      signal: signals.stop,
+      signal: stop,
       remote: remote?.get,
       overwriteConflicts: planning.overwriteConflicts,
       targets: planning.targets,
@@ -146,7 +149,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     spool = new PlanSpool();
     const s: PlanSummary = await summarisePlan(manifest, state, { ...planOpts, spool });
     if (saved && s.digest !== saved.summary.digest) {
-      refuse('stale-plan', `the saved plan ${planFile} is stale: what apply would do now differs from the saved plan (e.g. the target changed since its --refresh)`, 'make a new plan: plain-migrate plan --out FILE');
+      await refuse('stale-plan', `the saved plan ${planFile} is stale: what apply would do now differs from the saved plan (e.g. the target changed since its --refresh)`, 'make a new plan: plain-migrate plan --out FILE');
     }
     if (!opts.autoApprove && !saved) human.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     else human.write(`${planSummaryLine(s)}\n`);
@@ -155,12 +158,12 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       for (const r of s.invalid.items) io.err.write(`${formatInvalid(r)}\n`);
       if (s.invalid.more > 0) io.err.write(`  … and ${s.invalid.more} more\n`);
       for (const a of s.unresolvedAgents) io.err.write(`  ! ${a.email}: ${unresolvedAgentLine(a)}\n`);
-      refuse('refused', `--strict: ${strict.problems.join(', ')}; nothing was sent`, strict.hint);
+      await refuse('refused', `--strict: ${strict.problems.join(', ')}; nothing was sent`, strict.hint);
     }
     if (!saved && !opts.autoApprove) {
       if (!hasChanges(s)) human.write('\nNothing to do.\n');
       else if (!(await confirm(io, mode === 'json'))) {
-        state.releaseLock(taken.runId, 'cancelled', {});
+        await state.releaseLock(taken.runId, 'cancelled', {});
         lock = undefined;
         human.write('Apply cancelled.\n');
         return 1;
@@ -196,14 +199,16 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     });
     // A thread done in full is remembered by the plan cache, so the next plan need not map it again.
     const cache = PlanCache.open(indexCacheDir(manifest));
-    const onThreadDone = (item: ThreadPlanItem) => {
+    const onThreadDone = async (item: ThreadPlanItem) => {
       if (!cache || !item.memo || !isQuiet(item)) return;
-      const applied = (a: string) => state.get(a)?.status === 'applied';
-      const row = state.get(item.address);
+      const row = await state.get(item.address);
       // Only a thread that now has exactly what the plan wanted (every update made, every message in).
       if (!row || row.status !== 'applied' || row.lastError || hashOf(row.applied) !== hashOf(item.desired)) return;
-      if (!item.send.every((m) => applied(m.address))) return;
-      const stamp = PlanCache.stamp(state, item.address);
+      if (item.send.length > 0) {
+        const children = new Map((await state.children(item.address)).map((c) => [c.address, c]));
+        if (!item.send.every((m) => children.get(m.address)?.status === 'applied')) return;
+      }
+      const stamp = await PlanCache.stamp(state, item.address);
       if (stamp) cache.remember(item.memo.recordKey, item.address, item.memo.lookups, stamp, item.recordedMessages + item.send.length);
     };
     // The items the summary planned (and checked) are carried out as they are: no second mapping pass.
@@ -214,7 +219,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       state,
       runId: taken.runId,
       batching: manifest.batching,
-      stop: signals.stop,
+      stop,
       cancel: signals.cancel,
       emit,
       overwriteConflicts: planning.overwriteConflicts,
@@ -232,11 +237,17 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     emit({ type: 'done', outcome, counts: result.counts, requests: result.requests, invalid: result.invalid, at: Date.now() });
     await renderer.close();
     if (previousSay) signals.say = previousSay;
-    if (!result.stopped && !planning.targets?.length && planning.limit === undefined) state.forgetInvalidNotSeenIn(taken.runId);
+    if (state.lockLost.aborted) {
+      // The lock went with its connection: how the run ended is recorded if the database still answers.
+      await state.releaseLock(taken.runId, 'lock-lost', {}).catch(() => undefined);
+      lock = undefined;
+      throw state.lockLost.reason;
+    }
+    if (!result.stopped && !planning.targets?.length && planning.limit === undefined) await state.forgetInvalidNotSeenIn(taken.runId);
     const flat: Record<string, number> = {};
     for (const [kind, c] of Object.entries(result.counts)) for (const [k, v] of Object.entries(c)) flat[`${kind}.${k}`] = v;
     for (const [op, n] of Object.entries(result.requests)) flat[`requests.${op}`] = n;
-    state.releaseLock(taken.runId, outcome, flat);
+    await state.releaseLock(taken.runId, outcome, flat);
     lock = undefined;
     if (result.fatal) {
       io.err.write(`Error: the run stopped: ${result.fatal.message}\n`);
@@ -245,9 +256,9 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
     if (result.stopped) return 130;
     return failed > 0 ? 1 : 0;
   } finally {
-    if (lock) state.releaseLock(lock.runId, 'error', {});
+    if (lock) await state.releaseLock(lock.runId, 'error', {}).catch(() => undefined);
     remote?.close();
     spool?.close();
-    state.close();
+    await state.close();
   }
 }

@@ -22,11 +22,11 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
   const limit = positiveInt('limit', opts.limit);
   const live = hasLiveSources(manifest);
   // Live sources are pulled first (into the state's snapshot, so the state is created), under the lock.
-  const { state, isNew } = live && !opts.offline ? openStateForApply(manifest) : openStateForPlan(manifest);
+  const { state, isNew } = live && !opts.offline ? await openStateForApply(manifest) : await openStateForPlan(manifest);
   let remote: RemoteSnapshot | undefined;
   try {
     if (live && !opts.offline) {
-      const lock = state.acquireLock(`pull ${manifest.name}`);
+      const lock = await state.acquireLock(`pull ${manifest.name}`);
       let outcome = 'failed';
       const interrupt = interruptOnce(io);
       try {
@@ -35,7 +35,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
         outcome = 'pulled';
       } finally {
         interrupt.dispose();
-        state.releaseLock(lock.runId, outcome, {});
+        await state.releaseLock(lock.runId, outcome, {});
       }
       io.err.write('\n');
     }
@@ -55,7 +55,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
     if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
     else io.out.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     if (opts.out) {
-      const meta = state.meta();
+      const meta = await state.meta();
       const pf: PlanFile = {
         format: PLAN_FORMAT,
         version: PLAN_VERSION,
@@ -79,6 +79,6 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
     return 0;
   } finally {
     remote?.close();
-    state.close();
+    await state.close();
   }
 }

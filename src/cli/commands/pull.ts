@@ -5,7 +5,7 @@
 import { PmError } from '../../core/errors.js';
 import type { Manifest } from '../../manifest/types.js';
 import { liveSources, pullLive, type PullResult } from '../../sources/live/pull.js';
-import type { SqliteStateStore } from '../../state/sqlite.js';
+import type { StateStore } from '../../state/types.js';
 import { createPullRenderer } from '../../ui/pull/renderer.js';
 import type { PullSummaryLine } from '../../ui/pull/format.js';
 import { outputMode } from '../options.js';
@@ -22,13 +22,13 @@ function isAbort(e: unknown): boolean {
 }
 
 /** One line per stream: what the snapshot holds now. */
-export function snapshotLines(manifest: Manifest, state: SqliteStateStore): string[] {
+export async function snapshotLines(manifest: Manifest, state: StateStore): Promise<string[]> {
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const s of liveSources(manifest)) {
     if (seen.has(s.snapshotStream)) continue;
     seen.add(s.snapshotStream);
-    const info = state.snapshot.stream(s.snapshotStream);
+    const info = await state.snapshot.stream(s.snapshotStream);
     if (!info) lines.push(`  ${s.snapshotStream}: nothing pulled yet`);
     else lines.push(`  ${s.snapshotStream}: ${plural(info.records, 'record')}${info.deleted ? ` (${info.deleted} deleted in the helpdesk)` : ''}${info.complete ? '' : ' — not yet pulled to its end'}`);
   }
@@ -39,7 +39,9 @@ export function snapshotLines(manifest: Manifest, state: SqliteStateStore): stri
  * Pull every live source of the manifest into `state`'s snapshot, showing progress on `out`. The caller
  * holds the state's lock. An interrupted or failed pull keeps every page it committed.
  */
-export async function pullStep(io: Io, manifest: Manifest, state: SqliteStateStore, mode: OutputMode, out: OutStream, signal: AbortSignal): Promise<PullResult> {
+export async function pullStep(io: Io, manifest: Manifest, state: StateStore, mode: OutputMode, out: OutStream, interrupt: AbortSignal): Promise<PullResult> {
+  // A lost state lock (PostgreSQL: its connection died) stops the pull like Ctrl-C, with its own reason.
+  const signal = AbortSignal.any([interrupt, state.lockLost]);
   const renderer = createPullRenderer(mode, { stdout: out, stderr: io.err, env: io.env });
   let summary: PullSummaryLine = { outcome: 'failed' };
   try {
@@ -47,6 +49,10 @@ export async function pullStep(io: Io, manifest: Manifest, state: SqliteStateSto
     summary = { outcome: 'completed', requests: result.requests, rateLimited: result.rateLimited };
     return result;
   } catch (e) {
+    if (state.lockLost.aborted) {
+      summary = { outcome: 'failed', reason: (state.lockLost.reason as Error).message };
+      throw state.lockLost.reason;
+    }
     if (signal.aborted && isAbort(e)) {
       summary = { outcome: 'interrupted', reason: 'interrupted; every committed page is kept' };
       throw new PmError('pull.interrupted', 'the pull was interrupted; every page it committed is kept', { hint: 'run it again: it resumes from the last committed page of each stream' });
@@ -88,19 +94,19 @@ export async function pullCommand(io: Io, opts: PullFlags, signal: AbortSignal):
     });
   }
   const mode = outputMode(opts.output);
-  const { state } = openStateForApply(manifest);
+  const { state } = await openStateForApply(manifest);
   let lock: { runId: number } | undefined;
   try {
-    lock = state.acquireLock(`pull ${manifest.name}`);
+    lock = await state.acquireLock(`pull ${manifest.name}`);
     const result = await pullStep(io, manifest, state, mode, io.out, signal);
     const requests = Object.values(result.requests).reduce((a, b) => a + b, 0);
     const human = mode === 'json' ? io.err : io.out;
-    human.write(`\nThe snapshot now holds:\n${snapshotLines(manifest, state).join('\n')}\n`);
-    state.releaseLock(lock.runId, 'pulled', { requests });
+    human.write(`\nThe snapshot now holds:\n${(await snapshotLines(manifest, state)).join('\n')}\n`);
+    await state.releaseLock(lock.runId, 'pulled', { requests });
     lock = undefined;
     return 0;
   } finally {
-    if (lock) state.releaseLock(lock.runId, signal.aborted ? 'interrupted' : 'failed', {});
-    state.close();
+    if (lock) await state.releaseLock(lock.runId, signal.aborted ? 'interrupted' : 'failed', {});
+    await state.close();
   }
 }

@@ -1,26 +1,17 @@
-import { existsSync } from 'node:fs';
 import { PmError } from '../../core/errors.js';
-import { SqliteStateStore } from '../../state/sqlite.js';
-import type { ResourceRow } from '../../state/types.js';
+import { openExistingState } from '../../state/open.js';
+import type { ResourceRow, StateStore } from '../../state/types.js';
 import { formatRecordedError } from '../../ui/format.js';
 import type { Io } from '../io.js';
 import type { GlobalFlags } from '../options.js';
 import { loadFromArgs } from '../session.js';
 
-async function open(io: Io, file: string | undefined): Promise<SqliteStateStore> {
-  const m = await loadFromArgs(io, file);
-  if (!existsSync(m.statePath)) {
-    throw new PmError('state.missing', `there is no state at ${m.statePath} yet`, { hint: 'run plain-migrate apply first' });
-  }
-  return SqliteStateStore.open(m.statePath, { manifestName: m.name, create: false });
-}
-
-async function withState<T>(io: Io, file: string | undefined, fn: (s: SqliteStateStore) => T | Promise<T>): Promise<T> {
-  const s = await open(io, file);
+async function withState<T>(io: Io, file: string | undefined, fn: (s: StateStore) => T | Promise<T>): Promise<T> {
+  const s = await openExistingState(await loadFromArgs(io, file));
   try {
     return await fn(s);
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -33,8 +24,8 @@ export interface StateListFlags extends GlobalFlags {
 export function stateListCommand(io: Io, pattern: string | undefined, opts: StateListFlags): Promise<number> {
   if (opts.status && !['applied', 'failed'].includes(opts.status)) throw new PmError('cli.bad-flag', '--status must be applied or failed');
   if (opts.kind && !['customer', 'thread', 'message'].includes(opts.kind)) throw new PmError('cli.bad-flag', '--kind must be customer, thread or message');
-  return withState(io, opts.file, (s) => {
-    for (const r of s.list(pattern ?? '*')) {
+  return withState(io, opts.file, async (s) => {
+    for await (const r of s.list(pattern ?? '*')) {
       if (opts.status && r.status !== opts.status) continue;
       if (opts.kind && r.kind !== opts.kind) continue;
       io.out.write(`${r.address}\t${r.status}${r.result ? ` ${r.result}` : ''}\t${r.targetId ?? '-'}\n`);
@@ -55,13 +46,13 @@ function showRow(r: ResourceRow): string {
 
 /** `state show ADDRESS`: recorded ids, hashes, applied attributes, attempts, last error. */
 export function stateShowCommand(io: Io, pattern: string, opts: GlobalFlags): Promise<number> {
-  return withState(io, opts.file, (s) => {
+  return withState(io, opts.file, async (s) => {
     let n = 0;
-    for (const r of s.list(pattern)) {
+    for await (const r of s.list(pattern)) {
       n++;
       io.out.write(showRow(r));
     }
-    for (const inv of s.invalidRecords(pattern)) {
+    for (const inv of await s.invalidRecords(pattern)) {
       n++;
       io.out.write(`${inv.address}\n  invalid (${inv.where}), reported ${inv.updatedAt}\n${inv.reasons.map((x) => `  - ${x}\n`).join('')}`);
     }
@@ -75,12 +66,18 @@ export function stateShowCommand(io: Io, pattern: string, opts: GlobalFlags): Pr
 
 /** `state rm ADDRESS…`: forget addresses (a thread takes its messages along); the target is not changed. */
 export function stateRmCommand(io: Io, patterns: string[], opts: GlobalFlags): Promise<number> {
-  return withState(io, opts.file, (s) => {
+  return withState(io, opts.file, async (s) => {
     let total = 0;
-    for (const p of patterns) {
-      const n = s.remove(p);
-      total += n;
-      if (n === 0) io.err.write(`Nothing recorded matches ${p}.\n`);
+    // Not while an apply is writing: the same lock.
+    const lock = await s.acquireLock('state rm');
+    try {
+      for (const p of patterns) {
+        const n = await s.remove(p);
+        total += n;
+        if (n === 0) io.err.write(`Nothing recorded matches ${p}.\n`);
+      }
+    } finally {
+      await s.releaseLock(lock.runId, 'removed', { removed: total });
     }
     io.out.write(`Removed ${total} recorded resource(s); the target was not changed. The next apply imports them again if they are still in the source.\n`);
     return total > 0 ? 0 : 1;
@@ -93,9 +90,9 @@ export interface StateErrorsFlags extends GlobalFlags {
 
 /** `state errors`: every failed resource with its last error, and every invalid record with its reasons. */
 export function stateErrorsCommand(io: Io, pattern: string | undefined, opts: StateErrorsFlags): Promise<number> {
-  return withState(io, opts.file, (s) => {
-    const failed = s.failures(pattern ?? '*');
-    const invalid = s.invalidRecords(pattern ?? '*');
+  return withState(io, opts.file, async (s) => {
+    const failed = await s.failures(pattern ?? '*');
+    const invalid = await s.invalidRecords(pattern ?? '*');
     if (opts.json || opts.output === 'json') {
       io.out.write(
         `${JSON.stringify({
@@ -119,9 +116,9 @@ export function stateErrorsCommand(io: Io, pattern: string | undefined, opts: St
 export function forceUnlockCommand(io: Io, lockId: string, opts: GlobalFlags): Promise<number> {
   const id = Number(lockId);
   if (!Number.isInteger(id) || id < 1) throw new PmError('cli.bad-flag', `LOCK_ID must be the number the lock error names, not ${JSON.stringify(lockId)}`);
-  return withState(io, opts.file, (s) => {
-    const held = s.forceUnlock(id);
-    io.out.write(`Removed lock ${id} ('${held.command}', pid ${held.pid} on ${held.host}, since ${held.startedAt}).\n`);
+  return withState(io, opts.file, async (s) => {
+    const { holder: held, did } = await s.forceUnlock(id);
+    io.out.write(`Lock ${id} ('${held.command}', ${held.who ? `${held.who}, ` : ''}pid ${held.pid} on ${held.host}, since ${held.startedAt}): ${did}.\n`);
     return 0;
   });
 }

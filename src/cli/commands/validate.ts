@@ -13,11 +13,11 @@ export async function validateCommand(io: Io, opts: ValidateFlags): Promise<numb
   const n = positiveInt('sample', opts.sample);
   if (n !== undefined) {
     // A live source is sampled from the snapshot as the last pull left it (validate never pulls).
-    const { state } = openStateForPlan(m);
+    const { state } = await openStateForPlan(m);
     try {
       io.out.write(await sampleMapping(m, n, { snapshot: state.snapshot }));
     } finally {
-      state.close();
+      await state.close();
     }
   }
   (n !== undefined ? io.err : io.out).write(

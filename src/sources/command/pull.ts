@@ -79,7 +79,7 @@ export async function pullCommand(job: PullJob, decl: LiveSourceDecl): Promise<v
   }
   const program = path.basename(programWritten);
   const hide = redactor(decl.env);
-  const stored = job.snapshot.stream(stream)?.cursor;
+  const stored = (await job.snapshot.stream(stream))?.cursor;
   const storedObj = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
 
   // jsonl: the cursor; singer/airbyte: the state, kept as the last STATE commits it.
@@ -107,8 +107,8 @@ export async function pullCommand(job: PullJob, decl: LiveSourceDecl): Promise<v
 
   const checkpoint = (final: boolean): CommandStreamState =>
     protocol === 'jsonl' ? { cursor: final ? maxCursor(prevCursor, maxSeen) : prevCursor } : { state: kept };
-  const commit = (final: boolean): void => {
-    const r = job.snapshot.commit(stream, batch, checkpoint(final), final ? { complete: true } : {});
+  const commit = async (final: boolean): Promise<void> => {
+    const r = await job.snapshot.commit(stream, batch, checkpoint(final), final ? { complete: true } : {});
     if (batch.length > 0 || final) job.emit({ type: 'page', stream, records: batch.length, added: r.added, updated: r.updated });
     batch = [];
   };
@@ -136,12 +136,12 @@ export async function pullCommand(job: PullJob, decl: LiveSourceDecl): Promise<v
         }
         if (protocol === 'jsonl') maxSeen = maxCursor(maxSeen, await cursorOf(decl, action.record, `line ${line.line}`));
         batch.push({ id: rid, deleted: false, json: JSON.stringify(action.record) });
-        if (batch.length >= PAGE_RECORDS) commit(false);
+        if (batch.length >= PAGE_RECORDS) await commit(false);
         return;
       }
       case 'state':
         kept = nextState(protocol, kept, action.state);
-        commit(false);
+        await commit(false);
         return;
       case 'schema':
         if (!idWritten && action.keyProperties.length === 1) id = idOf(decl, action.keyProperties[0]);
@@ -171,9 +171,9 @@ export async function pullCommand(job: PullJob, decl: LiveSourceDecl): Promise<v
   }
 
   const stderr = result.stderr.map(hide);
-  const fail = (what: string): PmError => {
+  const fail = async (what: string): Promise<PmError> => {
     // The records read before the failure are real: they stay, with the last checkpoint's state.
-    if (batch.length > 0) commit(false);
+    if (batch.length > 0) await commit(false);
     return new PmError('pull.command-failed', `source "${decl.name}": ${program} ${what}`, {
       location: decl.location,
       path: `sources.${decl.name}.command`,
@@ -183,15 +183,15 @@ export async function pullCommand(job: PullJob, decl: LiveSourceDecl): Promise<v
 
   if (result.lineError !== undefined) {
     const e = result.lineError;
-    if (e instanceof LineFailure) throw fail(`output line ${e.line} ${e.why}`);
+    if (e instanceof LineFailure) throw await fail(`output line ${e.line} ${e.why}`);
     if (e instanceof PmError) {
-      if (batch.length > 0 && e.code === 'pull.record-without-id') commit(false);
+      if (batch.length > 0 && e.code === 'pull.record-without-id') await commit(false);
       throw e;
     }
-    throw fail(`could not be read: ${e instanceof Error ? hide(e.message) : String(e)}`);
+    throw await fail(`could not be read: ${e instanceof Error ? hide(e.message) : String(e)}`);
   }
   if (result.canceled || job.signal.aborted) {
-    if (batch.length > 0) commit(false);
+    if (batch.length > 0) await commit(false);
     job.signal.throwIfAborted();
     throw new PmError('pull.command-failed', `source "${decl.name}": ${program} was stopped`, { location: decl.location });
   }
@@ -203,9 +203,9 @@ export async function pullCommand(job: PullJob, decl: LiveSourceDecl): Promise<v
     });
   }
   const why = traceError !== undefined ? `: ${traceError}` : '';
-  if (result.signal !== undefined) throw fail(`was ended by ${result.signal}${why}`);
-  if (result.exitCode !== 0) throw fail(`exited with code ${result.exitCode ?? '?'}${why}`);
-  if (traceError !== undefined) throw fail(`reported an error: ${traceError}`);
-  commit(true);
+  if (result.signal !== undefined) throw await fail(`was ended by ${result.signal}${why}`);
+  if (result.exitCode !== 0) throw await fail(`exited with code ${result.exitCode ?? '?'}${why}`);
+  if (traceError !== undefined) throw await fail(`reported an error: ${traceError}`);
+  await commit(true);
   job.emit({ type: 'stream-done', stream });
 }

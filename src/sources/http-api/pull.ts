@@ -52,7 +52,7 @@ function requestFingerprint(job: PullJob, decl: LiveSourceDecl): string {
 export async function pullHttpSource(job: PullJob, http: HttpSourceClient, decl: LiveSourceDecl): Promise<void> {
   const stream = decl.snapshotStream;
   const signal = job.signal;
-  const prev = readHttpState(job.snapshot.stream(stream)?.cursor);
+  const prev = readHttpState((await job.snapshot.stream(stream))?.cursor);
   const fingerprint = requestFingerprint(job, decl);
   const resume = prev.resume?.request === fingerprint ? prev.resume : undefined;
   const id = idOf(decl);
@@ -109,8 +109,8 @@ export async function pullHttpSource(job: PullJob, http: HttpSourceClient, decl:
       });
     }
     const r = next
-      ? job.snapshot.commit(stream, records, { cursor: prev.cursor, resume: { url: next.href, maxSeen, page: page + 1, request: fingerprint } } satisfies HttpStreamState)
-      : job.snapshot.commit(stream, records, { cursor: maxCursor(prev.cursor, maxSeen) } satisfies HttpStreamState, { complete: true });
+      ? await job.snapshot.commit(stream, records, { cursor: prev.cursor, resume: { url: next.href, maxSeen, page: page + 1, request: fingerprint } } satisfies HttpStreamState)
+      : await job.snapshot.commit(stream, records, { cursor: maxCursor(prev.cursor, maxSeen) } satisfies HttpStreamState, { complete: true });
     job.emit({ type: 'page', stream, records: records.length, added: r.added, updated: r.updated });
     if (!next) break;
     url = next;

@@ -7,8 +7,8 @@ import type { SourceItem } from '../types.js';
 const PAGE = 1000;
 
 /** The snapshot the live source reads, or a PmError saying what to run first. */
-export function pulledStream(decl: LiveSourceDecl, snapshot: SnapshotStore | undefined) {
-  const info = snapshot?.stream(decl.snapshotStream);
+export async function pulledStream(decl: LiveSourceDecl, snapshot: SnapshotStore | undefined) {
+  const info = await snapshot?.stream(decl.snapshotStream);
   if (!snapshot || !info) {
     throw new PmError('source.not-pulled', `source "${decl.name}": nothing has been pulled from ${decl.snapshotStream} yet`, {
       location: decl.location,
@@ -20,13 +20,13 @@ export function pulledStream(decl: LiveSourceDecl, snapshot: SnapshotStore | und
 }
 
 export async function* readLive(decl: LiveSourceDecl, snapshot: SnapshotStore | undefined, signal?: AbortSignal): AsyncGenerator<SourceItem> {
-  const { snapshot: snap } = pulledStream(decl, snapshot);
+  const { snapshot: snap } = await pulledStream(decl, snapshot);
   let after = 0;
   let index = 0;
   for (;;) {
     signal?.throwIfAborted();
     // Pages by position, no cursor held open: the state store stays free for the plan's own reads.
-    const rows = snap.page(decl.snapshotStream, after, PAGE);
+    const rows = await snap.page(decl.snapshotStream, after, PAGE);
     if (rows.length === 0) return;
     for (const r of rows) {
       after = r.ord;

@@ -54,7 +54,7 @@ async function ticketComments(http: HttpSourceClient, t: SnapshotRow, stop: Abor
 
 export async function pullComments(job: PullJob, ticketsStream: string, stream: string, tickets: TicketsProgress, stop: AbortSignal): Promise<void> {
   const http = job.http!;
-  const prev = job.snapshot.stream(stream)?.cursor as Position | null | undefined;
+  const prev = (await job.snapshot.stream(stream))?.cursor as Position | null | undefined;
   let committed: Position = { seq: prev?.seq ?? 0, ord: prev?.ord ?? 0 };
   let enqueued = committed;
   job.emit({ type: 'stream-start', stream });
@@ -71,7 +71,7 @@ export async function pullComments(job: PullJob, ticketsStream: string, stream: 
     if (f) throw f.error;
     stop.throwIfAborted();
     if (buffer.length === 0) {
-      buffer = job.snapshot.changedSince(ticketsStream, enqueued, TICKETS_PER_READ);
+      buffer = await job.snapshot.changedSince(ticketsStream, enqueued, TICKETS_PER_READ);
     }
     while (pending.length < COMMENT_FETCHES && buffer.length > 0) {
       const row = buffer.shift()!;
@@ -88,7 +88,7 @@ export async function pullComments(job: PullJob, ticketsStream: string, stream: 
     if (pending.length === 0) {
       if (tickets.done()) {
         // The export may have committed its last page after the read above.
-        buffer = job.snapshot.changedSince(ticketsStream, enqueued, TICKETS_PER_READ);
+        buffer = await job.snapshot.changedSince(ticketsStream, enqueued, TICKETS_PER_READ);
         if (buffer.length === 0) break;
         continue;
       }
@@ -104,9 +104,9 @@ export async function pullComments(job: PullJob, ticketsStream: string, stream: 
     }
     committed = { seq: head.row.seq, ord: head.row.ord };
     // One ticket's comments and the cursor past it, together.
-    const r = job.snapshot.commit(stream, records, committed);
+    const r = await job.snapshot.commit(stream, records, committed);
     job.emit({ type: 'page', stream, records: records.length, added: r.added, updated: r.updated });
   }
-  job.snapshot.commit(stream, [], committed, { complete: true });
+  await job.snapshot.commit(stream, [], committed, { complete: true });
   job.emit({ type: 'stream-done', stream });
 }

@@ -42,8 +42,8 @@ function startTime(job: PullJob): number {
   return since !== undefined ? Math.floor(since / 1000) : 0;
 }
 
-function commitPage(job: PullJob, stream: string, records: SnapshotRecordInput[], cursor: unknown, complete: boolean, total?: number): void {
-  const r = job.snapshot.commit(stream, records, cursor, { complete });
+async function commitPage(job: PullJob, stream: string, records: SnapshotRecordInput[], cursor: unknown, complete: boolean, total?: number): Promise<void> {
+  const r = await job.snapshot.commit(stream, records, cursor, { complete });
   job.emit({ type: 'page', stream, records: records.length, added: r.added, updated: r.updated, ...(total !== undefined ? { total } : {}) });
 }
 
@@ -53,7 +53,7 @@ function commitPage(job: PullJob, stream: string, records: SnapshotRecordInput[]
  */
 export async function pullCursorExport(job: PullJob, stream: string, name: string, stop: AbortSignal, onPage?: () => void): Promise<void> {
   const http = job.http!;
-  const prev = job.snapshot.stream(stream)?.cursor as { after?: string } | null | undefined;
+  const prev = (await job.snapshot.stream(stream))?.cursor as { after?: string } | null | undefined;
   job.emit({ type: 'stream-start', stream });
   let url =
     prev?.after !== undefined
@@ -71,7 +71,7 @@ export async function pullCursorExport(job: PullJob, stream: string, name: strin
     const records = asRecords(body[name], name === 'tickets' ? (r) => r['status'] === 'deleted' : undefined);
     const after = typeof body['after_cursor'] === 'string' ? body['after_cursor'] : prev?.after;
     const end = body['end_of_stream'] === true || after === undefined;
-    commitPage(job, stream, records, after !== undefined ? { after } : null, end);
+    await commitPage(job, stream, records, after !== undefined ? { after } : null, end);
     onPage?.();
     if (end) break;
     url = http.resolve(`/api/v2/incremental/${name}/cursor.json`, { cursor: after, per_page: EXPORT_PAGE, ...(name === 'tickets' ? { support_type_scope: 'all' } : {}) });
@@ -93,7 +93,7 @@ async function pullTimeBased(
   stop: AbortSignal,
 ): Promise<void> {
   const http = job.http!;
-  const prev = job.snapshot.stream(stream)?.cursor as { startTime?: number } | null | undefined;
+  const prev = (await job.snapshot.stream(stream))?.cursor as { startTime?: number } | null | undefined;
   let start = prev?.startTime ?? startTime(job);
   job.emit({ type: 'stream-start', stream });
   for (;;) {
@@ -108,7 +108,7 @@ async function pullTimeBased(
         hint: 'what was pulled so far is kept; run the pull again, and if it stops here again, report it with this start time',
       });
     }
-    commitPage(job, stream, records(body), { startTime: Math.max(start, endTime) }, end);
+    await commitPage(job, stream, records(body), { startTime: Math.max(start, endTime) }, end);
     if (end) break;
     start = endTime;
   }
@@ -132,7 +132,7 @@ export async function pullList(job: PullJob, stream: string, path: string, name:
     const links = body['links'] as { next?: unknown } | undefined;
     const meta = body['meta'] as { has_more?: unknown } | undefined;
     const next = meta?.has_more === true && typeof links?.next === 'string' ? http.resolve(links.next) : undefined;
-    commitPage(job, stream, asRecords(body[name]), null, next === undefined);
+    await commitPage(job, stream, asRecords(body[name]), null, next === undefined);
     url = next;
   }
   job.emit({ type: 'stream-done', stream });

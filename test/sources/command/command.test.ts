@@ -19,8 +19,8 @@ beforeEach(() => {
   store = openSnapshot();
   dir = mkdtempSync(path.join(tmpdir(), 'pm-command-test-'));
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -48,17 +48,17 @@ describe('command source: jsonl', () => {
     const argsFile = path.join(dir, 'args.json');
     const decl = source('tickets', { command: [NODE, 'jsonl-export.mjs', data, '--since', '{{cursor}}'] }, { exprs: { cursor: 'updated_at' }, env: { ARGS_FILE: argsFile } });
     const events = await pull(decl);
-    expect(records(store, 'command.tickets').map((r) => r.id)).toEqual(['1', '2', '3']);
+    expect((await records(store, 'command.tickets')).map((r) => r.id)).toEqual(['1', '2', '3']);
     expect(JSON.parse(readFileSync(argsFile, 'utf8'))).toEqual([data, '--since', '']);
-    expect(store.snapshot.stream('command.tickets')).toMatchObject({ complete: true, cursor: { cursor: '2024-01-03T00:00:00Z' } });
+    expect(await store.snapshot.stream('command.tickets')).toMatchObject({ complete: true, cursor: { cursor: '2024-01-03T00:00:00Z' } });
     expect(events.map((e) => e.type)).toEqual(['stream-start', 'page', 'stream-done']);
 
     writeFileSync(data, JSON.stringify([...ticketRows(3).map((t) => (t.id === 2 ? { ...t, subject: 'edited', updated_at: '2024-02-01T00:00:00Z' } : t)), { id: 9, subject: 't9', updated_at: '2024-02-02T00:00:00Z' }]));
     const again = await pull(decl);
     expect(JSON.parse(readFileSync(argsFile, 'utf8'))).toEqual([data, '--since', '2024-01-03T00:00:00Z']);
     expect(again.find((e) => e.type === 'page')).toMatchObject({ records: 2, added: 1, updated: 1 });
-    expect(records(store, 'command.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '9']);
-    expect(store.snapshot.stream('command.tickets')!.cursor).toEqual({ cursor: '2024-02-02T00:00:00Z' });
+    expect((await records(store, 'command.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '9']);
+    expect((await store.snapshot.stream('command.tickets'))!.cursor).toEqual({ cursor: '2024-02-02T00:00:00Z' });
   });
 
   it('commits pages of 500 records; a pull stopped by its signal kills the program and keeps what it read', async () => {
@@ -75,14 +75,14 @@ describe('command source: jsonl', () => {
     );
     expect(err.message).toBe('stopped by the test');
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(records(store, 'command.many')).toHaveLength(600);
-    expect(store.snapshot.stream('command.many')).toMatchObject({ complete: false, cursor: { cursor: null } });
+    expect(await records(store, 'command.many')).toHaveLength(600);
+    expect(await store.snapshot.stream('command.many')).toMatchObject({ complete: false, cursor: { cursor: null } });
   });
 
   it('the program sees only the declared environment, PATH, HOME and the locale', async () => {
     const decl = source('env', { command: [NODE, 'env-dump.mjs'] }, { env: { DECLARED: 'yes' } });
     await pull(decl, { env: { ...process.env, OUTSIDE_SECRET: 'must-not-pass', PATH: process.env['PATH'] ?? '/usr/bin', LANG: 'C.UTF-8' } });
-    const env = records(store, 'command.env')[0]!.record['env'] as Record<string, string>;
+    const env = (await records(store, 'command.env'))[0]!.record['env'] as Record<string, string>;
     expect(env['DECLARED']).toBe('yes');
     expect(env['OUTSIDE_SECRET']).toBeUndefined();
     expect(env['LANG']).toBe('C.UTF-8');
@@ -100,8 +100,8 @@ describe('command source: jsonl', () => {
     expect(err.hint!.split('\n').filter((l) => l.startsWith('    '))).toHaveLength(20);
     expect(err.hint).toContain('auth failed with token ***');
     expect(`${err.message}${err.hint}`).not.toContain('sk-live-abcdef123456');
-    expect(records(store, 'command.failing').map((r) => r.id)).toEqual(['1', '2']);
-    expect(store.snapshot.stream('command.failing')!.complete).toBe(false);
+    expect((await records(store, 'command.failing')).map((r) => r.id)).toEqual(['1', '2']);
+    expect((await store.snapshot.stream('command.failing'))!.complete).toBe(false);
   });
 
   it('a line that is not JSON stops the pull with its line number and kills the program', async () => {
@@ -111,7 +111,7 @@ describe('command source: jsonl', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(err.code).toBe('pull.command-failed');
     expect(err.message).toMatch(/^source "bad": node output line 12 is not JSON: /);
-    expect(records(store, 'command.bad')).toHaveLength(11);
+    expect(await records(store, 'command.bad')).toHaveLength(11);
   });
 
   it('a record without an id stops the pull', async () => {
@@ -137,14 +137,14 @@ describe('command source: singer', () => {
     const config = data();
     const decl = source('tickets', { command: [NODE, 'singer-tap.mjs', '--config', config, '--state', '{{state}}'], protocol: 'singer' }, { env: { SEEN_FILE: seen } });
     const events = await pull(decl);
-    expect(records(store, 'command.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await records(store, 'command.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
     expect(events.filter((e) => e.type === 'page').map((e) => (e.type === 'page' ? e.records : 0))).toEqual([2, 2, 1, 0]);
     const first = JSON.parse(readFileSync(seen, 'utf8')) as { state: unknown; mode: number; path: string };
     expect(first.state).toEqual({});
     expect(first.mode).toBe(0o600);
     expect(existsSync(first.path)).toBe(false);
     const stored = { state: { bookmarks: { tickets: { updated_at: '2024-01-05T00:00:00Z' } } } };
-    expect(store.snapshot.stream('command.tickets')).toMatchObject({ complete: true, cursor: stored });
+    expect(await store.snapshot.stream('command.tickets')).toMatchObject({ complete: true, cursor: stored });
 
     const again = await pull(decl);
     expect((JSON.parse(readFileSync(seen, 'utf8')) as { state: unknown }).state).toEqual(stored.state);
@@ -158,12 +158,12 @@ describe('command source: singer', () => {
     const err = await caught(pull(source('tickets', { command: cmd, protocol: 'singer' }, { env: { FAIL_AFTER_STATES: '1' } })));
     expect(err.message).toBe('source "tickets": node exited with code 2');
     expect(err.hint).toContain('tap-zendesk: ERROR connection reset by peer');
-    expect(records(store, 'command.tickets').map((r) => r.id)).toEqual(['1', '2', '3']);
-    expect(store.snapshot.stream('command.tickets')!.cursor).toEqual({ state: { bookmarks: { tickets: { updated_at: '2024-01-02T00:00:00Z' } } } });
+    expect((await records(store, 'command.tickets')).map((r) => r.id)).toEqual(['1', '2', '3']);
+    expect((await store.snapshot.stream('command.tickets'))!.cursor).toEqual({ state: { bookmarks: { tickets: { updated_at: '2024-01-02T00:00:00Z' } } } });
 
     const events = await pull(source('tickets', { command: cmd, protocol: 'singer' }, { env: { SEEN_FILE: seen } }));
     expect((JSON.parse(readFileSync(seen, 'utf8')) as { state: unknown }).state).toEqual({ bookmarks: { tickets: { updated_at: '2024-01-02T00:00:00Z' } } });
-    expect(records(store, 'command.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await records(store, 'command.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
     const pages = events.filter((e): e is Extract<PullEvent, { type: 'page' }> => e.type === 'page');
     expect(pages.reduce((n, p) => n + p.added, 0)).toBe(2);
     expect(pages.reduce((n, p) => n + p.records, 0)).toBe(3);
@@ -171,7 +171,7 @@ describe('command source: singer', () => {
 
   it('stream: chooses whose records are taken', async () => {
     await pull(source('people', { command: [NODE, 'singer-tap.mjs', '--config', data()], protocol: 'singer' }, { stream: 'users' }));
-    expect(records(store, 'command.people').map((r) => r.id)).toEqual(['1']);
+    expect((await records(store, 'command.people')).map((r) => r.id)).toEqual(['1']);
   });
 });
 
@@ -187,9 +187,9 @@ describe('command source: airbyte', () => {
     const cmd = [NODE, 'airbyte-source.mjs', 'read', '--config', data(), '--catalog', 'c.json', '--state', '{{state}}', '--cursor', '{{cursor}}'];
     const decl = source('tickets', { command: cmd, protocol: 'airbyte' }, { env: { SEEN_FILE: seen } });
     await pull(decl);
-    expect(records(store, 'command.tickets').map((r) => r.record)).toEqual(ticketRows(3));
+    expect((await records(store, 'command.tickets')).map((r) => r.record)).toEqual(ticketRows(3));
     expect(JSON.parse(readFileSync(seen, 'utf8'))).toEqual({ states: [], cursorArg: '' });
-    const state = store.snapshot.stream('command.tickets')!.cursor as { state: unknown[] };
+    const state = (await store.snapshot.stream('command.tickets'))!.cursor as { state: unknown[] };
     expect(state.state).toHaveLength(2);
     expect(state.state[0]).toEqual({ type: 'STREAM', stream: { stream_descriptor: { name: 'tickets' }, stream_state: { updated_at: '2024-01-03T00:00:00Z' } } });
 
@@ -203,7 +203,7 @@ describe('command source: airbyte', () => {
     const decl = source('tickets', { command: [NODE, 'airbyte-source.mjs', 'read', '--config', data()], protocol: 'airbyte' }, { env: { AIRBYTE_FAIL: '1' } });
     const err = await caught(pull(decl));
     expect(err.message).toBe('source "tickets": node exited with code 1: Unauthorized: the API key was refused');
-    expect(records(store, 'command.tickets')).toHaveLength(3);
+    expect(await records(store, 'command.tickets')).toHaveLength(3);
   });
 });
 

@@ -39,8 +39,8 @@ async function pull(next: string): Promise<string[]> {
   const http = new HttpSourceClient({ name: 'api', baseUrl, headers: {}, requestsPerMinute: 60_000, signal });
   const { job } = makeJob({ store, sources: [decl], connection: conn, http, signal });
   await httpKind.pull(job);
-  const ids = records(store, 'api.items').map((r) => r.id);
-  store.close();
+  const ids = (await records(store, 'api.items')).map((r) => r.id);
+  await store.close();
   return ids;
 }
 
@@ -62,7 +62,7 @@ describe('http source: an empty page', () => {
     const http1 = new HttpSourceClient({ name: 'api', baseUrl, headers: {}, requestsPerMinute: 60_000, signal: ac.signal });
     const first = makeJob({ store, sources: [decl], connection: conn, http: http1, signal: ac.signal, onEvent: (e) => e.type === 'page' && ac.abort() });
     await expect(httpKind.pull(first.job)).rejects.toThrow();
-    expect(JSON.stringify(store.snapshot.stream('api.items')?.cursor)).toContain('resume');
+    expect(JSON.stringify((await store.snapshot.stream('api.items'))?.cursor)).toContain('resume');
     expired = true;
     const signal = new AbortController().signal;
     const http2 = new HttpSourceClient({ name: 'api', baseUrl, headers: {}, requestsPerMinute: 60_000, signal });
@@ -72,8 +72,8 @@ describe('http source: an empty page', () => {
     expect(second.events.some((e) => e.type === 'note' && /starting over from the first request/.test(e.message))).toBe(true);
     expired = false;
     await httpKind.pull(makeJob({ store, sources: [decl], connection: conn, http: http2, signal }).job);
-    expect(records(store, 'api.items').map((r) => r.id)).toEqual(['1', '2', '3']);
-    store.close();
+    expect((await records(store, 'api.items')).map((r) => r.id)).toEqual(['1', '2', '3']);
+    await store.close();
   });
 });
 

@@ -75,8 +75,8 @@ export function makeJob(j: JobInput): { job: PullJob; events: PullEvent[] } {
 }
 
 /** Every record of a stream in snapshot order, parsed. */
-export function records(store: SqliteStateStore, stream: string): Array<{ id: string; record: Record<string, unknown> }> {
-  return store.snapshot.page(stream, 0, 100_000).map((r) => ({ id: r.id, record: JSON.parse(r.json) as Record<string, unknown> }));
+export async function records(store: SqliteStateStore, stream: string): Promise<Array<{ id: string; record: Record<string, unknown> }>> {
+  return (await store.snapshot.page(stream, 0, 100_000)).map((r) => ({ id: r.id, record: JSON.parse(r.json) as Record<string, unknown> }));
 }
 
 /** What a call threw (for assertions on PmError fields). */

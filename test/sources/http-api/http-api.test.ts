@@ -26,7 +26,9 @@ beforeEach(() => {
   fake.users = [1, 2, 3, 4, 5].map((id) => ({ id, name: `user ${id}` }));
   fake.conversations = ['a', 'b', 'c'].map((c) => ({ conversation_id: c, text: `conversation ${c}` }));
 });
-afterEach(() => store.close());
+afterEach(async () => {
+  await store.close();
+});
 
 function connection(): ConnectionDecl {
   return { name: 'legacy', kind: 'http', baseUrl: fake.baseUrl, auth: {}, headers: { Authorization: `Bearer ${TOKEN}` }, location: { file: 't' } };
@@ -58,10 +60,10 @@ describe('http source: body links and an updated_since cursor', () => {
   it('pulls every page, keeps the largest cursor, and marks the stream complete', async () => {
     const { run, events } = await pull([tickets()]);
     await run;
-    expect(records(store, 'legacy.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await records(store, 'legacy.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
     // First pull: {{cursor}} is empty, so updated_since is left out.
     expect(paths()).toEqual(['/api/tickets?per_page=2', '/api/tickets?per_page=2&offset=2', '/api/tickets?per_page=2&offset=4']);
-    const info = store.snapshot.stream('legacy.tickets')!;
+    const info = (await store.snapshot.stream('legacy.tickets'))!;
     expect(info.complete).toBe(true);
     expect(info.cursor).toEqual({ cursor: '2024-01-05T10:00:00Z' });
     expect(events.map((e) => e.type)).toEqual(['stream-start', 'page', 'page', 'page', 'stream-done']);
@@ -82,10 +84,10 @@ describe('http source: body links and an updated_since cursor', () => {
     expect(pages.reduce((n, p) => n + p.records, 0)).toBe(3);
     expect(pages.reduce((n, p) => n + p.added, 0)).toBe(1);
     expect(pages.reduce((n, p) => n + p.updated, 0)).toBe(1);
-    const all = records(store, 'legacy.tickets');
+    const all = await records(store, 'legacy.tickets');
     expect(all.map((r) => r.id)).toEqual(['1', '2', '3', '4', '5', '6']);
     expect(all.find((r) => r.id === '3')!.record['subject']).toBe('ticket 3, edited');
-    expect(store.snapshot.stream('legacy.tickets')!.cursor).toEqual({ cursor: '2024-02-02T00:00:00Z' });
+    expect((await store.snapshot.stream('legacy.tickets'))!.cursor).toEqual({ cursor: '2024-02-02T00:00:00Z' });
   });
 
   it('a pull stopped by an HTTP 400 after page 2 resumes from the committed page, without duplicates', async () => {
@@ -94,20 +96,20 @@ describe('http source: body links and an updated_since cursor', () => {
     const err = await caught(run);
     expect(err.message).toContain('HTTP 400');
     expect(err.message).not.toContain('?');
-    expect(records(store, 'legacy.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '4']);
-    const stopped = readHttpState(store.snapshot.stream('legacy.tickets')!.cursor);
+    expect((await records(store, 'legacy.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '4']);
+    const stopped = readHttpState((await store.snapshot.stream('legacy.tickets'))!.cursor);
     expect(stopped.cursor).toBeNull();
     expect(stopped.resume).toMatchObject({ maxSeen: '2024-01-04T10:00:00Z', page: 3 });
     expect(new URL(stopped.resume!.url).searchParams.get('offset')).toBe('4');
-    expect(store.snapshot.stream('legacy.tickets')!.complete).toBe(false);
+    expect((await store.snapshot.stream('legacy.tickets'))!.complete).toBe(false);
 
     fake.failOn = undefined;
     fake.requests.length = 0;
     const again = await pull([tickets()]);
     await again.run;
     expect(paths()).toEqual(['/api/tickets?per_page=2&offset=4']);
-    expect(records(store, 'legacy.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
-    const info = store.snapshot.stream('legacy.tickets')!;
+    expect((await records(store, 'legacy.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
+    const info = (await store.snapshot.stream('legacy.tickets'))!;
     expect(info.cursor).toEqual({ cursor: '2024-01-05T10:00:00Z' });
     expect(info.complete).toBe(true);
   });
@@ -123,11 +125,11 @@ describe('http source: body links and an updated_since cursor', () => {
     });
     expect((await caught(run)).message).toBe('stopped by the test');
     expect(fake.requests).toHaveLength(2);
-    expect(records(store, 'legacy.tickets')).toHaveLength(4);
+    expect(await records(store, 'legacy.tickets')).toHaveLength(4);
     fake.requests.length = 0;
     await (await pull([tickets()])).run;
     expect(paths()).toEqual(['/api/tickets?per_page=2&offset=4']);
-    expect(records(store, 'legacy.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await records(store, 'legacy.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
   });
 
   it('a changed request does not resume from the old one’s page', async () => {
@@ -144,7 +146,7 @@ describe('http source: body links and an updated_since cursor', () => {
     // next: may also name the body explicitly.
     const { run, events } = await pull([tickets({ exprs: { next: 'body.links.next' } })]);
     await run;
-    expect(records(store, 'legacy.tickets').map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await records(store, 'legacy.tickets')).map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
     const pages = events.filter((e): e is Extract<PullEvent, { type: 'page' }> => e.type === 'page');
     expect(pages.map((p) => p.records)).toEqual([2, 3, 2]);
     expect(pages.reduce((n, p) => n + p.added, 0)).toBe(5);
@@ -166,13 +168,13 @@ describe('http source: body links and an updated_since cursor', () => {
     expect(shown).not.toContain('QUERY-SECRET-9');
     expect(shown).not.toContain('?');
     // The page before it stays committed.
-    expect(records(store, 'legacy.tickets').map((r) => r.id)).toEqual(['1', '2']);
+    expect((await records(store, 'legacy.tickets')).map((r) => r.id)).toEqual(['1', '2']);
   });
 
   it('id: names the record id, and a 401 error carries no header value', async () => {
     fake.tickets = fake.tickets.map(({ id, ...t }) => ({ ...t, ticket_no: `T-${id}` }));
     await (await pull([tickets({ exprs: { id: 'ticket_no' } })])).run;
-    expect(records(store, 'legacy.tickets').map((r) => r.id)).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5']);
+    expect((await records(store, 'legacy.tickets')).map((r) => r.id)).toEqual(['T-1', 'T-2', 'T-3', 'T-4', 'T-5']);
 
     const conn = { ...connection(), headers: { Authorization: 'Bearer WRONG-SECRET-77' } };
     const signal = new AbortController().signal;
@@ -191,14 +193,14 @@ describe('http source: Link headers and page numbers', () => {
   it('follows rel="next" when next: is not written; the body itself is the list', async () => {
     const { run } = await pull([users()]);
     await run;
-    expect(records(store, 'legacy.users').map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await records(store, 'legacy.users')).map((r) => r.id)).toEqual(['1', '2', '3', '4', '5']);
     expect(paths()).toEqual(['/v2/users?per_page=2', '/v2/users?page=2&per_page=2', '/v2/users?page=3&per_page=2']);
-    expect(store.snapshot.stream('legacy.users')!).toMatchObject({ complete: true, cursor: { cursor: null } });
+    expect((await store.snapshot.stream('legacy.users'))!).toMatchObject({ complete: true, cursor: { cursor: null } });
   });
 
   it("next: {'page': page + 1} sets query parameters on the current URL; an empty page ends", async () => {
     await (await pull([users({ next: "{'page': page + 1}" }, { nolink: 1 })])).run;
-    expect(records(store, 'legacy.users')).toHaveLength(5);
+    expect(await records(store, 'legacy.users')).toHaveLength(5);
     expect(paths()).toEqual([
       '/v2/users?per_page=2&nolink=1',
       '/v2/users?per_page=2&nolink=1&page=2',
@@ -214,7 +216,7 @@ describe('http source: Link headers and page numbers', () => {
     fake.requests.length = 0;
     await (await pull([users({ next: "{'page': page + 1}" }, { nolink: 1 })])).run;
     expect(paths()).toEqual(['/v2/users?per_page=2&nolink=1&page=2', '/v2/users?per_page=2&nolink=1&page=3', '/v2/users?per_page=2&nolink=1&page=4']);
-    expect(records(store, 'legacy.users')).toHaveLength(5);
+    expect(await records(store, 'legacy.users')).toHaveLength(5);
   });
 });
 
@@ -229,7 +231,7 @@ describe('http source: a cursor in the body', () => {
       key: 'conversation_id',
     });
     await (await pull([decl])).run;
-    expect(records(store, 'legacy.conversations').map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect((await records(store, 'legacy.conversations')).map((r) => r.id)).toEqual(['a', 'b', 'c']);
     expect(fake.requests).toHaveLength(2);
   });
 

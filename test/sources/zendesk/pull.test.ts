@@ -47,13 +47,17 @@ async function pull(state: SqliteStateStore, o: { token?: string; signal?: Abort
   return http;
 }
 
-function records(state: SqliteStateStore, stream: string): Array<Record<string, any>> {
-  return state.snapshot.page(stream, 0, 100_000).map((r) => JSON.parse(r.json) as Record<string, any>);
+async function records(state: SqliteStateStore, stream: string): Promise<Array<Record<string, any>>> {
+  return (await state.snapshot.page(stream, 0, 100_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
 }
 
 /** The snapshot as comparable data: every stream's records by id with their text and deleted flag. */
-function dump(state: SqliteStateStore): unknown {
-  return Object.fromEntries(state.snapshot.streams().map((s) => [s.stream, { records: state.snapshot.page(s.stream, 0, 100_000).map((r) => [r.id, r.deleted, r.json]).sort() }]));
+async function dump(state: SqliteStateStore): Promise<unknown> {
+  const out: Array<[string, { records: unknown[] }]> = [];
+  for (const s of await state.snapshot.streams()) {
+    out.push([s.stream, { records: (await state.snapshot.page(s.stream, 0, 100_000)).map((r) => [r.id, r.deleted, r.json]).sort() }]);
+  }
+  return Object.fromEntries(out);
 }
 
 async function requestsBy(): Promise<Record<string, number>> {
@@ -66,13 +70,13 @@ describe('zendesk pull', () => {
   test('a full pull holds every ticket (the deleted one with its status), user and comment of the export, comments with ticket_id', async () => {
     const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
     await pull(state);
-    const tickets = records(state, 'zd.tickets');
+    const tickets = await records(state, 'zd.tickets');
     const exported = jsonl('tickets.jsonl');
     expect(tickets.map((t) => t.id).sort()).toEqual(exported.map((t) => t.id).sort());
     expect(tickets.find((t) => t.id === 117)?.status).toBe('deleted');
-    expect(state.snapshot.stream('zd.tickets')).toMatchObject({ complete: true, deleted: 1 });
-    expect(records(state, 'zd.users').map((u) => u.id).sort()).toEqual(jsonl('users.jsonl').map((u) => u.id).sort());
-    const comments = records(state, 'zd.ticket_comments');
+    expect(await state.snapshot.stream('zd.tickets')).toMatchObject({ complete: true, deleted: 1 });
+    expect((await records(state, 'zd.users')).map((u) => u.id).sort()).toEqual(jsonl('users.jsonl').map((u) => u.id).sort());
+    const comments = await records(state, 'zd.ticket_comments');
     const exportedComments = jsonl('comments.jsonl').filter((c) => c.ticket_id !== 117);
     expect(comments.map((c) => [c.id, c.ticket_id]).sort()).toEqual(exportedComments.map((c) => [c.id, c.ticket_id]).sort());
     // The export's fields, unchanged (local_path is the export script's; content_url points at the account).
@@ -81,7 +85,7 @@ describe('zendesk pull', () => {
     expect(c5017.html_body).toBe(e5017.html_body);
     expect(c5017.attachments[0].file_name).toBe('screenshot.png');
     expect(c5017.attachments[0].content_url).toMatch(new RegExp(`^${emu.url}/attachments/token/`));
-    state.close();
+    await state.close();
   });
 
   test('the next pull asks only for what changed: the export pages and the changed tickets\' comments', async () => {
@@ -106,18 +110,18 @@ describe('zendesk pull', () => {
     // 9001, 102 and 103 changed; 104 is deleted (its comments stay as pulled).
     expect(after['ticket.comments']).toBe(3);
     expect(after['incremental.tickets']).toBeLessThanOrEqual(2);
-    expect(records(state, 'zd.tickets').find((t) => t.id === 102)?.status).toBe('closed');
-    expect(records(state, 'zd.tickets').find((t) => t.id === 104)?.status).toBe('deleted');
-    expect(records(state, 'zd.ticket_comments').find((c) => c.id === 990001)?.ticket_id).toBe(103);
-    expect(records(state, 'zd.ticket_comments').some((c) => c.ticket_id === 104)).toBe(true);
-    state.close();
+    expect((await records(state, 'zd.tickets')).find((t) => t.id === 102)?.status).toBe('closed');
+    expect((await records(state, 'zd.tickets')).find((t) => t.id === 104)?.status).toBe('deleted');
+    expect((await records(state, 'zd.ticket_comments')).find((c) => c.id === 990001)?.ticket_id).toBe(103);
+    expect((await records(state, 'zd.ticket_comments')).some((c) => c.ticket_id === 104)).toBe(true);
+    await state.close();
   });
 
   test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull', async () => {
     const whole = SqliteStateStore.open(':memory:', { manifestName: 't' });
     await pull(whole);
-    const expected = dump(whole);
-    whole.close();
+    const expected = await dump(whole);
+    await whole.close();
     for (const stopAfter of [1, 3, 17, 40]) {
       const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
       const ac = new AbortController();
@@ -126,8 +130,8 @@ describe('zendesk pull', () => {
       const counting = { push: (e: PullEvent) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined, events.push(e)) } as unknown as PullEvent[];
       await expect(pull(state, { signal: ac.signal, events: counting })).rejects.toThrow();
       await pull(state);
-      expect(dump(state)).toEqual(expected);
-      state.close();
+      expect(await dump(state)).toEqual(expected);
+      await state.close();
     }
   });
 
@@ -147,8 +151,8 @@ describe('zendesk pull', () => {
     const events: PullEvent[] = [];
     const http = await pull(state, { events });
     expect(http.rateLimited).toBe(1);
-    expect(records(state, 'zd.ticket_comments').length).toBe(jsonl('comments.jsonl').filter((c) => c.ticket_id !== 117).length);
-    state.close();
+    expect((await records(state, 'zd.ticket_comments')).length).toBe(jsonl('comments.jsonl').filter((c) => c.ticket_id !== 117).length);
+    await state.close();
   });
 
   test('a refused token stops the pull with HTTP 401, and nothing is committed for that page', async () => {
@@ -157,28 +161,28 @@ describe('zendesk pull', () => {
     expect(err).toBeInstanceOf(HttpSourceError);
     expect((err as HttpSourceError).status).toBe(401);
     expect((err as Error).message).not.toContain('wrong-token');
-    expect(state.snapshot.streams()).toEqual([]);
-    state.close();
+    expect(await state.snapshot.streams()).toEqual([]);
+    await state.close();
   });
 
   test('method: events pulls the same comments (deleted tickets\' too) from the ticket events export, and only new events next time', async () => {
     const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
     const sources = [source('comments', 'ticket_comments', { method: 'events' })];
     await pull(state, { sources });
-    const comments = records(state, 'zd.ticket_comments');
+    const comments = await records(state, 'zd.ticket_comments');
     const exported = jsonl('comments.jsonl');
     expect(comments.map((c) => [c.id, c.ticket_id]).sort()).toEqual(exported.map((c) => [c.id, c.ticket_id]).sort());
     const e5017 = exported.find((c) => c.id === 5017)!;
     expect(comments.find((c) => c.id === 5017)).toMatchObject({ html_body: e5017.html_body, public: true, author_id: e5017.author_id });
-    expect(state.snapshot.stream('zd.tickets')).toBeUndefined();
+    expect(await state.snapshot.stream('zd.tickets')).toBeUndefined();
     const by = await requestsBy();
     expect(by['ticket.comments']).toBeUndefined();
     expect(by['incremental.ticket_events']).toBe(1);
     emu.account.change({ comments: [{ id: 990002, ticket_id: 101, type: 'Comment', author_id: 1001, public: false, html_body: '<p>note</p>', created_at: '2025-07-01T00:00:00Z' }] });
     await pull(state, { sources });
-    expect(records(state, 'zd.ticket_comments').find((c) => c.id === 990002)?.ticket_id).toBe(101);
-    expect(records(state, 'zd.ticket_comments').length).toBe(exported.length + 1);
-    state.close();
+    expect((await records(state, 'zd.ticket_comments')).find((c) => c.id === 990002)?.ticket_id).toBe(101);
+    expect((await records(state, 'zd.ticket_comments')).length).toBe(exported.length + 1);
+    await state.close();
   });
 
   test('an OAuth token is sent as a Bearer token, and pulls as the API token does', async () => {
@@ -188,7 +192,7 @@ describe('zendesk pull', () => {
     const signal = new AbortController().signal;
     const http = new HttpSourceClient({ name: 'zd', baseUrl: emu.url, headers: zendeskKind.authHeaders!(conn), requestsPerMinute: 100_000, signal });
     await zendeskKind.pull({ connection: conn, sources: [source('users', 'users')], http, snapshot: state.snapshot, emit: () => undefined, signal, env: {}, cwd: '.', now: Date.now });
-    expect(records(state, 'zd.users')).toHaveLength(jsonl('users.jsonl').length);
-    state.close();
+    expect(await records(state, 'zd.users')).toHaveLength(jsonl('users.jsonl').length);
+    await state.close();
   });
 });
