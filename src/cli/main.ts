@@ -119,11 +119,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   )
     .option('--out <file>', 'save the plan (0600) so that `apply FILE` carries out exactly it, or refuses if anything changed')
     .option('--json', 'print the plan as JSON (docs/json-output.md)')
+    .addOption(new Option('--format <format>', 'text (default), or markdown: a summary table and the first changes of each kind, short enough for a pull-request comment (docs/team-workflow.md)').choices(['text', 'markdown']))
     .option('--verbose', 'list every item, not the first 20 of each group')
     .option('--detailed-exitcode', 'exit 2 when there are changes to apply, 0 when there are none, 1 on error')
     .addHelpText(
       'after',
-      examples(['plain-migrate plan', 'plain-migrate plan --out plan.json', 'plain-migrate plan --refresh', "plain-migrate plan --target 'thread[\"zd-12*\"]' --verbose", 'plain-migrate plan --limit 100 --detailed-exitcode']),
+      examples(['plain-migrate plan', 'plain-migrate plan --out plan.json', 'plain-migrate plan --format markdown --out plan.json > plan.md', 'plain-migrate plan --refresh', "plain-migrate plan --target 'thread[\"zd-12*\"]' --verbose", 'plain-migrate plan --limit 100 --detailed-exitcode']),
     )
     .action(function (this: Command) {
       return act(() => planCommand(io, globals(this) as PlanFlags))();

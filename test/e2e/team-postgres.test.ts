@@ -102,8 +102,14 @@ describe('two working directories on one PostgreSQL state', () => {
     const newComment = (ws: Workspace, id: number, ticket: number) =>
       ws.addComment({ id, ticket_id: ticket, author_id: 1, public: true, html_body: `<p>later ${id}</p>`, created_at: '2024-06-01T00:00:00Z' });
     for (const ws of [a, b]) newComment(ws, 90_001, 2);
-    const saved = await run(a, ['plan', '--out', 'plan.json']);
+    // As CI posts it: the Markdown alone on stdout, the note about the saved file on stderr.
+    const saved = await run(a, ['plan', '--format', 'markdown', '--out', 'plan.json']);
     expect(saved.exitCode, saved.stderr).toBe(0);
+    expect(saved.stdout.startsWith('### plain-migrate plan: `e2e` → Plain')).toBe(true);
+    expect(saved.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 0 to update, 1 to append \(1 message\)/);
+    expect(saved.stdout).toContain('thread["zd-2"]');
+    expect(saved.stdout).not.toContain('Saved this plan');
+    expect(saved.stderr).toContain('Saved this plan');
     const planText = readFileSync(join(a.dir, 'plan.json'), 'utf8');
     expectNoPassword(saved.stdout, saved.stderr, planText);
     copyFileSync(join(a.dir, 'plan.json'), join(b.dir, 'plan.json'));

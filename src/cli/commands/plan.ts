@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { fingerprintSources, PLAN_FORMAT, PLAN_VERSION, writePlanFile, type PlanFile } from '../../plan/planfile.js';
 import { hasChanges, strictFailures } from '../../plan/tally.js';
 import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatPlan } from '../../ui/format.js';
+import { formatPlanMarkdown } from '../../ui/plan-markdown.js';
 import type { Io } from '../io.js';
 import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
 import { loadFromArgs, openStateForApply, openStateForPlan, refreshRemote, summarisePlan, targetName } from '../session.js';
@@ -13,12 +14,18 @@ export interface PlanFlags extends GlobalFlags, PlanningFlags {
   detailedExitcode?: boolean;
   out?: string;
   json?: boolean;
+  /** text (default) or markdown (for a pull-request comment). */
+  format?: string;
   verbose?: boolean;
 }
 
 export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
   const manifest = await loadFromArgs(io, opts.file);
   const json = opts.json || opts.output === 'json';
+  const markdown = opts.format === 'markdown';
+  if (markdown && json) throw new PmError('cli.bad-flag', '--format markdown and JSON output (--json, --output json) exclude each other');
+  // Only the plan itself on stdout when it is JSON or Markdown: progress and notes go to stderr.
+  const human = json || markdown ? io.err : io.out;
   const limit = positiveInt('limit', opts.limit);
   const live = hasLiveSources(manifest);
   // Live sources are pulled first (into the state's snapshot, so the state is created), under the lock.
@@ -53,7 +60,17 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       keepGoing: !!opts.keepGoing,
     });
     if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
-    else io.out.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
+    else if (markdown) {
+      io.out.write(
+        formatPlanMarkdown(s, {
+          migration: manifest.name,
+          target: targetName(manifest),
+          manifestFile: relative(io.cwd, manifest.file) || manifest.file,
+          ...(opts.out ? { savedTo: opts.out } : {}),
+          ...(opts.verbose ? { maxPerKind: 100 } : {}),
+        }),
+      );
+    } else io.out.write(`${formatPlan(s, { verbose: opts.verbose, target: targetName(manifest) })}\n`);
     if (opts.out) {
       const meta = await state.meta();
       const pf: PlanFile = {
@@ -69,7 +86,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       };
       const out = resolve(io.cwd, opts.out);
       await writePlanFile(out, pf);
-      (json ? io.err : io.out).write(`\nSaved this plan to ${out}. To carry out exactly this plan: plain-migrate apply ${opts.out}\n`);
+      human.write(`\nSaved this plan to ${out}. To carry out exactly this plan: plain-migrate apply ${opts.out}\n`);
     }
     const strict = strictFailures(s, targetName(manifest));
     if (opts.strict && strict.problems.length > 0) {
