@@ -11,7 +11,10 @@ import { HttpSourceClient, HttpSourceError } from '../../../src/http/client.js';
 import type { ConnectionDecl, LiveSourceDecl } from '../../../src/manifest/types.js';
 import { zendeskKind } from '../../../src/sources/zendesk/index.js';
 import type { PullEvent } from '../../../src/sources/live/types.js';
+import { PgStateStore } from '../../../src/state/postgres.js';
 import { SqliteStateStore } from '../../../src/state/sqlite.js';
+import type { StateStore } from '../../../src/state/types.js';
+import { freshDatabase } from '../../helpers/pg.js';
 
 const EXPORT_DIR = join(import.meta.dirname, '../../../examples/quickstart/export');
 const TOKEN = 'zd-emulator-token';
@@ -39,7 +42,7 @@ function source(name: string, stream: string, options: Record<string, unknown> =
 
 const SOURCES = [source('tickets', 'tickets'), source('users', 'users'), source('comments', 'ticket_comments')];
 
-async function pull(state: SqliteStateStore, o: { token?: string; signal?: AbortSignal; events?: PullEvent[]; sources?: LiveSourceDecl[] } = {}) {
+async function pull(state: StateStore, o: { token?: string; signal?: AbortSignal; events?: PullEvent[]; sources?: LiveSourceDecl[] } = {}) {
   const conn = connection(o.token);
   const signal = o.signal ?? new AbortController().signal;
   const http = new HttpSourceClient({ name: 'zd', baseUrl: emu.url, headers: zendeskKind.authHeaders!(conn), requestsPerMinute: 100_000, signal, random: () => 0 });
@@ -47,12 +50,12 @@ async function pull(state: SqliteStateStore, o: { token?: string; signal?: Abort
   return http;
 }
 
-async function records(state: SqliteStateStore, stream: string): Promise<Array<Record<string, any>>> {
+async function records(state: StateStore, stream: string): Promise<Array<Record<string, any>>> {
   return (await state.snapshot.page(stream, 0, 100_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
 }
 
 /** The snapshot as comparable data: every stream's records by id with their text and deleted flag. */
-async function dump(state: SqliteStateStore): Promise<unknown> {
+async function dump(state: StateStore): Promise<unknown> {
   const out: Array<[string, { records: unknown[] }]> = [];
   for (const s of await state.snapshot.streams()) {
     out.push([s.stream, { records: (await state.snapshot.page(s.stream, 0, 100_000)).map((r) => [r.id, r.deleted, r.json]).sort() }]);
@@ -194,5 +197,47 @@ describe('zendesk pull', () => {
     await zendeskKind.pull({ connection: conn, sources: [source('users', 'users')], http, snapshot: state.snapshot, emit: () => undefined, signal, env: {}, cwd: '.', now: Date.now });
     expect(await records(state, 'zd.users')).toHaveLength(jsonl('users.jsonl').length);
     await state.close();
+  });
+});
+
+describe('zendesk pull into a PostgreSQL state', () => {
+  /** A state in a fresh database, locked as `pull` locks it (its writes then go on the lock's connection). */
+  async function pgState(url: string): Promise<StateStore & { done(): Promise<void> }> {
+    const state = (await PgStateStore.open({ url, schema: 'plain_migrate', manifestName: 't', create: true }))!;
+    const { runId } = await state.acquireLock('pull t');
+    return Object.assign(state, { done: async () => (await state.releaseLock(runId, 'pulled', {}), await state.close()) });
+  }
+
+  test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull (the SQLite one)', async () => {
+    const whole = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    await pull(whole);
+    const expected = await dump(whole);
+    await whole.close();
+    for (const stopAfter of [1, 17]) {
+      const url = await freshDatabase('zdpull');
+      const first = await pgState(url);
+      const ac = new AbortController();
+      let pages = 0;
+      const counting = { push: (e: PullEvent) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined) } as unknown as PullEvent[];
+      await expect(pull(first, { signal: ac.signal, events: counting })).rejects.toThrow();
+      await first.done();
+      // Another process carries on from what the first committed.
+      const second = await pgState(url);
+      await pull(second);
+      expect(await dump(second)).toEqual(expected);
+      await second.done();
+    }
+  });
+
+  test('the next pull asks only for the changed tickets\' comments', async () => {
+    const state = await pgState(await freshDatabase('zdpull'));
+    await pull(state);
+    emu.account.change({ tickets: [{ id: 102, status: 'closed' }] });
+    const r0 = emu.requests().length;
+    await pull(state);
+    const comments = (emu.requests() as Array<{ operation?: string }>).slice(r0).filter((r) => r.operation === 'ticket.comments');
+    expect(comments).toHaveLength(1);
+    expect((await records(state, 'zd.tickets')).find((t) => t.id === 102)?.status).toBe('closed');
+    await state.done();
   });
 });
