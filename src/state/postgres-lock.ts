@@ -18,8 +18,12 @@
 import pg from 'pg';
 import { PmError } from '../core/errors.js';
 
-const HEARTBEAT_MS = 10_000;
-const HEARTBEAT_TIMEOUT_MS = 30_000;
+/** How often an idle lock connection is asked whether it is alive, and how long an answer may take. */
+export interface Heartbeat {
+  readonly everyMs: number;
+  readonly timeoutMs: number;
+}
+export const HEARTBEAT: Heartbeat = { everyMs: 10_000, timeoutMs: 30_000 };
 
 export class PgLockSession {
   private readonly controller = new AbortController();
@@ -34,6 +38,7 @@ export class PgLockSession {
     private readonly client: pg.Client,
     readonly key: string,
     private readonly describe: string,
+    private readonly beat: Heartbeat,
   ) {
     const lose = (why: string) => {
       if (this.ending || this.controller.signal.aborted) return;
@@ -52,10 +57,10 @@ export class PgLockSession {
   }
 
   /** Connect and try the lock once: the session holding it, or undefined when another session has it. */
-  static async take(config: pg.ClientConfig, key: string, describe: string): Promise<PgLockSession | undefined> {
+  static async take(config: pg.ClientConfig, key: string, describe: string, beat: Heartbeat = HEARTBEAT): Promise<PgLockSession | undefined> {
     const client = new pg.Client(config);
     await client.connect();
-    const session = new PgLockSession(client, key, describe);
+    const session = new PgLockSession(client, key, describe, beat);
     try {
       // The server notices a holder that vanished without closing (host lost, partition) in about 30 s,
       // not the operating system's two hours, and frees the lock with the session.
@@ -72,7 +77,7 @@ export class PgLockSession {
       await client.end().catch(() => undefined);
       throw e;
     }
-    session.timer = setInterval(() => session.heartbeat(), HEARTBEAT_MS);
+    session.timer = setInterval(() => session.heartbeat(), beat.everyMs);
     session.timer.unref();
     return session;
   }
@@ -81,7 +86,7 @@ export class PgLockSession {
     if (this.busy > 0) return;
     let timeout: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timeout = setTimeout(() => reject(new Error(`no answer in ${HEARTBEAT_TIMEOUT_MS / 1000} s`)), HEARTBEAT_TIMEOUT_MS);
+      timeout = setTimeout(() => reject(new Error(`no answer in ${this.beat.timeoutMs / 1000} s`)), this.beat.timeoutMs);
       timeout.unref();
     });
     Promise.race([this.query('SELECT 1'), late])

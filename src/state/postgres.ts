@@ -21,7 +21,7 @@ import { likePrefix, toResourceRow, type RawResourceRow } from './rows.js';
 
 const COLUMNS = 'address, kind, parent, external_id, target_id, input_hash, applied, status, result, last_error, attempts, created_at, updated_at';
 import { describePgUrl, hidePassword, pgConfig, pgOpenError } from './postgres-connect.js';
-import { PgLockSession } from './postgres-lock.js';
+import { PgLockSession, type Heartbeat } from './postgres-lock.js';
 import { ident, migratePg, PG_SCHEMA_VERSION } from './postgres-schema.js';
 import { PgSnapshotStore, type Query } from './postgres-snapshot.js';
 import { emptyCounts, TRANSFER_PAGE, type TransferableState, type TransferChunk, type TransferMeta, type TransferTable } from './transfer.js';
@@ -65,6 +65,8 @@ export interface PgOpenOptions {
   readonly manifestName: string;
   /** Create the schema and the state when missing (apply, pull); plan creates nothing. */
   readonly create: boolean;
+  /** How the lock's connection is watched when idle (default every 10 s, 30 s to answer; tests shorten it). */
+  readonly heartbeat?: Heartbeat;
 }
 
 interface PendingRecord {
@@ -368,7 +370,7 @@ export class PgStateStore implements StateStore, TransferableState {
     if (this.lock) throw new PmError('state.locked', `this process already holds the lock of ${this.path}`);
     let session: PgLockSession | undefined;
     try {
-      session = await PgLockSession.take(pgConfig(this.o.url, `plain-migrate ${command}`), this.lockKey, describePgUrl(this.o.url));
+      session = await PgLockSession.take(pgConfig(this.o.url, `plain-migrate ${command}`), this.lockKey, describePgUrl(this.o.url), this.o.heartbeat);
     } catch (e) {
       throw pgOpenError(e, this.o.url);
     }
