@@ -41,7 +41,11 @@ export interface ApplyOptions {
   readonly random?: () => number;
   /** Replace attributes that were also changed in the target since the last apply. */
   readonly overwriteConflicts?: boolean;
-  /** Called when a thread's work has finished (whatever its outcome). */
+  /**
+   * Called when a thread's work has finished (whatever its outcome). Its promise does not hold the
+   * thread's place among the `concurrency` in flight (it may read a state across a network); the run
+   * waits for all of them before it ends, and a failure of one is ignored (it is for caches).
+   */
   readonly onThreadDone?: (item: ThreadPlanItem) => void | Promise<void>;
   /** Where message attachments come from (needed when messages have attachments). */
   readonly attachments?: AttachmentOptions;
@@ -118,7 +122,7 @@ export class Executor {
       if (this.stopping) break;
       const p: Promise<void> = this.threads
         .apply(item)
-        .then(() => this.o.onThreadDone?.(item))
+        .then(() => this.afterThread(item))
         .catch((e) => {
           if (!(e instanceof Stopped)) throw e;
         })
@@ -126,8 +130,19 @@ export class Executor {
       active.add(p);
     }
     await Promise.all(active);
+    await Promise.all(this.afterwards);
     await this.flushInvalid();
     return { counts: this.counts, stopped: this.stopping, fatal: this.requests.fatal, requests: this.o.target.requestCounts(), invalid: this.invalidCount };
+  }
+
+  private readonly afterwards = new Set<Promise<void>>();
+
+  private afterThread(item: ThreadPlanItem): void {
+    const p: Promise<void> = Promise.resolve()
+      .then(() => this.o.onThreadDone?.(item))
+      .catch(() => undefined)
+      .finally(() => this.afterwards.delete(p));
+    this.afterwards.add(p);
   }
 
   private readonly invalidBuffer: InvalidRecord[] = [];

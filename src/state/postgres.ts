@@ -41,18 +41,24 @@ import {
 
 
 
+/** An outcome with the run it belongs to (a group commit may carry several calls). */
+interface RunOutcome {
+  readonly o: ApplyOutcome;
+  readonly runId: number;
+}
+
 /** Consecutive slices without a repeated address (one INSERT … ON CONFLICT cannot touch a row twice). */
-function withoutRepeats(outcomes: readonly ApplyOutcome[]): ApplyOutcome[][] {
-  const out: ApplyOutcome[][] = [];
-  let cur: ApplyOutcome[] = [];
+function withoutRepeats(outcomes: readonly RunOutcome[]): RunOutcome[][] {
+  const out: RunOutcome[][] = [];
+  let cur: RunOutcome[] = [];
   let seen = new Set<string>();
   for (const o of outcomes) {
-    if (seen.has(o.address)) {
+    if (seen.has(o.o.address)) {
       out.push(cur);
       cur = [];
       seen = new Set();
     }
-    seen.add(o.address);
+    seen.add(o.o.address);
     cur.push(o);
   }
   if (cur.length > 0) out.push(cur);
@@ -162,6 +168,21 @@ export class PgStateStore implements StateStore, TransferableState {
     });
   }
 
+  /** One statement, atomic by itself, where writeTransaction would run it: one round trip. */
+  private async writeStatement<T>(fn: (q: Query, stateId: number) => Promise<T>): Promise<T> {
+    const id = this.stateIdOrThrow();
+    const lock = this.lock;
+    if (lock) {
+      if (lock.lost.aborted) throw lock.lost.reason as Error;
+      return fn((text, values) => lock.query(text, values), id).catch((e: unknown) => {
+        throw lock.lost.aborted ? (lock.lost.reason as Error) : this.queryError(e);
+      });
+    }
+    return fn((text, values) => this.pool.query(text, values), id).catch((e: unknown) => {
+      throw this.queryError(e);
+    });
+  }
+
   /** Writes of a run go where its lock is (so none lands after the lock was lost); without a lock, on the pool. */
   private async writeTransaction<T>(fn: (q: Query, stateId: number) => Promise<T>): Promise<T> {
     const id = this.stateIdOrThrow();
@@ -259,10 +280,15 @@ export class PgStateStore implements StateStore, TransferableState {
     try {
       while (this.pending.length > 0) {
         const group = this.pending.splice(0);
+        const slices = withoutRepeats(group.flatMap((g) => g.outcomes.map((o) => ({ o, runId: g.runId }))));
         try {
-          await this.writeTransaction(async (q, stateId) => {
-            for (const g of group) for (const slice of withoutRepeats(g.outcomes)) await this.upsert(q, stateId, slice, g.runId);
-          });
+          // One statement is atomic by itself: one round trip. Repeated addresses need one statement each, in a transaction.
+          if (slices.length === 1) await this.writeStatement((q, stateId) => this.upsert(q, stateId, slices[0]!));
+          else {
+            await this.writeTransaction(async (q, stateId) => {
+              for (const slice of slices) await this.upsert(q, stateId, slice);
+            });
+          }
           for (const g of group) g.resolve();
         } catch (e) {
           for (const g of group) g.reject(e);
@@ -273,15 +299,15 @@ export class PgStateStore implements StateStore, TransferableState {
     }
   }
 
-  private async upsert(q: Query, stateId: number, outcomes: readonly ApplyOutcome[], runId: number): Promise<void> {
+  private async upsert(q: Query, stateId: number, rows: readonly RunOutcome[]): Promise<void> {
     const now = new Date().toISOString();
-    const col = <T>(f: (o: ApplyOutcome) => T) => outcomes.map(f);
+    const col = <T>(f: (o: ApplyOutcome) => T) => rows.map((r) => f(r.o));
     await q(
       `INSERT INTO ${this.s}.resources AS r (state_id, address, kind, parent, external_id, target_id, input_hash, applied, status, result, last_error, attempts, created_at, updated_at, run_id)
        SELECT $1, u.address, u.kind, u.parent, u.external_id, u.target_id, u.input_hash, u.applied,
-              CASE WHEN u.ok THEN 'applied' ELSE 'failed' END, u.result, u.last_error, u.attempts, $2, $2, $3
-       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::text[], $13::text[], $14::integer[])
-         AS u(address, kind, parent, external_id, target_id, input_hash, applied, ok, result, last_error, attempts)
+              CASE WHEN u.ok THEN 'applied' ELSE 'failed' END, u.result, u.last_error, u.attempts, $2, $2, u.run_id
+       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::boolean[], $12::text[], $13::text[], $14::integer[])
+         AS u(run_id, address, kind, parent, external_id, target_id, input_hash, applied, ok, result, last_error, attempts)
        ON CONFLICT (state_id, address) DO UPDATE SET
          target_id  = CASE WHEN excluded.status = 'applied' THEN excluded.target_id ELSE r.target_id END,
          input_hash = CASE WHEN excluded.status = 'applied' THEN excluded.input_hash ELSE r.input_hash END,
@@ -295,7 +321,7 @@ export class PgStateStore implements StateStore, TransferableState {
       [
         stateId,
         now,
-        runId,
+        rows.map((r) => r.runId),
         col((o) => o.address),
         col((o) => o.kind),
         col((o) => o.parent ?? null),
@@ -329,7 +355,7 @@ export class PgStateStore implements StateStore, TransferableState {
     if (records.length === 0) return;
     const last = new Map(records.map((r) => [r.address, r]));
     const rows = [...last.values()];
-    await this.writeTransaction((q, id) =>
+    await this.writeStatement((q, id) =>
       q(
         `INSERT INTO ${this.s}.invalid (state_id, address, where_, reasons, run_id, updated_at)
          SELECT $1, u.address, u.where_, u.reasons, $2, $3 FROM unnest($4::text[], $5::text[], $6::text[]) AS u(address, where_, reasons)
@@ -340,7 +366,7 @@ export class PgStateStore implements StateStore, TransferableState {
   }
 
   async forgetInvalidNotSeenIn(runId: number): Promise<void> {
-    await this.writeTransaction((q, id) => q(`DELETE FROM ${this.s}.invalid WHERE state_id = $1 AND run_id <> $2`, [id, runId]));
+    await this.writeStatement((q, id) => q(`DELETE FROM ${this.s}.invalid WHERE state_id = $1 AND run_id <> $2`, [id, runId]));
   }
 
   async invalidRecords(pattern = '*'): Promise<InvalidRow[]> {
@@ -716,7 +742,7 @@ export class PgStateStore implements StateStore, TransferableState {
   async rememberIdentity(kind: string, key: string, value: string): Promise<void> {
     // A cache of look-ups: plan may run without a state yet, and then remembers nothing.
     if (this.id === undefined) return;
-    await this.writeTransaction((q, id) =>
+    await this.writeStatement((q, id) =>
       q(
         `INSERT INTO ${this.s}.identities (state_id, kind, key, value, updated_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (state_id, kind, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
