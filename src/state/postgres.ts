@@ -39,8 +39,6 @@ import {
   type StateStore,
 } from './types.js';
 
-
-
 /** An outcome with the run it belongs to (a group commit may carry several calls). */
 interface RunOutcome {
   readonly o: ApplyOutcome;

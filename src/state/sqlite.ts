@@ -28,8 +28,6 @@ import {
   type StateStore,
 } from './types.js';
 
-
-
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
