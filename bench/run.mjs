@@ -9,6 +9,11 @@
  *          --only pull                         the pull benchmark (bench/pull.mjs; not in the default set):
  *                                              writes only its own section of RESULTS.md
  *          --pull-tickets N --pull-limit RPM   its size (default 20,000 / quick 2,000) and account limit (2,500)
+ *          --only state                        the state-backend benchmark (bench/state.mjs; not in the default
+ *                                              set): apply's rate and commits/s with SQLite and PostgreSQL at
+ *                                              0, 2 and 4 ms; writes only its own section of RESULTS.md
+ *          --state-threads N --state-limit RPM --state-seconds S   its apply size (default 1,800 / quick 200
+ *                                              threads × 10 messages), limit (3,000) and seconds per commits run (10 / 3)
  *          --out FILE                          where to write the results (default bench/RESULTS.md)
  *          --apply-threads N --plan-tickets N --rss-tickets A,B,C --naive-budget-s S   override sizes
  *          --no-profile                        skip the CPU profiles of goals that are not met
@@ -650,6 +655,7 @@ const distLine =
     ? `dist/ ${distAtStart.hash} (newest file ${distAtStart.newest})`
     : `**dist/ changed during the run** (${distAtStart.hash} at the start, ${distAtEnd.hash} built ${distAtEnd.newest} at the end): the figures mix two builds`;
 const cpus = os.cpus();
+const machine = `${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GB memory, ${os.platform()} ${os.release()}`;
 const md = `# plain-migrate benchmarks
 
 Mode: **${MODE}**${QUICK ? ' (small sizes; `npm run bench` runs the full sizes)' : ''}. Written by \`bench/run.mjs\`; see \`bench/README.md\`.
@@ -659,7 +665,7 @@ Mode: **${MODE}**${QUICK ? ' (small sizes; `npm run bench` runs the full sizes)'
 | date | ${startedAt.toISOString()} |
 | command | \`${command}\` |
 | total time | ${s1(totalMs)} |
-| machine | ${cpus[0]?.model ?? 'unknown'}, ${cpus.length} cores, ${fmt(os.totalmem() / 2 ** 30, 1)} GB memory, ${os.platform()} ${os.release()} |
+| machine | ${machine} |
 | load average at start / end | ${loadStart.map((x) => x.toFixed(2)).join(' ')} / ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} |
 | Node | ${process.version} |
 | code | ${gitInfo()}; ${distLine} |
@@ -674,26 +680,50 @@ ${[...goals]
   .join('\n')}
 ${failures.length ? `\nFailed benchmarks: ${failures.join('; ')}\n` : ''}
 ${sections.join('\n')}`;
-// The pull benchmark (bench/pull.mjs) keeps its own section of RESULTS.md and key of RESULTS.json: run
-// alone it writes only those; run with others its fresh section, else the one already there, is kept.
-let pullSection;
-let pullJson;
-if (ONLY.has('pull')) {
+// The pull and state benchmarks (bench/pull.mjs, bench/state.mjs) keep their own sections of RESULTS.md
+// and keys of RESULTS.json: run alone they write only those; run with others their fresh sections, else the
+// ones already there, are kept.
+const pullModule = await import('./pull.mjs');
+const stateModule = await import('./state.mjs');
+const EXTRAS = [
+  {
+    name: 'pull',
+    marks: pullModule,
+    run: () =>
+      pullModule.benchPull({
+        quick: QUICK,
+        tickets: value('pull-tickets') ? Number(value('pull-tickets')) : undefined,
+        limit: value('pull-limit') ? Number(value('pull-limit')) : undefined,
+        work: join(WORK, 'pull'),
+        keep: KEEP,
+        command,
+      }),
+  },
+  {
+    name: 'state',
+    marks: stateModule,
+    run: () =>
+      stateModule.benchState({
+        quick: QUICK,
+        threads: value('state-threads') ? Number(value('state-threads')) : undefined,
+        limit: value('state-limit') ? Number(value('state-limit')) : undefined,
+        seconds: value('state-seconds') ? Number(value('state-seconds')) : undefined,
+        work: join(WORK, 'state'),
+        keep: KEEP,
+        command,
+        machine,
+        code: gitInfo(),
+      }),
+  },
+];
+const fresh = {};
+for (const x of EXTRAS) {
+  if (!ONLY.has(x.name)) continue;
   try {
-    const { benchPull } = await import('./pull.mjs');
-    const p = await benchPull({
-      quick: QUICK,
-      tickets: value('pull-tickets') ? Number(value('pull-tickets')) : undefined,
-      limit: value('pull-limit') ? Number(value('pull-limit')) : undefined,
-      work: join(WORK, 'pull'),
-      keep: KEEP,
-      command,
-    });
-    pullSection = p.section;
-    pullJson = p.results;
+    fresh[x.name] = await x.run();
   } catch (e) {
-    log(`pull failed: ${e.stack ?? e}`);
-    failures.push(`pull: ${String(e.message ?? e).split('\n')[0]}`);
+    log(`${x.name} failed: ${e.stack ?? e}`);
+    failures.push(`${x.name}: ${String(e.message ?? e).split('\n')[0]}`);
   }
 }
 const JSON_OUT = OUT.replace(/\.md$/, '.json');
@@ -704,22 +734,38 @@ const readOr = (f, d) => {
     return d;
   }
 };
-if (ONLY.has('pull') && !['apply', 'ceiling', 'plan', 'replan'].some((n) => ONLY.has(n))) {
-  const { writeSection } = await import('./pull.mjs');
-  if (pullSection) writeSection(OUT, pullSection);
-  if (pullJson) writeFileSync(JSON_OUT, `${JSON.stringify({ ...JSON.parse(readOr(JSON_OUT, '{}')), pull: pullJson }, null, 2)}\n`);
-} else {
-  const { readSection, START_MARK, END_MARK } = await import('./pull.mjs');
-  const keptPull = pullSection ? `${START_MARK}\n${pullSection.trimEnd()}\n${END_MARK}` : readSection(readOr(OUT, ''));
-  let oldPullJson;
-  try {
-    oldPullJson = JSON.parse(readOr(JSON_OUT, '{}')).pull;
-  } catch {
-    /* not JSON */
+let oldJson = {};
+try {
+  oldJson = JSON.parse(readOr(JSON_OUT, '{}'));
+} catch {
+  /* not JSON */
+}
+/** An extra's block, markers included, in a RESULTS.md text; undefined when it has none. */
+const markedBlock = (text, { START_MARK, END_MARK }) => {
+  const a = text.indexOf(START_MARK);
+  const b = a >= 0 ? text.indexOf(END_MARK, a) : -1;
+  return a >= 0 && b >= 0 ? text.slice(a, b + END_MARK.length) : undefined;
+};
+const freshBlock = (x) => `${x.marks.START_MARK}\n${fresh[x.name].section.trimEnd()}\n${x.marks.END_MARK}`;
+if (EXTRAS.some((x) => ONLY.has(x.name)) && !['apply', 'ceiling', 'plan', 'replan'].some((n) => ONLY.has(n))) {
+  // Only extras: each replaces its block (or is appended), every other byte of the file is kept.
+  let text = readOr(OUT, '');
+  const json = { ...oldJson };
+  for (const x of EXTRAS) {
+    if (!fresh[x.name]) continue;
+    const old = markedBlock(text, x.marks);
+    if (old !== undefined) text = text.replace(old, () => freshBlock(x));
+    else text = `${text}${text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'}${freshBlock(x)}\n`;
+    json[x.name] = fresh[x.name].results;
   }
-  writeFileSync(OUT, keptPull ? `${md.trimEnd()}\n\n${keptPull}\n` : md);
-  const pj = pullJson ?? oldPullJson;
-  writeFileSync(JSON_OUT, `${JSON.stringify({ date: startedAt.toISOString(), command, ...results, ...(pj ? { pull: pj } : {}) }, null, 2)}\n`);
+  writeFileSync(OUT, text);
+  writeFileSync(JSON_OUT, `${JSON.stringify(json, null, 2)}\n`);
+} else {
+  const oldText = readOr(OUT, '');
+  const kept = EXTRAS.map((x) => (fresh[x.name] ? freshBlock(x) : markedBlock(oldText, x.marks))).filter(Boolean);
+  writeFileSync(OUT, kept.length ? `${md.trimEnd()}\n\n${kept.join('\n\n')}\n` : md);
+  const extrasJson = Object.fromEntries(EXTRAS.map((x) => [x.name, fresh[x.name]?.results ?? oldJson[x.name]]).filter(([, v]) => v !== undefined));
+  writeFileSync(JSON_OUT, `${JSON.stringify({ date: startedAt.toISOString(), command, ...results, ...extrasJson }, null, 2)}\n`);
 }
 log(`wrote ${OUT} in ${s1(totalMs)}`);
 if (KEEP) log(`workspaces and profiles kept in ${WORK}`);
