@@ -153,8 +153,11 @@ export class HttpSourceClient {
       signal?: AbortSignal;
       /** The endpoint's own limit, besides the connection's: a 429 pauses it, not the whole connection. */
       pacer?: Pacer;
+      /** A JSON body: the request is a POST (search endpoints that take their query in the body, e.g. Intercom's). */
+      json?: unknown;
     } = {},
   ): Promise<HttpSourceResponse> {
+    const verb = opts.json === undefined ? 'GET' : 'POST';
     const signal = opts.signal ? AbortSignal.any([this.o.signal, opts.signal]) : this.o.signal;
     const shown = redactUrl(url);
     const max = Math.max(1, this.o.maxAttempts ?? 8);
@@ -168,7 +171,7 @@ export class HttpSourceClient {
       let retryReason: string;
       let waitMs: number | undefined;
       try {
-        const res = await this.send(url, signal, opts.extraHeaders);
+        const res = await this.send(url, signal, opts.extraHeaders, opts.json);
         const now = this.clock.now();
         const rl = rateLimitState(res.headers, now);
         if (rl.remaining !== undefined && rl.remaining <= 0) this.limiter.observe({ remaining: 0, resetAt: rl.resetAt });
@@ -180,7 +183,7 @@ export class HttpSourceClient {
             try {
               body = JSON.parse(text);
             } catch {
-              throw new HttpSourceError(`GET ${shown}: the answer (HTTP ${res.status}) is not JSON`, res.status, this.mask(text.slice(0, 120)));
+              throw new HttpSourceError(`${verb} ${shown}: the answer (HTTP ${res.status}) is not JSON`, res.status, this.mask(text.slice(0, 120)));
             }
           }
           return { status: res.status, headers: res.headers, url: url.href, body };
@@ -193,15 +196,15 @@ export class HttpSourceClient {
           limited++;
           waitMs = parseRetryAfter(res.headers.get('retry-after'), now) ?? (rl.resetAt !== undefined ? Math.max(0, rl.resetAt - now) : undefined) ?? 60_000;
           (opts.pacer ?? this.limiter).pauseUntil(now + waitMs);
-          if (limited > MAX_RATE_LIMITED) throw new HttpSourceError(`GET ${shown}: still rate limited (HTTP 429) after ${MAX_RATE_LIMITED} waits`, 429, detail);
+          if (limited > MAX_RATE_LIMITED) throw new HttpSourceError(`${verb} ${shown}: still rate limited (HTTP 429) after ${MAX_RATE_LIMITED} waits`, 429, detail);
           retryReason = `HTTP 429${detail ? ` (${detail})` : ''}`;
         } else if (res.status >= 500 || res.status === 408) {
           retryReason = `HTTP ${res.status}${detail ? ` (${detail})` : ''}`;
           failures++;
-          if (failures >= max) throw new HttpSourceError(`GET ${shown}: HTTP ${res.status} after ${failures} attempts`, res.status, detail);
+          if (failures >= max) throw new HttpSourceError(`${verb} ${shown}: HTTP ${res.status} after ${failures} attempts`, res.status, detail);
           waitMs = parseRetryAfter(res.headers.get('retry-after'), now);
         } else {
-          throw new HttpSourceError(`GET ${shown}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`, res.status, detail);
+          throw new HttpSourceError(`${verb} ${shown}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`, res.status, detail);
         }
       } catch (e) {
         if (e instanceof HttpSourceError) throw e;
@@ -210,7 +213,7 @@ export class HttpSourceClient {
         const code = e instanceof Error && e.name === 'TimeoutError' ? 'timeout' : (networkCode(e) ?? 'network error');
         failures++;
         retryReason = code;
-        if (failures >= max) throw new HttpSourceError(`GET ${shown}: ${code} after ${failures} attempts`, undefined, undefined);
+        if (failures >= max) throw new HttpSourceError(`${verb} ${shown}: ${code} after ${failures} attempts`, undefined, undefined);
       }
       const delay = waitMs !== undefined ? waitMs + Math.floor(this.random() * 250) : backoffDelay(failures, this.random, 500);
       this.o.emit?.({ type: 'retry', url: shown, attempt: failures + limited, delayMs: delay, reason: retryReason });
@@ -218,11 +221,19 @@ export class HttpSourceClient {
     }
   }
 
-  private async send(url: URL, signal: AbortSignal, extra?: Readonly<Record<string, string>>): Promise<Response> {
+  /** POST a JSON body and read a JSON answer, with getJson's pacing, retries and credential rules (a search is a read). */
+  postJson(url: URL, json: unknown, opts: Omit<NonNullable<Parameters<HttpSourceClient['getJson']>[1]>, 'json'> = {}): Promise<HttpSourceResponse> {
+    return this.getJson(url, { ...opts, json });
+  }
+
+  private async send(url: URL, signal: AbortSignal, extra?: Readonly<Record<string, string>>, json?: unknown): Promise<Response> {
     this.requests++;
     // Credentials only to the connection's own origin (pagination links could point elsewhere).
     const headers: Record<string, string> = { accept: 'application/json', ...(url.origin === this.origin ? this.o.headers : {}), ...extra };
     const timeout = AbortSignal.timeout(this.o.timeoutMs ?? 60_000);
+    if (json !== undefined) {
+      return fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(json), redirect: 'manual', signal: AbortSignal.any([signal, timeout]) });
+    }
     return fetch(url, { method: 'GET', headers, redirect: 'manual', signal: AbortSignal.any([signal, timeout]) });
   }
 }
