@@ -9,6 +9,11 @@ export interface FetchRule {
   readonly prefix: string;
   /** Request headers for URLs under `prefix`. Values are secrets: never logged, never in errors. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * How the answer holds the file (connections only, never the manifest): `json-base64` — JSON
+   * `{"data": "<base64>"}`, the file being the decoded data (Help Scout's attachment data link).
+   */
+  readonly body?: 'json-base64';
 }
 
 /** `https://host/path` without userinfo, query string or fragment; "(invalid URL)" when unparsable. */

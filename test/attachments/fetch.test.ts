@@ -374,3 +374,32 @@ describe('path', () => {
     expect(e.code).toBe('unreadable');
   });
 });
+
+describe('a connection whose attachment links answer JSON (body: json-base64, Help Scout)', () => {
+  const rule = (): FetchRule => ({ prefix: `${srv.url}/`, headers: { authorization: 'Bearer hs-token' }, body: 'json-base64' });
+
+  test('the file is the decoded data: same bytes, sha256 and size', async () => {
+    const data = randomBytes(200_000);
+    srv.route('/v2/conversations/1/attachments/9/data', (req, res) => {
+      res.writeHead(req.headers.authorization === 'Bearer hs-token' ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify({ data: data.toString('base64') }));
+    });
+    const f = await fetchToTempFile({ url: `${srv.url}/v2/conversations/1/attachments/9/data`, fileName: 'a.bin' }, opts({ fetchRules: [rule()] }));
+    expect(f.size).toBe(data.length);
+    expect(f.sha256).toBe(sha(data));
+    expect((await readFile(f.file)).equals(data)).toBe(true);
+    await f.cleanup();
+  });
+
+  test('a decoded file over maxBytes is too_large; an answer without base64 data is refused, not kept as the file', async () => {
+    srv.route('/big', (_req, res) => res.writeHead(200).end(JSON.stringify({ data: randomBytes(3000).toString('base64') })));
+    await expect(fetchToTempFile({ url: `${srv.url}/big`, fileName: 'b' }, opts({ fetchRules: [rule()], maxBytes: 2000 }))).rejects.toMatchObject({ code: 'too_large' });
+    srv.route('/html', (_req, res) => res.writeHead(200).end('<html>login</html>'));
+    await expect(fetchToTempFile({ url: `${srv.url}/html`, fileName: 'c' }, opts({ fetchRules: [rule()] }))).rejects.toMatchObject({ code: 'http_error', message: expect.stringMatching(/not JSON/) });
+    srv.route('/nodata', (_req, res) => res.writeHead(200).end(JSON.stringify({ error: 'x' })));
+    await expect(fetchToTempFile({ url: `${srv.url}/nodata`, fileName: 'd' }, opts({ fetchRules: [rule()] }))).rejects.toMatchObject({ message: expect.stringMatching(/no base64 "data"/) });
+    // Without the rule's body, the same answer is the file as it is.
+    const raw = await fetchToTempFile({ url: `${srv.url}/html`, fileName: 'e' }, opts());
+    expect(await readFile(raw.file, 'utf8')).toBe('<html>login</html>');
+    await raw.cleanup();
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { PmError } from '../../core/errors.js';
 import { HttpSourceClient, HttpSourceError } from '../../http/client.js';
+import type { FetchRule } from '../../http/net.js';
 import type { ConnectionDecl, LiveSourceDecl, Manifest } from '../../manifest/types.js';
 import type { SnapshotStore } from '../../state/types.js';
 import { liveKind } from './registry.js';
@@ -131,12 +132,12 @@ export async function pullLive(o: PullOptions): Promise<PullResult> {
  * Attachment fetch rules for the connections: a URL on a connection's origin is fetched with its
  * credentials (a redirect to another origin is followed without them: see attachments/fetch.ts).
  */
-export function connectionFetchRules(m: Manifest): Array<{ prefix: string; headers: Record<string, string> }> {
-  const rules: Array<{ prefix: string; headers: Record<string, string> }> = [];
+export function connectionFetchRules(m: Manifest): FetchRule[] {
+  const rules: FetchRule[] = [];
   for (const c of Object.values(m.connections)) {
     const kind = liveKind(c.kind);
     const headers = { ...(kind?.authHeaders?.(c) ?? {}), ...c.headers };
-    if (Object.keys(headers).length > 0) rules.push({ prefix: `${new URL(c.baseUrl).origin}/`, headers });
+    if (Object.keys(headers).length > 0) rules.push({ prefix: `${new URL(c.baseUrl).origin}/`, headers, ...(kind?.attachmentBody ? { body: kind.attachmentBody } : {}) });
   }
   return rules;
 }

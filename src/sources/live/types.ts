@@ -74,5 +74,7 @@ export interface LiveKind {
   checkSource?(decl: LiveSourceDecl): AdapterProblem[];
   /** The headers that authenticate a request (never logged). */
   authHeaders?(conn: ConnectionDecl): Record<string, string>;
+  /** How its attachment links answer, when not with the file's bytes (see FetchRule.body). */
+  readonly attachmentBody?: 'json-base64';
   pull(job: PullJob): Promise<void>;
 }
