@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand, interruptSignals, type ApplyFlags } from './commands/apply.js';
 import { demoCommand } from './commands/demo.js';
-import { emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
+import { EMULATOR_KINDS, emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
 import { initCommand, type InitFlags } from './commands/init.js';
 import { planCommand, type PlanFlags } from './commands/plan.js';
 import { interruptOnce, pullCommand, type PullFlags } from './commands/pull.js';
@@ -62,10 +62,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   program
     .command('init')
     .description('Write a commented starter manifest for your helpdesk’s export, into Plain or There There.')
-    .option('--from <helpdesk>', 'zendesk, freshdesk, helpscout, intercom, front or csv', 'zendesk')
+    .option('--from <helpdesk>', 'zendesk, freshdesk, helpscout, intercom, front, helpspot or csv', 'zendesk')
     .option('--target <target>', 'where the threads go: plain, or therethere (tickets into a There There channel)', 'plain')
     .option('--force', 'overwrite an existing manifest')
-    .option('--api', 'pull straight from the helpdesk\'s API (a connection) instead of reading export files (zendesk)')
+    .option('--api', 'pull straight from the helpdesk\'s API (a connection) instead of reading export files (zendesk, freshdesk, helpscout, intercom, front, helpspot)')
     .addHelpText(
       'after',
       examples([
@@ -204,12 +204,25 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
   program
     .command('emulator')
-    .description('Run the Plain, There There or Zendesk emulator on loopback for rehearsals and tests.')
-    .addOption(new Option('--kind <kind>', 'which API to emulate: plain (GraphQL, /graphql/v1), therethere (REST, /api) or zendesk (a source: REST, /api/v2)').choices(['plain', 'therethere', 'zendesk']).default('plain'))
-    .option('--port <n>', 'port to listen on (0: any free port); default 4849, zendesk 4851')
+    .description('Run an emulator on loopback for rehearsals and tests: Plain or There There (the targets), or one of the six helpdesks (the sources).')
+    .addOption(
+      new Option(
+        '--kind <kind>',
+        'which API to emulate: plain (GraphQL, /graphql/v1) or therethere (REST, /api), the targets; or a source: zendesk (REST, /api/v2, port 4851), freshdesk (REST, /api/v2, port 4852), helpscout (Mailbox API 2.0, /v2, port 4853), intercom (REST API 2.x, port 4854), front (Core API, port 4855) or helpspot (Web Service API, /api/index.php, port 4856)',
+      )
+        .choices([...EMULATOR_KINDS])
+        .default('plain'),
+    )
+    .option('--port <n>', 'port to listen on (0: any free port); default 4849, a source its own (4851 to 4856)')
     .option('--host <addr>', 'loopback address to listen on', '127.0.0.1')
-    .option('--seed <file>', 'the workspace to start with (JSON or YAML): plain: users, label types, tenants, customers, API keys; therethere: members, channels, tags, tokens; zendesk: an export directory (tickets.jsonl, users.jsonl, comments.jsonl …)')
-    .option('--rate-limit <perMinute>', 'requests per minute before HTTP 429; plain: all requests, default 0 (unlimited); therethere: imports per minute and user, default 300 (0: unlimited); zendesk: the account limit, default 700 (0: unlimited)')
+    .option(
+      '--seed <file>',
+      'the workspace to start with: plain (JSON or YAML): users, label types, tenants, customers, API keys; therethere (JSON or YAML): members, channels, tags, tokens; a source: a directory of its records as .jsonl in its own shapes (each examples/<kind>-api/ has one; zendesk: tickets.jsonl, users.jsonl, comments.jsonl …)',
+    )
+    .option(
+      '--rate-limit <perMinute>',
+      "requests per minute before HTTP 429; plain: all requests, default 0 (unlimited); therethere: imports per minute and user, default 300 (0: unlimited); a source: the account's limit, its plan's default (zendesk 700; helpspot 0: none, as HelpSpot has none)",
+    )
     .option('--api-rate-limit <perMinute>', 'therethere only: every other /api request per minute and user, default 0 (unlimited)')
     .option('--incremental-limit <perMinute>', 'zendesk only: /api/v2/incremental/* requests per minute, default 10 (0: unlimited)')
     .option('--latency <ms>', 'delay before each answer', '0')
@@ -220,6 +233,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         'plain-migrate emulator --kind therethere --port 4850 --seed therethere-seed.yaml',
         'plain-migrate emulator --kind therethere --rate-limit 30 --api-rate-limit 60 --latency 20',
         'plain-migrate emulator --kind zendesk --seed examples/quickstart/export --incremental-limit 0',
+        'plain-migrate emulator --kind freshdesk --seed examples/freshdesk-api/export',
+        'plain-migrate emulator --kind helpscout --seed examples/helpscout-api/seed',
+        'plain-migrate emulator --kind intercom --seed examples/intercom-api/export',
+        'plain-migrate emulator --kind front --seed examples/front-api/seed',
+        'plain-migrate emulator --kind helpspot --seed examples/helpspot-api/seed',
       ]),
     )
     .action(function (this: Command) {

@@ -10,17 +10,18 @@ import { csv } from './templates/csv.js';
 import { freshdesk } from './templates/freshdesk.js';
 import { front } from './templates/front.js';
 import { helpscout } from './templates/helpscout.js';
+import { helpspot } from './templates/helpspot.js';
 import { intercom } from './templates/intercom.js';
 import { zendesk } from './templates/zendesk.js';
 
-export const INIT_SOURCES = ['zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'csv'] as const;
+export const INIT_SOURCES = ['zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'helpspot', 'csv'] as const;
 export type InitSource = (typeof INIT_SOURCES)[number];
 export { INIT_TARGETS, type InitTarget };
 
-const TEMPLATES: Readonly<Record<InitSource, (target: InitTarget) => string>> = { zendesk, freshdesk, helpscout, intercom, front, csv };
+const TEMPLATES: Readonly<Record<InitSource, (target: InitTarget) => string>> = { zendesk, freshdesk, helpscout, intercom, front, helpspot, csv };
 /** Helpdesks whose starter can pull from the API (`init --from X --api`) instead of reading an export. */
-export const INIT_API_SOURCES = ['zendesk'] as const;
-const API_TEMPLATES: Readonly<Record<string, (target: InitTarget) => string>> = { zendesk: (t) => zendesk(t, { api: true }) };
+export const INIT_API_SOURCES = ['zendesk', 'freshdesk', 'helpscout', 'front', 'intercom', 'helpspot'] as const;
+const API_TEMPLATES: Readonly<Record<string, (target: InitTarget) => string>> = { zendesk: (t) => zendesk(t, { api: true }), freshdesk: (t) => freshdesk(t, { api: true }), helpscout: (t) => helpscout(t, { api: true }), front: (t) => front(t, { api: true }), intercom: (t) => intercom(t, { api: true }), helpspot: (t) => helpspot(t, { api: true }) };
 
 export function isInitSource(v: string): v is InitSource {
   return (INIT_SOURCES as readonly string[]).includes(v);

@@ -252,6 +252,43 @@ const EXPECTED: Record<InitSource, Expected> = {
     filtered: ['export/conversations.jsonl:3'],
     unmapped: [],
   },
+  helpspot: {
+    threads: {
+      'hs-601': {
+        title: 'Invoice shows the wrong VAT number',
+        createdAt: '2024-03-01T09:00:00.000Z',
+        status: 'TODO/IN_PROGRESS',
+        priority: 0,
+        labels: [L1],
+        assignee: U1,
+        customer: 'Ann Example <ann@example.com> hs-customer-ann@example.com',
+        messages: [
+          '2024-03-01T09:00:00.000Z INBOUND hs-note-70001 by customer: My invoice shows the **wrong** VAT number.',
+          `2024-03-01T09:30:00.000Z OUTBOUND hs-note-70002 by ${U1}: Thanks Ann, looking into it.`,
+          `2024-03-01T09:40:00.000Z NOTE hs-note-70003 by ${U1}: Billing copied the VAT id from the old account.`,
+          // an external note (emailed to a third party) is still private: a NOTE
+          `2024-03-01T10:00:00.000Z NOTE hs-note-70005 by ${U2}: Asked our accountant to confirm.`,
+        ],
+      },
+      'hs-602': {
+        title: 'Cannot log in after password reset',
+        createdAt: '2024-03-02T08:00:00.000Z',
+        status: 'DONE/DONE_MANUALLY_SET',
+        priority: 2,
+        labels: [L2],
+        assignee: U3,
+        customer: 'Bo <bo@example.org> hs-customer-bo@example.org',
+        messages: [
+          '2024-03-02T08:00:00.000Z INBOUND hs-note-70011 by customer: The reset link\nsays it expired.',
+          `2024-03-02T11:00:00.000Z OUTBOUND hs-note-70012 by ${U3}: Fixed: _please_ try again.`,
+          '2024-03-02T11:30:00.000Z INBOUND hs-note-70013 by customer: Works now, thanks & bye.',
+        ],
+      },
+    },
+    invalid: [{ address: 'thread["hs-605"]', where: 'export/requests.jsonl:5', reason: /^threads\.customer\.email is required .* gave ""$/ }],
+    filtered: ['export/requests.jsonl:3', 'export/requests.jsonl:4'],
+    unmapped: ['labels:vip', 'agents:leo@yourcompany.com'],
+  },
   csv: {
     threads: {
       'csv-1001': {
@@ -291,8 +328,8 @@ const EXPECTED: Record<InitSource, Expected> = {
 };
 
 describe('starterManifest', () => {
-  it('names the six sources and the default file', () => {
-    expect([...INIT_SOURCES]).toEqual(['zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'csv']);
+  it('names the seven sources and the default file', () => {
+    expect([...INIT_SOURCES]).toEqual(['zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'helpspot', 'csv']);
     expect(defaultInitFile()).toBe('plain-migrate.yaml');
     expect(isInitSource('front')).toBe(true);
     expect(isInitSource('kayako')).toBe(false);
@@ -553,6 +590,41 @@ const EXPECTED_TT: Record<InitSource, ExpectedTT> = {
     invalid: [{ address: 'thread["front-cnv_4"]', where: 'export/conversations.jsonl:4', reason: CONTACT_EMAIL }],
     filtered: ['export/conversations.jsonl:3'],
     unmapped: [],
+  },
+  helpspot: {
+    tickets: {
+      'hs-601': {
+        subject: 'Invoice shows the wrong VAT number',
+        createdAt: '2024-03-01T09:00:00.000Z',
+        status: 'open',
+        tags: ['billing'],
+        assignee: A1,
+        contact: 'Ann Example <ann@example.com>',
+        messages: [
+          '2024-03-01T09:00:00.000Z inbound hs-note-70001 by contact: <p>My invoice shows the <b>wrong</b> VAT number.</p>',
+          `2024-03-01T09:30:00.000Z outbound hs-note-70002 by Sara Agent <${A1}>: <p>Thanks Ann, looking into it.</p>`,
+          `2024-03-01T09:40:00.000Z note hs-note-70003 by Sara Agent <${A1}>: <p>Billing copied the VAT id from the old account.</p>`,
+          `2024-03-01T10:00:00.000Z note hs-note-70005 by Omar Other <${A2}>: <p>Asked our accountant to confirm.</p>`,
+        ],
+      },
+      'hs-602': {
+        subject: 'Cannot log in after password reset',
+        createdAt: '2024-03-02T08:00:00.000Z',
+        status: 'closed at 2024-03-02T12:00:00.000Z',
+        tags: ['bug'],
+        assignee: undefined, // Leo left: no member, so unassigned
+        contact: 'Bo <bo@example.org>',
+        messages: [
+          // plain text escaped as HTML, line breaks kept
+          '2024-03-02T08:00:00.000Z inbound hs-note-70011 by contact: <p>The reset link<br>says it expired.</p>',
+          '2024-03-02T11:00:00.000Z outbound hs-note-70012 by Leo Left <leo@yourcompany.com>: Fixed: <em>please</em> try again.',
+          '2024-03-02T11:30:00.000Z inbound hs-note-70013 by contact: <p>Works now, thanks &amp; bye.</p>',
+        ],
+      },
+    },
+    invalid: [{ address: 'thread["hs-605"]', where: 'export/requests.jsonl:5', reason: CONTACT_EMAIL }],
+    filtered: ['export/requests.jsonl:3', 'export/requests.jsonl:4'],
+    unmapped: ['labels:vip', 'agents:leo@yourcompany.com'],
   },
   csv: {
     tickets: {

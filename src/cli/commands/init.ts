@@ -35,14 +35,24 @@ export function initCommand(io: Io, opts: InitFlags): number {
   if (existsSync(file) && !opts.force) {
     throw new PmError('init.exists', `${file} already exists`, { hint: 'pass --force to overwrite it, or -f another path' });
   }
-  writeFileSync(file, starterManifest(from, target, { api: !!opts.api }));
+  const text = starterManifest(from, target, { api: !!opts.api });
+  writeFileSync(file, text);
   // The manifest's first line points editors at ./plain-migrate.schema.json: put it there.
   const schema = join(dirname(file), 'plain-migrate.schema.json');
   if (!existsSync(schema)) copyFileSync(fileURLToPath(new URL('../../../plain-migrate.schema.json', import.meta.url)), schema);
   io.out.write(
     opts.api
-      ? `Wrote a starter manifest for ${from} (pulled from its API) → ${TARGET_NAMES[target]} to ${file}.\nNext: set the connection's baseUrl, export ZENDESK_EMAIL=… ZENDESK_API_TOKEN=…, fill the tables (every # replace), ${SECRET_STEP[target]}, then\n  plain-migrate pull\n  plain-migrate validate --sample 3\n  plain-migrate plan\n`
+      ? `Wrote a starter manifest for ${from} (pulled from its API) → ${TARGET_NAMES[target]} to ${file}.\nNext: set the connection's baseUrl, export ${connectionSecrets(text).map((v) => `${v}=…`).join(' ')}, fill the tables (every # replace), ${SECRET_STEP[target]}, then\n  plain-migrate pull\n  plain-migrate validate --sample 3\n  plain-migrate plan\n`
       : `Wrote a starter manifest for ${from} → ${TARGET_NAMES[target]} to ${file}.\nNext: put the export files where its sources say, fill the tables (every # replace), ${SECRET_STEP[target]}, then\n  plain-migrate validate --sample 3\n  plain-migrate plan\n`,
   );
   return 0;
+}
+
+/** The environment variables the starter's (uncommented) lines read, the target's own aside: the connection's credentials. */
+function connectionSecrets(text: string): string[] {
+  const names = text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('#'))
+    .flatMap((l) => [...l.replace(/\s#.*$/, '').matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!));
+  return [...new Set(names)].filter((v) => v !== 'PLAIN_API_KEY' && v !== 'THERETHERE_TOKEN');
 }

@@ -1,4 +1,4 @@
-/** `plain-migrate init --from freshdesk [--target therethere]`: Freshdesk (API v2) exports. */
+/** `plain-migrate init --from freshdesk [--target therethere] [--api]`: Freshdesk (API v2) exports, or a live pull. */
 import { kit, type InitTarget } from './common.js';
 
 const SOURCES = `
@@ -23,6 +23,41 @@ sources:
     path: export/agents.jsonl
     key: id
 `;
+
+/** `init --from freshdesk --api`: the same four sources, pulled from the API by a connection. */
+const API_SOURCES = `
+connections:
+  freshdesk:
+    kind: freshdesk
+    baseUrl: https://YOUR_DOMAIN.freshdesk.com   # replace YOUR_DOMAIN (or the emulator: http://127.0.0.1:4852)
+    auth:
+      apiKey: \${FRESHDESK_API_KEY}    # Profile settings → View API key; sent as the Basic user (password X)
+    requestsPerMinute: 200           # your plan's API limit: Growth 200, Pro 400, Enterprise 700 (the ticket and
+                                     # contact lists get Freshdesk's own share of it: 20, 100, 200)
+    # since: 2019-01-01              # optional: leave out tickets and contacts last changed before this
+
+sources:                             # pulled into a snapshot beside the state: plain-migrate pull
+  tickets:                           # by updated_at, with description, requester and stats; spam tickets come with
+    connection: freshdesk            # spam: true and deleted ones with deleted: true (both filtered out below)
+    stream: tickets
+  conversations:                     # each ticket's replies and private notes, with ticket_id
+    connection: freshdesk
+    stream: conversations
+    groupBy: ticket_id               # $records('conversations', id) returns a ticket's conversations
+  contacts:                          # requesters and other customers
+    connection: freshdesk
+    stream: contacts
+    key: id
+  agents:                            # {id, contact: {name, email}}
+    connection: freshdesk
+    stream: agents
+    key: id
+`;
+
+const FILE_ATTACHMENTS = 'URLs need attachments.fetch headers';
+const API_ATTACHMENTS = 'attachment_url is pre-signed and expires minutes after the pull: apply soon after pulling';
+const FILE_WHERE = 'where: $not(spam = true)           # spam tickets are left out';
+const API_WHERE = 'where: $not(spam = true) and $not(deleted = true)   # spam and deleted tickets are left out';
 
 /** The ticket's description as its first message, then the conversations. */
 const EACH = `    # The ticket's description is its first message; the conversations follow. Outbound-email tickets
@@ -140,11 +175,22 @@ ${EACH}    # private notes are notes; incoming (from the customer's side) inboun
 `;
 }
 
-export function freshdesk(target: InitTarget = 'plain'): string {
+export function freshdesk(target: InitTarget = 'plain', opts: { api?: boolean } = {}): string {
   const k = kit(target);
+  const body = target === 'plain' ? plain() : thereThere();
+  if (opts.api) {
+    return `${k.header(
+      'Freshdesk',
+      'freshdesk --api',
+      'export FRESHDESK_API_KEY=… (an agent\'s API key: it sees what that agent sees), set baseUrl below, then\n#      plain-migrate pull   brings tickets, conversations, contacts and agents into a local snapshot (plan\n#      pulls first too; each later pull asks only for what changed since the last one).',
+    )}${k.targetBlock('freshdesk')}${API_SOURCES}${body
+      .replace(`# ${'attachments'}: "attachments.{ 'url'`, `attachments: "attachments.{ 'url'`)
+      .replaceAll(FILE_ATTACHMENTS, API_ATTACHMENTS)
+      .replace(FILE_WHERE, API_WHERE)}${k.batching}`;
+  }
   return `${k.header(
     'Freshdesk',
     'freshdesk',
-    'Export tickets, conversations, contacts and agents from the Freshdesk API into ./export/, one JSON\n#      object per line (how: next to each source below). Base URL https://YOUR_DOMAIN.freshdesk.com/api/v2,\n#      Basic auth with the API key as the user name and X as the password; ?page=N&per_page=100.',
-  )}${k.targetBlock('freshdesk')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
+    'Export tickets, conversations, contacts and agents from the Freshdesk API into ./export/, one JSON\n#      object per line (how: next to each source below). Base URL https://YOUR_DOMAIN.freshdesk.com/api/v2,\n#      Basic auth with the API key as the user name and X as the password; ?page=N&per_page=100.\n#      Or pull straight from the API: plain-migrate init --from freshdesk --api',
+  )}${k.targetBlock('freshdesk')}${SOURCES}${body}${k.batching}`;
 }

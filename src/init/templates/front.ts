@@ -21,6 +21,37 @@ sources:
     groupBy: $split(_links.related.conversation, '/')[-1]
 `;
 
+/** `init --from front --api`: the same sources, pulled from the Core API by a connection. */
+const API_SOURCES = `
+connections:
+  front:
+    kind: front
+    baseUrl: https://YOUR_COMPANY.api.frontapp.com   # your company's API host (its pagination links and attachment
+                                     # URLs are on it, so the token goes with them); or the emulator: http://localhost:4855
+    auth:
+      token: \${FRONT_API_TOKEN}     # Settings → Developers → API tokens (scopes: conversations, messages, comments,
+                                     # contacts, events, tags, teammates, inboxes :read); sent as Bearer
+    requestsPerMinute: 50            # your plan's limit: Starter 50, Professional 100, Enterprise 200 (429 Retry-After obeyed)
+    # since: 2019-01-01              # optional: leave out conversations and contacts last changed before this
+
+sources:                             # pulled into a snapshot beside the state: plain-migrate pull
+  conversations:                     # a full listing first, then only Front's events since the last pull; trashed
+    connection: front                # ones come with status "deleted", merged-away ones with merged_into (both left out below)
+    stream: conversations
+  messages:                          # each changed conversation's messages, oldest first, with conversation_id
+    connection: front
+    stream: messages
+    groupBy: conversation_id
+  comments:                          # each changed conversation's comments (Front's internal discussion), with conversation_id
+    connection: front
+    stream: comments
+    groupBy: conversation_id
+`;
+
+const FILE_WHERE = "where: $not(status = 'deleted')    # deleted conversations are left out";
+const API_WHERE = "where: $not(status = 'deleted') and $not($exists(merged_into))   # trashed and merged-away conversations are left out";
+const FILE_ATTACHMENTS = "# attachments: \"attachments.{";
+
 const threadsHead = (idempotency: string): string => `threads:
   source: conversations
   where: $not(status = 'deleted')    # deleted conversations are left out
@@ -124,8 +155,21 @@ ${EACH}    # comments (they have posted_at) are notes; messages are inbound or o
 `;
 }
 
-export function front(target: InitTarget = 'plain'): string {
+export function front(target: InitTarget = 'plain', opts: { api?: boolean } = {}): string {
   const k = kit(target);
+  if (opts.api) {
+    const body = target === 'plain' ? plain() : thereThere();
+    return `${k.header(
+      'Front',
+      'front --api',
+      'export FRONT_API_TOKEN=… (a company API token), set baseUrl below, then\n#      plain-migrate pull   brings conversations, messages and comments into a local snapshot (plan pulls\n#      first too; each later pull reads only the events since the last one, 15 a page).',
+      ['Front times are epoch seconds with a fraction (1701292649.333): $toISO turns them into ISO 8601 UTC.'],
+    )}${k.targetBlock('front')}${API_SOURCES}${body
+      .replace(FILE_WHERE, API_WHERE)
+      .replace(FILE_ATTACHMENTS, 'attachments: "attachments.{')
+      .replace('(uploaded by apply with each message; the url needs your API token):', '(uploaded by apply with each message, fetched with the API token on baseUrl\'s origin):')
+      .replace('(uploaded by apply with each message: at most 10 files of 25 MB; the url needs your API token):', '(at most 10 files of 25 MB, fetched with the API token on baseUrl\'s origin):')}${k.batching}`;
+  }
   return `${k.header(
     'Front',
     'front',

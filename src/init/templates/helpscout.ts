@@ -1,4 +1,4 @@
-/** `plain-migrate init --from helpscout [--target therethere]`: Help Scout Mailbox API 2.0 exports. */
+/** `plain-migrate init --from helpscout [--target therethere] [--api]`: Help Scout Mailbox API 2.0 exports, or a live pull. */
 import { kit, type InitTarget } from './common.js';
 
 const SOURCES = `
@@ -11,6 +11,37 @@ sources:
     # a conversation_id and groupBy: conversation_id, and use each: $records('threads', id) below.
     path: export/conversations.jsonl
 `;
+
+/** `init --from helpscout --api`: the same data pulled from the API by a connection (src/sources/helpscout/). */
+const API_SOURCES = `
+connections:
+  helpscout:
+    kind: helpscout
+    baseUrl: https://api.helpscout.net   # Help Scout's API (or the emulator: http://127.0.0.1:4853)
+    auth:                            # an OAuth2 app: Your Profile → My Apps → Create My App
+      clientId: \${HELPSCOUT_CLIENT_ID}     # exchanged for an access token, renewed before it expires;
+      clientSecret: \${HELPSCOUT_CLIENT_SECRET}   # the token is kept in memory only
+    requestsPerMinute: 200           # your plan's API limit (shared by every app of the account)
+    # since: 2019-01-01              # optional: leave out conversations and customers last changed before this
+
+sources:                             # pulled into a snapshot beside the state: plain-migrate pull
+  conversations:                     # every status (active, pending, closed, spam); deleted ones with state "deleted"
+    connection: helpscout
+    stream: conversations
+  threads:                           # each conversation's threads (newest first in Help Scout), with conversation_id
+    connection: helpscout
+    stream: conversation_threads
+    groupBy: conversation_id         # $records('threads', id) returns a conversation's threads
+`;
+
+const FILE_EACH = '    each: _embedded.threads          # newest first in Help Scout; sent oldest first\n';
+const API_EACH = "    each: $records('threads', id)    # newest first in Help Scout; sent oldest first (by createdAt)\n";
+/** Pulled from the API, attachments are on: their data link is fetched with the connection's token (and decoded: it answers base64 in JSON). */
+function apiAttachments(body: string): string {
+  return body
+    .replace('the data link needs your OAuth token', "the data link is fetched with the connection's token")
+    .replace(`# attachments: "_embedded.attachments.{ 'url': _links.web.href`, `attachments: "_embedded.attachments.{ 'url': _links.data.href`);
+}
 
 const threadsHead = (idempotency: string): string => `threads:
   source: conversations
@@ -104,8 +135,16 @@ ${EACH}    type: "type = 'note' ? 'note' : (createdBy.type = 'customer' ? 'inbou
 `;
 }
 
-export function helpscout(target: InitTarget = 'plain'): string {
+export function helpscout(target: InitTarget = 'plain', opts: { api?: boolean } = {}): string {
   const k = kit(target);
+  if (opts.api) {
+    const body = apiAttachments((target === 'plain' ? plain() : thereThere()).replace(FILE_EACH, API_EACH));
+    return `${k.header(
+      'Help Scout',
+      'helpscout --api',
+      'export HELPSCOUT_CLIENT_ID=… HELPSCOUT_CLIENT_SECRET=… (an OAuth2 app\'s), then\n#      plain-migrate pull   brings conversations and their threads into a local snapshot (plan pulls first too;\n#      each later pull asks only for what changed since the last one).',
+    )}${k.targetBlock('helpscout')}${API_SOURCES}${body}${k.batching}`;
+  }
   return `${k.header(
     'Help Scout',
     'helpscout',

@@ -1,4 +1,4 @@
-/** `plain-migrate init --from intercom [--target therethere]`: Intercom REST API (2.x) exports. */
+/** `plain-migrate init --from intercom [--target therethere] [--api]`: Intercom REST API (2.x) exports, or a live pull. */
 import { kit, userId, type InitTarget } from './common.js';
 
 const SOURCES = `
@@ -17,6 +17,59 @@ sources:
     # GET /admins (teammates, for the assignee):  jq -c '.admins[]' admins.json > export/admins.jsonl
     path: export/admins.jsonl
     key: id
+`;
+
+/** `init --from intercom --api`: the same sources, pulled from the API by a connection (source-apis.md §4). */
+const API_SOURCES = `
+connections:
+  intercom:
+    kind: intercom
+    baseUrl: https://api.intercom.io   # your workspace's region: EU https://api.eu.intercom.io, AU https://api.au.intercom.io
+                                       # (or the emulator: http://127.0.0.1:4854)
+    auth:
+      accessToken: \${INTERCOM_ACCESS_TOKEN}   # Developer Hub → your app → Authentication; sent as Bearer with Intercom-Version 2.16
+    requestsPerMinute: 1000          # under your app's limit (10,000 a minute, counted in 10-second windows)
+    # since: 2019-01-01              # optional: leave out conversations and contacts last changed before this
+
+sources:                             # pulled into a snapshot beside the state: plain-migrate pull
+  conversations:                     # by updated_at (the search endpoint); deleted ones with deleted: true (filtered out below)
+    connection: intercom
+    stream: conversations
+  parts:                             # each conversation's parts (comments, notes, events), with conversation_id
+    connection: intercom
+    stream: conversation_parts
+    groupBy: conversation_id         # $records('parts', id) returns a conversation's parts
+  contacts:                          # users and leads, with their emails
+    connection: intercom
+    stream: contacts
+    key: id
+  admins:                            # teammates, for the assignee
+    connection: intercom
+    stream: admins
+    key: id
+`;
+
+/**
+ * The API variant's messages: the opening message, then a note when Intercom's API kept back earlier parts
+ * (it returns only the 500 most recent; the pull marks such parts with conversation_parts_total), then the parts.
+ */
+const API_EACH = `    # The opening message is the conversation's source; the replies and notes are its parts. Intercom's API
+    # returns only the 500 most recent parts of a conversation: a note says how many earlier ones were not available.
+    each: |
+      (
+        $parts := $records('parts', id);
+        $total := $max($parts.conversation_parts_total);
+        $missing := $total ? $total - $count($parts) : 0;
+        $append(
+          $append(
+            [{ 'id': 'source-' & source.id, 'part_type': 'comment', 'body': source.body, 'author': source.author, 'created_at': created_at }],
+            $missing > 0
+              ? [{ 'id': 'missing-parts', 'part_type': 'note', 'body': '<p>' & $string($missing) & ' earlier parts were not available from the Intercom API</p>', 'author': { 'type': 'bot' }, 'created_at': created_at }]
+              : []
+          ),
+          $parts
+        )
+      )
 `;
 
 const threadsHead = (idempotency: string): string => `threads:
@@ -122,12 +175,27 @@ ${EACH}    # comments by users and leads are inbound, by admins and bots outboun
 `;
 }
 
-export function intercom(target: InitTarget = 'plain'): string {
+export function intercom(target: InitTarget = 'plain', opts: { api?: boolean } = {}): string {
   const k = kit(target);
+  const body = target === 'plain' ? plain() : thereThere();
+  if (opts.api) {
+    const eachStart = body.indexOf("    # The opening message is the conversation's source;");
+    const eachEnd = body.indexOf('    # comments and notes with a body;');
+    return `${k.header(
+      'Intercom',
+      'intercom --api',
+      'export INTERCOM_ACCESS_TOKEN=… (an app\'s access token with read scopes), set baseUrl below to your region, then\n#      plain-migrate pull   brings conversations, their parts, contacts and admins into a local snapshot (plan\n#      pulls first too; each later pull asks only for what changed since the last one).',
+      ['Intercom times are unix seconds: $toISO turns them into ISO 8601 UTC.'],
+    )}${k.targetBlock('intercom')}${API_SOURCES}${(body.slice(0, eachStart) + API_EACH + body.slice(eachEnd))
+      .replace('threads:\n  source: conversations\n', 'threads:\n  source: conversations\n  where: $not(deleted = true)         # deleted conversations are left out\n')
+      .replace("assignee: $table('agents', $record('admins', admin_assignee_id).email)", "assignee: $table('agents', $record('admins', $string(admin_assignee_id)).email)   # admin_assignee_id is a number, admin ids strings")
+      .replace(/# attachments: "attachments/g, 'attachments: "attachments')
+      .replace(/; URLs need attachments\.fetch headers\)/g, '; Intercom serves them from its CDN, without credentials)')}${k.batching}`;
+  }
   return `${k.header(
     'Intercom',
     'intercom',
-    'Export conversations (each with its parts), contacts and admins from the Intercom API into ./export/,\n#      one JSON object per line (how: next to each source below). Base URL https://api.intercom.io (or\n#      api.eu.intercom.io, api.au.intercom.io), Authorization: Bearer <token>, plus the Intercom-Version header.',
+    'Export conversations (each with its parts), contacts and admins from the Intercom API into ./export/,\n#      one JSON object per line (how: next to each source below). Base URL https://api.intercom.io (or\n#      api.eu.intercom.io, api.au.intercom.io), Authorization: Bearer <token>, plus the Intercom-Version header.\n#      Or pull straight from the API: plain-migrate init --from intercom --api',
     ['Intercom times are unix seconds: $toISO turns them into ISO 8601 UTC.'],
-  )}${k.targetBlock('intercom')}${SOURCES}${target === 'plain' ? plain() : thereThere()}${k.batching}`;
+  )}${k.targetBlock('intercom')}${SOURCES}${body}${k.batching}`;
 }

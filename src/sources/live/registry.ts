@@ -1,11 +1,16 @@
 /** The live source kinds: the one place that names them (as targets/registry.ts does for targets). */
 import type { LiveKindCatalog } from '../../manifest/types.js';
 import { commandKind } from '../command/index.js';
+import { freshdeskKind } from '../freshdesk/index.js';
+import { frontKind } from '../front/index.js';
+import { helpscoutKind } from '../helpscout/index.js';
+import { helpspotKind } from '../helpspot/index.js';
 import { httpKind } from '../http-api/index.js';
+import { intercomKind } from '../intercom/index.js';
 import { zendeskKind } from '../zendesk/index.js';
 import type { LiveKind } from './types.js';
 
-const KINDS: readonly LiveKind[] = [zendeskKind, httpKind, commandKind];
+const KINDS: readonly LiveKind[] = [zendeskKind, freshdeskKind, helpscoutKind, helpspotKind, frontKind, intercomKind, httpKind, commandKind];
 
 export function liveKind(kind: string): LiveKind | undefined {
   return KINDS.find((k) => k.kind === kind);

@@ -1,0 +1,188 @@
+/**
+ * Live Front sources end to end: the built CLI, the Front emulator (seeded with the example's company) and
+ * the Plain emulator. A pull + apply lands what the example maps (comments as notes, the attachment fetched
+ * with the token on the company host); a change lands exactly, reading only the events since the last pull;
+ * a pull killed with SIGKILL and run again ends in the snapshot of one uninterrupted pull and a plan after a
+ * killed pull sees no record as gone; a refused token says what to fix; the token is in no output or file.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadFrontSeed, startFrontEmulator, type FrontEmulator, type FrontSeed } from '../../src/emulators/front/index.js';
+import { loadPlainSeed, startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
+import { cli } from './cli.js';
+
+const EXAMPLE = join(import.meta.dirname, '../../examples/front-api');
+const TOKEN = 'front-e2e-token-93ad7c';
+
+interface Live {
+  dir: string;
+  manifest: string;
+  fr: FrontEmulator;
+}
+async function liveFrom(seed: FrontSeed, token = TOKEN): Promise<Live> {
+  const fr = await startFrontEmulator({ seed, token, requestsPerMinute: 0, burstPerSecond: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'pm-live-front-'));
+  const manifest = join(dir, 'plain-migrate.yaml');
+  writeFileSync(manifest, readFileSync(join(EXAMPLE, 'plain-migrate.yaml'), 'utf8').replace('requestsPerMinute: 200 ', 'requestsPerMinute: 100000 '));
+  return { dir, manifest, fr };
+}
+const run = (live: Live, args: string[], plain: PlainEmulator, token = TOKEN) =>
+  cli([...args, '-f', live.manifest], { cwd: live.dir, endpoint: plain.graphqlUrl, extraEnv: { FRONT_BASE_URL: live.fr.companyUrl, FRONT_API_TOKEN: token } });
+function snapshotDump(dir: string): unknown {
+  const db = new Database(join(dir, '.plain-migrate/state.db'), { readonly: true });
+  try {
+    // The two emulators' links differ only in their port.
+    return (db.prepare('SELECT stream, id, deleted, data FROM snapshot_records ORDER BY stream, id').all() as Array<{ data: string }>).map((r) => ({ ...r, data: r.data.replace(/localhost:\d+/g, 'localhost:PORT') }));
+  } finally {
+    db.close();
+  }
+}
+function operations(fr: FrontEmulator, from = 0): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of fr.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
+  return out;
+}
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+}
+/** n conversations of two messages and a comment each. */
+function generated(n: number): FrontSeed {
+  const t0 = Date.UTC(2023, 0, 1) / 1000;
+  const tea = { id: 'tea_a1', email: 'sara@acme.com', first_name: 'Sara', last_name: 'Lind' };
+  const conversations = Array.from({ length: n }, (_, i) => ({ id: `cnv_g${i}`, subject: `Conversation ${i}`, status: 'assigned', assignee: tea, recipient: { name: `C ${i}`, handle: `c${i}@example.com`, role: 'from' }, tags: [], created_at: t0 + i * 60, updated_at: t0 + i * 60 }));
+  const messages = conversations.flatMap((c, i) => [0, 1].map((j) => ({ conversation_id: c.id, id: `msg_g${i}_${j}`, type: 'email', is_inbound: j === 0, draft_mode: null, created_at: t0 + i * 60 + j, author: j === 0 ? null : tea, recipients: [{ name: c.recipient.name, handle: c.recipient.handle, role: j === 0 ? 'from' : 'to' }], body: `<p>m${j}</p>`, attachments: [] })));
+  const comments = conversations.map((c, i) => ({ conversation_id: c.id, id: `com_g${i}`, author: tea, body: 'note', posted_at: t0 + i * 60 + 5, attachments: [] }));
+  return { conversations, messages, comments, contacts: [], teammates: [tea] };
+}
+
+let plain: PlainEmulator;
+let exampleSeed: FrontSeed;
+beforeAll(async () => {
+  plain = await startPlainEmulator({ seed: await loadPlainSeed(join(EXAMPLE, 'emulator-seed.yaml')) });
+  exampleSeed = await loadFrontSeed(join(EXAMPLE, 'seed'));
+});
+afterAll(async () => {
+  await plain?.close();
+});
+
+describe('a live Front source', () => {
+  it('pull + plan + apply lands what the example maps; a change lands exactly, reading only the new events', async () => {
+    plain.reset();
+    const live = await liveFrom(exampleSeed);
+    try {
+      const pulled = await run(live, ['pull', '--output', 'plain'], plain);
+      expect(pulled.exitCode, pulled.stdout + pulled.stderr).toBe(0);
+      const plan = await run(live, ['plan', '--offline'], plain);
+      expect(plan.exitCode, plan.stderr).toBe(0);
+      // c5 is trashed (filtered), c6's contact is a phone number (invalid); m6 is a draft; comments are notes.
+      expect(plan.stdout).toContain('Plan: 4 threads to import (11 messages), 0 to update, 0 to append (0 messages), 1 invalid, 0 orphaned');
+      const applied = await run(live, ['apply', '--auto-approve', '--output', 'plain'], plain);
+      expect(applied.exitCode, applied.stdout + applied.stderr).toBe(0);
+      const snap = plain.snapshot() as unknown as { threads: Array<{ externalId: string; status: string; messages: Array<{ externalId: string; type: string }> }> };
+      expect(snap.threads.map((t) => t.externalId).sort()).toEqual(['front-cnv_c1', 'front-cnv_c2', 'front-cnv_c3', 'front-cnv_c4']);
+      const c1 = snap.threads.find((t) => t.externalId === 'front-cnv_c1')!;
+      expect(c1.messages.map((m) => m.externalId)).toContain('front-com_k1');
+      // The attachment: fetched with the token from the company host (the emulator refuses it without).
+      expect(operations(live.fr)['attachment.download']).toBe(1);
+      expect(live.fr.requests().find((r) => r.operation === 'attachment.download')!.status).toBe(200);
+
+      live.fr.account.change({
+        conversations: [{ id: 'cnv_c1', status: 'archived' }],
+        messages: [{ conversation_id: 'cnv_c3', body: '<p>And SAML?</p>', is_inbound: true, recipients: [{ name: 'Cy Park', handle: 'cy@example.net', role: 'from' }] }],
+        trashConversations: ['cnv_c4'],
+      });
+      const before = live.fr.requests().length;
+      const second = await run(live, ['apply', '--auto-approve', '--output', 'plain'], plain);
+      expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+      expect(second.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 1 to update, 1 to append \(1 message\), 1 invalid, 1 orphaned/);
+      const asked = operations(live.fr, before);
+      expect(asked['events.list']).toBe(1);
+      expect(asked['conversations.list']).toBeUndefined();
+      expect(asked['conversation.messages']).toBe(3); // c1, c3, c4
+      const after = plain.snapshot() as unknown as typeof snap;
+      expect(after.threads.find((t) => t.externalId === 'front-cnv_c1')!.status).toBe('DONE');
+      expect(after.threads.find((t) => t.externalId === 'front-cnv_c3')!.messages.length).toBe(2);
+    } finally {
+      await live.fr.close();
+    }
+  });
+
+  it('a pull killed (SIGKILL) and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', async () => {
+    plain.reset();
+    const seed = generated(40);
+    const reference = await liveFrom(seed);
+    const live = await liveFrom(seed);
+    try {
+      expect((await run(reference, ['pull'], plain)).exitCode).toBe(0);
+      const want = snapshotDump(reference.dir);
+      live.fr.configure({ latencyMs: 15 });
+      let killed = 0;
+      for (const ms of [400]) {
+        const p = run(live, ['pull', '--output', 'plain'], plain);
+        await new Promise((r) => setTimeout(r, ms));
+        if (p.kill('SIGKILL')) killed++;
+        await p;
+      }
+      expect(killed).toBeGreaterThan(0);
+      live.fr.configure({ latencyMs: 0 });
+      const done = await run(live, ['pull'], plain);
+      expect(done.exitCode, done.stderr).toBe(0);
+      expect(snapshotDump(live.dir)).toEqual(want);
+      expect((await run(live, ['apply', '--auto-approve', '--offline'], plain)).exitCode).toBe(0);
+      live.fr.account.change({ conversations: seed.conversations!.map((c) => ({ id: c.id as string, subject: `${String(c.subject)} (edited)` })) });
+      live.fr.configure({ latencyMs: 25 });
+      const p = run(live, ['pull', '--output', 'plain'], plain);
+      await new Promise((r) => setTimeout(r, 500));
+      p.kill('SIGKILL');
+      await p;
+      live.fr.configure({ latencyMs: 0 });
+      const offline = await run(live, ['plan', '--offline'], plain);
+      expect(offline.exitCode, offline.stderr).toBe(0);
+      expect(offline.stdout).toMatch(/, 0 invalid, 0 orphaned,/);
+      const plan = await run(live, ['plan'], plain);
+      expect(plan.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 40 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./);
+    } finally {
+      await reference.fr.close();
+      await live.fr.close();
+    }
+  }, 120_000);
+
+  it('retries 429s, 503s and resets; a refused token stops the pull with what to fix; the token is in no output or workspace file', async () => {
+    plain.reset();
+    const live = await liveFrom(exampleSeed);
+    try {
+      const outputs: string[] = [];
+      const bad = await run(live, ['pull'], plain, 'not-the-token-at-all');
+      outputs.push(bad.stdout, bad.stderr);
+      expect(bad.exitCode).toBe(1);
+      expect(bad.stderr).toMatch(/pulling from connection "front" failed: GET http:\/\/localhost:\d+\/events: HTTP 401/);
+      expect(bad.stderr).toMatch(/check connections\.front\.auth/);
+      expect(bad.stderr).not.toContain('not-the-token-at-all');
+      await fetch(`${live.fr.url}/__emulator/faults`, {
+        method: 'POST',
+        body: JSON.stringify({
+          rules: [
+            { operation: 'conversation.messages', action: 'status:503', every: 3, times: 2 },
+            { operation: 'conversation.comments', action: 'reset', times: 1 },
+            { operation: 'conversations.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+          ],
+        }),
+      });
+      const ok = await run(live, ['pull', '--output', 'plain'], plain);
+      outputs.push(ok.stdout, ok.stderr);
+      expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/RETRY front: HTTP 503/);
+      expect(ok.stdout).toMatch(/RETRY front: HTTP 429/);
+      const applied = await run(live, ['apply', '--auto-approve', '--output', 'json'], plain);
+      outputs.push(applied.stdout, applied.stderr);
+      expect(applied.exitCode, applied.stderr).toBe(0);
+      for (const o of outputs) expect(o).not.toContain(TOKEN);
+      for (const f of files(live.dir)) expect(readFileSync(f).includes(TOKEN), f).toBe(false);
+    } finally {
+      await live.fr.close();
+    }
+  });
+});
