@@ -11,6 +11,7 @@
  *   companies      the whole list, every pull
  */
 import type { ConnectionDecl } from '../../manifest/types.js';
+import { StreamProgress } from '../live/children.js';
 import type { LiveKind, PullJob, StreamSpec } from '../live/types.js';
 import { pullConversations } from './conversations.js';
 import { pullList, pullTickets } from './lists.js';
@@ -34,19 +35,6 @@ export function freshdeskAuthHeaders(conn: ConnectionDecl): Record<string, strin
   return { authorization: `Basic ${Buffer.from(`${conn.auth['apiKey'] ?? ''}:X`).toString('base64')}` };
 }
 
-class Progress {
-  private waiters: Array<() => void> = [];
-  private finished = false;
-  done = (): boolean => this.finished;
-  next = (): Promise<void> => (this.finished ? Promise.resolve() : new Promise((r) => this.waiters.push(r)));
-  notify(end = false): void {
-    if (end) this.finished = true;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-}
-
 /** The streams run side by side (the listings under the list limit, the conversations under the account's); the first failure stops the rest. */
 async function pull(job: PullJob): Promise<void> {
   const conn = job.connection!;
@@ -55,7 +43,7 @@ async function pull(job: PullJob): Promise<void> {
   const stream = (name: string) => `${conn.name}.${name}`;
   const stop = new AbortController();
   const halt = AbortSignal.any([job.signal, stop.signal]);
-  const progress = new Progress();
+  const progress = new StreamProgress();
   const tasks: Array<Promise<void>> = [];
   const run = (p: Promise<void>) => tasks.push(p.catch((e: unknown) => (stop.abort(), Promise.reject(e))));
   for (const name of ORDER) {

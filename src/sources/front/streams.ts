@@ -12,6 +12,7 @@
  */
 import type { HttpSourceClient } from '../../http/client.js';
 import type { SnapshotRecordInput, SnapshotRow } from '../../state/types.js';
+import { pullChildren as followParent } from '../live/children.js';
 import type { PullJob } from '../live/types.js';
 import { getPage, results } from './paging.js';
 
@@ -145,62 +146,25 @@ export async function pullList(job: PullJob, stream: string, path: string, stop:
   job.emit({ type: 'stream-done', stream });
 }
 
-interface Position {
-  readonly seq: number;
-  readonly ord: number;
-}
-
 /**
  * A child stream (messages, comments): for each conversation that changed since this stream last caught up
  * (the conversations stream's changes, in order), all its records, each with conversation_id. Up to
- * CHILD_FETCHES conversations in flight, committed in order with the position past their conversation.
+ * CHILD_FETCHES conversations in flight, committed in order with the position past their conversation
+ * (../live/children.ts).
  */
-export async function pullChildren(
+export function pullChildren(
   job: PullJob,
   parentStream: string,
   stream: string,
   stop: AbortSignal,
   fetchOne: (row: SnapshotRow, parent: Rec, signal: AbortSignal) => Promise<Rec[]>,
 ): Promise<void> {
-  const prev = (await job.snapshot.stream(stream))?.cursor as Position | null | undefined;
-  let committed: Position = { seq: prev?.seq ?? 0, ord: prev?.ord ?? 0 };
-  let enqueued = committed;
-  job.emit({ type: 'stream-start', stream });
-  const local = new AbortController();
-  const halt = AbortSignal.any([stop, local.signal]);
-  const pending: Array<{ row: SnapshotRow; records: Promise<Rec[]> }> = [];
-  let buffer: SnapshotRow[] = [];
-  let exhausted = false;
-  const first: { failure?: { error: unknown } } = {};
-  try {
-    for (;;) {
-      stop.throwIfAborted();
-      if (buffer.length === 0 && !exhausted) {
-        buffer = await job.snapshot.changedSince(parentStream, enqueued, PARENTS_PER_READ);
-        if (buffer.length === 0) exhausted = true;
-      }
-      while (pending.length < CHILD_FETCHES && buffer.length > 0) {
-        const row = buffer.shift()!;
-        enqueued = { seq: row.seq, ord: row.ord };
-        const p = fetchOne(row, JSON.parse(row.json) as Rec, halt);
-        p.catch((error: unknown) => {
-          if (first.failure === undefined && !halt.aborted) first.failure = { error };
-          local.abort();
-        });
-        pending.push({ row, records: p });
-        if (buffer.length === 0) exhausted = false;
-      }
-      if (pending.length === 0) break;
-      const head = pending.shift()!;
-      const records = await head.records;
-      committed = { seq: head.row.seq, ord: head.row.ord };
-      await commitPage(job, stream, records.map((r) => rec(r)), committed, false);
-    }
-  } catch (e) {
-    local.abort();
-    await Promise.allSettled(pending.map((p) => p.records));
-    throw first.failure?.error ?? e;
-  }
-  await commitPage(job, stream, [], committed, true);
-  job.emit({ type: 'stream-done', stream });
+  return followParent(job, {
+    parentStream,
+    stream,
+    stop,
+    concurrency: CHILD_FETCHES,
+    perRead: PARENTS_PER_READ,
+    fetch: async (row, signal) => (await fetchOne(row, JSON.parse(row.json) as Rec, signal)).map((r) => rec(r)),
+  });
 }

@@ -11,21 +11,17 @@
  * the pull emits a note; the parts the snapshot already held from earlier pulls stay. A mapping reports
  * `conversation_parts_total - $count($records('conversation_parts', id))` earlier parts as not available.
  *
- * As Freshdesk's conversations: up to PART_FETCHES retrieves in flight, committed in order with the cursor
+ * By ../live/children.ts, as Freshdesk's conversations: up to PART_FETCHES retrieves in flight, committed in order with the cursor
  * past their conversation (its position (seq, ord) in the conversations stream's changes), so a stopped pull
  * resumes at the first conversation not committed. A conversation deleted since (404) gives no parts.
  */
 import type { HttpSourceClient } from '../../http/client.js';
+import { pullChildren } from '../live/children.js';
 import type { PullJob } from '../live/types.js';
 import type { SnapshotRecordInput, SnapshotRow } from '../../state/types.js';
 
 export const PART_FETCHES = 8;
 const PER_READ = 200;
-
-interface Position {
-  readonly seq: number;
-  readonly ord: number;
-}
 
 interface Fetched {
   records: SnapshotRecordInput[];
@@ -53,51 +49,21 @@ async function conversationParts(http: HttpSourceClient, row: SnapshotRow, stop:
   return { records, ...(truncated ? { missing: { total, returned } } : {}) };
 }
 
-export async function pullParts(job: PullJob, parentStream: string, stream: string, stop: AbortSignal): Promise<void> {
+export function pullParts(job: PullJob, parentStream: string, stream: string, stop: AbortSignal): Promise<void> {
   const http = job.http!;
-  const prev = (await job.snapshot.stream(stream))?.cursor as Position | null | undefined;
-  let enqueued: Position = { seq: prev?.seq ?? 0, ord: prev?.ord ?? 0 };
-  let committed = enqueued;
-  job.emit({ type: 'stream-start', stream });
-  const local = new AbortController();
-  const halt = AbortSignal.any([stop, local.signal]);
-  const pending: Array<{ row: SnapshotRow; fetched: Promise<Fetched> }> = [];
-  let buffer: SnapshotRow[] = [];
-  let exhausted = false;
-  const first: { error?: unknown } = {};
-  try {
-    for (;;) {
-      stop.throwIfAborted();
-      if (buffer.length === 0 && !exhausted) {
-        buffer = await job.snapshot.changedSince(parentStream, enqueued, PER_READ);
-        if (buffer.length === 0) exhausted = true;
-      }
-      while (pending.length < PART_FETCHES && buffer.length > 0) {
-        const row = buffer.shift()!;
-        enqueued = { seq: row.seq, ord: row.ord };
-        const fetched = conversationParts(http, row, halt);
-        fetched.catch((error: unknown) => {
-          if (!('error' in first) && !halt.aborted) first.error = error;
-          local.abort();
-        });
-        pending.push({ row, fetched });
-      }
-      const head = pending.shift();
-      if (!head) break;
-      const f = await head.fetched;
-      committed = { seq: head.row.seq, ord: head.row.ord };
-      const r = await job.snapshot.commit(stream, f.records, committed);
-      job.emit({ type: 'page', stream, records: f.records.length, added: r.added, updated: r.updated });
-      if (f.missing) {
-        job.emit({ type: 'note', stream, message: `conversation ${head.row.id} has ${f.missing.total} parts; Intercom's API returns only the ${f.missing.returned} most recent: ${f.missing.total - f.missing.returned} earlier parts were not available (its parts carry conversation_parts_total)` });
-      }
-    }
-  } catch (e) {
-    local.abort();
-    // The first failure, not the aborts it caused in the fetches after it.
-    for (const p of pending) p.fetched.catch(() => undefined);
-    throw 'error' in first && !stop.aborted ? first.error : e;
-  }
-  await job.snapshot.commit(stream, [], committed, { complete: true });
-  job.emit({ type: 'stream-done', stream });
+  return pullChildren(job, {
+    parentStream,
+    stream,
+    stop,
+    concurrency: PART_FETCHES,
+    perRead: PER_READ,
+    fetch: async (row, signal) => {
+      const f = await conversationParts(http, row, signal);
+      const m = f.missing;
+      return {
+        records: f.records,
+        ...(m ? { note: `conversation ${row.id} has ${m.total} parts; Intercom's API returns only the ${m.returned} most recent: ${m.total - m.returned} earlier parts were not available (its parts carry conversation_parts_total)` } : {}),
+      };
+    },
+  });
 }

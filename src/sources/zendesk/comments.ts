@@ -6,9 +6,10 @@
  * they are committed in order, each with the cursor past its ticket: the cursor is the position
  * (seq, ord) in the tickets stream's changes up to which every ticket's comments are in the snapshot, so
  * a stopped pull resumes at the first ticket not committed. It runs while the tickets export is still
- * paging (the export's own limit is 10 a minute): `ticketsDone` says when no more will come.
+ * paging (the export's own limit is 10 a minute). The loop is ../live/children.ts's.
  */
 import type { HttpSourceClient } from '../../http/client.js';
+import { pullChildren, type ParentProgress } from '../live/children.js';
 import type { PullJob } from '../live/types.js';
 import type { SnapshotRecordInput, SnapshotRow } from '../../state/types.js';
 
@@ -16,17 +17,6 @@ import type { SnapshotRecordInput, SnapshotRow } from '../../state/types.js';
 export const COMMENT_FETCHES = 8;
 const TICKETS_PER_READ = 200;
 
-interface Position {
-  readonly seq: number;
-  readonly ord: number;
-}
-
-export interface TicketsProgress {
-  /** The tickets export has finished (or failed): no more changes will come. */
-  done(): boolean;
-  /** Resolves when the tickets export commits a page or ends. */
-  next(): Promise<void>;
-}
 
 /** One ticket's comments, all pages; [] when the ticket is gone (404) or deleted. */
 async function ticketComments(http: HttpSourceClient, t: SnapshotRow, stop: AbortSignal): Promise<SnapshotRecordInput[]> {
@@ -52,61 +42,7 @@ async function ticketComments(http: HttpSourceClient, t: SnapshotRow, stop: Abor
   return records;
 }
 
-export async function pullComments(job: PullJob, ticketsStream: string, stream: string, tickets: TicketsProgress, stop: AbortSignal): Promise<void> {
+export function pullComments(job: PullJob, ticketsStream: string, stream: string, tickets: ParentProgress, stop: AbortSignal): Promise<void> {
   const http = job.http!;
-  const prev = (await job.snapshot.stream(stream))?.cursor as Position | null | undefined;
-  let committed: Position = { seq: prev?.seq ?? 0, ord: prev?.ord ?? 0 };
-  let enqueued = committed;
-  job.emit({ type: 'stream-start', stream });
-  const pending: Array<{ row: SnapshotRow; records: Promise<SnapshotRecordInput[]> }> = [];
-  // The first fetch to fail stops the others at once (one waiting out a long 429 included): its error is the pull's.
-  const local = new AbortController();
-  const halt = AbortSignal.any([stop, local.signal]);
-  const first: { failure?: { error: unknown } } = {};
-  // Read through a call: the failure is set by a callback, which narrowing cannot see.
-  const failed = (): { error: unknown } | undefined => first.failure;
-  let buffer: SnapshotRow[] = [];
-  for (;;) {
-    const f = failed();
-    if (f) throw f.error;
-    stop.throwIfAborted();
-    if (buffer.length === 0) {
-      buffer = await job.snapshot.changedSince(ticketsStream, enqueued, TICKETS_PER_READ);
-    }
-    while (pending.length < COMMENT_FETCHES && buffer.length > 0) {
-      const row = buffer.shift()!;
-      enqueued = { seq: row.seq, ord: row.ord };
-      const records = ticketComments(http, row, halt);
-      records.catch((error: unknown) => {
-        if (first.failure === undefined && !halt.aborted) {
-          first.failure = { error };
-          local.abort();
-        }
-      });
-      pending.push({ row, records });
-    }
-    if (pending.length === 0) {
-      if (tickets.done()) {
-        // The export may have committed its last page after the read above.
-        buffer = await job.snapshot.changedSince(ticketsStream, enqueued, TICKETS_PER_READ);
-        if (buffer.length === 0) break;
-        continue;
-      }
-      await tickets.next();
-      continue;
-    }
-    const head = pending.shift()!;
-    let records: SnapshotRecordInput[];
-    try {
-      records = await head.records;
-    } catch (e) {
-      throw failed()?.error ?? e;
-    }
-    committed = { seq: head.row.seq, ord: head.row.ord };
-    // One ticket's comments and the cursor past it, together.
-    const r = await job.snapshot.commit(stream, records, committed);
-    job.emit({ type: 'page', stream, records: records.length, added: r.added, updated: r.updated });
-  }
-  await job.snapshot.commit(stream, [], committed, { complete: true });
-  job.emit({ type: 'stream-done', stream });
+  return pullChildren(job, { parentStream: ticketsStream, stream, parent: tickets, stop, concurrency: COMMENT_FETCHES, perRead: TICKETS_PER_READ, fetch: (row, signal) => ticketComments(http, row, signal) });
 }

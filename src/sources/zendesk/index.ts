@@ -10,6 +10,7 @@
  * See README.md in this folder for why comments come from per-ticket lists.
  */
 import type { ConnectionDecl } from '../../manifest/types.js';
+import { StreamProgress } from '../live/children.js';
 import type { LiveKind, PullJob, StreamSpec } from '../live/types.js';
 import { pullComments } from './comments.js';
 import { pullCommentEvents, pullCursorExport, pullList, pullTimeExport } from './exports.js';
@@ -40,20 +41,6 @@ function commentsMethod(job: PullJob): CommentsMethod {
   return src?.options['method'] === 'events' ? 'events' : 'lists';
 }
 
-/** Resolves waiters whenever the tickets export commits a page or ends. */
-class Progress {
-  private waiters: Array<() => void> = [];
-  private finished = false;
-  done = (): boolean => this.finished;
-  next = (): Promise<void> => (this.finished ? Promise.resolve() : new Promise((r) => this.waiters.push(r)));
-  notify(end = false): void {
-    if (end) this.finished = true;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-}
-
 /**
  * The streams run side by side: the exports share Zendesk's 10-a-minute export limit, and the comments
  * follow the tickets export as its pages land, so the connection's own limit is used while the export
@@ -67,7 +54,7 @@ async function pull(job: PullJob): Promise<void> {
   const stream = (name: string) => `${conn.name}.${name}`;
   const stop = new AbortController();
   const halt = AbortSignal.any([job.signal, stop.signal]);
-  const progress = new Progress();
+  const progress = new StreamProgress();
   const tasks: Array<Promise<void>> = [];
   const run = (p: Promise<void>) => tasks.push(p.catch((e: unknown) => (stop.abort(), Promise.reject(e))));
   for (const name of ORDER) {
