@@ -5,55 +5,23 @@
  * the snapshot of one uninterrupted pull, and a plan after a killed pull sees no record as gone; a refused
  * key says what to fix; the API key is in no output or workspace file.
  */
-import Database from 'better-sqlite3';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFreshdeskSeed, startFreshdeskEmulator, type FreshdeskEmulator, type FreshdeskSeed } from '../../src/emulators/freshdesk/index.js';
 import { loadPlainSeed, startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { cli } from './cli.js';
+import { exampleDir, exampleManifest, expectNoSecrets, injectFaults, killedPullsResume, liveWorkspace, operations, type Live } from './live-kit.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../examples/freshdesk-api');
+const EXAMPLE = exampleDir('freshdesk');
 const KEY = 'fd-e2e-key-8c2b71d4';
 
-interface Live {
-  dir: string;
-  manifest: string;
-  fd: FreshdeskEmulator;
+async function liveFrom(seed: FreshdeskSeed): Promise<Live<FreshdeskEmulator>> {
+  const fd = await startFreshdeskEmulator({ seed, apiKey: KEY, requestsPerMinute: 0, listPerMinute: 0 });
+  return liveWorkspace(fd, exampleManifest('freshdesk'), (key = KEY) => ({ FRESHDESK_BASE_URL: fd.url, FRESHDESK_API_KEY: key }), 'pm-live-fd-');
 }
-
-async function liveFrom(seed: FreshdeskSeed, key = KEY): Promise<Live> {
-  const fd = await startFreshdeskEmulator({ seed, apiKey: key, requestsPerMinute: 0, listPerMinute: 0 });
-  const dir = mkdtempSync(join(tmpdir(), 'pm-live-fd-'));
-  const manifest = join(dir, 'plain-migrate.yaml');
-  // The example's manifest, paced for a test (the emulator has no limit here).
-  writeFileSync(manifest, readFileSync(join(EXAMPLE, 'plain-migrate.yaml'), 'utf8').replace('requestsPerMinute: 700 ', 'requestsPerMinute: 100000 '));
-  return { dir, manifest, fd };
-}
-
-const run = (live: Live, args: string[], plain: PlainEmulator, key = KEY, opts = {}) =>
-  cli([...args, '-f', live.manifest], { cwd: live.dir, endpoint: plain.graphqlUrl, extraEnv: { FRESHDESK_BASE_URL: live.fd.url, FRESHDESK_API_KEY: key } }, opts);
-
-function snapshotDump(dir: string): unknown {
-  const db = new Database(join(dir, '.plain-migrate/state.db'), { readonly: true });
-  try {
-    return db.prepare('SELECT stream, id, deleted, data FROM snapshot_records ORDER BY stream, id').all();
-  } finally {
-    db.close();
-  }
-}
-function operations(fd: FreshdeskEmulator, from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of fd.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
+const run = (live: Live<FreshdeskEmulator>, args: string[], plain: PlainEmulator, key?: string) => live.run(args, plain, key);
 
 /** A generated account: n tickets of 2 conversations each, contacts with emails. */
 function generated(n: number): FreshdeskSeed {
@@ -99,74 +67,49 @@ describe('a live Freshdesk source', () => {
       expect(t1.messages.map((m) => m.externalId)).toContain('fd-conv-description');
       // The attached file was fetched from its pre-signed URL (no credentials: the emulator refuses them).
       expect(applied.stdout + applied.stderr).not.toMatch(/attachment.*(failed|skipped)/i);
-      expect(operations(live.fd)['attachment.download']).toBe(1);
+      expect(operations(live.emu)['attachment.download']).toBe(1);
 
-      live.fd.account.change({
+      live.emu.account.change({
         tickets: [{ id: 1002, status: 5 }],
         conversations: [{ id: 900_001, ticket_id: 1003, body: '<p>late reply</p>', incoming: true, user_id: 5003 }],
         deleteTickets: [1004],
       });
-      const before = live.fd.requests().length;
+      const before = live.emu.requests().length;
       const second = await run(live, ['apply', '--auto-approve', '--output', 'plain'], plain);
       expect(second.exitCode, second.stdout + second.stderr).toBe(0);
       expect(second.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 1 to update, 1 to append \(1 message\), 1 invalid, 1 orphaned/);
       expect(second.stdout).toMatch(/ORPHAN thread\["fd-1004"\]/);
-      const asked = operations(live.fd, before);
+      const asked = operations(live.emu, before);
       expect(asked['ticket.conversations']).toBe(2); // 1002 and 1003; 1004 is deleted
       expect(asked['tickets.list']).toBe(3); // one page each: default, spam, deleted
       const after = plain.snapshot() as unknown as typeof snap;
       expect(after.threads.find((t) => t.externalId === 'fd-1002')!.status).toBe('DONE');
       expect(after.threads.find((t) => t.externalId === 'fd-1003')!.messages.map((m) => m.externalId)).toContain('fd-conv-900001');
 
-      const third = live.fd.requests().length;
+      const third = live.emu.requests().length;
       const again = await run(live, ['plan', '--detailed-exitcode'], plain);
       expect(again.exitCode, again.stdout + again.stderr).toBe(0);
-      expect(operations(live.fd, third)['ticket.conversations']).toBeUndefined();
+      expect(operations(live.emu, third)['ticket.conversations']).toBeUndefined();
     } finally {
-      await live.fd.close();
+      await live.emu.close();
     }
   });
 
   it('a pull killed (SIGKILL) at random moments and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', async () => {
     plain.reset();
-    const seed = generated(150);
-    const reference = await liveFrom(seed);
+    const seed = generated(120);
     const live = await liveFrom(seed);
     try {
-      expect((await run(reference, ['pull'], plain)).exitCode).toBe(0);
-      const want = snapshotDump(reference.dir);
-      live.fd.configure({ latencyMs: 15 });
-      let s = 11;
-      const random = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-      let killed = 0;
-      for (let i = 0; i < 3; i++) {
-        const p = run(live, ['pull', '--output', 'plain'], plain);
-        await new Promise((r) => setTimeout(r, 300 + Math.floor(random() * 900)));
-        if (p.kill('SIGKILL')) killed++;
-        await p;
-      }
-      expect(killed).toBeGreaterThan(0);
-      live.fd.configure({ latencyMs: 0 });
-      const done = await run(live, ['pull'], plain);
-      expect(done.exitCode, done.stderr).toBe(0);
-      expect(snapshotDump(live.dir)).toEqual(want);
-
-      expect((await run(live, ['apply', '--auto-approve', '--offline'], plain)).exitCode).toBe(0);
-      live.fd.account.change({ tickets: seed.tickets!.map((t) => ({ id: t.id as number, subject: `${String(t.subject)} (edited)` })) });
-      live.fd.configure({ latencyMs: 25 });
-      const p = run(live, ['pull', '--output', 'plain'], plain);
-      await new Promise((r) => setTimeout(r, 500));
-      p.kill('SIGKILL');
-      await p;
-      live.fd.configure({ latencyMs: 0 });
-      const offline = await run(live, ['plan', '--offline'], plain);
-      expect(offline.exitCode, offline.stderr).toBe(0);
-      expect(offline.stdout).toMatch(/, 0 invalid, 0 orphaned,/);
-      const plan = await run(live, ['plan'], plain);
-      expect(plan.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 150 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./);
+      await killedPullsResume(live, plain, {
+        latencyMs: 15,
+        killAfter: [40],
+        change: () => live.emu.account.change({ tickets: seed.tickets!.map((t) => ({ id: t.id as number, subject: `${String(t.subject)} (edited)` })) }),
+        killChangeAfter: 60,
+        offline: /, 0 invalid, 0 orphaned,/,
+        plan: /Plan: 0 threads to import \(0 messages\), 120 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./,
+      });
     } finally {
-      await reference.fd.close();
-      await live.fd.close();
+      await live.emu.close();
     }
   }, 240_000);
 
@@ -182,16 +125,11 @@ describe('a live Freshdesk source', () => {
       expect(bad.stderr).toMatch(/check connections\.freshdesk\.auth/);
       expect(bad.stderr).not.toContain('not-the-key-at-all');
 
-      await fetch(`${live.fd.url}/__emulator/faults`, {
-        method: 'POST',
-        body: JSON.stringify({
-          rules: [
-            { operation: 'ticket.conversations', action: 'status:503', every: 3, times: 2 },
-            { operation: 'ticket.conversations', action: 'reset', every: 5, times: 1 },
-            { operation: 'tickets.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          ],
-        }),
-      });
+      await injectFaults(live.emu, [
+        { operation: 'ticket.conversations', action: 'status:503', every: 3, times: 2 },
+        { operation: 'ticket.conversations', action: 'reset', every: 5, times: 1 },
+        { operation: 'tickets.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      ]);
       const ok = await run(live, ['pull', '--output', 'plain'], plain);
       outputs.push(ok.stdout, ok.stderr);
       expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
@@ -203,17 +141,9 @@ describe('a live Freshdesk source', () => {
       outputs.push(applied.stdout, applied.stderr);
       expect(applied.exitCode, applied.stderr).toBe(0);
       const basic = Buffer.from(`${KEY}:X`).toString('base64');
-      for (const o of outputs) {
-        expect(o).not.toContain(KEY);
-        expect(o).not.toContain(basic);
-      }
-      for (const f of files(live.dir)) {
-        const bytes = readFileSync(f);
-        expect(bytes.includes(KEY), f).toBe(false);
-        expect(bytes.includes(basic), f).toBe(false);
-      }
+      expectNoSecrets(outputs, live.dir, [KEY, basic]);
     } finally {
-      await live.fd.close();
+      await live.emu.close();
     }
   });
 

@@ -5,49 +5,21 @@
  * a pull killed with SIGKILL and run again ends in the snapshot of one uninterrupted pull and a plan after a
  * killed pull sees no record as gone; a refused token says what to fix; the token is in no output or file.
  */
-import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFrontSeed, startFrontEmulator, type FrontEmulator, type FrontSeed } from '../../src/emulators/front/index.js';
 import { loadPlainSeed, startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
-import { cli } from './cli.js';
+import { exampleDir, exampleManifest, expectNoSecrets, injectFaults, killedPullsResume, liveWorkspace, operations, type Live } from './live-kit.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../examples/front-api');
+const EXAMPLE = exampleDir('front');
 const TOKEN = 'front-e2e-token-93ad7c';
 
-interface Live {
-  dir: string;
-  manifest: string;
-  fr: FrontEmulator;
+async function liveFrom(seed: FrontSeed): Promise<Live<FrontEmulator>> {
+  const fr = await startFrontEmulator({ seed, token: TOKEN, requestsPerMinute: 0, burstPerSecond: 0 });
+  const manifest = exampleManifest('front');
+  return liveWorkspace(fr, manifest, (token = TOKEN) => ({ FRONT_BASE_URL: fr.companyUrl, FRONT_API_TOKEN: token }), 'pm-live-front-');
 }
-async function liveFrom(seed: FrontSeed, token = TOKEN): Promise<Live> {
-  const fr = await startFrontEmulator({ seed, token, requestsPerMinute: 0, burstPerSecond: 0 });
-  const dir = mkdtempSync(join(tmpdir(), 'pm-live-front-'));
-  const manifest = join(dir, 'plain-migrate.yaml');
-  writeFileSync(manifest, readFileSync(join(EXAMPLE, 'plain-migrate.yaml'), 'utf8').replace('requestsPerMinute: 200 ', 'requestsPerMinute: 100000 '));
-  return { dir, manifest, fr };
-}
-const run = (live: Live, args: string[], plain: PlainEmulator, token = TOKEN) =>
-  cli([...args, '-f', live.manifest], { cwd: live.dir, endpoint: plain.graphqlUrl, extraEnv: { FRONT_BASE_URL: live.fr.companyUrl, FRONT_API_TOKEN: token } });
-function snapshotDump(dir: string): unknown {
-  const db = new Database(join(dir, '.plain-migrate/state.db'), { readonly: true });
-  try {
-    // The two emulators' links differ only in their port.
-    return (db.prepare('SELECT stream, id, deleted, data FROM snapshot_records ORDER BY stream, id').all() as Array<{ data: string }>).map((r) => ({ ...r, data: r.data.replace(/localhost:\d+/g, 'localhost:PORT') }));
-  } finally {
-    db.close();
-  }
-}
-function operations(fr: FrontEmulator, from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of fr.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-}
+const run = (live: Live<FrontEmulator>, args: string[], plain: PlainEmulator, token?: string) => live.run(args, plain, token);
 /** n conversations of two messages and a comment each. */
 function generated(n: number): FrontSeed {
   const t0 = Date.UTC(2023, 0, 1) / 1000;
@@ -86,19 +58,19 @@ describe('a live Front source', () => {
       const c1 = snap.threads.find((t) => t.externalId === 'front-cnv_c1')!;
       expect(c1.messages.map((m) => m.externalId)).toContain('front-com_k1');
       // The attachment: fetched with the token from the company host (the emulator refuses it without).
-      expect(operations(live.fr)['attachment.download']).toBe(1);
-      expect(live.fr.requests().find((r) => r.operation === 'attachment.download')!.status).toBe(200);
+      expect(operations(live.emu)['attachment.download']).toBe(1);
+      expect(live.emu.requests().find((r) => r.operation === 'attachment.download')!.status).toBe(200);
 
-      live.fr.account.change({
+      live.emu.account.change({
         conversations: [{ id: 'cnv_c1', status: 'archived' }],
         messages: [{ conversation_id: 'cnv_c3', body: '<p>And SAML?</p>', is_inbound: true, recipients: [{ name: 'Cy Park', handle: 'cy@example.net', role: 'from' }] }],
         trashConversations: ['cnv_c4'],
       });
-      const before = live.fr.requests().length;
+      const before = live.emu.requests().length;
       const second = await run(live, ['apply', '--auto-approve', '--output', 'plain'], plain);
       expect(second.exitCode, second.stdout + second.stderr).toBe(0);
       expect(second.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 1 to update, 1 to append \(1 message\), 1 invalid, 1 orphaned/);
-      const asked = operations(live.fr, before);
+      const asked = operations(live.emu, before);
       expect(asked['events.list']).toBe(1);
       expect(asked['conversations.list']).toBeUndefined();
       expect(asked['conversation.messages']).toBe(3); // c1, c3, c4
@@ -106,47 +78,25 @@ describe('a live Front source', () => {
       expect(after.threads.find((t) => t.externalId === 'front-cnv_c1')!.status).toBe('DONE');
       expect(after.threads.find((t) => t.externalId === 'front-cnv_c3')!.messages.length).toBe(2);
     } finally {
-      await live.fr.close();
+      await live.emu.close();
     }
   });
 
   it('a pull killed (SIGKILL) and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', async () => {
     plain.reset();
     const seed = generated(40);
-    const reference = await liveFrom(seed);
     const live = await liveFrom(seed);
     try {
-      expect((await run(reference, ['pull'], plain)).exitCode).toBe(0);
-      const want = snapshotDump(reference.dir);
-      live.fr.configure({ latencyMs: 15 });
-      let killed = 0;
-      for (const ms of [400]) {
-        const p = run(live, ['pull', '--output', 'plain'], plain);
-        await new Promise((r) => setTimeout(r, ms));
-        if (p.kill('SIGKILL')) killed++;
-        await p;
-      }
-      expect(killed).toBeGreaterThan(0);
-      live.fr.configure({ latencyMs: 0 });
-      const done = await run(live, ['pull'], plain);
-      expect(done.exitCode, done.stderr).toBe(0);
-      expect(snapshotDump(live.dir)).toEqual(want);
-      expect((await run(live, ['apply', '--auto-approve', '--offline'], plain)).exitCode).toBe(0);
-      live.fr.account.change({ conversations: seed.conversations!.map((c) => ({ id: c.id as string, subject: `${String(c.subject)} (edited)` })) });
-      live.fr.configure({ latencyMs: 25 });
-      const p = run(live, ['pull', '--output', 'plain'], plain);
-      await new Promise((r) => setTimeout(r, 500));
-      p.kill('SIGKILL');
-      await p;
-      live.fr.configure({ latencyMs: 0 });
-      const offline = await run(live, ['plan', '--offline'], plain);
-      expect(offline.exitCode, offline.stderr).toBe(0);
-      expect(offline.stdout).toMatch(/, 0 invalid, 0 orphaned,/);
-      const plan = await run(live, ['plan'], plain);
-      expect(plan.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 40 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./);
+      await killedPullsResume(live, plain, {
+        latencyMs: 15,
+        killAfter: [20],
+        change: () => live.emu.account.change({ conversations: seed.conversations!.map((c) => ({ id: c.id as string, subject: `${String(c.subject)} (edited)` })) }),
+        killChangeAfter: 20,
+        offline: /, 0 invalid, 0 orphaned,/,
+        plan: /Plan: 0 threads to import \(0 messages\), 40 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./,
+      });
     } finally {
-      await reference.fr.close();
-      await live.fr.close();
+      await live.emu.close();
     }
   }, 120_000);
 
@@ -161,16 +111,11 @@ describe('a live Front source', () => {
       expect(bad.stderr).toMatch(/pulling from connection "front" failed: GET http:\/\/localhost:\d+\/events: HTTP 401/);
       expect(bad.stderr).toMatch(/check connections\.front\.auth/);
       expect(bad.stderr).not.toContain('not-the-token-at-all');
-      await fetch(`${live.fr.url}/__emulator/faults`, {
-        method: 'POST',
-        body: JSON.stringify({
-          rules: [
-            { operation: 'conversation.messages', action: 'status:503', every: 3, times: 2 },
-            { operation: 'conversation.comments', action: 'reset', times: 1 },
-            { operation: 'conversations.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          ],
-        }),
-      });
+      await injectFaults(live.emu, [
+        { operation: 'conversation.messages', action: 'status:503', every: 3, times: 2 },
+        { operation: 'conversation.comments', action: 'reset', times: 1 },
+        { operation: 'conversations.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      ]);
       const ok = await run(live, ['pull', '--output', 'plain'], plain);
       outputs.push(ok.stdout, ok.stderr);
       expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
@@ -179,10 +124,9 @@ describe('a live Front source', () => {
       const applied = await run(live, ['apply', '--auto-approve', '--output', 'json'], plain);
       outputs.push(applied.stdout, applied.stderr);
       expect(applied.exitCode, applied.stderr).toBe(0);
-      for (const o of outputs) expect(o).not.toContain(TOKEN);
-      for (const f of files(live.dir)) expect(readFileSync(f).includes(TOKEN), f).toBe(false);
+      expectNoSecrets(outputs, live.dir, [TOKEN]);
     } finally {
-      await live.fr.close();
+      await live.emu.close();
     }
   });
 });

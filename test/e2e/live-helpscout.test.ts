@@ -6,54 +6,22 @@
  * secret and the access token appear in no output and no workspace file.
  */
 import { createHash } from 'node:crypto';
-import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHelpScoutSeed, startHelpScoutEmulator, type HelpScoutEmulator } from '../../src/emulators/helpscout/index.js';
 import { loadPlainSeed, startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
-import { cli } from './cli.js';
+import { exampleDir, exampleManifest, expectNoSecrets, killedPullsResume, liveWorkspace, operations as ops, type Live } from './live-kit.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../examples/helpscout-api');
+const EXAMPLE = exampleDir('helpscout');
 const SECRET = 'hs-e2e-secret-7c1d9e';
 const CLIENT = 'hs-e2e-app';
 
-interface Live {
-  dir: string;
-  hs: HelpScoutEmulator;
-}
-
-async function live(): Promise<Live> {
+async function live(): Promise<Live<HelpScoutEmulator>> {
   const hs = await startHelpScoutEmulator({ seed: await loadHelpScoutSeed(join(EXAMPLE, 'seed')), clientId: CLIENT, clientSecret: SECRET, requestsPerMinute: 0 });
-  const dir = mkdtempSync(join(tmpdir(), 'pm-live-hs-'));
-  copyFileSync(join(EXAMPLE, 'plain-migrate.yaml'), join(dir, 'plain-migrate.yaml'));
-  return { dir, hs };
+  return liveWorkspace(hs, exampleManifest('helpscout'), (secret = SECRET) => ({ HELPSCOUT_BASE_URL: hs.url, HELPSCOUT_CLIENT_ID: CLIENT, HELPSCOUT_CLIENT_SECRET: secret }), 'pm-live-hs-');
 }
 
-const run = (l: Live, args: string[], plain: PlainEmulator, secret = SECRET) =>
-  cli(args, { cwd: l.dir, endpoint: plain.graphqlUrl, extraEnv: { HELPSCOUT_BASE_URL: l.hs.url, HELPSCOUT_CLIENT_ID: CLIENT, HELPSCOUT_CLIENT_SECRET: secret } });
-
-/** The snapshot as data, with the emulator's address (in HAL links) made the same for every emulator. */
-function snapshotDump(dir: string, url: string): unknown {
-  const db = new Database(join(dir, '.plain-migrate/state.db'), { readonly: true });
-  try {
-    return (db.prepare('SELECT stream, id, deleted, data FROM snapshot_records ORDER BY stream, id').all() as Array<{ data: string }>).map((r) => ({ ...r, data: r.data.split(url).join('EMULATOR') }));
-  } finally {
-    db.close();
-  }
-}
-function ops(hs: HelpScoutEmulator, from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of hs.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
+const run = (l: Live<HelpScoutEmulator>, args: string[], plain: PlainEmulator, secret?: string) => l.run(args, plain, secret);
 
 let plain: PlainEmulator;
 beforeAll(async () => {
@@ -84,7 +52,7 @@ describe('a live Help Scout source', () => {
       ]);
       for (const t of snap.threads) expect(t.messages.map((m) => m.createdAt)).toEqual(t.messages.map((m) => m.createdAt).sort());
       expect(snap.threads.find((t) => t.externalId === 'hs-404')?.status).toBe('DONE');
-      expect(ops(l.hs)['threads.list']).toBe(4);
+      expect(ops(l.emu)['threads.list']).toBe(4);
       // The invoice on 402's first message: fetched from its data link with the token, decoded from base64 JSON, uploaded.
       const full = plain.snapshot() as unknown as { threads: Array<{ externalId: string; messages: Array<{ id: string; externalId: string }> }>; attachments: Array<{ messageId: string; fileName: string; sha256: string; uploaded: boolean }> };
       const m1005 = full.threads.find((t) => t.externalId === 'hs-402')!.messages.find((m) => m.externalId === 'hs-thread-1005')!;
@@ -92,20 +60,20 @@ describe('a live Help Scout source', () => {
       expect(full.attachments.filter((a) => a.messageId === m1005.id).map((a) => [a.fileName, a.sha256, a.uploaded])).toEqual([
         ['invoice-88.pdf', createHash('sha256').update(invoice).digest('hex'), true],
       ]);
-      expect(ops(l.hs)['attachment.data']).toBe(1);
+      expect(ops(l.emu)['attachment.data']).toBe(1);
 
       // A reply, a status change, a deleted conversation.
-      l.hs.account.change({
+      l.emu.account.change({
         conversations: [{ id: 403, status: 'closed' }],
         threads: [{ conversationId: 401, type: 'customer', body: '<p>any news?</p>', createdAt: '2024-04-06T09:00:00Z', createdBy: { id: 201, type: 'customer', email: 'dana@example.com' } }],
         deleteConversations: [402],
       });
-      const before = l.hs.requests().length;
+      const before = l.emu.requests().length;
       const second = await run(l, ['apply', '--auto-approve', '--output', 'plain'], plain);
       outputs.push(second.stdout, second.stderr);
       expect(second.exitCode, second.stdout + second.stderr).toBe(0);
       expect(second.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 1 to update, 1 to append \(1 message\), 0 invalid, 1 orphaned/);
-      const asked = ops(l.hs, before);
+      const asked = ops(l.emu, before);
       expect(asked['threads.list']).toBe(2); // 401 and 403; 402 is deleted
       expect(asked['conversations.list']).toBe(1);
       const after = plain.snapshot() as unknown as typeof snap;
@@ -122,19 +90,11 @@ describe('a live Help Scout source', () => {
       expect(bad.stderr).toMatch(/pulling from connection "helpscout" failed/);
       expect(bad.stderr).toMatch(/check connections\.helpscout\.auth/);
 
-      const tokens = l.hs.tokens();
+      const tokens = l.emu.tokens();
       expect(tokens.length).toBeGreaterThan(0);
-      for (const o of outputs) {
-        expect(o).not.toContain(SECRET);
-        for (const t of tokens) expect(o).not.toContain(t);
-      }
-      for (const f of files(l.dir)) {
-        const bytes = readFileSync(f);
-        expect(bytes.includes(SECRET), f).toBe(false);
-        for (const t of tokens) expect(bytes.includes(t), f).toBe(false);
-      }
+      expectNoSecrets(outputs, l.dir, [SECRET, ...tokens]);
     } finally {
-      await l.hs.close();
+      await l.emu.close();
     }
   });
 
@@ -142,42 +102,19 @@ describe('a live Help Scout source', () => {
     plain.reset();
     const more = Array.from({ length: 30 }, (_, i) => ({ id: 700 + i, subject: `bulk ${i}`, primaryCustomer: { id: 201, first: 'Dana', last: 'Doe', email: 'dana@example.com' } }));
     const threads = more.map((c) => ({ conversationId: c.id, type: 'customer', body: `<p>${c.subject}</p>`, createdAt: '2024-05-01T00:00:00Z', createdBy: { id: 201, type: 'customer', email: 'dana@example.com' } }));
-    const reference = await live();
     const l = await live();
     try {
-      for (const x of [reference, l]) x.hs.account.change({ conversations: more, threads });
-      expect((await run(reference, ['pull'], plain)).exitCode).toBe(0);
-      const want = snapshotDump(reference.dir, reference.hs.url);
-      l.hs.configure({ latencyMs: 20 });
-      let killed = 0;
-      for (const wait of [400, 900]) {
-        const p = run(l, ['pull', '--output', 'plain'], plain);
-        await new Promise((r) => setTimeout(r, wait));
-        if (p.kill('SIGKILL')) killed++;
-        await p;
-      }
-      expect(killed).toBeGreaterThan(0);
-      l.hs.configure({ latencyMs: 0 });
-      const done = await run(l, ['pull'], plain);
-      expect(done.exitCode, done.stderr).toBe(0);
-      expect(snapshotDump(l.dir, l.hs.url)).toEqual(want);
-
-      expect((await run(l, ['apply', '--auto-approve', '--offline'], plain)).exitCode).toBe(0);
-      l.hs.account.change({ conversations: more.map((c) => ({ id: c.id, subject: `${c.subject} (edited)` })) });
-      l.hs.configure({ latencyMs: 25 });
-      const p = run(l, ['pull', '--output', 'plain'], plain);
-      await new Promise((r) => setTimeout(r, 300));
-      p.kill('SIGKILL');
-      await p;
-      l.hs.configure({ latencyMs: 0 });
-      const offline = await run(l, ['plan', '--offline'], plain);
-      expect(offline.exitCode, offline.stderr).toBe(0);
-      expect(offline.stdout).toMatch(/, 0 invalid, 0 orphaned,/);
-      const plan = await run(l, ['plan'], plain);
-      expect(plan.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 30 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned/);
+      l.emu.account.change({ conversations: more, threads });
+      await killedPullsResume(l, plain, {
+        latencyMs: 20,
+        killAfter: [12],
+        change: () => l.emu.account.change({ conversations: more.map((c) => ({ id: c.id, subject: `${c.subject} (edited)` })) }),
+        killChangeAfter: 8,
+        offline: /, 0 invalid, 0 orphaned,/,
+        plan: /Plan: 0 threads to import \(0 messages\), 30 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned/,
+      });
     } finally {
-      await reference.hs.close();
-      await l.hs.close();
+      await l.emu.close();
     }
   }, 180_000);
 });

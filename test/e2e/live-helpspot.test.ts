@@ -6,54 +6,22 @@
  * snapshot of one uninterrupted pull, and a plan after a killed pull sees no record as gone; refused
  * credentials say what to fix; the token is in no output or workspace file.
  */
-import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHelpSpotSeed, startHelpSpotEmulator, type HelpSpotEmulator, type HelpSpotSeed } from '../../src/emulators/helpspot/index.js';
 import { loadPlainSeed, startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
-import { cli } from './cli.js';
+import { exampleDir, exampleManifest, expectNoSecrets, injectFaults, killedPullsResume, liveWorkspace, operations, type Live } from './live-kit.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../examples/helpspot-api');
+const EXAMPLE = exampleDir('helpspot');
 const TOKEN = 'hs-e2e-token-3f9a61c2';
 
-interface Live {
-  dir: string;
-  manifest: string;
-  hs: HelpSpotEmulator;
-}
-
-async function liveFrom(seed: HelpSpotSeed): Promise<Live> {
+async function liveFrom(seed: HelpSpotSeed): Promise<Live<HelpSpotEmulator>> {
   const hs = await startHelpSpotEmulator({ seed, token: TOKEN });
-  const dir = mkdtempSync(join(tmpdir(), 'pm-live-hs-'));
-  const manifest = join(dir, 'plain-migrate.yaml');
-  writeFileSync(manifest, readFileSync(join(EXAMPLE, 'plain-migrate.yaml'), 'utf8').replace('requestsPerMinute: 120 ', 'requestsPerMinute: 100000 '));
-  return { dir, manifest, hs };
+  const manifest = exampleManifest('helpspot');
+  return liveWorkspace(hs, manifest, (token = TOKEN) => ({ HELPSPOT_BASE_URL: hs.url, HELPSPOT_TOKEN: token }), 'pm-live-hs-');
 }
 
-const run = (live: Live, args: string[], plain: PlainEmulator, token = TOKEN) =>
-  cli([...args, '-f', live.manifest], { cwd: live.dir, endpoint: plain.graphqlUrl, extraEnv: { HELPSPOT_BASE_URL: live.hs.url, HELPSPOT_TOKEN: token } });
-
-function snapshotDump(dir: string): unknown {
-  const db = new Database(join(dir, '.plain-migrate/state.db'), { readonly: true });
-  try {
-    return db.prepare('SELECT stream, id, deleted, data FROM snapshot_records ORDER BY stream, id').all();
-  } finally {
-    db.close();
-  }
-}
-function operations(hs: HelpSpotEmulator, from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of hs.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
+const run = (live: Live<HelpSpotEmulator>, args: string[], plain: PlainEmulator, token?: string) => live.run(args, plain, token);
 
 /** A generated installation: n requests of 3 history rows each. */
 function generated(n: number): HelpSpotSeed {
@@ -99,68 +67,48 @@ describe('a live HelpSpot source', () => {
       expect(snap.threads.reduce((n, t) => n + t.messages.length, 0)).toBe(messages);
       // The attached file came from private_url, with the connection's credentials (the emulator demands them).
       expect(applied.stdout + applied.stderr).not.toMatch(/attachment.*(failed|skipped)/i);
-      expect(operations(live.hs)['file.download']).toBe(1);
+      expect(operations(live.emu)['file.download']).toBe(1);
 
-      live.hs.account.change({
+      live.emu.account.change({
         requests: [{ xRequest: 12002, fOpen: 1 }],
         notes: [{ xRequest: 12003, tNote: 'late reply', xPerson: 0 }, { xRequest: 12003, tNote: 'and another', xPerson: 0 }],
         trashRequests: [12004],
       });
       await new Promise((r) => setTimeout(r, 1100)); // the next pull a second later
-      const before = live.hs.requests().length;
+      const before = live.emu.requests().length;
       const second = await run(live, ['apply', '--auto-approve', '--output', 'plain'], plain);
       expect(second.exitCode, second.stdout + second.stderr).toBe(0);
       expect(second.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 1 to update, 1 to append \(2 messages\), 1 invalid, 1 orphaned/);
       expect(second.stdout).toMatch(/ORPHAN thread\["hs-12004"\]/);
-      const asked = operations(live.hs, before);
+      const asked = operations(live.emu, before);
       expect(asked['private.request.getChanged']).toBe(1);
       expect(asked['private.request.get']).toBe(3); // 12002, 12003 (listed twice), 12004
       const after = plain.snapshot() as unknown as typeof snap;
       expect(after.threads.find((t) => t.externalId === 'hs-12002')!.status).toBe('TODO');
       expect(after.threads.find((t) => t.externalId === 'hs-12003')!.messages.length).toBe(6);
     } finally {
-      await live.hs.close();
+      await live.emu.close();
     }
   }, 30_000);
 
   it('a pull killed (SIGKILL) and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', async () => {
     plain.reset();
     const seed = generated(48);
-    const reference = await liveFrom(seed);
     const live = await liveFrom(seed);
     try {
-      expect((await run(reference, ['pull'], plain)).exitCode).toBe(0);
-      const want = snapshotDump(reference.dir);
-      live.hs.configure({ latencyMs: 80 });
-      let killed = 0;
-      for (const wait of [800]) {
-        const p = run(live, ['pull', '--output', 'plain'], plain);
-        await new Promise((r) => setTimeout(r, wait));
-        if (p.kill('SIGKILL')) killed++;
-        await p;
-      }
-      expect(killed).toBeGreaterThan(0);
-      live.hs.configure({ latencyMs: 0 });
-      expect((await run(live, ['pull'], plain)).exitCode).toBe(0);
-      expect(snapshotDump(live.dir)).toEqual(want);
-
-      expect((await run(live, ['apply', '--auto-approve', '--offline'], plain)).exitCode).toBe(0);
-      live.hs.account.change({ requests: seed.requests!.map((r) => ({ xRequest: r.xRequest as number, sTitle: `${String(r.sTitle)} (edited)` })) });
-      await new Promise((r) => setTimeout(r, 1100));
-      live.hs.configure({ latencyMs: 80 });
-      const p = run(live, ['pull', '--output', 'plain'], plain);
-      await new Promise((r) => setTimeout(r, 800));
-      p.kill('SIGKILL');
-      await p;
-      live.hs.configure({ latencyMs: 0 });
-      const offline = await run(live, ['plan', '--offline'], plain);
-      expect(offline.exitCode, offline.stderr).toBe(0);
-      expect(offline.stdout).toMatch(/, 0 invalid, 0 orphaned,/);
-      const plan = await run(live, ['plan'], plain);
-      expect(plan.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 48 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./);
+      await killedPullsResume(live, plain, {
+        latencyMs: 80,
+        killAfter: [10],
+        change: async () => {
+          live.emu.account.change({ requests: seed.requests!.map((r) => ({ xRequest: r.xRequest as number, sTitle: `${String(r.sTitle)} (edited)` })) });
+          await new Promise((r) => setTimeout(r, 1100)); // the next pull a second later
+        },
+        killChangeAfter: 10,
+        offline: /, 0 invalid, 0 orphaned,/,
+        plan: /Plan: 0 threads to import \(0 messages\), 48 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./,
+      });
     } finally {
-      await reference.hs.close();
-      await live.hs.close();
+      await live.emu.close();
     }
   }, 60_000);
 
@@ -176,16 +124,11 @@ describe('a live HelpSpot source', () => {
       expect(bad.stderr).toMatch(/check connections\.helpspot\.auth/);
       expect(bad.stderr).not.toContain('not-the-token-at-all');
 
-      await fetch(`${live.hs.url}/__emulator/faults`, {
-        method: 'POST',
-        body: JSON.stringify({
-          rules: [
-            { operation: 'private.request.get', action: 'status:503', every: 3, times: 2 },
-            { operation: 'private.request.get', action: 'reset', every: 5, times: 1 },
-            { operation: 'private.request.getChanged', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          ],
-        }),
-      });
+      await injectFaults(live.emu, [
+        { operation: 'private.request.get', action: 'status:503', every: 3, times: 2 },
+        { operation: 'private.request.get', action: 'reset', every: 5, times: 1 },
+        { operation: 'private.request.getChanged', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      ]);
       const ok = await run(live, ['pull', '--output', 'plain'], plain);
       outputs.push(ok.stdout, ok.stderr);
       expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
@@ -196,10 +139,9 @@ describe('a live HelpSpot source', () => {
       const applied = await run(live, ['apply', 'plan.json', '--output', 'json'], plain);
       outputs.push(applied.stdout, applied.stderr);
       expect(applied.exitCode, applied.stderr).toBe(0);
-      for (const o of outputs) expect(o).not.toContain(TOKEN);
-      for (const f of files(live.dir)) expect(readFileSync(f).includes(TOKEN), f).toBe(false);
+      expectNoSecrets(outputs, live.dir, [TOKEN]);
     } finally {
-      await live.hs.close();
+      await live.emu.close();
     }
   }, 30_000);
 });

@@ -5,14 +5,13 @@
  * ends in the same snapshot; an interrupted pull never makes a record look gone; faults are retried;
  * a refused token says what to fix; the token is in no output, state, snapshot or plan file.
  */
-import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { loadZendeskSeed, startZendeskEmulator, type ZendeskEmulator } from '../../src/emulators/zendesk/index.js';
 import { cli } from './cli.js';
+import { expectNoSecrets, injectFaults, killedPullsResume, liveWorkspace, operations, snapshotDump, type Live } from './live-kit.js';
 import { normalize } from './normalize.js';
 import { AGENTS, LABELS, makeWorkspace, MANIFEST, type Workspace } from './workspace.js';
 
@@ -43,55 +42,20 @@ sources:
 /** The e2e manifest with its three file sources replaced by the same streams of a Zendesk connection. */
 const LIVE_MANIFEST = MANIFEST.replace(/sources:\n(?: {2,}.*\n)+/, LIVE_SOURCES).replace('name: e2e', 'name: e2e-live');
 
-interface Live {
-  dir: string;
-  manifest: string;
-  zd: ZendeskEmulator;
-}
-
-async function liveFrom(ws: Workspace, token = TOKEN): Promise<Live> {
+async function liveFrom(ws: Workspace): Promise<Live<ZendeskEmulator>> {
   const zd = await startZendeskEmulator({
     seed: await loadZendeskSeed(join(ws.dir, 'export')),
-    apiToken: token,
+    apiToken: TOKEN,
     hideLastSeconds: 0,
     minStartTimeLagSeconds: 0,
     incrementalPerMinute: 0,
     requestsPerMinute: 0,
   });
-  const dir = mkdtempSync(join(tmpdir(), 'pm-live-'));
-  const manifest = join(dir, 'plain-migrate.yaml');
-  writeFileSync(manifest, LIVE_MANIFEST);
-  return { dir, manifest, zd };
+  return liveWorkspace(zd, LIVE_MANIFEST, (token = TOKEN) => ({ ZENDESK_BASE_URL: zd.url, ZENDESK_API_TOKEN: token }));
 }
 
-const env = (live: Live, token = TOKEN) => ({ ZENDESK_BASE_URL: live.zd.url, ZENDESK_API_TOKEN: token });
-const runLive = (live: Live, args: string[], plain: PlainEmulator, token = TOKEN, opts = {}) =>
-  cli([...args, '-f', live.manifest], { cwd: live.dir, endpoint: plain.graphqlUrl, extraEnv: env(live, token) }, opts);
+const runLive = (live: Live<ZendeskEmulator>, args: string[], plain: PlainEmulator, token = TOKEN) => live.run(args, plain, token);
 const runFiles = (ws: Workspace, args: string[], plain: PlainEmulator) => cli([...args, '-f', ws.manifest], { cwd: ws.dir, endpoint: plain.graphqlUrl });
-
-/** The snapshot as data: every stream's records (id, deleted, text), sorted. */
-function snapshotDump(dir: string): unknown {
-  const db = new Database(join(dir, '.plain-migrate/state.db'), { readonly: true });
-  try {
-    return db.prepare('SELECT stream, id, deleted, data FROM snapshot_records ORDER BY stream, id').all();
-  } finally {
-    db.close();
-  }
-}
-
-function operations(zd: ZendeskEmulator, from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of (zd.requests() as Array<{ operation?: string }>).slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-
-/** Every file under dir, recursively. */
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
 
 let plainA: PlainEmulator;
 let plainB: PlainEmulator;
@@ -117,7 +81,7 @@ describe('a live Zendesk source', () => {
       expect(first.stdout).toMatch(/zendesk\.tickets: 30 records \(30 new, 0 changed\)/);
       expect(normalize(plainB.snapshot())).toEqual(normalize(plainA.snapshot()));
       // One comment list per ticket but the deleted one (17), in the pull that apply ran first.
-      expect(operations(live.zd)['ticket.comments']).toBe(29);
+      expect(operations(live.emu)['ticket.comments']).toBe(29);
 
       // The account changes: a status, a reply, a new ticket with its first comment, a deleted ticket.
       const later = '2024-06-01T00:00:00Z';
@@ -129,10 +93,10 @@ describe('a live Zendesk source', () => {
       ws.tickets.push(fresh);
       ws.comments.push(reply, opening);
       ws.rewrite();
-      live.zd.account.change({ tickets: [{ id: 2, status: 'closed' }, fresh], comments: [reply, opening], deleteTickets: [13] });
+      live.emu.account.change({ tickets: [{ id: 2, status: 'closed' }, fresh], comments: [reply, opening], deleteTickets: [13] });
 
       expect((await runFiles(ws, ['apply', '--auto-approve'], plainA)).exitCode).toBe(0);
-      const before = live.zd.requests().length;
+      const before = live.emu.requests().length;
       const second = await runLive(live, ['apply', '--auto-approve', '--output', 'plain'], plainB);
       expect(second.exitCode, second.stdout + second.stderr).toBe(0);
       // 31 is new, 2 changed status, 11 has a reply (an append), 13 was deleted (an orphan, kept in Plain).
@@ -140,7 +104,7 @@ describe('a live Zendesk source', () => {
       expect(second.stdout).toMatch(/threads: 1 created, 0 noop, 1 updated, 0 failed/);
       expect(second.stdout).toMatch(/ORPHAN thread\["zd-13"\]/);
       // Only the changed tickets' comments (2, 11 and 31; 13 is deleted), one export page per stream.
-      const asked = operations(live.zd, before);
+      const asked = operations(live.emu, before);
       expect(asked['ticket.comments']).toBe(3);
       // The exports: a page, and perhaps an empty one that says end_of_stream.
       expect(asked['incremental.tickets']).toBeLessThanOrEqual(2);
@@ -148,58 +112,35 @@ describe('a live Zendesk source', () => {
       expect(normalize(plainB.snapshot())).toEqual(normalize(plainA.snapshot()));
 
       // Nothing changed since: nothing to do, and no comment list is asked for.
-      const third = live.zd.requests().length;
+      const third = live.emu.requests().length;
       const plan = await runLive(live, ['plan', '--detailed-exitcode'], plainB);
       expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
       expect(plan.stdout).toMatch(/0 to update, 0 to append \(0 messages\), 0 invalid, 1 orphaned/);
-      expect(operations(live.zd, third)['ticket.comments']).toBeUndefined();
+      expect(operations(live.emu, third)['ticket.comments']).toBeUndefined();
     } finally {
-      await live.zd.close();
+      await live.emu.close();
     }
   });
 
   it('a pull killed (SIGKILL) at random moments and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', async () => {
     plainB.reset();
     const ws = makeWorkspace({ tickets: 40 });
-    const reference = await liveFrom(ws);
     const live = await liveFrom(ws);
     try {
-      expect((await runLive(reference, ['pull'], plainB)).exitCode).toBe(0);
-      const want = snapshotDump(reference.dir);
-      // Slow answers, so that the kills land in the middle of the pull.
-      live.zd.configure({ latencyMs: 15 });
+      // Slow answers, so that the kills land in the middle of the pull, each after a random number of requests.
       let seed = 7;
       const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-      let killedMidway = 0;
-      for (let i = 0; i < 3; i++) {
-        const p = runLive(live, ['pull', '--output', 'plain'], plainB);
-        await new Promise((r) => setTimeout(r, 250 + Math.floor(random() * 900)));
-        if (p.kill('SIGKILL')) killedMidway++;
-        await p;
-      }
-      expect(killedMidway).toBeGreaterThan(0);
-      live.zd.configure({ latencyMs: 0 });
-      const done = await runLive(live, ['pull'], plainB);
-      expect(done.exitCode, done.stderr).toBe(0);
-      expect(snapshotDump(live.dir)).toEqual(want);
-
-      // Applied in full, then many tickets change and the next pull is killed half-way: no orphans.
-      expect((await runLive(live, ['apply', '--auto-approve', '--offline'], plainB)).exitCode).toBe(0);
-      live.zd.account.change({ tickets: ws.tickets.filter((t) => t.status !== 'deleted').map((t) => ({ id: t.id, subject: `${t.subject} (edited)` })) });
-      live.zd.configure({ latencyMs: 25 });
-      const p = runLive(live, ['pull', '--output', 'plain'], plainB);
-      await new Promise((r) => setTimeout(r, 500));
-      p.kill('SIGKILL');
-      await p;
-      live.zd.configure({ latencyMs: 0 });
-      const offline = await runLive(live, ['plan', '--offline'], plainB);
-      expect(offline.exitCode, offline.stderr).toBe(0);
-      expect(offline.stdout).toMatch(/, 0 invalid, 0 orphaned,/);
-      const plan = await runLive(live, ['plan'], plainB);
-      expect(plan.stdout).toMatch(/Plan: 0 threads to import \(0 messages\), 38 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./);
+      await killedPullsResume(live, plainB, {
+        latencyMs: 15,
+        killAfter: [0, 1].map(() => 3 + Math.floor(random() * 30)),
+        // Applied in full, then many tickets change and the next pull is killed half-way: no orphans.
+        change: () => live.emu.account.change({ tickets: ws.tickets.filter((t) => t.status !== 'deleted').map((t) => ({ id: t.id, subject: `${t.subject} (edited)` })) }),
+        killChangeAfter: 15,
+        offline: /, 0 invalid, 0 orphaned,/,
+        plan: /Plan: 0 threads to import \(0 messages\), 38 to update, 0 to append \(0 messages\), 0 invalid, 0 orphaned, 0 unchanged\./,
+      });
     } finally {
-      await reference.zd.close();
-      await live.zd.close();
+      await live.emu.close();
     }
   });
 
@@ -217,17 +158,11 @@ describe('a live Zendesk source', () => {
       expect(bad.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
 
       // Injected faults on the comment lists (the export limit's 429s are the adapter test's).
-      await fetch(`${live.zd.url}/__emulator/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          rules: [
-            { operation: 'ticket.comments', action: 'status:503', every: 3, times: 2 },
-            { operation: 'ticket.comments', action: 'reset', every: 5, times: 1 },
-            { operation: 'ticket.comments', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          ],
-        }),
-      });
+      await injectFaults(live.emu, [
+        { operation: 'ticket.comments', action: 'status:503', every: 3, times: 2 },
+        { operation: 'ticket.comments', action: 'reset', every: 5, times: 1 },
+        { operation: 'ticket.comments', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      ]);
       const ok = await runLive(live, ['pull', '--output', 'plain'], plainB);
       outputs.push(ok.stdout, ok.stderr);
       expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
@@ -243,11 +178,10 @@ describe('a live Zendesk source', () => {
       const applied = await runLive(live, ['apply', 'plan.json', '--output', 'json'], plainB);
       outputs.push(applied.stdout, applied.stderr);
       expect(applied.exitCode, applied.stderr).toBe(0);
-      for (const o of outputs) expect(o).not.toContain(TOKEN);
-      for (const f of files(live.dir)) expect(readFileSync(f).includes(TOKEN), f).toBe(false);
+      expectNoSecrets(outputs, live.dir, [TOKEN]);
       expect(existsSync(join(live.dir, 'plan.json'))).toBe(true);
     } finally {
-      await live.zd.close();
+      await live.emu.close();
     }
   });
 
@@ -255,23 +189,17 @@ describe('a live Zendesk source', () => {
     const ws = makeWorkspace({ tickets: 30 });
     const live = await liveFrom(ws);
     try {
-      await fetch(`${live.zd.url}/__emulator/faults`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          rules: [
-            { operation: 'ticket.comments', action: 'status:403', every: 4, times: 1 },
-            { operation: 'ticket.comments', action: 'rate-limit', retryAfterSeconds: 30 },
-          ],
-        }),
-      });
+      await injectFaults(live.emu, [
+        { operation: 'ticket.comments', action: 'status:403', every: 4, times: 1 },
+        { operation: 'ticket.comments', action: 'rate-limit', retryAfterSeconds: 30 },
+      ]);
       const started = Date.now();
       const r = await runLive(live, ['pull', '--output', 'plain'], plainB);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/HTTP 403/);
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
-      await live.zd.close();
+      await live.emu.close();
     }
   });
 
@@ -281,21 +209,21 @@ describe('a live Zendesk source', () => {
     const live = await liveFrom(ws);
     try {
       expect((await runLive(live, ['plan', '--out', 'plan.json'], plainB)).exitCode).toBe(0);
-      live.zd.account.change({ tickets: [{ id: 1, status: 'closed' }] });
-      const before = live.zd.requests().length;
+      live.emu.account.change({ tickets: [{ id: 1, status: 'closed' }] });
+      const before = live.emu.requests().length;
       expect((await runLive(live, ['pull'], plainB)).exitCode).toBe(0);
       const stale = await runLive(live, ['apply', 'plan.json'], plainB);
       expect(stale.exitCode).toBe(1);
       expect(stale.stderr).toMatch(/stale: source 'tickets' \(zendesk\.tickets\) changed since the plan was made/);
-      const after = live.zd.requests().length;
+      const after = live.emu.requests().length;
       expect((await runLive(live, ['plan', '--offline', '--out', 'plan.json'], plainB)).exitCode).toBe(0);
       const applied = await runLive(live, ['apply', 'plan.json'], plainB);
       expect(applied.exitCode, applied.stderr).toBe(0);
       // Neither apply PLANFILE nor plan --offline asked Zendesk anything.
-      expect(live.zd.requests().length).toBe(after);
+      expect(live.emu.requests().length).toBe(after);
       expect(after).toBeGreaterThan(before);
     } finally {
-      await live.zd.close();
+      await live.emu.close();
     }
   });
 
@@ -308,7 +236,7 @@ describe('a live Zendesk source', () => {
       expect(r.stderr).toMatch(/nothing has been pulled from zendesk\.\w+ yet/);
       expect(r.stderr).toMatch(/run plain-migrate pull/);
     } finally {
-      await live.zd.close();
+      await live.emu.close();
     }
   });
 });

@@ -7,14 +7,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadFreshdeskSeed, startFreshdeskEmulator, type FreshdeskEmulator, type FreshdeskSeed } from '../../../src/emulators/freshdesk/index.js';
-import { HttpSourceClient } from '../../../src/http/client.js';
-import type { ConnectionDecl, LiveSourceDecl, Manifest } from '../../../src/manifest/types.js';
+import type { ConnectionDecl, LiveSourceDecl } from '../../../src/manifest/types.js';
 import { freshdeskKind } from '../../../src/sources/freshdesk/index.js';
 import { listPerMinute } from '../../../src/sources/freshdesk/lists.js';
-import { pullLive } from '../../../src/sources/live/pull.js';
-import type { PullEvent } from '../../../src/sources/live/types.js';
-import { SqliteStateStore } from '../../../src/state/sqlite.js';
 import type { StateStore } from '../../../src/state/types.js';
+import { connectionDecl, dump, injectFaults, liveSource, memoryState as open, operations, pullKind, pullLiveError, records, stoppedPullsResume, type PullOpts } from '../live-kit.js';
 
 const EXPORT_DIR = join(import.meta.dirname, '../../../examples/freshdesk-api/export');
 const KEY = 'fd-emulator-key';
@@ -29,35 +26,16 @@ afterEach(async () => {
 });
 
 function connection(key = KEY): ConnectionDecl {
-  return { name: 'fd', kind: 'freshdesk', baseUrl: emu.url, auth: { apiKey: key }, headers: {}, requestsPerMinute: 100_000, location: { file: 't' } };
+  return connectionDecl('fd', 'freshdesk', emu.url, { apiKey: key }, { requestsPerMinute: 100_000 });
 }
-function source(name: string, stream: string): LiveSourceDecl {
-  return { kind: 'live', name, adapter: 'freshdesk', connection: 'fd', stream, snapshotStream: `fd.${stream}`, options: {}, exprs: {}, env: {}, location: { file: 't' } };
-}
+const source = (name: string, stream: string) => liveSource('freshdesk', 'fd', name, stream);
 const SOURCES = [source('tickets', 'tickets'), source('conversations', 'conversations'), source('contacts', 'contacts'), source('agents', 'agents'), source('companies', 'companies')];
 
-async function pull(state: StateStore, o: { key?: string; signal?: AbortSignal; events?: { push(e: PullEvent): void }; sources?: LiveSourceDecl[] } = {}) {
+function pull(state: StateStore, o: PullOpts & { key?: string; sources?: LiveSourceDecl[] } = {}) {
   const conn = connection(o.key);
-  const signal = o.signal ?? new AbortController().signal;
-  const http = new HttpSourceClient({ name: 'fd', baseUrl: emu.url, headers: freshdeskKind.authHeaders!(conn), requestsPerMinute: 100_000, signal, random: () => 0, secrets: [conn.auth['apiKey']!] });
-  await freshdeskKind.pull({ connection: conn, sources: o.sources ?? SOURCES, http, snapshot: state.snapshot, emit: (e) => o.events?.push(e), signal, env: {}, cwd: '.', now: Date.now });
-  return http;
+  return pullKind(freshdeskKind, conn, o.sources ?? SOURCES, state, { ...o, secrets: [conn.auth['apiKey']!] });
 }
-
-async function records(state: StateStore, stream: string): Promise<Array<Record<string, any>>> {
-  return (await state.snapshot.page(stream, 0, 1_000_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
-}
-async function dump(state: StateStore): Promise<unknown> {
-  const out: Array<[string, unknown]> = [];
-  for (const s of await state.snapshot.streams()) out.push([s.stream, (await state.snapshot.page(s.stream, 0, 1_000_000)).map((r) => [r.id, r.deleted, r.json.replace(/expires=\d+&signature=\w+/g, '')]).sort()]);
-  return Object.fromEntries(out);
-}
-function ops(from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of emu.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-const open = () => SqliteStateStore.open(':memory:', { manifestName: 't' });
+const ops = (from = 0) => operations(emu, from);
 
 describe('freshdesk pull', () => {
   test('a full pull holds every ticket (spam and deleted with their flags, description, requester, stats), conversation, contact, agent and company of the account', async () => {
@@ -121,34 +99,16 @@ describe('freshdesk pull', () => {
   });
 
   test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull', async () => {
-    const whole = open();
-    await pull(whole);
-    const expected = await dump(whole);
-    await whole.close();
-    for (const stopAfter of [1, 2, 4, 9, 15]) {
-      const state = open();
-      const ac = new AbortController();
-      let pages = 0;
-      await expect(pull(state, { signal: ac.signal, events: { push: (e) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined) } })).rejects.toThrow();
-      await pull(state);
-      expect(await dump(state)).toEqual(expected);
-      await state.close();
-    }
+    await stoppedPullsResume(pull, [1, 2, 4, 9, 15], { dump: (state) => dump(state, (json) => json.replace(/expires=\d+&signature=\w+/g, '')) });
   });
 
   test('429, 503 and connection resets are retried; the pull completes', async () => {
-    await fetch(`${emu.url}/__emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        rules: [
-          { operation: 'tickets.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          { operation: 'ticket.conversations', action: 'status:503', every: 3, times: 2 },
-          { operation: 'contacts.list', action: 'reset', times: 1 },
-          { operation: 'agents.list', action: 'status:502', times: 1 },
-        ],
-      }),
-    });
+    await injectFaults(emu, [
+      { operation: 'tickets.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      { operation: 'ticket.conversations', action: 'status:503', every: 3, times: 2 },
+      { operation: 'contacts.list', action: 'reset', times: 1 },
+      { operation: 'agents.list', action: 'status:502', times: 1 },
+    ]);
     const state = open();
     const http = await pull(state);
     expect(http.rateLimited).toBe(1);
@@ -161,12 +121,7 @@ describe('freshdesk pull', () => {
   test('a refused key stops the pull with HTTP 401, names connections.<name>.auth, and the key appears nowhere', async () => {
     const state = open();
     const key = 'wrong-key-5f1c9a';
-    const manifest = {
-      dir: '.',
-      connections: { fd: connection(key) },
-      sources: Object.fromEntries(SOURCES.map((s) => [s.name, s])),
-    } as unknown as Manifest;
-    const err = (await pullLive({ manifest, snapshot: state.snapshot, env: {}, signal: new AbortController().signal }).catch((e: unknown) => e)) as Error & { hint?: string };
+    const err = await pullLiveError(connection(key), SOURCES, state);
     expect(err.message).toMatch(/pulling from connection "fd" failed: GET http:\/\/127\.0\.0\.1:\d+\/api\/v2\/\w+: HTTP 401 You have to be logged in to perform this action\.: invalid_credentials/);
     expect(err.hint).toMatch(/check connections\.fd\.auth/);
     const base64 = Buffer.from(`${key}:X`).toString('base64');

@@ -9,13 +9,11 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadFrontSeed, startFrontEmulator, type FrontEmulator, type FrontSeed } from '../../../src/emulators/front/index.js';
-import { HttpSourceClient } from '../../../src/http/client.js';
-import type { ConnectionDecl, LiveSourceDecl, Manifest } from '../../../src/manifest/types.js';
+import type { ConnectionDecl } from '../../../src/manifest/types.js';
 import { frontKind } from '../../../src/sources/front/index.js';
-import { pullLive } from '../../../src/sources/live/pull.js';
 import type { PullEvent } from '../../../src/sources/live/types.js';
-import { SqliteStateStore } from '../../../src/state/sqlite.js';
 import type { StateStore } from '../../../src/state/types.js';
+import { connectionDecl, injectFaults, liveSource, memoryState as open, operations, pullKind, pullLiveError, records as streamRecords, stoppedPullsResume, type PullOpts } from '../live-kit.js';
 
 const SEED_DIR = join(import.meta.dirname, '../../../examples/front-api/seed');
 const TOKEN = 'front-test-token-5f1e';
@@ -31,33 +29,16 @@ afterEach(async () => {
 
 const STREAMS = ['conversations', 'messages', 'comments', 'contacts', 'teammates', 'tags', 'inboxes'];
 function connection(o: { token?: string; baseUrl?: string } = {}): ConnectionDecl {
-  return { name: 'fr', kind: 'front', baseUrl: o.baseUrl ?? emu.url, auth: { token: o.token ?? TOKEN }, headers: {}, requestsPerMinute: 100_000, location: { file: 't' } };
+  return connectionDecl('fr', 'front', o.baseUrl ?? emu.url, { token: o.token ?? TOKEN }, { requestsPerMinute: 100_000 });
 }
-function source(stream: string): LiveSourceDecl {
-  return { kind: 'live', name: stream, adapter: 'front', connection: 'fr', stream, snapshotStream: `fr.${stream}`, options: {}, exprs: {}, env: {}, location: { file: 't' } };
-}
+const source = (stream: string) => liveSource('front', 'fr', stream, stream);
 
-async function pull(state: StateStore, o: { token?: string; baseUrl?: string; signal?: AbortSignal; events?: PullEvent[] } = {}) {
+function pull(state: StateStore, o: PullOpts & { token?: string; baseUrl?: string } = {}) {
   const conn = connection(o);
-  const signal = o.signal ?? new AbortController().signal;
-  const http = new HttpSourceClient({ name: 'fr', baseUrl: conn.baseUrl, headers: frontKind.authHeaders!(conn), requestsPerMinute: 100_000, signal, random: () => 0, secrets: [conn.auth['token']!] });
-  await frontKind.pull({ connection: conn, sources: STREAMS.map(source), http, snapshot: state.snapshot, emit: (e) => o.events?.push(e), signal, env: {}, cwd: '.', now: Date.now });
-  return http;
+  return pullKind(frontKind, conn, STREAMS.map(source), state, { ...o, secrets: [conn.auth['token']!] });
 }
-async function records(state: StateStore, stream: string): Promise<Array<Record<string, any>>> {
-  return (await state.snapshot.page(`fr.${stream}`, 0, 1_000_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
-}
-async function dump(state: StateStore): Promise<unknown> {
-  const out: Array<[string, unknown]> = [];
-  for (const s of await state.snapshot.streams()) out.push([s.stream, (await state.snapshot.page(s.stream, 0, 1_000_000)).map((r) => [r.id, r.deleted, r.json]).sort()]);
-  return Object.fromEntries(out);
-}
-function ops(from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of emu.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-const open = () => SqliteStateStore.open(':memory:', { manifestName: 't' });
+const records = (state: StateStore, stream: string) => streamRecords(state, `fr.${stream}`);
+const ops = (from = 0) => operations(emu, from);
 const strip = ({ conversation_id: _c, local_path: _l, ...r }: Record<string, any>) => r;
 
 describe('front pull', () => {
@@ -140,35 +121,17 @@ describe('front pull', () => {
   });
 
   test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull', async () => {
-    const whole = open();
-    await pull(whole);
-    const expected = await dump(whole);
-    await whole.close();
-    for (const stopAfter of [1, 2, 3, 5, 8, 12]) {
-      const state = open();
-      const ac = new AbortController();
-      let pages = 0;
-      const events = { push: (e: PullEvent) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined) } as unknown as PullEvent[];
-      await expect(pull(state, { signal: ac.signal, events })).rejects.toThrow();
-      await pull(state);
-      expect(await dump(state)).toEqual(expected);
-      await state.close();
-    }
+    await stoppedPullsResume(pull, [1, 2, 3, 5, 8, 12]);
   });
 
   test('burst 429s (remaining > 0), budget 429s, 5xx and resets are retried; the pull completes', async () => {
     emu.configure({ burstPerSecond: 3 });
-    await fetch(`${emu.url}/__emulator/faults`, {
-      method: 'POST',
-      body: JSON.stringify({
-        rules: [
-          { operation: 'conversations.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          { operation: 'conversation.comments', action: 'status:503', every: 2, times: 2 },
-          { operation: 'events.list', action: 'reset', times: 1 },
-          { operation: 'contacts.list', action: 'status:502', times: 1 },
-        ],
-      }),
-    });
+    await injectFaults(emu, [
+      { operation: 'conversations.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      { operation: 'conversation.comments', action: 'status:503', every: 2, times: 2 },
+      { operation: 'events.list', action: 'reset', times: 1 },
+      { operation: 'contacts.list', action: 'status:502', times: 1 },
+    ]);
     const state = open();
     const http = await pull(state);
     expect(http.rateLimited).toBeGreaterThanOrEqual(1);
@@ -180,12 +143,7 @@ describe('front pull', () => {
 
   test('a refused token stops the pull, names connections.<name>.auth and never shows the token', async () => {
     const state = open();
-    const manifest = {
-      dir: '.',
-      connections: { fr: connection({ token: 'wrong-token-123456' }) },
-      sources: Object.fromEntries(STREAMS.map((s) => [s, source(s)])),
-    } as unknown as Manifest;
-    const err = await pullLive({ manifest, snapshot: state.snapshot, env: {}, signal: new AbortController().signal }).catch((e: unknown) => e as Error & { hint?: string });
+    const err = await pullLiveError(connection({ token: 'wrong-token-123456' }), STREAMS.map(source), state);
     expect(err).toBeInstanceOf(Error);
     const text = `${err!.message} ${String(err!.hint)}`;
     expect(text).toMatch(/HTTP 401/);

@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadHelpScoutSeed, startHelpScoutEmulator, type HelpScoutEmulator } from '../../../src/emulators/helpscout/index.js';
 import { HttpSourceClient, HttpSourceError } from '../../../src/http/client.js';
-import type { ConnectionDecl, LiveSourceDecl, Manifest } from '../../../src/manifest/types.js';
+import type { ConnectionDecl, LiveSourceDecl } from '../../../src/manifest/types.js';
 import { helpscoutKind } from '../../../src/sources/helpscout/index.js';
-import { pullLive } from '../../../src/sources/live/pull.js';
 import type { PullEvent } from '../../../src/sources/live/types.js';
-import { SqliteStateStore } from '../../../src/state/sqlite.js';
 import type { StateStore } from '../../../src/state/types.js';
+import { connectionDecl, injectFaults, liveSource, memoryState as open, operations, pullKind, pullLiveError, records, stoppedPullsResume, type PullOpts } from '../live-kit.js';
 
 const SEED = join(import.meta.dirname, '../../../examples/helpscout-api/seed');
 const SECRET = 'hs-emulator-secret';
@@ -33,38 +32,20 @@ afterEach(async () => {
 });
 
 function connection(secret = SECRET): ConnectionDecl {
-  return { name: 'hs', kind: 'helpscout', baseUrl: emu.url, auth: { clientId: 'hs-emulator-app', clientSecret: secret }, headers: {}, location: { file: 't' } };
+  return connectionDecl('hs', 'helpscout', emu.url, { clientId: 'hs-emulator-app', clientSecret: secret });
 }
-function source(name: string, stream: string): LiveSourceDecl {
-  return { kind: 'live', name, adapter: 'helpscout', connection: 'hs', stream, snapshotStream: `hs.${stream}`, options: {}, exprs: {}, env: {}, location: { file: 't' } };
-}
+const source = (name: string, stream: string) => liveSource('helpscout', 'hs', name, stream);
 const SOURCES = [source('conversations', 'conversations'), source('threads', 'conversation_threads'), source('customers', 'customers'), source('users', 'users'), source('mailboxes', 'mailboxes')];
 
-async function pull(state: StateStore, o: { secret?: string; signal?: AbortSignal; events?: PullEvent[]; sources?: LiveSourceDecl[]; now?: () => number } = {}) {
+function pull(state: StateStore, o: PullOpts & { secret?: string; sources?: LiveSourceDecl[] } = {}) {
   const conn = connection(o.secret);
-  const signal = o.signal ?? new AbortController().signal;
-  const http = new HttpSourceClient({ name: 'hs', baseUrl: emu.url, headers: {}, requestsPerMinute: 100_000, signal, random: () => 0, secrets: Object.values(conn.auth) });
-  await helpscoutKind.pull({ connection: conn, sources: o.sources ?? SOURCES, http, snapshot: state.snapshot, emit: (e) => o.events?.push(e), signal, env: {}, cwd: '.', now: o.now ?? Date.now });
-  return http;
+  return pullKind(helpscoutKind, conn, o.sources ?? SOURCES, state, { ...o, headers: {}, secrets: Object.values(conn.auth) });
 }
-
-async function records(state: StateStore, stream: string): Promise<Array<Record<string, any>>> {
-  return (await state.snapshot.page(stream, 0, 100_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
-}
-async function dump(state: StateStore): Promise<unknown> {
-  const out: Array<[string, unknown]> = [];
-  for (const s of await state.snapshot.streams()) out.push([s.stream, (await state.snapshot.page(s.stream, 0, 100_000)).map((r) => [r.id, r.deleted, r.json]).sort()]);
-  return Object.fromEntries(out);
-}
-function ops(from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of emu.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
+const ops = (from = 0) => operations(emu, from);
 
 describe('helpscout pull', () => {
   test('a full pull holds every conversation of every status (the deleted one with its state), every thread newest first with conversation_id, customers, users, mailboxes', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     await pull(state);
     const seeded = jsonl('conversations.jsonl');
     const convs = await records(state, 'hs.conversations');
@@ -93,7 +74,7 @@ describe('helpscout pull', () => {
   });
 
   test('the next pull asks only for what changed: one list page each, and the changed conversations\' threads', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     await pull(state);
     emu.account.change({
       conversations: [{ id: 403, status: 'closed' }, { id: 500, subject: 'New after the first pull', primaryCustomer: { id: 201, email: 'dana@example.com' } }],
@@ -129,7 +110,7 @@ describe('helpscout pull', () => {
   });
 
   test('a token revoked mid-pull (401) is renewed once and the pull completes', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     let pages = 0;
     const events = { push: (e: PullEvent) => (e.type === 'page' && ++pages === 3 ? emu.expireTokens() : undefined) } as unknown as PullEvent[];
     await pull(state, { events });
@@ -142,7 +123,7 @@ describe('helpscout pull', () => {
   test('a token about to expire is renewed before it is sent (no 401)', async () => {
     await emu.close();
     emu = await startHelpScoutEmulator({ seed: await loadHelpScoutSeed(SEED), requestsPerMinute: 0, tokenTtlSeconds: 600 });
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     // The adapter's clock runs 10 minutes a call: every token is old by the next request.
     let t = Date.now();
     await pull(state, { now: () => (t += 0) && t, sources: [source('users', 'users')] });
@@ -156,19 +137,13 @@ describe('helpscout pull', () => {
   });
 
   test('429, 503 and connection resets are retried; the pull completes', async () => {
-    await fetch(`${emu.url}/__emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        rules: [
-          { operation: 'conversations.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          { operation: 'threads.list', action: 'status:503', every: 2, times: 2 },
-          { operation: 'customers.list', action: 'reset', times: 1 },
-          { operation: 'oauth2.token', action: 'status:502', times: 1 },
-        ],
-      }),
-    });
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    await injectFaults(emu, [
+      { operation: 'conversations.list', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      { operation: 'threads.list', action: 'status:503', every: 2, times: 2 },
+      { operation: 'customers.list', action: 'reset', times: 1 },
+      { operation: 'oauth2.token', action: 'status:502', times: 1 },
+    ]);
+    const state = open();
     const http = await pull(state);
     expect(http.rateLimited).toBe(1);
     expect(await records(state, 'hs.conversation_threads')).toHaveLength(10);
@@ -181,38 +156,23 @@ describe('helpscout pull', () => {
     const more = Array.from({ length: 40 }, (_, i) => ({ id: 600 + i, subject: `bulk ${i}` }));
     const threads = more.map((c) => ({ conversationId: c.id, type: 'customer', body: `<p>${c.subject}</p>`, createdBy: { id: 201, type: 'customer', email: 'dana@example.com' } }));
     emu.account.change({ conversations: more, threads });
-    const whole = SqliteStateStore.open(':memory:', { manifestName: 't' });
-    await pull(whole);
-    const expected = await dump(whole);
-    await whole.close();
-    for (const stopAfter of [1, 2, 5, 20, 44]) {
-      const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
-      const ac = new AbortController();
-      let pages = 0;
-      const counting = { push: (e: PullEvent) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined) } as unknown as PullEvent[];
-      await expect(pull(state, { signal: ac.signal, events: counting })).rejects.toThrow();
-      await pull(state);
-      expect(await dump(state)).toEqual(expected);
-      await state.close();
-    }
+    await stoppedPullsResume(pull, [1, 2, 5, 20, 44]);
   });
 
   test('a refused client secret stops the pull with 401 naming the connection\'s auth; no secret or token in any error', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     const err = await pull(state, { secret: 'wrong-secret-123' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpSourceError);
     expect((err as HttpSourceError).status).toBe(401);
     expect((err as Error).message).not.toContain('wrong-secret-123');
     expect(await state.snapshot.streams()).toEqual([]);
-    const conn = connection('wrong-secret-123');
-    const manifest = { sources: Object.fromEntries(SOURCES.map((s) => [s.name, s])), connections: { hs: conn }, dir: '.' } as unknown as Manifest;
-    const failed = await pullLive({ manifest, snapshot: state.snapshot, env: {}, signal: new AbortController().signal }).catch((e: unknown) => e);
+    const failed = await pullLiveError(connection('wrong-secret-123'), SOURCES, state);
     const text = `${(failed as Error).message} ${(failed as { hint?: string }).hint ?? ''}`;
     expect(text).toMatch(/connection "hs"/);
     expect(text).toMatch(/connections\.hs\.auth/);
     expect(text).not.toContain('wrong-secret-123');
     // A request that fails for good after a token was issued: the token is not in the error either.
-    await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [{ operation: 'users.list', action: 'status:403' }] }) });
+    await injectFaults(emu, [{ operation: 'users.list', action: 'status:403' }]);
     const denied = await pull(state, { sources: [source('users', 'users')] }).catch((e: unknown) => e);
     expect((denied as HttpSourceError).status).toBe(403);
     for (const tok of emu.tokens()) expect(`${(denied as Error).message} ${(denied as HttpSourceError).detail}`).not.toContain(tok);
@@ -221,7 +181,7 @@ describe('helpscout pull', () => {
   });
 
   test('a connection with `since` asks for conversations and customers modified since then only on the first pull', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     const conn = { ...connection(), sinceMs: Date.UTC(2024, 3, 3) };
     const signal = new AbortController().signal;
     const http = new HttpSourceClient({ name: 'hs', baseUrl: emu.url, headers: {}, requestsPerMinute: 100_000, signal });

@@ -9,14 +9,12 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadHelpSpotSeed, startHelpSpotEmulator, type HelpSpotEmulator, type HelpSpotSeed } from '../../../src/emulators/helpspot/index.js';
-import { HttpSourceClient } from '../../../src/http/client.js';
-import type { ConnectionDecl, LiveSourceDecl, Manifest } from '../../../src/manifest/types.js';
+import type { ConnectionDecl } from '../../../src/manifest/types.js';
 import { helpspotKind } from '../../../src/sources/helpspot/index.js';
 import { changedIds } from '../../../src/sources/helpspot/requests.js';
-import { pullLive } from '../../../src/sources/live/pull.js';
 import type { PullEvent } from '../../../src/sources/live/types.js';
-import { SqliteStateStore } from '../../../src/state/sqlite.js';
 import type { StateStore } from '../../../src/state/types.js';
+import { connectionDecl, injectFaults, liveSource, memoryState as open, operations, pullKind, pullLiveError, records, stoppedPullsResume, type PullOpts } from '../live-kit.js';
 
 const SEED_DIR = join(import.meta.dirname, '../../../examples/helpspot-api/seed');
 const TOKEN = 'hs-emulator-token';
@@ -33,34 +31,16 @@ afterEach(async () => {
 });
 
 function connection(auth: Record<string, string> = { token: TOKEN }): ConnectionDecl {
-  return { name: 'hs', kind: 'helpspot', baseUrl: emu.url, auth, headers: {}, requestsPerMinute: 100_000, location: { file: 't' } };
+  return connectionDecl('hs', 'helpspot', emu.url, auth, { requestsPerMinute: 100_000 });
 }
-function source(name: string, stream: string): LiveSourceDecl {
-  return { kind: 'live', name, adapter: 'helpspot', connection: 'hs', stream, snapshotStream: `hs.${stream}`, options: {}, exprs: {}, env: {}, location: { file: 't' } };
-}
+const source = (name: string, stream: string) => liveSource('helpspot', 'hs', name, stream);
 const SOURCES = [source('requests', 'requests'), source('history', 'request_history'), source('staff', 'staff'), source('categories', 'categories'), source('statuses', 'statuses')];
 
-async function pull(state: StateStore, o: { auth?: Record<string, string>; signal?: AbortSignal; events?: { push(e: PullEvent): void } } = {}) {
+function pull(state: StateStore, o: PullOpts & { auth?: Record<string, string> } = {}) {
   const conn = connection(o.auth);
-  const signal = o.signal ?? new AbortController().signal;
-  const http = new HttpSourceClient({ name: 'hs', baseUrl: emu.url, headers: helpspotKind.authHeaders!(conn), requestsPerMinute: 100_000, signal, random: () => 0, secrets: Object.values(conn.auth) });
-  await helpspotKind.pull({ connection: conn, sources: SOURCES, http, snapshot: state.snapshot, emit: (e) => o.events?.push(e), signal, env: {}, cwd: '.', now: () => clock });
-  return http;
+  return pullKind(helpspotKind, conn, SOURCES, state, { ...o, now: () => clock, secrets: Object.values(conn.auth) });
 }
-async function records(state: StateStore, stream: string): Promise<Array<Record<string, any>>> {
-  return (await state.snapshot.page(stream, 0, 1_000_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
-}
-async function dump(state: StateStore): Promise<unknown> {
-  const out: Array<[string, unknown]> = [];
-  for (const s of await state.snapshot.streams()) out.push([s.stream, (await state.snapshot.page(s.stream, 0, 1_000_000)).map((r) => [r.id, r.deleted, r.json]).sort()]);
-  return Object.fromEntries(out);
-}
-function ops(from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of emu.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-const open = () => SqliteStateStore.open(':memory:', { manifestName: 't' });
+const ops = (from = 0) => operations(emu, from);
 const requests_of = (rs: Array<Record<string, any>>, id: number) => rs.find((r) => r.xRequest === id);
 const history = (r: Record<string, unknown>) => (r.request_history as { item: Array<Record<string, any>> }).item;
 
@@ -150,33 +130,16 @@ describe('helpspot pull', () => {
   });
 
   test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull', async () => {
-    const whole = open();
-    await pull(whole);
-    const expected = await dump(whole);
-    await whole.close();
-    for (const stopAfter of [1, 2, 3, 4, 5, 6]) {
-      const state = open();
-      const ac = new AbortController();
-      let pages = 0;
-      await expect(pull(state, { signal: ac.signal, events: { push: (e) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined) } })).rejects.toThrow();
-      await pull(state);
-      expect(await dump(state)).toEqual(expected);
-      await state.close();
-    }
+    await stoppedPullsResume(pull, [1, 2, 3, 4, 5, 6]);
   });
 
   test('429, 503 and connection resets are retried; the pull completes', async () => {
-    await fetch(`${emu.url}/__emulator/faults`, {
-      method: 'POST',
-      body: JSON.stringify({
-        rules: [
-          { operation: 'private.request.getChanged', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          { operation: 'private.request.get', action: 'status:503', every: 3, times: 2 },
-          { operation: 'private.request.get', action: 'reset', every: 4, times: 1 },
-          { operation: 'private.util.getAllStaff', action: 'status:502', times: 1 },
-        ],
-      }),
-    });
+    await injectFaults(emu, [
+      { operation: 'private.request.getChanged', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      { operation: 'private.request.get', action: 'status:503', every: 3, times: 2 },
+      { operation: 'private.request.get', action: 'reset', every: 4, times: 1 },
+      { operation: 'private.util.getAllStaff', action: 'status:502', times: 1 },
+    ]);
     const state = open();
     const http = await pull(state);
     expect(http.rateLimited).toBe(1);
@@ -190,8 +153,7 @@ describe('helpspot pull', () => {
     ['a staff login', { email: 'admin@acme.test', password: 'wrong-password-77ab' }],
   ])('refused credentials (%s: HelpSpot answers HTTP 400, error 2) stop the pull, name connections.<name>.auth, and appear nowhere', async (_what, auth) => {
     const state = open();
-    const manifest = { dir: '.', connections: { hs: connection(auth) }, sources: Object.fromEntries(SOURCES.map((s) => [s.name, s])) } as unknown as Manifest;
-    const err = (await pullLive({ manifest, snapshot: state.snapshot, env: {}, signal: new AbortController().signal }).catch((e: unknown) => e)) as Error & { hint?: string };
+    const err = await pullLiveError(connection(auth), SOURCES, state);
     expect(err.message).toMatch(/pulling from connection "hs" failed: GET http:\/\/127\.0\.0\.1:\d+\/api\/index\.php\?method=private\.util\.getAllStaff: HTTP 400 HelpSpot error 2: User authentication failed/);
     expect(err.hint).toMatch(/check connections\.hs\.auth/);
     const secret = Object.values(auth).at(-1)!;

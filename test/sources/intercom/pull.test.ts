@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadIntercomSeed, startIntercomEmulator, type IntercomEmulator, type IntercomSeed } from '../../../src/emulators/intercom/index.js';
 import { HttpSourceClient } from '../../../src/http/client.js';
-import type { ConnectionDecl, LiveSourceDecl, Manifest } from '../../../src/manifest/types.js';
+import type { ConnectionDecl, LiveSourceDecl } from '../../../src/manifest/types.js';
 import { intercomKind } from '../../../src/sources/intercom/index.js';
-import { pullLive } from '../../../src/sources/live/pull.js';
 import type { PullEvent } from '../../../src/sources/live/types.js';
-import { SqliteStateStore } from '../../../src/state/sqlite.js';
 import type { StateStore } from '../../../src/state/types.js';
+import { connectionDecl, injectFaults, liveSource, memoryState as open, operations, pullKind, pullLiveError, records, stoppedPullsResume, type PullOpts } from '../live-kit.js';
 
 const EXPORT_DIR = join(import.meta.dirname, '../../../examples/intercom-api/export');
 const TOKEN = 'ic-emulator-token';
@@ -28,34 +27,16 @@ afterEach(async () => {
 });
 
 function connection(token = TOKEN): ConnectionDecl {
-  return { name: 'ic', kind: 'intercom', baseUrl: emu.url, auth: { accessToken: token }, headers: {}, requestsPerMinute: 100_000, location: { file: 't' } };
+  return connectionDecl('ic', 'intercom', emu.url, { accessToken: token }, { requestsPerMinute: 100_000 });
 }
-function source(name: string, stream: string): LiveSourceDecl {
-  return { kind: 'live', name, adapter: 'intercom', connection: 'ic', stream, snapshotStream: `ic.${stream}`, options: {}, exprs: {}, env: {}, location: { file: 't' } };
-}
+const source = (name: string, stream: string) => liveSource('intercom', 'ic', name, stream);
 const SOURCES = [source('conversations', 'conversations'), source('parts', 'conversation_parts'), source('contacts', 'contacts'), source('admins', 'admins'), source('tags', 'tags')];
 
-async function pull(state: StateStore, o: { token?: string; signal?: AbortSignal; events?: { push(e: PullEvent): void }; sources?: LiveSourceDecl[] } = {}) {
+function pull(state: StateStore, o: PullOpts & { token?: string; sources?: LiveSourceDecl[] } = {}) {
   const conn = connection(o.token);
-  const signal = o.signal ?? new AbortController().signal;
-  const http = new HttpSourceClient({ name: 'ic', baseUrl: emu.url, headers: intercomKind.authHeaders!(conn), requestsPerMinute: 100_000, signal, random: () => 0, secrets: [conn.auth['accessToken']!] });
-  await intercomKind.pull({ connection: conn, sources: o.sources ?? SOURCES, http, snapshot: state.snapshot, emit: (e) => o.events?.push(e), signal, env: {}, cwd: '.', now: Date.now });
-  return http;
+  return pullKind(intercomKind, conn, o.sources ?? SOURCES, state, { ...o, secrets: [conn.auth['accessToken']!] });
 }
-async function records(state: StateStore, stream: string): Promise<Array<Record<string, any>>> {
-  return (await state.snapshot.page(stream, 0, 1_000_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
-}
-async function dump(state: StateStore): Promise<unknown> {
-  const out: Array<[string, unknown]> = [];
-  for (const s of await state.snapshot.streams()) out.push([s.stream, (await state.snapshot.page(s.stream, 0, 1_000_000)).map((r) => [r.id, r.deleted, r.json]).sort()]);
-  return Object.fromEntries(out);
-}
-function ops(from = 0): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of emu.requests().slice(from)) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
-const open = () => SqliteStateStore.open(':memory:', { manifestName: 't' });
+const ops = (from = 0) => operations(emu, from);
 const allParts = (s: IntercomSeed) => s.conversations!.flatMap((c) => ((c.conversation_parts as any).conversation_parts as any[]).map((p) => [p.id, c.id]));
 
 describe('intercom pull', () => {
@@ -140,34 +121,16 @@ describe('intercom pull', () => {
     // 400 conversations: three search pages, then retrieves.
     const convs = Array.from({ length: 400 }, (_, i) => ({ ...structuredClone(seed.conversations![1]!), id: String(2000 + i), updated_at: 1_680_000_000 + Math.floor(i / 3), conversation_parts: { type: 'conversation_part.list', conversation_parts: [{ type: 'conversation_part', id: String(50_000 + i), part_type: 'comment', body: 'x', created_at: 1_680_000_000, author: { type: 'admin', id: '991267601' } }] } }));
     emu = await startIntercomEmulator({ seed: { ...seed, conversations: convs }, requestsPerMinute: 0 });
-    const whole = open();
-    await pull(whole);
-    const expected = await dump(whole);
-    await whole.close();
-    for (const stopAfter of [1, 2, 3, 50, 399, 404]) {
-      const state = open();
-      const ac = new AbortController();
-      let pages = 0;
-      await expect(pull(state, { signal: ac.signal, events: { push: (e) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined) } })).rejects.toThrow();
-      await pull(state);
-      expect(await dump(state)).toEqual(expected);
-      await state.close();
-    }
+    await stoppedPullsResume(pull, [1, 2, 3, 50, 399, 404]);
   }, 60_000);
 
   test('429 (no Retry-After: X-RateLimit-Reset), 503 and connection resets are retried; the pull completes', async () => {
-    await fetch(`${emu.url}/__emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        rules: [
-          { operation: 'conversations.search', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          { operation: 'conversation.retrieve', action: 'status:503', every: 2, times: 2 },
-          { operation: 'contacts.search', action: 'reset', times: 1 },
-          { operation: 'admins.list', action: 'status:502', times: 1 },
-        ],
-      }),
-    });
+    await injectFaults(emu, [
+      { operation: 'conversations.search', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      { operation: 'conversation.retrieve', action: 'status:503', every: 2, times: 2 },
+      { operation: 'contacts.search', action: 'reset', times: 1 },
+      { operation: 'admins.list', action: 'status:502', times: 1 },
+    ]);
     const state = open();
     const t0 = Date.now();
     const http = await pull(state);
@@ -182,8 +145,7 @@ describe('intercom pull', () => {
   test('a refused token stops the pull with HTTP 401, names connections.<name>.auth, and the token appears nowhere', async () => {
     const state = open();
     const token = 'wrong-token-5f1c9a77';
-    const manifest = { dir: '.', connections: { ic: connection(token) }, sources: Object.fromEntries(SOURCES.map((s) => [s.name, s])) } as unknown as Manifest;
-    const err = (await pullLive({ manifest, snapshot: state.snapshot, env: {}, signal: new AbortController().signal }).catch((e: unknown) => e)) as Error & { hint?: string };
+    const err = await pullLiveError(connection(token), SOURCES, state);
     expect(err.message).toMatch(/pulling from connection "ic" failed: POST http:\/\/127\.0\.0\.1:\d+\/conversations\/search: HTTP 401 .*Access Token Invalid/);
     expect(err.hint).toMatch(/check connections\.ic\.auth/);
     expect(JSON.stringify({ m: err.message, h: err.hint, s: err.stack })).not.toContain(token);

@@ -12,9 +12,9 @@ import type { ConnectionDecl, LiveSourceDecl } from '../../../src/manifest/types
 import { zendeskKind } from '../../../src/sources/zendesk/index.js';
 import type { PullEvent } from '../../../src/sources/live/types.js';
 import { PgStateStore } from '../../../src/state/postgres.js';
-import { SqliteStateStore } from '../../../src/state/sqlite.js';
 import type { StateStore } from '../../../src/state/types.js';
 import { freshDatabase } from '../../helpers/pg.js';
+import { connectionDecl, dump, injectFaults, liveSource, memoryState as open, operations, pullKind, records, stoppedPullsResume, type PullOpts } from '../live-kit.js';
 
 const EXPORT_DIR = join(import.meta.dirname, '../../../examples/quickstart/export');
 const TOKEN = 'zd-emulator-token';
@@ -33,45 +33,22 @@ afterEach(async () => {
 });
 
 function connection(token = TOKEN): ConnectionDecl {
-  return { name: 'zd', kind: 'zendesk', baseUrl: emu.url, auth: { email: 'admin@acme.test', token }, headers: {}, location: { file: 't' } };
+  return connectionDecl('zd', 'zendesk', emu.url, { email: 'admin@acme.test', token });
 }
 
-function source(name: string, stream: string, options: Record<string, unknown> = {}): LiveSourceDecl {
-  return { kind: 'live', name, adapter: 'zendesk', connection: 'zd', stream, snapshotStream: `zd.${stream}`, options, exprs: {}, env: {}, location: { file: 't' } };
-}
+const source = (name: string, stream: string, options: Record<string, unknown> = {}) => liveSource('zendesk', 'zd', name, stream, options);
 
 const SOURCES = [source('tickets', 'tickets'), source('users', 'users'), source('comments', 'ticket_comments')];
 
-async function pull(state: StateStore, o: { token?: string; signal?: AbortSignal; events?: PullEvent[]; sources?: LiveSourceDecl[] } = {}) {
-  const conn = connection(o.token);
-  const signal = o.signal ?? new AbortController().signal;
-  const http = new HttpSourceClient({ name: 'zd', baseUrl: emu.url, headers: zendeskKind.authHeaders!(conn), requestsPerMinute: 100_000, signal, random: () => 0 });
-  await zendeskKind.pull({ connection: conn, sources: o.sources ?? SOURCES, http, snapshot: state.snapshot, emit: (e) => o.events?.push(e), signal, env: {}, cwd: '.', now: Date.now });
-  return http;
+function pull(state: StateStore, o: PullOpts & { token?: string; sources?: LiveSourceDecl[] } = {}) {
+  return pullKind(zendeskKind, connection(o.token), o.sources ?? SOURCES, state, o);
 }
 
-async function records(state: StateStore, stream: string): Promise<Array<Record<string, any>>> {
-  return (await state.snapshot.page(stream, 0, 100_000)).map((r) => JSON.parse(r.json) as Record<string, any>);
-}
-
-/** The snapshot as comparable data: every stream's records by id with their text and deleted flag. */
-async function dump(state: StateStore): Promise<unknown> {
-  const out: Array<[string, { records: unknown[] }]> = [];
-  for (const s of await state.snapshot.streams()) {
-    out.push([s.stream, { records: (await state.snapshot.page(s.stream, 0, 100_000)).map((r) => [r.id, r.deleted, r.json]).sort() }]);
-  }
-  return Object.fromEntries(out);
-}
-
-async function requestsBy(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const r of emu.requests() as Array<{ operation?: string }>) out[r.operation ?? '?'] = (out[r.operation ?? '?'] ?? 0) + 1;
-  return out;
-}
+const requestsBy = async () => operations(emu);
 
 describe('zendesk pull', () => {
   test('a full pull holds every ticket (the deleted one with its status), user and comment of the export, comments with ticket_id', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     await pull(state);
     const tickets = await records(state, 'zd.tickets');
     const exported = jsonl('tickets.jsonl');
@@ -92,7 +69,7 @@ describe('zendesk pull', () => {
   });
 
   test('the next pull asks only for what changed: the export pages and the changed tickets\' comments', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     await pull(state);
     const before = await requestsBy();
     expect(before['ticket.comments']).toBe(39); // every ticket but the deleted one
@@ -107,9 +84,7 @@ describe('zendesk pull', () => {
     const r0 = emu.requests().length;
     const events: PullEvent[] = [];
     await pull(state, { events });
-    const all = emu.requests() as Array<{ operation?: string }>;
-    const after: Record<string, number> = {};
-    for (const r of all.slice(r0)) after[r.operation ?? '?'] = (after[r.operation ?? '?'] ?? 0) + 1;
+    const after = operations(emu, r0);
     // 9001, 102 and 103 changed; 104 is deleted (its comments stay as pulled).
     expect(after['ticket.comments']).toBe(3);
     expect(after['incremental.tickets']).toBeLessThanOrEqual(2);
@@ -121,36 +96,16 @@ describe('zendesk pull', () => {
   });
 
   test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull', async () => {
-    const whole = SqliteStateStore.open(':memory:', { manifestName: 't' });
-    await pull(whole);
-    const expected = await dump(whole);
-    await whole.close();
-    for (const stopAfter of [1, 3, 17, 40]) {
-      const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
-      const ac = new AbortController();
-      let pages = 0;
-      const events: PullEvent[] = [];
-      const counting = { push: (e: PullEvent) => (e.type === 'page' && ++pages >= stopAfter ? ac.abort() : undefined, events.push(e)) } as unknown as PullEvent[];
-      await expect(pull(state, { signal: ac.signal, events: counting })).rejects.toThrow();
-      await pull(state);
-      expect(await dump(state)).toEqual(expected);
-      await state.close();
-    }
+    await stoppedPullsResume(pull, [1, 3, 17, 40]);
   });
 
   test('429, 503 and connection resets are retried; the pull completes', async () => {
-    await fetch(`${emu.url}/__emulator/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        rules: [
-          { operation: 'incremental.tickets', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
-          { operation: 'ticket.comments', action: 'status:503', every: 7, times: 3 },
-          { operation: 'incremental.users', action: 'reset', times: 1 },
-        ],
-      }),
-    });
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    await injectFaults(emu, [
+      { operation: 'incremental.tickets', action: 'rate-limit', retryAfterSeconds: 1, times: 1 },
+      { operation: 'ticket.comments', action: 'status:503', every: 7, times: 3 },
+      { operation: 'incremental.users', action: 'reset', times: 1 },
+    ]);
+    const state = open();
     const events: PullEvent[] = [];
     const http = await pull(state, { events });
     expect(http.rateLimited).toBe(1);
@@ -159,7 +114,7 @@ describe('zendesk pull', () => {
   });
 
   test('a refused token stops the pull with HTTP 401, and nothing is committed for that page', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     const err = await pull(state, { token: 'wrong-token' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpSourceError);
     expect((err as HttpSourceError).status).toBe(401);
@@ -169,7 +124,7 @@ describe('zendesk pull', () => {
   });
 
   test('method: events pulls the same comments (deleted tickets\' too) from the ticket events export, and only new events next time', async () => {
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     const sources = [source('comments', 'ticket_comments', { method: 'events' })];
     await pull(state, { sources });
     const comments = await records(state, 'zd.ticket_comments');
@@ -191,7 +146,7 @@ describe('zendesk pull', () => {
   test('an OAuth token is sent as a Bearer token, and pulls as the API token does', async () => {
     const conn: ConnectionDecl = { name: 'zd', kind: 'zendesk', baseUrl: emu.url, auth: { oauthToken: 'zd-emulator-oauth' }, headers: {}, location: { file: 't' } };
     expect(zendeskKind.authHeaders!(conn)).toEqual({ authorization: 'Bearer zd-emulator-oauth' });
-    const state = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const state = open();
     const signal = new AbortController().signal;
     const http = new HttpSourceClient({ name: 'zd', baseUrl: emu.url, headers: zendeskKind.authHeaders!(conn), requestsPerMinute: 100_000, signal });
     await zendeskKind.pull({ connection: conn, sources: [source('users', 'users')], http, snapshot: state.snapshot, emit: () => undefined, signal, env: {}, cwd: '.', now: Date.now });
@@ -209,7 +164,7 @@ describe('zendesk pull into a PostgreSQL state', () => {
   }
 
   test('a pull stopped at any page and run again ends in the snapshot of an uninterrupted pull (the SQLite one)', async () => {
-    const whole = SqliteStateStore.open(':memory:', { manifestName: 't' });
+    const whole = open();
     await pull(whole);
     const expected = await dump(whole);
     await whole.close();
