@@ -14,6 +14,7 @@
  * Where the API cannot give something, the record says so in `pull_notes` (a list of sentences): a merged
  * conversation, an attachment URL on another origin than the connection's (fetched without the token).
  */
+import { RateLimiter, realClock } from '../../http/ratelimit.js';
 import type { ConnectionDecl } from '../../manifest/types.js';
 import type { SnapshotRow } from '../../state/types.js';
 import type { LiveKind, PullJob, StreamSpec } from '../live/types.js';
@@ -61,8 +62,15 @@ function withChildNotes(job: PullJob, r: Rec, conversationId: string): Rec {
   return { ...r, conversation_id: conversationId, ...(notes.length > 0 ? { [PULL_NOTES]: notes } : {}) };
 }
 
+/**
+ * Front's burst limit on resource-intensive routes: 5 requests a second per resource (§5 Rate limits), a 429
+ * even while the company's budget has room. Each child route is paced a little under it, one at a time.
+ */
+export const BURST_PER_MINUTE = 270;
+
 /** A conversation's messages (all pages, oldest first) or comments; none for a merged-away one (301) or one gone (404). */
 function children(job: PullJob, kind: 'messages' | 'comments') {
+  const route = new RateLimiter(BURST_PER_MINUTE, realClock, 1);
   return async (row: SnapshotRow, parent: Rec, signal: AbortSignal): Promise<Rec[]> => {
     if (parent['merged_into'] !== undefined) return [];
     const http = job.http!;
@@ -71,7 +79,7 @@ function children(job: PullJob, kind: 'messages' | 'comments') {
     while (url !== undefined) {
       signal.throwIfAborted();
       // §5: 301 when the conversation was merged (its records are pulled with the other one), 404 when gone.
-      const page = await getPage(http, url, signal, [301, 404]);
+      const page = await getPage(http, url, signal, [301, 404], route);
       if (page.status === 301 || page.status === 404) break;
       for (const r of page.results) out.push(withChildNotes(job, r, row.id));
       // Comments: the spec's list has no _pagination (§5); followed anyway should Front send one.

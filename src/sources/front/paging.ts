@@ -13,6 +13,7 @@
  */
 import { PmError } from '../../core/errors.js';
 import type { HttpSourceClient } from '../../http/client.js';
+import type { Pacer } from '../../http/ratelimit.js';
 
 export interface FrontPage {
   readonly results: Array<Record<string, unknown>>;
@@ -40,8 +41,15 @@ export function results(body: unknown): Array<Record<string, unknown>> {
   return Array.isArray(r) ? (r.filter((x) => typeof x === 'object' && x !== null && !Array.isArray(x) && 'id' in x) as Array<Record<string, unknown>>) : [];
 }
 
-export async function getPage(http: HttpSourceClient, url: string, signal: AbortSignal, accept?: readonly number[]): Promise<FrontPage & { status: number; location: string | null }> {
-  const res = await http.getJson(new URL(url), { signal, ...(accept ? { accept } : {}) });
+export async function getPage(
+  http: HttpSourceClient,
+  url: string,
+  signal: AbortSignal,
+  accept?: readonly number[],
+  /** The route's own limit (a resource-intensive route's burst), besides the company's. */
+  pacer?: Pacer,
+): Promise<FrontPage & { status: number; location: string | null }> {
+  const res = await http.getJson(new URL(url), { signal, ...(accept ? { accept } : {}), ...(pacer ? { pacer } : {}) });
   if (res.status >= 300) return { status: res.status, results: [], next: undefined, location: res.headers.get('location') };
   return { status: res.status, results: results(res.body), next: nextLink(http, res.body), location: null };
 }
