@@ -132,10 +132,14 @@ describe('intercom pull', () => {
       { operation: 'admins.list', action: 'status:502', times: 1 },
     ]);
     const state = open();
-    const t0 = Date.now();
     const http = await pull(state);
     expect(http.rateLimited).toBe(1);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(500);
+    // X-RateLimit-Reset is the next whole second (unix seconds): the retry waited for it, not less.
+    const searches = (emu.requests() as Array<{ at: string; operation: string | null; status: number }>).filter((r) => r.operation === 'conversations.search');
+    const limited = searches.findIndex((r) => r.status === 429);
+    expect(limited).toBeGreaterThanOrEqual(0);
+    const second = (r: { at: string }) => Math.floor(Date.parse(r.at) / 1000);
+    expect(second(searches[limited + 1]!)).toBeGreaterThanOrEqual(second(searches[limited]!) + 1);
     expect((await records(state, 'ic.conversation_parts')).length).toBe(allParts(seed).length);
     expect((await records(state, 'ic.contacts')).length).toBe(4);
     expect((await records(state, 'ic.admins')).length).toBe(3);
