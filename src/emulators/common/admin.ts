@@ -1,6 +1,6 @@
 /**
  * The inspection and control endpoints every emulator has under /__emulator/ (no auth, loopback only):
- *   GET state · GET requests · POST reset · GET|POST faults · GET|POST config
+ *   GET state · GET requests · POST reset · GET|POST faults · GET|POST config · POST account (when it has one)
  * The emulator supplies its state, its fault parser, its configuration keys and its error shape.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,6 +18,14 @@ export interface AdminControl {
   config: { keys: readonly string[]; get(): Record<string, number>; set(key: string, value: number): void };
   /** Sends the emulator's error body. */
   fail(res: ServerResponse, status: number, message: string, code: string): void;
+  /** POST /__emulator/account: a change to the account (a JSON body; empty: `{}`). */
+  account?: {
+    change(body: unknown): void;
+    /** The error `change` throws for a bad change; it answers 400 with its message. */
+    invalid: abstract new (...args: never[]) => Error;
+    /** The error codes (for `fail`) of a method other than POST and of a bad change. */
+    codes: { method: string; invalid: string };
+  };
 }
 
 const ADMIN_PATHS = ['/__emulator/state', '/__emulator/requests', '/__emulator/reset', '/__emulator/faults', '/__emulator/config'];
@@ -61,8 +69,24 @@ async function postFaults(ctl: AdminControl, req: IncomingMessage, res: ServerRe
   sendJson(res, 200, { rules: ctl.faults.list() });
 }
 
+async function postAccount(ctl: AdminControl, account: NonNullable<AdminControl['account']>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'POST') return ctl.fail(res, 405, 'use POST /__emulator/account', account.codes.method);
+  const raw = await readBody(req);
+  try {
+    account.change(raw.trim() === '' ? {} : (JSON.parse(raw) as unknown));
+  } catch (e) {
+    if (!(e instanceof account.invalid) && !(e instanceof SyntaxError)) throw e;
+    return ctl.fail(res, 400, e.message, account.codes.invalid);
+  }
+  sendJson(res, 200, { ok: true });
+}
+
 /** Returns false when the path is not one of the shared inspection endpoints. */
 export async function handleAdminRoutes(ctl: AdminControl, path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  if (path === '/__emulator/account' && ctl.account) {
+    await postAccount(ctl, ctl.account, req, res);
+    return true;
+  }
   const route = `${req.method ?? 'GET'} ${path}`;
   switch (route) {
     case 'GET /__emulator/state':

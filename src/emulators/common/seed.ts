@@ -2,14 +2,101 @@
  * Seed files (JSON or YAML, by extension) and the checks every emulator's seed uses. A malformed seed is
  * a PmError that names the file and the entry.
  */
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { access, readFile, stat } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { PmError } from '../../core/errors.js';
 
 export const SEED_EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 type Obj = Record<string, unknown>;
+
+/** One section of a seed directory: its JSONL file and whether the directory must have it. */
+export interface JsonlFile {
+  file: string;
+  required: boolean;
+}
+
+/** Where a seed record came from, for error messages: file:line when read from a directory. */
+export type SeedOrigin<S extends string> = (section: S, index: number) => { label: string; file: string; line?: number };
+
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+async function readJsonl(file: string, required: boolean, what: string, hint: string): Promise<{ records: Obj[]; lines: number[] } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return undefined;
+    throw new PmError('emulator.seed-unreadable', `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { location: { file }, hint, cause: e });
+  }
+  const records: Obj[] = [];
+  const lines: number[] = [];
+  text.split('\n').forEach((raw, n) => {
+    if (raw.trim() === '') return;
+    let v: unknown;
+    try {
+      v = JSON.parse(raw) as unknown;
+    } catch (e) {
+      throw new PmError('emulator.seed-invalid', `invalid ${what} ${file}:${n + 1}: not JSON (${(e as Error).message})`, { location: { file, line: n + 1 }, hint });
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      throw new PmError('emulator.seed-invalid', `invalid ${what} ${file}:${n + 1}: each line must be a JSON object`, { location: { file, line: n + 1 }, hint });
+    }
+    records.push(v as Obj);
+    lines.push(n + 1);
+  });
+  return { records, lines };
+}
+
+/**
+ * Reads a seed directory of JSONL files (one JSON object per line, blank lines skipped), one file a section,
+ * unchecked. A missing directory or required file, or a line that is not a JSON object, is a PmError naming
+ * file:line; `what` and `hint` name the seed. `origin` maps a section's record index back to its file:line.
+ */
+export async function readJsonlDir<S extends string>(
+  dir: string,
+  files: Record<S, JsonlFile>,
+  what: string,
+  hint: string,
+): Promise<{ root: string; seed: Partial<Record<S, Obj[]>>; origin: SeedOrigin<S> }> {
+  const root = resolve(dir);
+  if (!(await exists(root)) || !(await stat(root)).isDirectory()) {
+    throw new PmError('emulator.seed-unreadable', `cannot read ${what} ${root}: not a directory`, { location: { file: root }, hint });
+  }
+  const seed: Partial<Record<S, Obj[]>> = {};
+  const lines = new Map<S, number[]>();
+  for (const [section, { file, required }] of Object.entries(files) as [S, JsonlFile][]) {
+    const read = await readJsonl(join(root, file), required, what, hint);
+    if (!read) continue;
+    seed[section] = read.records;
+    lines.set(section, read.lines);
+  }
+  const origin: SeedOrigin<S> = (section, index) => {
+    const file = join(root, files[section].file);
+    const line = lines.get(section)?.[index];
+    return { label: line === undefined ? file : `${file}:${line}`, file, ...(line !== undefined ? { line } : {}) };
+  };
+  return { root, seed, origin };
+}
+
+/**
+ * Rewrites each object's string `local_path` to the file it names: itself when absolute, else relative to
+ * the seed directory `root` or to its parent; left as it is when neither is a file.
+ */
+export async function resolveLocalPaths(root: string, objects: Iterable<Obj>): Promise<void> {
+  for (const o of objects) {
+    if (typeof o.local_path !== 'string') continue;
+    const p = o.local_path;
+    for (const cand of isAbsolute(p) ? [p] : [join(root, p), join(dirname(root), p)]) {
+      if ((await exists(cand)) && (await stat(cand)).isFile()) {
+        o.local_path = cand;
+        break;
+      }
+    }
+  }
+}
 
 export class SeedChecker {
   constructor(

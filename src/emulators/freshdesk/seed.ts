@@ -3,10 +3,9 @@
  * agents.jsonl, optional companies.jsonl, attachment files) in Freshdesk's API v2 shapes, or the same lists in
  * process. A bad line is a PmError naming file:line.
  */
-import { access, readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { parseIso8601 } from '../common/iso8601.js';
+import { readJsonlDir, resolveLocalPaths, type SeedOrigin } from '../common/seed.js';
 import type { FdObject, FreshdeskSeed } from './types.js';
 
 const WHAT = 'Freshdesk emulator seed';
@@ -21,7 +20,7 @@ const FILES: Record<Section, { file: string; required: boolean }> = {
   companies: { file: 'companies.jsonl', required: false },
 };
 
-export type Origin = (section: Section, index: number) => { label: string; file: string; line?: number };
+export type Origin = SeedOrigin<Section>;
 
 /** Checks a seed given in process (or read by loadFreshdeskSeed); returns it unchanged. */
 export function checkFreshdeskSeed(seed: FreshdeskSeed, source = 'options.seed', origin?: Origin): FreshdeskSeed {
@@ -70,62 +69,10 @@ export function checkFreshdeskSeed(seed: FreshdeskSeed, source = 'options.seed',
   return out;
 }
 
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
-
-async function readJsonl(file: string, required: boolean): Promise<{ records: FdObject[]; lines: number[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { location: { file }, hint: HINT, cause: e });
-  }
-  const records: FdObject[] = [];
-  const lines: number[] = [];
-  text.split('\n').forEach((raw, n) => {
-    if (raw.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw) as unknown;
-    } catch (e) {
-      throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: not JSON (${(e as Error).message})`, { location: { file, line: n + 1 }, hint: HINT });
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: each line must be a JSON object`, { location: { file, line: n + 1 }, hint: HINT });
-    records.push(v as FdObject);
-    lines.push(n + 1);
-  });
-  return { records, lines };
-}
-
 /** Reads an export directory (see FreshdeskSeed) and checks it; attachments' local_path are resolved against it (or its parent). */
 export async function loadFreshdeskSeed(dir: string): Promise<FreshdeskSeed> {
-  const root = resolve(dir);
-  if (!(await exists(root)) || !(await stat(root)).isDirectory()) throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${root}: not a directory`, { location: { file: root }, hint: HINT });
-  const seed: FreshdeskSeed = {};
-  const lines = new Map<Section, number[]>();
-  for (const [section, { file, required }] of Object.entries(FILES) as Array<[Section, { file: string; required: boolean }]>) {
-    const read = await readJsonl(join(root, file), required);
-    if (!read) continue;
-    seed[section] = read.records;
-    lines.set(section, read.lines);
-  }
-  const checked = checkFreshdeskSeed(seed, root, (section, index) => {
-    const file = join(root, FILES[section].file);
-    const line = lines.get(section)?.[index];
-    return { label: line === undefined ? file : `${file}:${line}`, file, ...(line !== undefined ? { line } : {}) };
-  });
-  for (const r of [...(checked.tickets ?? []), ...(checked.conversations ?? [])]) {
-    for (const a of Array.isArray(r.attachments) ? (r.attachments as FdObject[]) : []) {
-      if (typeof a.local_path !== 'string') continue;
-      const p = a.local_path;
-      for (const cand of isAbsolute(p) ? [p] : [join(root, p), join(dirname(root), p)]) {
-        if ((await exists(cand)) && (await stat(cand)).isFile()) {
-          a.local_path = cand;
-          break;
-        }
-      }
-    }
-  }
+  const { root, seed, origin } = await readJsonlDir(dir, FILES, WHAT, HINT);
+  const checked = checkFreshdeskSeed(seed, root, origin);
+  await resolveLocalPaths(root, [...(checked.tickets ?? []), ...(checked.conversations ?? [])].flatMap((r) => (Array.isArray(r.attachments) ? (r.attachments as FdObject[]) : [])));
   return checked;
 }

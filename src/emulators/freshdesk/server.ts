@@ -14,13 +14,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdminRoutes, type AdminControl } from '../common/admin.js';
+import type { AdminControl } from '../common/admin.js';
 import { FaultInjector, parseFaultBody, statusOf } from '../common/faults.js';
-import { destroyConnection, readBody, readBodyBuffer, sendJson, sleep } from '../common/http.js';
+import { destroyConnection, readBodyBuffer, sendJson, sleep } from '../common/http.js';
 import { parseIso8601 } from '../common/iso8601.js';
 import { DEFAULT_MAX_LOGGED_REQUESTS, RequestLog } from '../common/log.js';
 import { RateLimiter } from '../common/ratelimit.js';
-import { listenLoopback, nonNegativeInt } from '../common/server.js';
+import { applyConfigPatch, HeldRequests, listenEmulator, nonNegativeInt } from '../common/server.js';
 import { checkFreshdeskSeed } from './seed.js';
 import { AccountChangeError, FreshdeskStore, type AttachmentRecord, type Timed } from './store.js';
 import {
@@ -92,9 +92,8 @@ export async function startFreshdeskEmulator(opts: FreshdeskEmulatorOptions = {}
   const clock = (): Date => new Date(now());
   const accountLimiter = new RateLimiter(config.requestsPerMinute, clock);
   const listLimiter = new RateLimiter(config.listPerMinute, clock);
-  const hung = new Set<ServerResponse>();
+  const held = new HeldRequests();
   const secret = randomBytes(16).toString('hex');
-  let closed = false;
   let baseUrl = '';
   let port = 0;
 
@@ -310,6 +309,7 @@ export async function startFreshdeskEmulator(opts: FreshdeskEmulatorOptions = {}
     parseFaults: (body) => parseFaultBody(body, SIMPLE_ACTIONS),
     config: { keys: CONFIG_KEYS, get: () => ({ ...config }), set: (key, value) => (config[key as FreshdeskConfigKey] = value) },
     fail: (res, status, message, code) => sendJson(res, status, { code, message }),
+    account: { change: (body) => store.change(body), invalid: AccountChangeError, codes: { method: 'method_not_allowed', invalid: 'invalid_value' } },
   };
 
   function send(res: ServerResponse, entry: FreshdeskRequestLog, a: Answer, extra: Record<string, string> = {}): void {
@@ -360,7 +360,7 @@ export async function startFreshdeskEmulator(opts: FreshdeskEmulatorOptions = {}
         if (!l.allowed) return send(res, entry, tooMany(l.headers, headers));
       }
       if (config.latencyMs > 0) await sleep(config.latencyMs);
-      if (closed) return destroyConnection(req, res);
+      if (held.closed) return destroyConnection(req, res);
     }
 
     const fault = faults.decide({ rootFields: [entry.operation ?? ''], operationName: null });
@@ -371,44 +371,13 @@ export async function startFreshdeskEmulator(opts: FreshdeskEmulatorOptions = {}
       return send(res, entry, a);
     }
     if (status !== undefined) return send(res, entry, { status, body: { code: 'internal_error', message: `Injected fault: HTTP ${status}` } }, headers);
-    if (fault?.action === 'reset') return destroyConnection(req, res);
-    if (fault?.action === 'hang') {
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
-      return;
-    }
+    if (held.connectionFault(fault?.action, req, res)) return;
     if (dl) return send(res, entry, await download(req, dl.slice(1), url.searchParams));
     const params = (route!.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
     send(res, entry, route!.handle({ q: url.searchParams, path }, params), headers);
   }
 
-  async function accountHook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return control.fail(res, 405, 'use POST /__emulator/account', 'method_not_allowed');
-    const raw = await readBody(req);
-    try {
-      store.change(raw.trim() === '' ? {} : (JSON.parse(raw) as unknown));
-    } catch (e) {
-      if (!(e instanceof AccountChangeError) && !(e instanceof SyntaxError)) throw e;
-      return control.fail(res, 400, e.message, 'invalid_value');
-    }
-    sendJson(res, 200, { ok: true });
-  }
-
-  const server = await listenLoopback({
-    host,
-    port: listenPort,
-    route: async (path, req, res) => {
-      if (path === '/__emulator/account') return accountHook(req, res);
-      if (path.startsWith('/__emulator/') && (await handleAdminRoutes(control, path, req, res))) return;
-      return handle(path, req, res);
-    },
-    failure: (res, e) => sendJson(res, 500, { code: 'internal_error', message: `Emulator failure: ${e.message}` }),
-    beforeClose: () => {
-      closed = true;
-      for (const r of hung) r.destroy();
-      hung.clear();
-    },
-  });
+  const server = await listenEmulator({ host, port: listenPort, control, handle, held, failure: (res, e) => sendJson(res, 500, { code: 'internal_error', message: `Emulator failure: ${e.message}` }) });
   baseUrl = server.url;
   port = server.port;
 
@@ -420,14 +389,7 @@ export async function startFreshdeskEmulator(opts: FreshdeskEmulatorOptions = {}
     snapshot: () => store.snapshot(),
     requests: () => log.list(),
     config: () => ({ ...config }),
-    configure: (patch) => {
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) continue;
-        if (!(CONFIG_KEYS as readonly string[]).includes(k)) throw new RangeError(`${owner}: unknown config key "${k}"`);
-        if (k !== 'retryAfterSeconds' || v !== -1) nonNegativeInt(owner, k, v, 0);
-        config[k as FreshdeskConfigKey] = v;
-      }
-    },
+    configure: (patch) => applyConfigPatch(owner, CONFIG_KEYS, patch, (k, v) => (config[k as FreshdeskConfigKey] = v), 'retryAfterSeconds'),
     reset,
     close: () => server.close(),
   };

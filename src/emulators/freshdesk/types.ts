@@ -1,5 +1,6 @@
 /** Public and internal types of the Freshdesk emulator. */
 import type { FaultRuleOf } from '../common/faults.js';
+import type { RequestLogEntry } from '../common/log.js';
 import type { FreshdeskStore } from './store.js';
 
 /** A JSON object as Freshdesk sends it; unknown fields are kept as they are. */
@@ -36,14 +37,7 @@ export interface FreshdeskAccountChange {
   spamTickets?: number[];
 }
 
-export interface FreshdeskRequestLog {
-  at: string;
-  method: string;
-  path: string;
-  query: string;
-  operation: string | null;
-  status: number;
-}
+export type FreshdeskRequestLog = RequestLogEntry;
 
 export type FreshdeskFaultAction = `status:${number}` | 'rate-limit' | 'reset' | 'hang';
 export type FreshdeskFaultRule = FaultRuleOf<FreshdeskFaultAction>;

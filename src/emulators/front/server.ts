@@ -16,12 +16,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdminRoutes, type AdminControl } from '../common/admin.js';
+import type { AdminControl } from '../common/admin.js';
 import { FaultInjector, parseFaultBody, statusOf } from '../common/faults.js';
-import { destroyConnection, readBody, readBodyBuffer, sendJson, sleep } from '../common/http.js';
+import { destroyConnection, readBodyBuffer, sendJson, sleep } from '../common/http.js';
 import { DEFAULT_MAX_LOGGED_REQUESTS, RequestLog } from '../common/log.js';
 import { RateLimiter } from '../common/ratelimit.js';
-import { listenLoopback, nonNegativeInt } from '../common/server.js';
+import { applyConfigPatch, HeldRequests, listenEmulator, nonNegativeInt } from '../common/server.js';
 import { checkFrontSeed } from './seed.js';
 import { AccountChangeError, FrontStore, type FrEvent } from './store.js';
 import {
@@ -92,8 +92,7 @@ export async function startFrontEmulator(opts: FrontEmulatorOptions = {}): Promi
   const faults = new FaultInjector<FrontFaultRule>();
   const limiter = new RateLimiter(config.requestsPerMinute, () => new Date(now()));
   const bursts = new Map<string, { second: number; count: number }>();
-  const hung = new Set<ServerResponse>();
-  let closed = false;
+  const held = new HeldRequests();
   let company = '';
 
   // ---------------------------------------------------------------- views
@@ -333,6 +332,7 @@ export async function startFrontEmulator(opts: FrontEmulatorOptions = {}): Promi
     parseFaults: (body) => parseFaultBody(body, SIMPLE_ACTIONS),
     config: { keys: CONFIG_KEYS, get: () => ({ ...config }), set: (key, value) => (config[key as FrontConfigKey] = value) },
     fail: (res, status, message) => sendJson(res, status, { _error: { status, title: 'Emulator', message } }),
+    account: { change: (body) => store.change(body), invalid: AccountChangeError, codes: { method: 'method_not_allowed', invalid: 'invalid_value' } },
   };
 
   function send(res: ServerResponse, entry: FrontRequestLog, a: Answer, extra: Record<string, string> = {}): void {
@@ -378,7 +378,7 @@ export async function startFrontEmulator(opts: FrontEmulatorOptions = {}): Promi
       else if (++b.count > config.burstPerSecond) return send(res, entry, tooMany(headers, 1, { 'x-front-tier': 'tier-2' }));
     }
     if (config.latencyMs > 0) await sleep(config.latencyMs);
-    if (closed) return destroyConnection(req, res);
+    if (held.closed) return destroyConnection(req, res);
 
     const fault = faults.decide({ rootFields: [route.name], operationName: null });
     const status = fault === null ? undefined : statusOf(fault.action);
@@ -390,43 +390,12 @@ export async function startFrontEmulator(opts: FrontEmulatorOptions = {}): Promi
       return send(res, entry, a);
     }
     if (status !== undefined) return send(res, entry, error(status, 'Injected fault', `Injected fault: HTTP ${status}`), headers);
-    if (fault?.action === 'reset') return destroyConnection(req, res);
-    if (fault?.action === 'hang') {
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
-      return;
-    }
+    if (held.connectionFault(fault?.action, req, res)) return;
     const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
     send(res, entry, await route.handle({ q: url.searchParams, path }, params), headers);
   }
 
-  async function accountHook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return control.fail(res, 405, 'use POST /__emulator/account', 'method_not_allowed');
-    const raw = await readBody(req);
-    try {
-      store.change(raw.trim() === '' ? {} : (JSON.parse(raw) as unknown));
-    } catch (e) {
-      if (!(e instanceof AccountChangeError) && !(e instanceof SyntaxError)) throw e;
-      return control.fail(res, 400, e.message, 'invalid_value');
-    }
-    sendJson(res, 200, { ok: true });
-  }
-
-  const server = await listenLoopback({
-    host,
-    port: listenPort,
-    route: async (path, req, res) => {
-      if (path === '/__emulator/account') return accountHook(req, res);
-      if (path.startsWith('/__emulator/') && (await handleAdminRoutes(control, path, req, res))) return;
-      return handle(path, req, res);
-    },
-    failure: (res, e) => sendJson(res, 500, { _error: { status: 500, title: 'Internal error', message: `Emulator failure: ${e.message}` } }),
-    beforeClose: () => {
-      closed = true;
-      for (const r of hung) r.destroy();
-      hung.clear();
-    },
-  });
+  const server = await listenEmulator({ host, port: listenPort, control, handle, held, failure: (res, e) => sendJson(res, 500, { _error: { status: 500, title: 'Internal error', message: `Emulator failure: ${e.message}` } }) });
   company = (opts.companyUrl ?? `http://localhost:${server.port}`).replace(/\/+$/, '');
 
   return {
@@ -438,14 +407,7 @@ export async function startFrontEmulator(opts: FrontEmulatorOptions = {}): Promi
     snapshot: () => store.snapshot(),
     requests: () => log.list(),
     config: () => ({ ...config }),
-    configure: (patch) => {
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) continue;
-        if (!(CONFIG_KEYS as readonly string[]).includes(k)) throw new RangeError(`${owner}: unknown config key "${k}"`);
-        if (k !== 'retryAfterSeconds' || v !== -1) nonNegativeInt(owner, k, v, 0);
-        config[k as FrontConfigKey] = v;
-      }
-    },
+    configure: (patch) => applyConfigPatch(owner, CONFIG_KEYS, patch, (k, v) => (config[k as FrontConfigKey] = v), 'retryAfterSeconds'),
     reset,
     close: () => server.close(),
   };

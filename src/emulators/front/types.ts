@@ -1,5 +1,6 @@
 /** Public and internal types of the Front emulator. */
 import type { FaultRuleOf } from '../common/faults.js';
+import type { RequestLogEntry } from '../common/log.js';
 import type { FrontStore } from './store.js';
 
 /** A JSON object as Front sends it; unknown fields are kept as they are. */
@@ -39,15 +40,9 @@ export interface FrontAccountChange {
   mergeConversations?: Array<{ from: string; into: string }>;
 }
 
-export interface FrontRequestLog {
-  at: string;
-  method: string;
+export interface FrontRequestLog extends RequestLogEntry {
   /** The Host header the request was sent to (pagination links point at the company host). */
   host: string;
-  path: string;
-  query: string;
-  operation: string | null;
-  status: number;
   /** Whether an Authorization header came with it. */
   authorized: boolean;
 }

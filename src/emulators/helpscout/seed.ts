@@ -3,10 +3,9 @@
  * (conversations.jsonl with `_embedded.threads`, customers.jsonl, users.jsonl, mailboxes.jsonl), or the
  * same lists in process. A bad record is a PmError naming file:line (or options.seed section[index]).
  */
-import { access, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { parseIso8601 } from '../common/iso8601.js';
+import { readJsonlDir, type SeedOrigin } from '../common/seed.js';
 import type { HelpScoutSeed, HsObject } from './types.js';
 
 const WHAT = 'Help Scout emulator seed';
@@ -25,7 +24,7 @@ const FILES: Record<Section, { file: string; required: boolean }> = {
   mailboxes: { file: 'mailboxes.jsonl', required: false },
 };
 
-type Origin = (section: Section, index: number) => { label: string; file: string; line?: number };
+type Origin = SeedOrigin<Section>;
 
 const isObj = (v: unknown): v is HsObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
@@ -76,56 +75,8 @@ export function checkHelpScoutSeed(seed: HelpScoutSeed, source = 'options.seed',
   return out;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function readJsonl(file: string, required: boolean): Promise<{ records: HsObject[]; lines: number[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { location: { file }, hint: HINT, cause: e });
-  }
-  const records: HsObject[] = [];
-  const lines: number[] = [];
-  text.split('\n').forEach((raw, n) => {
-    if (raw.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw) as unknown;
-    } catch (e) {
-      throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: not JSON (${(e as Error).message})`, { location: { file, line: n + 1 }, hint: HINT });
-    }
-    if (!isObj(v)) throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: each line must be a JSON object`, { location: { file, line: n + 1 }, hint: HINT });
-    records.push(v);
-    lines.push(n + 1);
-  });
-  return { records, lines };
-}
-
 /** Reads a seed directory (see HelpScoutSeed) and checks it. */
 export async function loadHelpScoutSeed(dir: string): Promise<HelpScoutSeed> {
-  const root = resolve(dir);
-  if (!(await exists(root)) || !(await stat(root)).isDirectory()) {
-    throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${root}: not a directory`, { location: { file: root }, hint: HINT });
-  }
-  const seed: HelpScoutSeed = {};
-  const lines = new Map<Section, number[]>();
-  for (const [section, { file, required }] of Object.entries(FILES) as Array<[Section, { file: string; required: boolean }]>) {
-    const read = await readJsonl(join(root, file), required);
-    if (!read) continue;
-    seed[section] = read.records;
-    lines.set(section, read.lines);
-  }
-  return checkHelpScoutSeed(seed, root, (section, index) => {
-    const file = join(root, FILES[section].file);
-    const line = lines.get(section)?.[index];
-    return { label: line === undefined ? file : `${file}:${line}`, file, line };
-  });
+  const { root, seed, origin } = await readJsonlDir(dir, FILES, WHAT, HINT);
+  return checkHelpScoutSeed(seed, root, origin);
 }

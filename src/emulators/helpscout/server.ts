@@ -8,13 +8,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdminRoutes, type AdminControl } from '../common/admin.js';
+import type { AdminControl } from '../common/admin.js';
 import { FaultInjector, parseFaultBody, statusOf } from '../common/faults.js';
 import { destroyConnection, readBody, sendJson, sleep } from '../common/http.js';
 import { parseIso8601 } from '../common/iso8601.js';
 import { DEFAULT_MAX_LOGGED_REQUESTS, RequestLog } from '../common/log.js';
 import { RateLimiter } from '../common/ratelimit.js';
-import { listenLoopback, nonNegativeInt } from '../common/server.js';
+import { applyConfigPatch, HeldRequests, listenEmulator, nonNegativeInt } from '../common/server.js';
 import { checkHelpScoutSeed } from './seed.js';
 import { AccountChangeError, HelpScoutStore, type ConversationRecord } from './store.js';
 import {
@@ -84,8 +84,7 @@ export async function startHelpScoutEmulator(opts: HelpScoutEmulatorOptions = {}
   const limiter = new RateLimiter(config.requestsPerMinute, () => new Date(now()));
   /** Issued tokens and when each expires (ms). */
   const tokens = new Map<string, number>();
-  const hung = new Set<ServerResponse>();
-  let closed = false;
+  const held = new HeldRequests();
   let baseUrl = '';
 
   // ---------------------------------------------------------------- HAL pages
@@ -323,7 +322,7 @@ export async function startHelpScoutEmulator(opts: HelpScoutEmulatorOptions = {}
     const headers = rateHeaders(decision.headers);
     if (!decision.allowed) return send(res, entry, tooMany(decision.headers));
     if (config.latencyMs > 0) await sleep(config.latencyMs);
-    if (closed) return destroyConnection(req, res);
+    if (held.closed) return destroyConnection(req, res);
     const fault = faults.decide({ rootFields: [route.name], operationName: null });
     if (fault && (applyFault(fault, req, res, entry, headers))) return;
     const params = (route.pattern.exec(path) ?? []).slice(1).map(Number);
@@ -343,16 +342,7 @@ export async function startHelpScoutEmulator(opts: HelpScoutEmulatorOptions = {}
       send(res, entry, vndError(status, status >= 500 ? 'Internal Server Error' : `Injected fault: HTTP ${status}`), headers);
       return true;
     }
-    if (fault.action === 'reset') {
-      destroyConnection(req, res);
-      return true;
-    }
-    if (fault.action === 'hang') {
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
-      return true;
-    }
-    return false;
+    return held.connectionFault(fault.action, req, res);
   }
 
   const reset = (): void => {
@@ -370,35 +360,10 @@ export async function startHelpScoutEmulator(opts: HelpScoutEmulatorOptions = {}
     parseFaults: (body) => parseFaultBody(body, SIMPLE_ACTIONS),
     config: { keys: CONFIG_KEYS, get: () => ({ ...config }), set: (key, value) => (config[key as HelpScoutConfigKey] = value) },
     fail: (res, status, message) => sendJson(res, status, vndError(status, message).body),
+    account: { change: (body) => store.change(body), invalid: AccountChangeError, codes: { method: 'MethodNotAllowed', invalid: 'InvalidValue' } },
   };
 
-  async function accountHook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return control.fail(res, 405, 'use POST /__emulator/account', 'MethodNotAllowed');
-    const raw = await readBody(req);
-    try {
-      store.change(raw.trim() === '' ? {} : (JSON.parse(raw) as unknown));
-    } catch (e) {
-      if (!(e instanceof AccountChangeError) && !(e instanceof SyntaxError)) throw e;
-      return control.fail(res, 400, e.message, 'InvalidValue');
-    }
-    sendJson(res, 200, { ok: true });
-  }
-
-  const server = await listenLoopback({
-    host,
-    port: listenPort,
-    route: async (path, req, res) => {
-      if (path === '/__emulator/account') return accountHook(req, res);
-      if (path.startsWith('/__emulator/') && (await handleAdminRoutes(control, path, req, res))) return;
-      return handle(path, req, res);
-    },
-    failure: (res, e) => sendJson(res, 500, vndError(500, `Emulator failure: ${e.message}`).body),
-    beforeClose: () => {
-      closed = true;
-      for (const res of hung) res.destroy();
-      hung.clear();
-    },
-  });
+  const server = await listenEmulator({ host, port: listenPort, control, handle, held, failure: (res, e) => sendJson(res, 500, vndError(500, `Emulator failure: ${e.message}`).body) });
   baseUrl = server.url;
 
   return {
@@ -408,14 +373,7 @@ export async function startHelpScoutEmulator(opts: HelpScoutEmulatorOptions = {}
     snapshot: () => store.snapshot(),
     requests: () => log.list(),
     config: () => ({ ...config }),
-    configure: (patch) => {
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) continue;
-        if (!(CONFIG_KEYS as readonly string[]).includes(k)) throw new RangeError(`${owner}: unknown config key "${k}"`);
-        if (k !== 'retryAfterSeconds' || v !== -1) nonNegativeInt(owner, k, v, 0);
-        config[k as HelpScoutConfigKey] = v;
-      }
-    },
+    configure: (patch) => applyConfigPatch(owner, CONFIG_KEYS, patch, (k, v) => (config[k as HelpScoutConfigKey] = v), 'retryAfterSeconds'),
     tokens: () => [...tokens.keys()],
     expireTokens: () => {
       for (const k of tokens.keys()) tokens.set(k, now());

@@ -1,5 +1,6 @@
 /** Public and internal types of the Help Scout (Mailbox API 2.0) emulator. */
 import type { FaultRuleOf } from '../common/faults.js';
+import type { RequestLogEntry } from '../common/log.js';
 
 /** A JSON object as Help Scout sends it; unknown fields are kept as they are. */
 export type HsObject = Record<string, unknown>;
@@ -34,14 +35,7 @@ export interface HelpScoutAccountChange {
   deleteConversations?: number[];
 }
 
-export interface HelpScoutRequestLog {
-  at: string;
-  method: string;
-  path: string;
-  query: string;
-  operation: string | null;
-  status: number;
-}
+export type HelpScoutRequestLog = RequestLogEntry;
 
 export type HelpScoutFaultAction = `status:${number}` | 'rate-limit' | 'reset' | 'hang';
 export type HelpScoutFaultRule = FaultRuleOf<HelpScoutFaultAction>;

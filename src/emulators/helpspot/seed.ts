@@ -3,9 +3,8 @@
  * statuses.jsonl, attachment files) in HelpSpot's `output=json` shapes with `fRawValues=1`, or the same lists
  * in process. A bad line is a PmError naming file:line.
  */
-import { access, readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
+import { readJsonlDir, resolveLocalPaths, type SeedOrigin } from '../common/seed.js';
 import type { HelpSpotSeed, HsObject } from './types.js';
 
 const WHAT = 'HelpSpot emulator seed';
@@ -19,7 +18,7 @@ const FILES: Record<Section, { file: string; required: boolean; key: string }> =
   statuses: { file: 'statuses.jsonl', required: false, key: 'xStatus' },
 };
 
-export type Origin = (section: Section, index: number) => { label: string; file: string; line?: number };
+export type Origin = SeedOrigin<Section>;
 
 const isInt = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
 
@@ -90,64 +89,10 @@ export function checkHelpSpotSeed(seed: HelpSpotSeed, source = 'options.seed', o
   return out;
 }
 
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
-
-async function readJsonl(file: string, required: boolean): Promise<{ records: HsObject[]; lines: number[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { location: { file }, hint: HINT, cause: e });
-  }
-  const records: HsObject[] = [];
-  const lines: number[] = [];
-  text.split('\n').forEach((raw, n) => {
-    if (raw.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw) as unknown;
-    } catch (e) {
-      throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: not JSON (${(e as Error).message})`, { location: { file, line: n + 1 }, hint: HINT });
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: each line must be a JSON object`, { location: { file, line: n + 1 }, hint: HINT });
-    records.push(v as HsObject);
-    lines.push(n + 1);
-  });
-  return { records, lines };
-}
-
 /** Reads a seed directory (see HelpSpotSeed) and checks it; files' local_path are resolved against it (or its parent). */
 export async function loadHelpSpotSeed(dir: string): Promise<HelpSpotSeed> {
-  const root = resolve(dir);
-  if (!(await exists(root)) || !(await stat(root)).isDirectory()) throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${root}: not a directory`, { location: { file: root }, hint: HINT });
-  const seed: HelpSpotSeed = {};
-  const lines = new Map<Section, number[]>();
-  for (const [section, { file, required }] of Object.entries(FILES) as Array<[Section, { file: string; required: boolean }]>) {
-    const read = await readJsonl(join(root, file), required);
-    if (!read) continue;
-    seed[section] = read.records;
-    lines.set(section, read.lines);
-  }
-  const checked = checkHelpSpotSeed(seed, root, (section, index) => {
-    const file = join(root, FILES[section].file);
-    const line = lines.get(section)?.[index];
-    return { label: line === undefined ? file : `${file}:${line}`, file, ...(line !== undefined ? { line } : {}) };
-  });
-  for (const r of checked.requests ?? []) {
-    for (const h of historyItems(r)) {
-      for (const f of itemFiles(h)) {
-        if (typeof f.local_path !== 'string') continue;
-        const p = f.local_path;
-        for (const cand of isAbsolute(p) ? [p] : [join(root, p), join(dirname(root), p)]) {
-          if ((await exists(cand)) && (await stat(cand)).isFile()) {
-            f.local_path = cand;
-            break;
-          }
-        }
-      }
-    }
-  }
+  const { root, seed, origin } = await readJsonlDir(dir, FILES, WHAT, HINT);
+  const checked = checkHelpSpotSeed(seed, root, origin);
+  await resolveLocalPaths(root, (checked.requests ?? []).flatMap((r) => historyItems(r).flatMap((h) => itemFiles(h))));
   return checked;
 }

@@ -14,12 +14,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdminRoutes, type AdminControl } from '../common/admin.js';
+import type { AdminControl } from '../common/admin.js';
 import { FaultInjector, parseFaultBody, statusOf } from '../common/faults.js';
-import { destroyConnection, readBody, readBodyBuffer, sendJson, sleep } from '../common/http.js';
+import { destroyConnection, readBodyBuffer, sendJson, sleep } from '../common/http.js';
 import { DEFAULT_MAX_LOGGED_REQUESTS, RequestLog } from '../common/log.js';
 import { RateLimiter } from '../common/ratelimit.js';
-import { listenLoopback, nonNegativeInt } from '../common/server.js';
+import { applyConfigPatch, HeldRequests, listenEmulator, nonNegativeInt } from '../common/server.js';
 import { checkHelpSpotSeed, itemFiles } from './seed.js';
 import { AccountChangeError, HelpSpotStore, SPAM_STATUS, type DocumentRecord } from './store.js';
 import {
@@ -101,8 +101,7 @@ export async function startHelpSpotEmulator(opts: HelpSpotEmulatorOptions = {}):
   const log = new RequestLog<HelpSpotRequestLog>(opts.maxLoggedRequests ?? DEFAULT_MAX_LOGGED_REQUESTS);
   const faults = new FaultInjector<HelpSpotFaultRule>();
   const limiter = new RateLimiter(config.requestsPerMinute, () => new Date(now()));
-  const hung = new Set<ServerResponse>();
-  let closed = false;
+  const held = new HeldRequests();
   let baseUrl = '';
 
   // ---------------------------------------------------------------- views
@@ -258,6 +257,7 @@ export async function startHelpSpotEmulator(opts: HelpSpotEmulatorOptions = {}):
     parseFaults: (body) => parseFaultBody(body, SIMPLE_ACTIONS),
     config: { keys: CONFIG_KEYS, get: () => ({ ...config }), set: (key, value) => (config[key as HelpSpotConfigKey] = value) },
     fail: (res, status, message, code) => sendJson(res, status, { error: [{ id: 0, description: message, code }] }),
+    account: { change: (body) => store.change(body), invalid: AccountChangeError, codes: { method: 'method_not_allowed', invalid: 'invalid_value' } },
   };
 
   function send(res: ServerResponse, entry: HelpSpotRequestLog, a: Answer, json: boolean): void {
@@ -312,18 +312,13 @@ export async function startHelpSpotEmulator(opts: HelpSpotEmulatorOptions = {}):
       return send(res, entry, { status: 302, bytes: Buffer.from(''), headers: { location: `${baseUrl}/admin.php?pg=login` } }, false);
     }
     if (config.latencyMs > 0) await sleep(config.latencyMs);
-    if (closed) return destroyConnection(req, res);
+    if (held.closed) return destroyConnection(req, res);
 
     const fault = faults.decide({ rootFields: [operation ?? ''], operationName: null });
     const status = fault === null ? undefined : statusOf(fault.action);
     if (fault?.action === 'rate-limit' || status === 429) return send(res, entry, tooMany(fault?.retryAfterSeconds, fault?.omitRetryAfter), json);
     if (status !== undefined) return send(res, entry, { status, bytes: Buffer.from(`<html><body><h1>${status}</h1>Injected fault</body></html>`), headers: { 'content-type': 'text/html' } }, false);
-    if (fault?.action === 'reset') return destroyConnection(req, res);
-    if (fault?.action === 'hang') {
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
-      return;
-    }
+    if (held.connectionFault(fault?.action, req, res)) return;
 
     if (isFile) {
       const d = store.documents.get(Number(q.get('id')));
@@ -342,33 +337,7 @@ export async function startHelpSpotEmulator(opts: HelpSpotEmulatorOptions = {}):
     send(res, entry, handler(q), json);
   }
 
-  async function accountHook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return control.fail(res, 405, 'use POST /__emulator/account', 'method_not_allowed');
-    const raw = await readBody(req);
-    try {
-      store.change(raw.trim() === '' ? {} : (JSON.parse(raw) as unknown));
-    } catch (e) {
-      if (!(e instanceof AccountChangeError) && !(e instanceof SyntaxError)) throw e;
-      return control.fail(res, 400, e.message, 'invalid_value');
-    }
-    sendJson(res, 200, { ok: true });
-  }
-
-  const server = await listenLoopback({
-    host,
-    port: listenPort,
-    route: async (path, req, res) => {
-      if (path === '/__emulator/account') return accountHook(req, res);
-      if (path.startsWith('/__emulator/') && (await handleAdminRoutes(control, path, req, res))) return;
-      return handle(path, req, res);
-    },
-    failure: (res, e) => sendJson(res, 500, { error: [{ id: 0, description: `Emulator failure: ${e.message}` }] }),
-    beforeClose: () => {
-      closed = true;
-      for (const r of hung) r.destroy();
-      hung.clear();
-    },
-  });
+  const server = await listenEmulator({ host, port: listenPort, control, handle, held, failure: (res, e) => sendJson(res, 500, { error: [{ id: 0, description: `Emulator failure: ${e.message}` }] }) });
   baseUrl = server.url;
 
   return {
@@ -379,14 +348,7 @@ export async function startHelpSpotEmulator(opts: HelpSpotEmulatorOptions = {}):
     snapshot: () => store.snapshot(),
     requests: () => log.list(),
     config: () => ({ ...config }),
-    configure: (patch) => {
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) continue;
-        if (!(CONFIG_KEYS as readonly string[]).includes(k)) throw new RangeError(`${owner}: unknown config key "${k}"`);
-        if (k !== 'retryAfterSeconds' || v !== -1) nonNegativeInt(owner, k, v, 0);
-        config[k as HelpSpotConfigKey] = v;
-      }
-    },
+    configure: (patch) => applyConfigPatch(owner, CONFIG_KEYS, patch, (k, v) => (config[k as HelpSpotConfigKey] = v), 'retryAfterSeconds'),
     reset,
     close: () => server.close(),
   };

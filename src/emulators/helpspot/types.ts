@@ -1,5 +1,6 @@
 /** Public and internal types of the HelpSpot emulator (../shared/reference/source-apis.md §6, §8). */
 import type { FaultRuleOf } from '../common/faults.js';
+import type { RequestLogEntry } from '../common/log.js';
 import type { HelpSpotStore } from './store.js';
 
 /** A JSON object as HelpSpot's `output=json` sends it; unknown fields are kept as they are. */
@@ -38,14 +39,9 @@ export interface HelpSpotAccountChange {
   staff?: HsObject[];
 }
 
-export interface HelpSpotRequestLog {
-  at: string;
-  method: string;
-  path: string;
-  query: string;
+export interface HelpSpotRequestLog extends RequestLogEntry {
   /** The API method (`private.request.get`…), `file.download`, or null. */
   operation: string | null;
-  status: number;
 }
 
 export type HelpSpotFaultAction = `status:${number}` | 'rate-limit' | 'reset' | 'hang';

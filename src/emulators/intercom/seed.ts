@@ -3,9 +3,8 @@
  * optional tags.jsonl, attachment files) in Intercom's REST 2.x shapes, or the same lists in process.
  * A bad line is a PmError naming file:line.
  */
-import { access, readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
+import { readJsonlDir, resolveLocalPaths, type SeedOrigin } from '../common/seed.js';
 import type { IcObject, IntercomSeed } from './types.js';
 
 const WHAT = 'Intercom emulator seed';
@@ -19,7 +18,7 @@ const FILES: Record<Section, { file: string; required: boolean }> = {
   tags: { file: 'tags.jsonl', required: false },
 };
 
-type Origin = (section: Section, index: number) => { label: string; file: string; line?: number };
+type Origin = SeedOrigin<Section>;
 const isObj = (v: unknown): v is IcObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSecs = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1e11;
 
@@ -62,66 +61,14 @@ export function checkIntercomSeed(seed: IntercomSeed, source = 'options.seed', o
   return out;
 }
 
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
-
-async function readJsonl(file: string, required: boolean): Promise<{ records: IcObject[]; lines: number[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { location: { file }, hint: HINT, cause: e });
-  }
-  const records: IcObject[] = [];
-  const lines: number[] = [];
-  text.split('\n').forEach((raw, n) => {
-    if (raw.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw) as unknown;
-    } catch (e) {
-      throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: not JSON (${(e as Error).message})`, { location: { file, line: n + 1 }, hint: HINT });
-    }
-    if (!isObj(v)) throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: each line must be a JSON object`, { location: { file, line: n + 1 }, hint: HINT });
-    records.push(v);
-    lines.push(n + 1);
-  });
-  return { records, lines };
-}
-
 /** Reads an export directory (see IntercomSeed) and checks it; attachments' local_path are resolved against it (or its parent). */
 export async function loadIntercomSeed(dir: string): Promise<IntercomSeed> {
-  const root = resolve(dir);
-  if (!(await exists(root)) || !(await stat(root)).isDirectory()) throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${root}: not a directory`, { location: { file: root }, hint: HINT });
-  const seed: IntercomSeed = {};
-  const lines = new Map<Section, number[]>();
-  for (const [section, { file, required }] of Object.entries(FILES) as Array<[Section, { file: string; required: boolean }]>) {
-    const read = await readJsonl(join(root, file), required);
-    if (!read) continue;
-    seed[section] = read.records;
-    lines.set(section, read.lines);
-  }
-  const checked = checkIntercomSeed(seed, root, (section, index) => {
-    const file = join(root, FILES[section].file);
-    const line = lines.get(section)?.[index];
-    return { label: line === undefined ? file : `${file}:${line}`, file, ...(line !== undefined ? { line } : {}) };
-  });
+  const { root, seed, origin } = await readJsonlDir(dir, FILES, WHAT, HINT);
+  const checked = checkIntercomSeed(seed, root, origin);
   const holders = (checked.conversations ?? []).flatMap((c) => [
     ...(isObj(c.source) ? [c.source] : []),
     ...(isObj(c.conversation_parts) && Array.isArray(c.conversation_parts.conversation_parts) ? (c.conversation_parts.conversation_parts as IcObject[]) : []),
   ]);
-  for (const h of holders) {
-    for (const a of Array.isArray(h.attachments) ? (h.attachments as IcObject[]) : []) {
-      if (typeof a.local_path !== 'string') continue;
-      const p = a.local_path;
-      for (const cand of isAbsolute(p) ? [p] : [join(root, p), join(dirname(root), p)]) {
-        if ((await exists(cand)) && (await stat(cand)).isFile()) {
-          a.local_path = cand;
-          break;
-        }
-      }
-    }
-  }
+  await resolveLocalPaths(root, holders.flatMap((h) => (Array.isArray(h.attachments) ? (h.attachments as IcObject[]) : [])));
   return checked;
 }

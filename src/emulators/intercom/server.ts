@@ -18,11 +18,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdminRoutes, type AdminControl } from '../common/admin.js';
+import type { AdminControl } from '../common/admin.js';
 import { FaultInjector, parseFaultBody, statusOf } from '../common/faults.js';
 import { destroyConnection, readBody, sendJson, sleep } from '../common/http.js';
 import { DEFAULT_MAX_LOGGED_REQUESTS, RequestLog } from '../common/log.js';
-import { listenLoopback, nonNegativeInt } from '../common/server.js';
+import { applyConfigPatch, HeldRequests, listenEmulator, nonNegativeInt } from '../common/server.js';
 import { checkIntercomSeed } from './seed.js';
 import { AccountChangeError, IntercomStore, type AttachmentRecord, type StoredConversation } from './store.js';
 import { CONFIG_KEYS, type IcObject, type IntercomConfig, type IntercomConfigKey, type IntercomEmulator, type IntercomEmulatorOptions, type IntercomFaultAction, type IntercomFaultRule, type IntercomOperation, type IntercomRequestLog } from './types.js';
@@ -105,8 +105,7 @@ export async function startIntercomEmulator(opts: IntercomEmulatorOptions = {}):
   const store = new IntercomStore(checkIntercomSeed(opts.seed ?? {}), now);
   const log = new RequestLog<IntercomRequestLog>(opts.maxLoggedRequests ?? DEFAULT_MAX_LOGGED_REQUESTS);
   const faults = new FaultInjector<IntercomFaultRule>();
-  const hung = new Set<ServerResponse>();
-  let closed = false;
+  const held = new HeldRequests();
   let port = 0;
   // §4 Rate limits: fixed 10-second windows of a sixth of the minute's limit.
   let windowStart = -1;
@@ -354,6 +353,7 @@ export async function startIntercomEmulator(opts: IntercomEmulatorOptions = {}):
     parseFaults: (body) => parseFaultBody(body, SIMPLE_ACTIONS),
     config: { keys: CONFIG_KEYS, get: () => ({ ...config }), set: (key, value) => (config[key as IntercomConfigKey] = value) },
     fail: (res, status, message, code) => sendJson(res, status, { type: 'error.list', errors: [{ code, message }] }),
+    account: { change: (body) => store.change(body), invalid: AccountChangeError, codes: { method: 'method_not_allowed', invalid: 'parameter_invalid' } },
   };
 
   function send(res: ServerResponse, entry: IntercomRequestLog, a: Answer, extra: Record<string, string> = {}): void {
@@ -400,7 +400,7 @@ export async function startIntercomEmulator(opts: IntercomEmulatorOptions = {}):
         entry.body = body;
       }
       if (config.latencyMs > 0) await sleep(config.latencyMs);
-      if (closed) return destroyConnection(req, res);
+      if (held.closed) return destroyConnection(req, res);
     }
 
     const fault = faults.decide({ rootFields: [entry.operation ?? ''], operationName: null });
@@ -411,44 +411,13 @@ export async function startIntercomEmulator(opts: IntercomEmulatorOptions = {}):
       return send(res, entry, tooMany(h));
     }
     if (status !== undefined) return send(res, entry, errorList(status, 'server_error', `Injected fault: HTTP ${status}`), headers);
-    if (fault?.action === 'reset') return destroyConnection(req, res);
-    if (fault?.action === 'hang') {
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
-      return;
-    }
+    if (held.connectionFault(fault?.action, req, res)) return;
     if (dl) return send(res, entry, await download(req, dl.slice(1)));
     const params = (route!.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
     send(res, entry, route!.handle({ q: url.searchParams, body, version }, params), headers);
   }
 
-  async function accountHook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return control.fail(res, 405, 'use POST /__emulator/account', 'method_not_allowed');
-    const raw = await readBody(req);
-    try {
-      store.change(raw.trim() === '' ? {} : (JSON.parse(raw) as unknown));
-    } catch (e) {
-      if (!(e instanceof AccountChangeError) && !(e instanceof SyntaxError)) throw e;
-      return control.fail(res, 400, e.message, 'parameter_invalid');
-    }
-    sendJson(res, 200, { ok: true });
-  }
-
-  const server = await listenLoopback({
-    host,
-    port: listenPort,
-    route: async (path, req, res) => {
-      if (path === '/__emulator/account') return accountHook(req, res);
-      if (path.startsWith('/__emulator/') && (await handleAdminRoutes(control, path, req, res))) return;
-      return handle(path, req, res);
-    },
-    failure: (res, e) => sendJson(res, 500, { type: 'error.list', errors: [{ code: 'server_error', message: `Emulator failure: ${e.message}` }] }),
-    beforeClose: () => {
-      closed = true;
-      for (const r of hung) r.destroy();
-      hung.clear();
-    },
-  });
+  const server = await listenEmulator({ host, port: listenPort, control, handle, held, failure: (res, e) => sendJson(res, 500, { type: 'error.list', errors: [{ code: 'server_error', message: `Emulator failure: ${e.message}` }] }) });
   port = server.port;
 
   return {
@@ -459,14 +428,7 @@ export async function startIntercomEmulator(opts: IntercomEmulatorOptions = {}):
     snapshot: () => store.snapshot(),
     requests: () => log.list(),
     config: () => ({ ...config }),
-    configure: (patch) => {
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) continue;
-        if (!(CONFIG_KEYS as readonly string[]).includes(k)) throw new RangeError(`${owner}: unknown config key "${k}"`);
-        nonNegativeInt(owner, k, v, 0);
-        config[k as IntercomConfigKey] = v;
-      }
-    },
+    configure: (patch) => applyConfigPatch(owner, CONFIG_KEYS, patch, (k, v) => (config[k as IntercomConfigKey] = v)),
     reset,
     close: () => server.close(),
   };

@@ -1,5 +1,6 @@
 /** Public and internal types of the Intercom emulator. */
 import type { FaultRuleOf } from '../common/faults.js';
+import type { RequestLogEntry } from '../common/log.js';
 import type { IntercomStore } from './store.js';
 
 /** A JSON object as Intercom sends it; unknown fields are kept as they are. */
@@ -33,15 +34,9 @@ export interface IntercomAccountChange {
   deleteConversations?: string[];
 }
 
-export interface IntercomRequestLog {
-  at: string;
-  method: string;
-  path: string;
-  query: string;
+export interface IntercomRequestLog extends RequestLogEntry {
   /** The JSON body of a search (for request assertions). */
   body?: unknown;
-  operation: string | null;
-  status: number;
 }
 
 export type IntercomFaultAction = `status:${number}` | 'rate-limit' | 'reset' | 'hang';

@@ -3,10 +3,9 @@
  * organizations.jsonl and ticket_fields.jsonl, attachment files) or the same lists in process. A bad
  * line is a PmError naming file:line (or options.seed section[index]).
  */
-import { access, readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import { parseIso8601 } from '../common/iso8601.js';
+import { readJsonlDir, resolveLocalPaths, type SeedOrigin } from '../common/seed.js';
 import type { ZdObject, ZendeskSeed } from './types.js';
 
 const WHAT = 'Zendesk emulator seed';
@@ -23,7 +22,7 @@ const FILES: Record<Section, { file: string; required: boolean }> = {
 };
 
 /** Where a seed record came from, for error messages. */
-export type Origin = (section: Section, index: number) => { label: string; file: string; line?: number };
+export type Origin = SeedOrigin<Section>;
 
 class Checker {
   constructor(private readonly origin: Origin) {}
@@ -118,80 +117,10 @@ export function checkZendeskSeed(seed: ZendeskSeed, source = 'options.seed', ori
   return { tickets, users, comments, organizations, ticketFields };
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function readJsonl(file: string, required: boolean): Promise<{ records: ZdObject[]; lines: number[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && !required) return undefined;
-    const why = code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${file}: ${why}`, { location: { file }, hint: HINT, cause: e });
-  }
-  const records: ZdObject[] = [];
-  const lines: number[] = [];
-  text.split('\n').forEach((raw, n) => {
-    if (raw.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw) as unknown;
-    } catch (e) {
-      throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: not JSON (${(e as Error).message})`, { location: { file, line: n + 1 }, hint: HINT });
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      throw new PmError('emulator.seed-invalid', `invalid ${WHAT} ${file}:${n + 1}: each line must be a JSON object`, { location: { file, line: n + 1 }, hint: HINT });
-    }
-    records.push(v as ZdObject);
-    lines.push(n + 1);
-  });
-  return { records, lines };
-}
-
-/** Rewrites each attachment's local_path to the file it names: relative to the directory or to its parent. */
-async function resolveAttachmentPaths(dir: string, comments: ZdObject[]): Promise<void> {
-  for (const cm of comments) {
-    if (!Array.isArray(cm.attachments)) continue;
-    for (const a of cm.attachments as ZdObject[]) {
-      if (typeof a.local_path !== 'string') continue;
-      const p = a.local_path;
-      const candidates = isAbsolute(p) ? [p] : [join(dir, p), join(dirname(dir), p)];
-      for (const cand of candidates) {
-        if ((await exists(cand)) && (await stat(cand)).isFile()) {
-          a.local_path = cand;
-          break;
-        }
-      }
-    }
-  }
-}
-
-/** Reads an export directory (see ZendeskSeed) and checks it. */
+/** Reads an export directory (see ZendeskSeed) and checks it; attachments' local_path are resolved against it (or its parent). */
 export async function loadZendeskSeed(dir: string): Promise<ZendeskSeed> {
-  const root = resolve(dir);
-  if (!(await exists(root)) || !(await stat(root)).isDirectory()) {
-    throw new PmError('emulator.seed-unreadable', `cannot read ${WHAT} ${root}: not a directory`, { location: { file: root }, hint: HINT });
-  }
-  const seed: ZendeskSeed = {};
-  const lines = new Map<Section, number[]>();
-  for (const [section, { file, required }] of Object.entries(FILES) as [Section, { file: string; required: boolean }][]) {
-    const read = await readJsonl(join(root, file), required);
-    if (!read) continue;
-    seed[section] = read.records;
-    lines.set(section, read.lines);
-  }
-  const origin: Origin = (section, index) => {
-    const file = join(root, FILES[section].file);
-    const line = lines.get(section)?.[index];
-    return { label: line === undefined ? file : `${file}:${line}`, file, line };
-  };
+  const { root, seed, origin } = await readJsonlDir(dir, FILES, WHAT, HINT);
   const checked = checkZendeskSeed(seed, root, origin);
-  await resolveAttachmentPaths(root, checked.comments ?? []);
+  await resolveLocalPaths(root, (checked.comments ?? []).flatMap((cm) => (Array.isArray(cm.attachments) ? (cm.attachments as ZdObject[]) : [])));
   return checked;
 }

@@ -5,12 +5,12 @@
  * faults → the endpoint. /zdusercontent/… (the attachment bytes) has no auth and no limits.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdminRoutes, type AdminControl } from '../common/admin.js';
+import type { AdminControl } from '../common/admin.js';
 import { FaultInjector, parseFaultBody, statusOf } from '../common/faults.js';
-import { destroyConnection, readBody, readBodyBuffer, sendJson, sleep } from '../common/http.js';
+import { destroyConnection, readBodyBuffer, sendJson, sleep } from '../common/http.js';
 import { DEFAULT_MAX_LOGGED_REQUESTS, RequestLog } from '../common/log.js';
 import { RateLimiter } from '../common/ratelimit.js';
-import { listenLoopback, nonNegativeInt } from '../common/server.js';
+import { applyConfigPatch, HeldRequests, listenEmulator, nonNegativeInt } from '../common/server.js';
 import { AccountChangeError, changeAccount } from './account.js';
 import { AttachmentHost } from './attachments.js';
 import { authenticate } from './auth.js';
@@ -75,8 +75,7 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
   const clock = (): Date => new Date(now());
   const accountLimiter = new RateLimiter(config.requestsPerMinute, clock);
   const incrementalLimiter = new RateLimiter(config.incrementalPerMinute, clock);
-  const hung = new Set<ServerResponse>();
-  let closed = false;
+  const held = new HeldRequests();
   let baseUrl = '';
   let port = 0;
   const attachments = new AttachmentHost(store, () => port);
@@ -113,6 +112,7 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
     parseFaults: (body) => parseFaultBody(body, SIMPLE_ACTIONS),
     config: { keys: CONFIG_KEYS, get: () => ({ ...config }), set: (key, value) => setConfig(key as ZendeskConfigKey, value) },
     fail: (res, status, message, code) => sendJson(res, status, { error: code, description: message }),
+    account: { change: (body) => changeAccount(store, body), invalid: AccountChangeError, codes: { method: 'MethodNotAllowed', invalid: 'InvalidValue' } },
   };
 
   function send(res: ServerResponse, entry: ZendeskRequestLog, a: Answer, extra: Record<string, string> = {}): void {
@@ -164,7 +164,7 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
         if (!inc.allowed) return send(res, entry, tooMany(inc.headers, headers, 'Rate limit for incremental exports exceeded, please wait before retrying.'));
       }
       if (config.latencyMs > 0) await sleep(config.latencyMs);
-      if (closed) return destroyConnection(req, res);
+      if (held.closed) return destroyConnection(req, res);
     }
 
     const fault = faults.decide({ rootFields: [entry.operation ?? ''], operationName: null });
@@ -179,12 +179,7 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
       const [error, description] = REASONS[status] ?? [`HTTP${status}`, `Injected fault: HTTP ${status}`];
       return send(res, entry, zdError(status, error, description), headers);
     }
-    if (fault?.action === 'reset') return destroyConnection(req, res);
-    if (fault?.action === 'hang') {
-      hung.add(res);
-      res.on('close', () => hung.delete(res));
-      return;
-    }
+    if (held.connectionFault(fault?.action, req, res)) return;
 
     if (download) return send(res, entry, await attachments.download(req, download.slice(1), url.searchParams));
     const params = (route?.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
@@ -192,33 +187,7 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
     send(res, entry, (route as Route).handle(ctx, params), headers);
   }
 
-  async function accountHook(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return control.fail(res, 405, 'use POST /__emulator/account', 'MethodNotAllowed');
-    const raw = await readBody(req);
-    try {
-      changeAccount(store, raw.trim() === '' ? {} : (JSON.parse(raw) as unknown));
-    } catch (e) {
-      if (!(e instanceof AccountChangeError) && !(e instanceof SyntaxError)) throw e;
-      return control.fail(res, 400, e.message, 'InvalidValue');
-    }
-    sendJson(res, 200, { ok: true });
-  }
-
-  const server = await listenLoopback({
-    host,
-    port: listenPort,
-    route: async (path, req, res) => {
-      if (path === '/__emulator/account') return accountHook(req, res);
-      if (path.startsWith('/__emulator/') && (await handleAdminRoutes(control, path, req, res))) return;
-      return handle(path, req, res);
-    },
-    failure: (res, e) => sendJson(res, 500, { error: 'InternalServerError', description: `Emulator failure: ${e.message}` }),
-    beforeClose: () => {
-      closed = true;
-      for (const res of hung) res.destroy();
-      hung.clear();
-    },
-  });
+  const server = await listenEmulator({ host, port: listenPort, control, handle, held, failure: (res, e) => sendJson(res, 500, { error: 'InternalServerError', description: `Emulator failure: ${e.message}` }) });
   baseUrl = server.url;
   port = server.port;
 
@@ -230,14 +199,7 @@ export async function startZendeskEmulator(opts: ZendeskEmulatorOptions = {}): P
     snapshot: () => store.snapshot(),
     requests: () => log.list(),
     config: () => ({ ...config }),
-    configure: (patch) => {
-      for (const [k, v] of Object.entries(patch)) {
-        if (v === undefined) continue;
-        if (!(CONFIG_KEYS as readonly string[]).includes(k)) throw new RangeError(`${owner}: unknown config key "${k}"`);
-        if (k !== 'retryAfterSeconds' || v !== -1) nonNegativeInt(owner, k, v, 0);
-        setConfig(k as ZendeskConfigKey, v);
-      }
-    },
+    configure: (patch) => applyConfigPatch(owner, CONFIG_KEYS, patch, (k, v) => setConfig(k as ZendeskConfigKey, v), 'retryAfterSeconds'),
     reset,
     close: () => server.close(),
   };

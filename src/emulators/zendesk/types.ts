@@ -1,5 +1,6 @@
 /** Public and internal types of the Zendesk emulator. */
 import type { FaultRuleOf } from '../common/faults.js';
+import type { RequestLogEntry } from '../common/log.js';
 import type { ZendeskStore } from './store.js';
 
 /** A JSON object as Zendesk sends it; the emulator keeps unknown fields as they are. */
@@ -47,19 +48,7 @@ export interface ZendeskAccountChange {
 
 // ---------------------------------------------------------------- inspection (public)
 
-export interface ZendeskRequestLog {
-  /** ISO 8601 time the request arrived (the emulator's clock). */
-  at: string;
-  method: string;
-  /** Without the query string. */
-  path: string;
-  /** The query string without "?", "" when none. */
-  query: string;
-  /** The route's name (what fault rules match), null for an unknown route. */
-  operation: string | null;
-  /** HTTP status sent; 0 when no response was sent (faults reset, hang). */
-  status: number;
-}
+export type ZendeskRequestLog = RequestLogEntry;
 
 export type ZendeskFaultAction = `status:${number}` | 'rate-limit' | 'reset' | 'hang';
 export type ZendeskFaultRule = FaultRuleOf<ZendeskFaultAction>;
