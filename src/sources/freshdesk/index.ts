@@ -11,7 +11,7 @@
  *   companies      the whole list, every pull
  */
 import type { ConnectionDecl } from '../../manifest/types.js';
-import { StreamProgress } from '../live/children.js';
+import { SideBySide, StreamProgress } from '../live/children.js';
 import type { LiveKind, PullJob, StreamSpec } from '../live/types.js';
 import { pullConversations } from './conversations.js';
 import { pullList, pullTickets } from './lists.js';
@@ -41,24 +41,14 @@ async function pull(job: PullJob): Promise<void> {
   const wanted = new Set(job.sources.map((s) => s.stream));
   if (wanted.has('conversations')) wanted.add('tickets');
   const stream = (name: string) => `${conn.name}.${name}`;
-  const stop = new AbortController();
-  const halt = AbortSignal.any([job.signal, stop.signal]);
+  const streams = new SideBySide(job);
+  const halt = streams.signal;
+  const run = (p: Promise<void>) => streams.run(p);
   const progress = new StreamProgress();
-  const tasks: Array<Promise<void>> = [];
-  const run = (p: Promise<void>) => tasks.push(p.catch((e: unknown) => (stop.abort(), Promise.reject(e))));
   for (const name of ORDER) {
     if (!wanted.has(name)) continue;
     if (name === 'tickets') {
-      run(
-        pullTickets(job, stream(name), halt, () => progress.notify()).then(
-          () => progress.notify(true),
-          (e: unknown) => {
-            stop.abort();
-            progress.notify(true);
-            throw e;
-          },
-        ),
-      );
+      streams.parent((onPage) => pullTickets(job, stream(name), halt, onPage), progress);
     } else if (name === 'contacts') {
       run(pullList(job, stream(name), '/api/v2/contacts', halt, { incremental: '_updated_since', pacer: true, deletedListing: { state: 'deleted' } }));
     } else if (name === 'agents') {
@@ -69,10 +59,7 @@ async function pull(job: PullJob): Promise<void> {
       run(pullConversations(job, stream('tickets'), stream(name), progress, halt));
     }
   }
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Error && r.reason.name === 'AbortError' && !job.signal.aborted));
-  if (failed) throw (first ?? failed).reason;
+  await streams.done();
 }
 
 export const freshdeskKind: LiveKind = {

@@ -120,3 +120,51 @@ export async function pullChildren(job: PullJob, o: ChildStreamOptions): Promise
   await job.snapshot.commit(o.stream, [], committed, { complete: true });
   job.emit({ type: 'stream-done', stream: o.stream });
 }
+
+/**
+ * Streams pulled side by side. The first failure stops the others (their committed pages stay) and is what
+ * the pull reports, not the stops it caused in the others.
+ */
+export class SideBySide {
+  private readonly stopper = new AbortController();
+  private readonly tasks: Array<Promise<void>> = [];
+  /** Aborted by the job's signal or by the first failure. */
+  readonly signal: AbortSignal;
+
+  constructor(private readonly job: PullJob) {
+    this.signal = AbortSignal.any([job.signal, this.stopper.signal]);
+  }
+
+  run(p: Promise<void>): void {
+    this.tasks.push(
+      p.catch((e: unknown) => {
+        this.stopper.abort();
+        throw e;
+      }),
+    );
+  }
+
+  /**
+   * A parent stream that children follow (`progress`): told after each page and at its end. When it fails,
+   * the children are stopped before they can see it as finished, so that none is marked complete.
+   */
+  parent(pull: (onPage: () => void) => Promise<void>, progress: StreamProgress): void {
+    this.run(
+      pull(() => progress.notify()).then(
+        () => progress.notify(true),
+        (e: unknown) => {
+          this.stopper.abort();
+          progress.notify(true);
+          throw e;
+        },
+      ),
+    );
+  }
+
+  async done(): Promise<void> {
+    const results = await Promise.allSettled(this.tasks);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Error && r.reason.name === 'AbortError' && !this.job.signal.aborted));
+    if (failed) throw (first ?? failed).reason;
+  }
+}

@@ -10,7 +10,7 @@
  * See README.md in this folder for why comments come from per-ticket lists.
  */
 import type { ConnectionDecl } from '../../manifest/types.js';
-import { StreamProgress } from '../live/children.js';
+import { SideBySide, StreamProgress } from '../live/children.js';
 import type { LiveKind, PullJob, StreamSpec } from '../live/types.js';
 import { pullComments } from './comments.js';
 import { pullCommentEvents, pullCursorExport, pullList, pullTimeExport } from './exports.js';
@@ -52,25 +52,15 @@ async function pull(job: PullJob): Promise<void> {
   // Comments by lists follow the tickets stream's changes, so the tickets are brought up to date too.
   if (wanted.has('ticket_comments') && commentsMethod(job) === 'lists') wanted.add('tickets');
   const stream = (name: string) => `${conn.name}.${name}`;
-  const stop = new AbortController();
-  const halt = AbortSignal.any([job.signal, stop.signal]);
+  const streams = new SideBySide(job);
+  const halt = streams.signal;
+  const run = (p: Promise<void>) => streams.run(p);
   const progress = new StreamProgress();
-  const tasks: Array<Promise<void>> = [];
-  const run = (p: Promise<void>) => tasks.push(p.catch((e: unknown) => (stop.abort(), Promise.reject(e))));
   for (const name of ORDER) {
     if (!wanted.has(name)) continue;
     if (name === 'tickets') {
-      run(
-        pullCursorExport(job, stream(name), name, halt, () => progress.notify()).then(
-          () => progress.notify(true),
-          (e: unknown) => {
-            // Stop the comments before they see the export as finished: they must not be marked complete.
-            stop.abort();
-            progress.notify(true);
-            throw e;
-          },
-        ),
-      );
+      // The comments follow the tickets export; if it fails they stop before seeing it as finished.
+      streams.parent((onPage) => pullCursorExport(job, stream(name), name, halt, onPage), progress);
     } else if (name === 'users') {
       run(pullCursorExport(job, stream(name), name, halt));
     } else if (name === 'organizations') {
@@ -83,11 +73,7 @@ async function pull(job: PullJob): Promise<void> {
       run(pullComments(job, stream('tickets'), stream(name), progress, halt));
     }
   }
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  // The first failure, not the stops it caused in the others.
-  const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof Error && r.reason.name === 'AbortError' && !job.signal.aborted));
-  if (failed) throw (first ?? failed).reason;
+  await streams.done();
 }
 
 export const zendeskKind: LiveKind = {
