@@ -14,6 +14,10 @@
  *                                              0, 2 and 4 ms; writes only its own section of RESULTS.md
  *          --state-threads N --state-limit RPM --state-seconds S   its apply size (default 1,800 / quick 200
  *                                              threads × 10 messages), limit (3,000) and seconds per commits run (10 / 3)
+ *          --only connectors                   the live-connector benchmark (bench/connectors.mjs; not in the default
+ *                                              set): requests per 1,000 tickets and rate ÷ limit of each built kind
+ *          --connectors-tickets N --connectors-kinds a,b --connectors-parallel   its size (default 1,000 / quick
+ *                                              200), kinds (all built) and whether they run at the same time
  *          --out FILE                          where to write the results (default bench/RESULTS.md)
  *          --apply-threads N --plan-tickets N --rss-tickets A,B,C --naive-budget-s S   override sizes
  *          --no-profile                        skip the CPU profiles of goals that are not met
@@ -685,6 +689,7 @@ ${sections.join('\n')}`;
 // ones already there, are kept.
 const pullModule = await import('./pull.mjs');
 const stateModule = await import('./state.mjs');
+const connectorsModule = await import('./connectors.mjs');
 const EXTRAS = [
   {
     name: 'pull',
@@ -715,12 +720,28 @@ const EXTRAS = [
         code: gitInfo(),
       }),
   },
+  {
+    name: 'connectors',
+    marks: connectorsModule,
+    run: () =>
+      connectorsModule.benchConnectors({
+        quick: QUICK,
+        tickets: value('connectors-tickets') ? Number(value('connectors-tickets')) : undefined,
+        kinds: value('connectors-kinds') ? value('connectors-kinds').split(',') : undefined,
+        parallel: flag('connectors-parallel'),
+        work: join(WORK, 'connectors'),
+        keep: KEEP,
+        command,
+        code: gitInfo(),
+      }),
+  },
 ];
 const fresh = {};
 for (const x of EXTRAS) {
   if (!ONLY.has(x.name)) continue;
   try {
     fresh[x.name] = await x.run();
+    if (fresh[x.name].failed?.length) failures.push(`${x.name}: ${fresh[x.name].failed.join(', ')} failed (see its section)`);
   } catch (e) {
     log(`${x.name} failed: ${e.stack ?? e}`);
     failures.push(`${x.name}: ${String(e.message ?? e).split('\n')[0]}`);
