@@ -96,7 +96,7 @@ interface SourceEmulator {
   readonly requestsPerMinute: number;
   /** Why --api-rate-limit does not apply (what it has instead). */
   readonly rateNote: string;
-  start(io: Io, o: { host: string; port: number; seedDir?: string; requestsPerMinute: number; latencyMs: number }): Promise<{ url: string; close(): Promise<void>; lines: string[] }>;
+  start(io: Io, o: { host: string; port: number; requestsPerMinute: number; latencyMs: number }, seedDir: string | undefined): Promise<{ url: string; close(): Promise<void>; lines: string[] }>;
 }
 
 const SOURCE_EMULATORS: Readonly<Record<string, SourceEmulator>> = {
@@ -105,8 +105,8 @@ const SOURCE_EMULATORS: Readonly<Record<string, SourceEmulator>> = {
     port: 4852,
     requestsPerMinute: FRESHDESK_REQUESTS_PER_MINUTE,
     rateNote: 'Freshdesk has --rate-limit',
-    async start(io, o) {
-      const e = await startFreshdeskEmulator({ ...o, seed: o.seedDir ? await loadFreshdeskSeed(resolve(io.cwd, o.seedDir)) : undefined });
+    async start(io, o, seedDir) {
+      const e = await startFreshdeskEmulator({ ...o, seed: seedDir ? await loadFreshdeskSeed(resolve(io.cwd, seedDir)) : undefined });
       return { url: e.url, close: () => e.close(), lines: [`Freshdesk emulator listening on ${e.url}`, 'Auth: Basic fd-emulator-key:X (the API key as the user name)'] };
     },
   },
@@ -115,8 +115,8 @@ const SOURCE_EMULATORS: Readonly<Record<string, SourceEmulator>> = {
     port: 4853,
     requestsPerMinute: HELPSCOUT_REQUESTS_PER_MINUTE,
     rateNote: 'Help Scout has --rate-limit',
-    async start(io, o) {
-      const e = await startHelpScoutEmulator({ ...o, seed: o.seedDir ? await loadHelpScoutSeed(resolve(io.cwd, o.seedDir)) : undefined });
+    async start(io, o, seedDir) {
+      const e = await startHelpScoutEmulator({ ...o, seed: seedDir ? await loadHelpScoutSeed(resolve(io.cwd, seedDir)) : undefined });
       return {
         url: e.url,
         close: () => e.close(),
@@ -132,8 +132,8 @@ const SOURCE_EMULATORS: Readonly<Record<string, SourceEmulator>> = {
     port: 4854,
     requestsPerMinute: INTERCOM_REQUESTS_PER_MINUTE,
     rateNote: 'Intercom has --rate-limit',
-    async start(io, o) {
-      const e = await startIntercomEmulator({ ...o, seed: o.seedDir ? await loadIntercomSeed(resolve(io.cwd, o.seedDir)) : undefined });
+    async start(io, o, seedDir) {
+      const e = await startIntercomEmulator({ ...o, seed: seedDir ? await loadIntercomSeed(resolve(io.cwd, seedDir)) : undefined });
       return { url: e.url, close: () => e.close(), lines: [`Intercom emulator listening on ${e.url}`, `Auth: Bearer ${INTERCOM_TOKEN} (with Intercom-Version; /conversations/deleted needs 2.16)`] };
     },
   },
@@ -142,8 +142,8 @@ const SOURCE_EMULATORS: Readonly<Record<string, SourceEmulator>> = {
     port: 4855,
     requestsPerMinute: FRONT_REQUESTS_PER_MINUTE,
     rateNote: 'Front has --rate-limit',
-    async start(io, o) {
-      const e = await startFrontEmulator({ ...o, seed: o.seedDir ? await loadFrontSeed(resolve(io.cwd, o.seedDir)) : undefined });
+    async start(io, o, seedDir) {
+      const e = await startFrontEmulator({ ...o, seed: seedDir ? await loadFrontSeed(resolve(io.cwd, seedDir)) : undefined });
       return { url: e.url, close: () => e.close(), lines: [`Front emulator listening on ${e.url} (its links and attachments: ${e.companyUrl})`, `Auth: Bearer ${FRONT_TOKEN}`] };
     },
   },
@@ -153,8 +153,8 @@ const SOURCE_EMULATORS: Readonly<Record<string, SourceEmulator>> = {
     // HelpSpot's API has no rate limit: --rate-limit puts one in front of it.
     requestsPerMinute: 0,
     rateNote: 'HelpSpot has none; --rate-limit puts one in front of it',
-    async start(io, o) {
-      const e = await startHelpSpotEmulator({ ...o, seed: o.seedDir ? await loadHelpSpotSeed(resolve(io.cwd, o.seedDir)) : undefined });
+    async start(io, o, seedDir) {
+      const e = await startHelpSpotEmulator({ ...o, seed: seedDir ? await loadHelpSpotSeed(resolve(io.cwd, seedDir)) : undefined });
       return {
         url: e.url,
         close: () => e.close(),
@@ -166,13 +166,11 @@ const SOURCE_EMULATORS: Readonly<Record<string, SourceEmulator>> = {
 
 async function startSource(io: Io, host: string, opts: EmulatorFlags, spec: SourceEmulator): Promise<Running> {
   if (opts.apiRateLimit !== undefined) throw new PmError('cli.bad-flag', `--api-rate-limit goes with --kind therethere (${spec.rateNote})`);
-  const e = await spec.start(io, {
-    host,
-    port: intFlag('port', opts.port, spec.port),
-    seedDir: opts.seed,
-    requestsPerMinute: intFlag('rate-limit', opts.rateLimit, spec.requestsPerMinute),
-    latencyMs: intFlag('latency', opts.latency, 0),
-  });
+  const e = await spec.start(
+    io,
+    { host, port: intFlag('port', opts.port, spec.port), requestsPerMinute: intFlag('rate-limit', opts.rateLimit, spec.requestsPerMinute), latencyMs: intFlag('latency', opts.latency, 0) },
+    opts.seed,
+  );
   return {
     banner: [...e.lines, `Inspect: GET ${e.url}/__emulator/state · GET ${e.url}/__emulator/requests · POST ${e.url}/__emulator/account · Ctrl-C to stop`],
     close: () => e.close(),
