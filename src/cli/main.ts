@@ -35,7 +35,8 @@ function planningOptions(c: Command): Command {
     .option('--overwrite-conflicts', 'replace attributes that were also changed in the target since the last apply')
     .option('--strict', 'fail (exit 1) when any record is invalid, or an assignee is not a user of the target (its threads would be imported unassigned)')
     .option('--keep-going', 'evaluate every record even when an expression fails the same way on the first ones (by default the plan stops there: the mapping is wrong)')
-    .option('--offline', 'do not pull live sources first: plan on the snapshot as the last pull left it');
+    .option('--offline', 'do not pull live sources first: plan on the snapshot as the last pull left it')
+    .option('--workers <n>', 'threads that map records (JSONata, HTML conversion); default: one per core, at most 8; 1 maps them all in the main thread');
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {

@@ -58,6 +58,16 @@ export function makeTarget(manifest: Manifest, env: NodeJS.ProcessEnv = process.
   return adapter.create({ requestTimeoutMs: manifest.batching.requestTimeoutMs });
 }
 
+/** How a plan ran (plan --json: `cache` and `mapping`). */
+export interface PlanRunStats {
+  /** Threads the plan cache found unchanged, spared from mapping. */
+  readonly cacheHits: number;
+  /** Worker threads that mapped records (0: the main thread mapped them all). */
+  readonly workers: number;
+  /** Records mapped by those workers. */
+  readonly mappedInWorkers: number;
+}
+
 export interface PlanRunOptions {
   readonly signal?: AbortSignal;
   readonly remote?: (address: string) => RemoteAttributes | null | undefined;
@@ -66,12 +76,14 @@ export interface PlanRunOptions {
   readonly limit?: number;
   /** Keep every item for apply to carry out without planning again. */
   readonly spool?: PlanSpool;
-  /** Told how many threads the plan cache spared from mapping (for plan --json and tests). */
-  readonly onCacheHits?: (hits: number) => void;
+  /** Told how many threads the plan cache spared from mapping, and how the records were mapped (for plan --json and tests). */
+  readonly onStats?: (stats: PlanRunStats) => void;
   /** Where the API key comes from when the plan must look up label types, users or thread fields. */
   readonly env?: NodeJS.ProcessEnv;
   /** Do not stop when an expression fails alike on the first records (plan/apply --keep-going). */
   readonly keepGoing?: boolean;
+  /** Threads that map records (--workers; default 1: the main thread only). */
+  readonly workers?: number;
 }
 
 /** plan --refresh / apply --refresh: what the target has today for every recorded thread. */
@@ -103,16 +115,16 @@ export async function summarisePlan(manifest: Manifest, state: StateStore, o: Pl
   const indexes = await openIndexes(manifest, state.snapshot);
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
-    const { spool, onCacheHits, env, ...planOpts } = o;
+    const { spool, onStats, env, ...planOpts } = o;
     const { rules, capabilities: caps } = adapterFor(manifest.target);
     const resolver = new TargetIdentities({ manifest, state, target: () => makeTarget(manifest, env ?? process.env), signal: o.signal, displayName: caps.displayName });
-    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, rules, capabilities: caps, ...planOpts });
+    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, rules, capabilities: caps, env: env ?? process.env, ...planOpts });
     const tally = new PlanTally(Math.min(manifest.batching.messagesPerRequest, caps.messagesPerAppend ?? Infinity), caps.messagesInImport);
     for await (const item of planner.items()) {
       tally.add(item);
       spool?.add(item);
     }
-    onCacheHits?.(cache?.hits ?? 0);
+    onStats?.({ cacheHits: cache?.hits ?? 0, workers: planner.poolWorkers, mappedInWorkers: planner.mappedInWorkers });
     return tally.summary(planner.filtered, planner.unmapped(), planner.unresolvedAgents());
   } finally {
     cache?.close();

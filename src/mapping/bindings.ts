@@ -15,11 +15,11 @@ export interface SourceIndexes {
 /** Table values with no row, counted across a plan: `${table}\u0000${value}` → count. */
 export class UnmappedCounter {
   readonly counts = new Map<string, { table: string; value: string; count: number; defaulted: boolean }>();
-  add(table: string, value: string, defaulted: boolean): void {
+  add(table: string, value: string, defaulted: boolean, count = 1): void {
     const k = `${table}\u0000${value}`;
     const e = this.counts.get(k);
-    if (e) e.count++;
-    else this.counts.set(k, { table, value, count: 1, defaulted });
+    if (e) e.count += count;
+    else this.counts.set(k, { table, value, count, defaulted });
   }
 }
 

@@ -54,6 +54,47 @@ export type MapResult =
       readonly unresolvedAgents?: true;
     };
 
+/**
+ * What mapping one record did besides its result, kept apart so that a record can be mapped anywhere
+ * (in this thread or a worker) and its effects added to the plan's counts in record order: the counts
+ * then come out the same whichever way the records were mapped.
+ */
+export interface MapEffects {
+  /** Table values with no row: [table, value, count, defaulted], in order of first use. */
+  readonly unmapped: ReadonlyArray<readonly [string, string, number, boolean]>;
+  /** Agents given by email that did not resolve, with this record's counts. */
+  readonly agents: readonly UnresolvedAgent[];
+  /** Evaluations in order: [path] succeeded (each path once), [path, error] failed (see failure-watch.ts). */
+  readonly watch: ReadonlyArray<readonly [string] | readonly [string, string]>;
+  /** The look-ups ($record, $records): `source\u0000kind\u0000key`. */
+  readonly lookups: readonly string[];
+}
+
+export interface MapOutput {
+  readonly result: MapResult;
+  readonly effects: MapEffects;
+  /** The record's file:line, as the watch names it. */
+  readonly where: string;
+}
+
+/** Every expression of `threads:` by its path (what a watch event names). */
+export function exprsByPath(manifest: Manifest): Map<string, Expr> {
+  const out = new Map<string, Expr>();
+  const seen = new Set<object>();
+  const visit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    const e = v as Partial<Expr>;
+    if (typeof e.path === 'string' && typeof e.text === 'string' && (e.compiled || e.constant)) {
+      out.set(e.path, v as Expr);
+      return;
+    }
+    for (const x of Object.values(v)) visit(x);
+  };
+  visit(manifest.threads);
+  return out;
+}
+
 export function recordWhere(loc: RecordLocation): string {
   if (loc.id !== undefined) return `${loc.file}[id=${loc.id}]`;
   return loc.line !== undefined ? `${loc.file}:${loc.line}` : `${loc.file}#${loc.index}`;
@@ -69,6 +110,16 @@ export class Mapper {
   private readonly bindings: Bindings;
   /** The look-ups ($record, $records) of the last `map` call: `source\u0000kind\u0000key`. */
   readonly lookups = new Set<string>();
+  /** The current record's look-ups. */
+  private readonly recordLookups = new Set<string>();
+  /** Table values with no row in the current record (drained into its effects). */
+  private readonly recordUnmapped = new UnmappedCounter();
+  /** The current record's unresolved agents, by email. */
+  private recordAgents = new Map<string, UnresolvedAgent>();
+  /** The current record's evaluations, for the watch. */
+  private recordWatch: Array<readonly [string] | readonly [string, string]> = [];
+  private recordOk = new Set<string>();
+  private exprs?: Map<string, Expr>;
 
   /** Agents given by email that did not resolve, by email. */
   readonly unresolvedAgents = new Map<string, UnresolvedAgent>();
@@ -95,8 +146,8 @@ export class Mapper {
     this.ctx = { resolver, userByEmail: (email, path, reasons, where) => this.userByEmail(email, path, reasons, where) };
     this.maxBytes = manifest.attachments?.maxBytes ?? DEFAULT_MAX_BYTES;
     this.onSkip = manifest.attachments?.onSkip ?? 'note';
-    this.bindings = makeBindings(manifest, indexes, this.unmapped, {
-      track: (source, kind, key) => void this.lookups.add(`${source}\u0000${kind}\u0000${key}`),
+    this.bindings = makeBindings(manifest, indexes, this.recordUnmapped, {
+      track: (source, kind, key) => void this.recordLookups.add(`${source}\u0000${kind}\u0000${key}`),
     });
   }
 
@@ -104,16 +155,69 @@ export class Mapper {
   private async eval(expr: Expr | undefined, input: unknown, b: Bindings): Promise<unknown> {
     try {
       const v = await evaluate(expr, input, b);
-      if (expr) this.watch.succeeded(expr);
+      if (expr && !this.recordOk.has(expr.path)) {
+        this.recordOk.add(expr.path);
+        this.recordWatch.push([expr.path]);
+      }
       return v;
     } catch (e) {
-      if (expr && e instanceof EvalError) this.watch.failed(expr, e.detail, this.where);
+      if (expr && e instanceof EvalError) this.recordWatch.push([expr.path, e.detail]);
       throw e;
     }
   }
 
+  /** Maps one record and adds what it did to this mapper's counts (see `mapRecord` and `absorb`). */
   async map(record: unknown, location: RecordLocation): Promise<MapResult> {
+    const out = await this.mapRecord(record, location);
+    this.absorb(out);
+    return out.result;
+  }
+
+  /**
+   * Adds a record's effects to the counts, the watch and `lookups`. Records mapped elsewhere (a worker)
+   * must be absorbed in record order, as `map` does.
+   */
+  absorb(out: MapOutput): void {
+    const { effects } = out;
+    for (const [table, value, count, defaulted] of effects.unmapped) this.unmapped.add(table, value, defaulted, count);
+    for (const a of effects.agents) {
+      const u = this.unresolvedAgents.get(a.email);
+      if (u) {
+        u.threads += a.threads;
+        u.messages += a.messages;
+      } else this.unresolvedAgents.set(a.email, { ...a });
+    }
+    if (effects.watch.length > 0) {
+      this.exprs ??= exprsByPath(this.manifest);
+      for (const [path, detail] of effects.watch) {
+        const expr = this.exprs.get(path);
+        if (!expr) continue;
+        if (detail === undefined) this.watch.succeeded(expr);
+        else this.watch.failed(expr, detail, out.where);
+      }
+    }
     this.lookups.clear();
+    for (const l of effects.lookups) this.lookups.add(l);
+  }
+
+  /** Maps one record without touching the counts: its effects come back with the result. */
+  async mapRecord(record: unknown, location: RecordLocation): Promise<MapOutput> {
+    this.recordLookups.clear();
+    this.recordUnmapped.counts.clear();
+    this.recordAgents = new Map();
+    this.recordWatch = [];
+    this.recordOk = new Set();
+    const result = await this.mapOne(record, location);
+    const effects: MapEffects = {
+      unmapped: [...this.recordUnmapped.counts.values()].map((u) => [u.table, u.value, u.count, u.defaulted] as const),
+      agents: [...this.recordAgents.values()],
+      watch: this.recordWatch,
+      lookups: [...this.recordLookups],
+    };
+    return { result, effects, where: this.where };
+  }
+
+  private async mapOne(record: unknown, location: RecordLocation): Promise<MapResult> {
     this.threadAgents = new Set();
     this.unresolvedInThread = false;
     const t = this.manifest.threads;
@@ -198,10 +302,10 @@ export class Mapper {
     if (failed || a.fallbackFor !== undefined) {
       this.unresolvedInThread = true;
       const key = email.toLowerCase();
-      let u = this.unresolvedAgents.get(key);
+      let u = this.recordAgents.get(key);
       if (!u) {
         u = { email: key, reason: failed ? a.reason : a.fallbackFor!, fallback: failed ? null : a.id, threads: 0, messages: 0 };
-        this.unresolvedAgents.set(key, u);
+        this.recordAgents.set(key, u);
       }
       if (where === 'message') u.messages++;
       else if (!this.threadAgents.has(key)) {

@@ -22,15 +22,17 @@ import { hashOf } from '../core/hash.js';
 import type { Manifest } from '../manifest/types.js';
 import type { SystematicFailure } from '../mapping/failure-watch.js';
 import { Mapper, recordWhere, type InvalidRecord, type MappingNote } from '../mapping/map.js';
-import type { IdentityResolver, UnresolvedAgent } from '../mapping/resolve.js';
+import { PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from '../mapping/resolve.js';
 import type { MappingRules } from '../mapping/target-rules.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import { openSourceIndex, readSource } from '../sources/index.js';
-import type { SourceIndex } from '../sources/types.js';
+import type { RecordLocation, SourceIndex } from '../sources/types.js';
 import type { SnapshotStore, StateStore } from '../state/types.js';
 import type { TargetCapabilities } from '../targets/types.js';
 import { appliedOf, diffThread, isAppliedAttributes, labelKey, type RemoteAttributes } from './diff.js';
-import { PlanCache } from './cache.js';
+import { PlanCache, type CachedNoop } from './cache.js';
+import { MappingPool } from './pool.js';
+import { digestOutput, threadHashes, type MappedRecord, type ThreadHashes } from './pool-protocol.js';
 import type { PlanItem, PlannedMessage, ThreadPlanItem, UnmappedValue } from './types.js';
 
 /** A source error as an invalid record's reasons: what is wrong, then what to do when the reader says. */
@@ -78,11 +80,7 @@ export async function openIndexes(manifest: Manifest, snapshot?: SnapshotStore):
   };
 }
 
-/** The thread's own input (what importThread sends), without messages: its hash detects changes. */
-export function threadInputHash(t: Thread): string {
-  const { messages: _messages, ...rest } = t;
-  return hashOf(rest);
-}
+export { threadInputHash } from './pool-protocol.js';
 
 export function customerHash(c: Customer): string {
   return hashOf(c);
@@ -119,9 +117,33 @@ export interface PlanOptions {
   readonly capabilities: TargetCapabilities;
   /** Evaluate every record even when an expression fails alike on the first ones (see mapping/failure-watch.ts). */
   readonly keepGoing?: boolean;
+  /** Threads that map records (1: this one only). The pool starts after the first records (see POOL_AFTER). */
+  readonly workers?: number;
+  /** Records mapped here before the pool starts (tests: 0). */
+  readonly poolAfter?: number;
+  /** Where the workers' manifest reads ${VAR} from (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const ORPHAN_PAGE = 500;
+/** Records mapped here before the pool starts: a small plan never pays for starting workers. */
+const POOL_AFTER = 256;
+/** Records per task of the pool, and tasks in flight per worker (what bounds the memory ahead). */
+const POOL_BATCH = 32;
+const POOL_BATCHES_PER_WORKER = 3;
+
+/** One source record on its way through the plan, in record order. */
+interface Slot {
+  /** An item with nothing to map (a record that could not be read). */
+  readonly ready?: PlanItem;
+  readonly location?: RecordLocation;
+  readonly recordKey?: string;
+  /** Found unchanged by the plan cache: its mapping is skipped unless its address was seen already. */
+  readonly hit?: CachedNoop;
+  /** A hit's record, mapped here after all when its address was seen already. */
+  readonly record?: unknown;
+  mapped?: Promise<MappedRecord>;
+}
 
 /** Nothing about the thread to report: once it has nothing to do, the next plan may take it from the cache. */
 export function isQuiet(item: ThreadPlanItem): boolean {
@@ -148,6 +170,11 @@ export class Planner {
   private readonly matchers: Array<(address: string) => boolean>;
   private planned = 0;
   private readonly caps: TargetCapabilities;
+  private pool?: MappingPool;
+  private poolTried = false;
+  /** Worker threads that mapped records (0: none started), and the records they mapped. */
+  poolWorkers = 0;
+  mappedInWorkers = 0;
 
   constructor(private readonly opts: PlanOptions) {
     this.caps = opts.capabilities;
@@ -184,77 +211,156 @@ export class Planner {
     }
   }
 
+  /** Maps a batch of records: in the pool's workers once it runs, else here, one at a time. */
+  private async mapBatch(records: Array<{ record: unknown; location: RecordLocation }>): Promise<MappedRecord[]> {
+    if (this.pool) {
+      this.mappedInWorkers += records.length;
+      return this.pool.map(records);
+    }
+    const out: MappedRecord[] = [];
+    for (const r of records) out.push(digestOutput(await this.mapper.mapRecord(r.record, r.location), this.opts.indexes, !!this.opts.memoAll));
+    return out;
+  }
+
+  /** Starts the pool once the source proves long enough to be worth it (see POOL_AFTER). */
+  private startPool(): void {
+    const workers = this.opts.workers ?? 1;
+    if (workers < 2 || this.poolTried) return;
+    this.poolTried = true;
+    this.pool = MappingPool.start({
+      manifest: this.opts.manifest,
+      indexes: this.opts.indexes,
+      workers,
+      resolver: this.opts.resolver ?? PASSTHROUGH,
+      env: this.opts.env ?? process.env,
+      memoAll: !!this.opts.memoAll,
+      ...(this.opts.now ? { nowMs: this.opts.now() } : {}),
+    });
+    if (this.pool) this.poolWorkers = workers;
+  }
+
   async *items(): AsyncGenerator<PlanItem> {
     const { manifest } = this.opts;
     const decl = manifest.sources[manifest.threads.source]!;
+    const queue: Slot[] = [];
+    let batch: Array<{ record: unknown; location: RecordLocation }> = [];
+    let batchSlots: Slot[] = [];
+    let read = 0;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      const mapped = this.mapBatch(batch);
+      // The slots await their part; a failure is seen by the first slot that takes its result.
+      mapped.catch(() => undefined);
+      for (const [i, slot] of batchSlots.entries()) {
+        slot.mapped = mapped.then((list) => list[i]!);
+        slot.mapped.catch(() => undefined); // slots left behind when the plan stops early
+      }
+      batch = [];
+      batchSlots = [];
+    };
     try {
       yield* this.indexProblems();
       for await (const item of readSource(decl, { signal: this.opts.signal, snapshot: this.opts.state.snapshot })) {
         if (this.opts.signal?.aborted) return;
         if (!item.ok) {
           const where = recordWhere(item.location);
-          yield { kind: 'invalid', invalid: { address: where, where, reasons: withHint(item.error) } };
-          continue;
-        }
-        const cache = this.opts.remote ? undefined : this.opts.cache;
-        const recordKey = cache ? hashOf([manifest.sourceHash, item.record]) : '';
-        const hit = await cache?.lookup(recordKey, this.opts.state, this.opts.indexes);
-        if (hit && this.seenThread.run(hit.address, recordWhere(item.location)).changes > 0) {
-          const unchanged = this.select({ kind: 'unchanged', address: hit.address, messages: hit.messages });
-          if (unchanged) {
-            yield unchanged;
-            if (this.opts.limit !== undefined && ++this.planned >= this.opts.limit) return;
-          }
-          continue;
-        }
-        const mapped = await this.mapper.map(item.record, item.location);
-        const systematic = this.mapper.watch.tripped;
-        if (systematic && !this.opts.keepGoing) throw systematicError(systematic);
-        if (mapped.kind === 'filtered') {
-          this.filtered++;
-          continue;
-        }
-        const where = recordWhere(item.location);
-        if (mapped.kind === 'invalid') {
-          // A recorded thread whose record is now invalid is not an orphan: its record is still there.
-          if (mapped.invalid.address.startsWith('thread[')) this.seenThread.run(mapped.invalid.address, where);
-          if (this.wanted(mapped.invalid.address)) yield { kind: 'invalid', invalid: mapped.invalid };
-          continue;
-        }
-        const t = mapped.thread;
-        const address = threadAddress(t.externalId);
-        if (this.seenThread.run(address, where).changes === 0) {
-          const first = this.firstThread.get(address)?.where_ ?? 'another record';
-          yield {
-            kind: 'invalid',
-            invalid: {
-              address,
-              where,
-              reasons: [`threads.externalId ${JSON.stringify(t.externalId)} is also produced by ${first}; it must be unique across the manifest`],
-            },
-          };
-          continue;
-        }
-        let full = await this.planThread(t, mapped.invalidMessages, mapped.notes);
-        if (full?.kind === 'thread' && full.action === 'update' && this.caps.labelsCreatedOnlyByImport) full = await this.withKnownLabels(full);
-        if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll) && !mapped.unresolvedAgents) {
-          const lookups = PlanCache.resolve(this.mapper.lookups, this.opts.indexes);
-          if (lookups) {
-            full = { ...full, memo: { recordKey, lookups } };
-            await this.remember(cache, full);
+          queue.push({ ready: { kind: 'invalid', invalid: { address: where, where, reasons: withHint(item.error) } } });
+        } else {
+          if (++read === (this.opts.poolAfter ?? POOL_AFTER)) this.startPool();
+          const cache = this.opts.remote ? undefined : this.opts.cache;
+          const recordKey = cache ? hashOf([manifest.sourceHash, item.record]) : '';
+          const hit = await cache?.lookup(recordKey, this.opts.state, this.opts.indexes);
+          if (hit) queue.push({ location: item.location, recordKey, hit, record: item.record });
+          else {
+            const slot: Slot = { location: item.location, recordKey };
+            batch.push({ record: item.record, location: item.location });
+            batchSlots.push(slot);
+            queue.push(slot);
+            if (batch.length >= (this.pool ? POOL_BATCH : 1)) flush();
           }
         }
-        const planned = this.select(full);
-        if (planned) {
-          yield planned;
-          if (this.opts.limit !== undefined && ++this.planned >= this.opts.limit) return;
+        const ahead = this.pool ? POOL_BATCH * POOL_BATCHES_PER_WORKER * (this.opts.workers ?? 1) : 0;
+        while (queue.length > ahead) {
+          const slot = queue.shift()!;
+          if (!slot.mapped && !slot.ready && !slot.hit) flush();
+          if (yield* this.consume(slot)) return;
         }
+      }
+      flush();
+      while (queue.length > 0) {
+        if (this.opts.signal?.aborted) return;
+        if (yield* this.consume(queue.shift()!)) return;
       }
       if (this.opts.signal?.aborted || this.opts.limit !== undefined) return;
       yield* this.orphans();
     } finally {
       this.scratch.close();
+      await this.pool?.close();
     }
+  }
+
+  /** One record's items, in record order. True when --limit is reached. */
+  private async *consume(slot: Slot): AsyncGenerator<PlanItem, boolean> {
+    if (slot.ready) {
+      yield slot.ready;
+      return false;
+    }
+    const where = recordWhere(slot.location!);
+    if (slot.hit && this.seenThread.run(slot.hit.address, where).changes > 0) {
+      const unchanged = this.select({ kind: 'unchanged', address: slot.hit.address, messages: slot.hit.messages });
+      if (unchanged) {
+        yield unchanged;
+        if (this.opts.limit !== undefined && ++this.planned >= this.opts.limit) return true;
+      }
+      return false;
+    }
+    const out: MappedRecord = slot.mapped
+      ? await slot.mapped
+      : digestOutput(await this.mapper.mapRecord(slot.record, slot.location!), this.opts.indexes, !!this.opts.memoAll);
+    this.mapper.absorb(out);
+    const mapped = out.result;
+    const systematic = this.mapper.watch.tripped;
+    if (systematic && !this.opts.keepGoing) throw systematicError(systematic);
+    if (mapped.kind === 'filtered') {
+      this.filtered++;
+      return false;
+    }
+    if (mapped.kind === 'invalid') {
+      // A recorded thread whose record is now invalid is not an orphan: its record is still there.
+      if (mapped.invalid.address.startsWith('thread[')) this.seenThread.run(mapped.invalid.address, where);
+      if (this.wanted(mapped.invalid.address)) yield { kind: 'invalid', invalid: mapped.invalid };
+      return false;
+    }
+    const t = mapped.thread;
+    const address = threadAddress(t.externalId);
+    if (this.seenThread.run(address, where).changes === 0) {
+      const first = this.firstThread.get(address)?.where_ ?? 'another record';
+      yield {
+        kind: 'invalid',
+        invalid: {
+          address,
+          where,
+          reasons: [`threads.externalId ${JSON.stringify(t.externalId)} is also produced by ${first}; it must be unique across the manifest`],
+        },
+      };
+      return false;
+    }
+    const cache = this.opts.remote ? undefined : this.opts.cache;
+    let full = await this.planThread(t, mapped.invalidMessages, mapped.notes, out.hashes);
+    if (full?.kind === 'thread' && full.action === 'update' && this.caps.labelsCreatedOnlyByImport) full = await this.withKnownLabels(full);
+    if (cache && full?.kind === 'thread' && (full.action === 'noop' || this.opts.memoAll) && !mapped.unresolvedAgents) {
+      const lookups = out.resolved !== undefined ? out.resolved ?? undefined : PlanCache.resolve(out.effects.lookups, this.opts.indexes);
+      if (lookups) {
+        full = { ...full, memo: { recordKey: slot.recordKey!, lookups } };
+        await this.remember(cache, full);
+      }
+    }
+    const planned = this.select(full);
+    if (planned) {
+      yield planned;
+      if (this.opts.limit !== undefined && ++this.planned >= this.opts.limit) return true;
+    }
+    return false;
   }
 
   /** A thread found unchanged, with nothing to report, is remembered for the next plan. */
@@ -296,17 +402,22 @@ export class Planner {
     }
   }
 
-  private async planThread(t: Thread, invalidMessages: readonly InvalidRecord[], mappingNotes: readonly MappingNote[] = []): Promise<PlanItem | undefined> {
+  private async planThread(
+    t: Thread,
+    invalidMessages: readonly InvalidRecord[],
+    mappingNotes: readonly MappingNote[] = [],
+    hashes: ThreadHashes = threadHashes(t),
+  ): Promise<PlanItem | undefined> {
     let notes = mappingNotes;
     const { state } = this.opts;
     const address = threadAddress(t.externalId);
-    const hash = threadInputHash(t);
+    const hash = hashes.thread;
     const desired = appliedOf(t);
     const recorded = await state.get(address);
-    const planned: PlannedMessage[] = t.messages.map((m) => ({
+    const planned: PlannedMessage[] = t.messages.map((m, i) => ({
       message: m,
       address: messageAddress(t.externalId, m.externalId),
-      hash: hashOf(m),
+      hash: hashes.messages[i]!,
     }));
     const isRecorded = !!recorded && recorded.status === 'applied' && !!recorded.targetId;
     const remote = isRecorded ? this.opts.remote?.(address) : undefined;

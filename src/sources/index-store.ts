@@ -142,6 +142,14 @@ function tryOpen(file: string, srcFile: string, built = false): SqliteSourceInde
   return undefined;
 }
 
+/**
+ * A complete index file that `openSourceIndex` built, opened read-only again (by a worker of the plan's
+ * pool); undefined when it is gone or incomplete.
+ */
+export function openIndexFile(file: string, label: string): DiskSourceIndex | undefined {
+  return tryOpen(file, label);
+}
+
 /** Remove index files of older versions of the same source and kind, and abandoned temporary files. */
 async function removeStale(dir: string, prefix: string, keep: string): Promise<void> {
   let names: string[];

@@ -16,7 +16,7 @@ import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatInvalid, formatPlan, planSummaryLine, unresolvedAgentLine } from '../../ui/format.js';
 import { createRenderer } from '../../ui/renderer.js';
 import type { Io } from '../io.js';
-import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
+import { outputMode, positiveInt, workerCount, type GlobalFlags, type PlanningFlags } from '../options.js';
 import { loadFromArgs, makeTarget, openStateForApply, refreshRemote, summarisePlan, targetLabel, targetName, type PlanRunOptions } from '../session.js';
 
 export interface ApplyFlags extends GlobalFlags, PlanningFlags {
@@ -143,6 +143,7 @@ export async function applyCommand(io: Io, planFile: string | undefined, opts: A
       targets: planning.targets,
       limit: planning.limit,
       env: io.env,
+      workers: workerCount(opts.workers),
       // A saved plan was made in full: planning it again must not stop half-way (a timeout is a matter of luck).
       keepGoing: !!saved || !!opts.keepGoing,
     };

@@ -6,8 +6,8 @@ import type { RemoteSnapshot } from '../../refresh/refresh.js';
 import { formatPlan } from '../../ui/format.js';
 import { formatPlanMarkdown } from '../../ui/plan-markdown.js';
 import type { Io } from '../io.js';
-import { outputMode, positiveInt, type GlobalFlags, type PlanningFlags } from '../options.js';
-import { loadFromArgs, openStateForApply, openStateForPlan, refreshRemote, summarisePlan, targetName } from '../session.js';
+import { outputMode, positiveInt, workerCount, type GlobalFlags, type PlanningFlags } from '../options.js';
+import { loadFromArgs, openStateForApply, openStateForPlan, refreshRemote, summarisePlan, targetName, type PlanRunStats } from '../session.js';
 import { hasLiveSources, interruptOnce, pullStep } from './pull.js';
 
 export interface PlanFlags extends GlobalFlags, PlanningFlags {
@@ -49,17 +49,23 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
     remote = opts.refresh ? await refreshRemote(io, manifest, state, new AbortController().signal) : undefined;
     // Taken before planning: the snapshot the plan reads (a pull meanwhile makes apply PLANFILE refuse it).
     const sources = opts.out ? await fingerprintSources(manifest, state.snapshot) : [];
-    let cacheHits = 0;
+    let stats: PlanRunStats = { cacheHits: 0, workers: 0, mappedInWorkers: 0 };
     const s = await summarisePlan(manifest, state, {
-      onCacheHits: (n) => (cacheHits = n),
+      onStats: (x) => (stats = x),
       remote: remote?.get,
       overwriteConflicts: opts.overwriteConflicts,
       targets: opts.target,
       limit,
       env: io.env,
       keepGoing: !!opts.keepGoing,
+      workers: workerCount(opts.workers),
     });
-    if (json) io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache: { unchangedNotRemapped: cacheHits } })}\n`);
+    if (json) io.out.write(`${JSON.stringify({
+          format_version: 1,
+          plan: s,
+          cache: { unchangedNotRemapped: stats.cacheHits },
+          mapping: { workers: stats.workers, recordsMappedInWorkers: stats.mappedInWorkers },
+        })}\n`);
     else if (markdown) {
       io.out.write(
         formatPlanMarkdown(s, {

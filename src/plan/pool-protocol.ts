@@ -1,0 +1,77 @@
+/** What the plan and the workers of its mapping pool say to each other, and the work both sides do alike. */
+import { hashOf } from '../core/hash.js';
+import type { Thread } from '../core/model.js';
+import type { SourceIndexes } from '../mapping/bindings.js';
+import type { MapOutput } from '../mapping/map.js';
+import type { RecordLocation } from '../sources/types.js';
+import { PlanCache, type ResolvedLookup } from './cache.js';
+
+export interface PoolInit {
+  readonly manifestFile: string;
+  /** The manifest the plan loaded: a worker that reads another one stops the plan. */
+  readonly sourceHash: string;
+  /** Where ${VAR} reads from (the plan's). */
+  readonly env: Record<string, string | undefined>;
+  /** Index files by source: [source, file, label]. */
+  readonly indexes: { readonly key: ReadonlyArray<readonly [string, string, string]>; readonly groupBy: ReadonlyArray<readonly [string, string, string]> };
+  /** The plan's clock when it was given one (tests). */
+  readonly nowMs?: number;
+  /** The BroadcastChannel the plan's resolver answers on. */
+  readonly channel: string;
+  /** Digest every mapped thread's look-ups for the plan cache (apply), not only unchanged ones. */
+  readonly memoAll: boolean;
+}
+
+export interface PoolTask {
+  readonly records: ReadonlyArray<{ readonly record: unknown; readonly location: RecordLocation }>;
+}
+
+export type PoolTaskResult =
+  | { readonly outputs: MappedRecord[]; readonly fatal?: undefined }
+  | { readonly outputs?: undefined; readonly fatal: { readonly message?: string; readonly stack?: string; readonly resolverError?: number } };
+
+export interface ResolverCall {
+  readonly t: 'call';
+  readonly id: string;
+  readonly method: 'labelType' | 'user' | 'fieldSchema';
+  readonly arg: string;
+}
+
+export interface ResolverReply {
+  readonly t: 'reply';
+  readonly id: string;
+  readonly value?: unknown;
+  /** The plan's number for the error it keeps (errors do not cross threads whole). */
+  readonly error?: number;
+}
+
+/** The hashes plan compares with the state: the thread's own input, and each message's. */
+export interface ThreadHashes {
+  readonly thread: string;
+  readonly messages: readonly string[];
+}
+
+/** A mapped record with what the plan needs of it that can be computed where it was mapped. */
+export interface MappedRecord extends MapOutput {
+  readonly hashes?: ThreadHashes;
+  /** The look-ups with a digest of what they found (PlanCache.resolve), when asked for (memoAll). */
+  readonly resolved?: ResolvedLookup[] | null;
+}
+
+/** The thread's own input (what importThread sends), without messages: its hash detects changes. */
+export function threadInputHash(t: Thread): string {
+  const { messages: _messages, ...rest } = t;
+  return hashOf(rest);
+}
+
+export function threadHashes(t: Thread): ThreadHashes {
+  return { thread: threadInputHash(t), messages: t.messages.map((m) => hashOf(m)) };
+}
+
+/** The same in a worker and in the plan's own thread, so that both give the same plan. */
+export function digestOutput(out: MapOutput, indexes: SourceIndexes, memoAll: boolean): MappedRecord {
+  if (out.result.kind !== 'thread') return out;
+  const hashes = threadHashes(out.result.thread);
+  if (!memoAll || out.result.unresolvedAgents) return { ...out, hashes };
+  return { ...out, hashes, resolved: PlanCache.resolve(out.effects.lookups, indexes) ?? null };
+}

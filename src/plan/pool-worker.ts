@@ -1,0 +1,108 @@
+/**
+ * A worker of the plan's mapping pool (see pool.ts). It loads the same manifest, opens the source
+ * indexes the plan already built (read-only, by file) and maps batches of records with its own Mapper;
+ * what a mapping did besides its result (unmapped values, agents, the watch's evaluations, look-ups)
+ * travels back with it, to be added up by the plan in record order. Questions for the target (users,
+ * label types, thread fields) go to the plan's resolver over a BroadcastChannel and are remembered here.
+ */
+import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
+import { loadManifest } from '../manifest/index.js';
+import type { Manifest } from '../manifest/types.js';
+import { Mapper } from '../mapping/map.js';
+import type { IdentityResolver } from '../mapping/resolve.js';
+import type { SourceIndexes } from '../mapping/bindings.js';
+import { openIndexFile } from '../sources/index.js';
+import type { SourceIndex } from '../sources/types.js';
+import { liveKinds } from '../sources/live/registry.js';
+import { adapterFor } from '../targets/registry.js';
+import { digestOutput, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
+
+interface Ready {
+  readonly mapper: Mapper;
+  readonly indexes: SourceIndexes;
+  readonly manifest: Manifest;
+}
+
+const init = workerData as PoolInit;
+let ready: Promise<Ready> | undefined;
+
+/** The first resolver failure, by the plan's number for it: the task reports it, the plan throws its own error object. */
+class ResolverFailed extends Error {
+  constructor(readonly ref: number) {
+    super('the resolver failed');
+  }
+}
+
+function resolverProxy(): IdentityResolver {
+  const channel = new BroadcastChannel(init.channel);
+  channel.unref();
+  const waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const answers = new Map<string, Promise<unknown>>();
+  let n = 0;
+  channel.onmessage = (ev: unknown) => {
+    const m = (ev as { data: ResolverReply | ResolverCall }).data;
+    if (m.t !== 'reply') return;
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.error !== undefined) w.reject(new ResolverFailed(m.error));
+    else w.resolve(m.value);
+  };
+  const ask = <T>(method: ResolverCall['method'], arg: string): Promise<T> => {
+    const key = `${method}\u0000${arg}`;
+    let p = answers.get(key);
+    if (!p) {
+      const id = `${threadId}:${++n}`;
+      p = new Promise<unknown>((resolve, reject) => waiting.set(id, { resolve, reject }));
+      answers.set(key, p);
+      channel.postMessage({ t: 'call', id, method, arg } satisfies ResolverCall);
+    }
+    return p as Promise<T>;
+  };
+  return {
+    labelType: (name) => ask('labelType', name),
+    user: (email) => ask('user', email),
+    fieldSchema: (key) => ask('fieldSchema', key),
+  };
+}
+
+async function start(): Promise<Ready> {
+  const manifest = await loadManifest(init.manifestFile, { env: init.env, liveKinds });
+  if (manifest.sourceHash !== init.sourceHash) {
+    throw new Error(`${init.manifestFile} changed while the plan was running; plan again`);
+  }
+  const open = (list: PoolInit['indexes']['key']): Map<string, SourceIndex> => {
+    const m = new Map<string, SourceIndex>();
+    for (const [name, file, label] of list) {
+      const idx = openIndexFile(file, label);
+      if (!idx) throw new Error(`the index of source "${name}" (${file}) disappeared while the plan was running; plan again`);
+      m.set(name, idx);
+    }
+    return m;
+  };
+  const indexes: SourceIndexes = { key: open(init.indexes.key), groupBy: open(init.indexes.groupBy) };
+  const nowMs = init.nowMs;
+  const mapper = new Mapper(manifest, indexes, adapterFor(manifest.target).rules, nowMs === undefined ? Date.now : () => nowMs, resolverProxy());
+  return { mapper, indexes, manifest };
+}
+
+export default async function mapBatch(task: PoolTask): Promise<PoolTaskResult> {
+  let r: Ready;
+  try {
+    ready ??= start();
+    r = await ready;
+  } catch (e) {
+    return { fatal: { message: (e as Error).message ?? String(e) } };
+  }
+  const outputs: PoolTaskResult['outputs'] = [];
+  for (const { record, location } of task.records) {
+    try {
+      const out = await r.mapper.mapRecord(record, location);
+      outputs.push(digestOutput(out, r.indexes, init.memoAll));
+    } catch (e) {
+      if (e instanceof ResolverFailed) return { fatal: { resolverError: e.ref } };
+      return { fatal: { message: (e as Error).message ?? String(e), stack: (e as Error).stack } };
+    }
+  }
+  return { outputs };
+}

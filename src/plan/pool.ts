@@ -1,0 +1,117 @@
+/**
+ * The plan's mapping pool: records are mapped (JSONata, HTML conversion, hashing) by worker threads,
+ * in batches, through piscina. The plan submits batches in record order and takes their results in
+ * the same order, with a bounded number in flight, so memory stays flat and the plan comes out the same
+ * as when its own thread maps every record (tested). Workers ask the plan's resolver what they cannot
+ * know (users, label types, thread fields) over a BroadcastChannel.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BroadcastChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Manifest } from '../manifest/types.js';
+import type { IdentityResolver } from '../mapping/resolve.js';
+import type { SourceIndexes } from '../mapping/bindings.js';
+import type { DiskSourceIndex } from '../sources/index.js';
+import type { RecordLocation } from '../sources/types.js';
+import type { MappedRecord, PoolInit, PoolTask, PoolTaskResult, ResolverCall, ResolverReply } from './pool-protocol.js';
+
+export interface PoolOptions {
+  readonly manifest: Manifest;
+  readonly indexes: SourceIndexes;
+  readonly workers: number;
+  readonly resolver: IdentityResolver;
+  readonly env: Record<string, string | undefined>;
+  readonly nowMs?: number;
+  readonly memoAll: boolean;
+}
+
+/** The worker's compiled file. Under the tests (src/*.ts), the built one in dist/. */
+function workerFile(): string | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const js = here.endsWith('.ts') ? here.replace(/([\\/])src([\\/])plan([\\/])pool\.ts$/, '$1dist$2plan$3pool-worker.js') : here.replace(/pool\.js$/, 'pool-worker.js');
+  return existsSync(js) ? js : undefined;
+}
+
+function indexFiles(m: ReadonlyMap<string, unknown>): Array<[string, string, string]> | undefined {
+  const out: Array<[string, string, string]> = [];
+  for (const [name, idx] of m) {
+    const file = (idx as Partial<DiskSourceIndex>).file;
+    if (typeof file !== 'string') return undefined;
+    out.push([name, file, name]);
+  }
+  return out;
+}
+
+export class MappingPool {
+  private readonly piscina: Piscina;
+  private readonly channel: BroadcastChannel;
+  /** Errors of the resolver, by the number a worker reports: thrown as they are. */
+  private readonly errors = new Map<number, unknown>();
+  private closed = false;
+
+  private constructor(o: PoolOptions, file: string, init: PoolInit) {
+    this.channel = new BroadcastChannel(init.channel);
+    this.channel.unref();
+    this.channel.onmessage = (ev: unknown) => void this.answer((ev as { data: ResolverCall | ResolverReply }).data, o.resolver);
+    this.piscina = new Piscina({
+      filename: file,
+      minThreads: o.workers,
+      maxThreads: o.workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+      workerData: init,
+    });
+  }
+
+  /** A pool, or undefined when the workers cannot be used here (no built worker, an index without a file). */
+  static start(o: PoolOptions): MappingPool | undefined {
+    const file = workerFile();
+    const key = indexFiles(o.indexes.key);
+    const groupBy = indexFiles(o.indexes.groupBy);
+    if (!file || !key || !groupBy || o.workers < 2) return undefined;
+    const init: PoolInit = {
+      manifestFile: o.manifest.file,
+      sourceHash: o.manifest.sourceHash,
+      env: { ...o.env },
+      indexes: { key, groupBy },
+      ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
+      channel: `plain-migrate-plan-${randomUUID()}`,
+      memoAll: o.memoAll,
+    };
+    return new MappingPool(o, file, init);
+  }
+
+  private async answer(m: ResolverCall | ResolverReply, resolver: IdentityResolver): Promise<void> {
+    if (m.t !== 'call' || this.closed) return;
+    let reply: ResolverReply;
+    try {
+      const value = await resolver[m.method](m.arg);
+      reply = { t: 'reply', id: m.id, value };
+    } catch (e) {
+      const n = this.errors.size + 1;
+      this.errors.set(n, e);
+      reply = { t: 'reply', id: m.id, error: n };
+    }
+    if (!this.closed) this.channel.postMessage(reply);
+  }
+
+  async map(records: ReadonlyArray<{ readonly record: unknown; readonly location: RecordLocation }>): Promise<MappedRecord[]> {
+    const r = (await this.piscina.run({ records } satisfies PoolTask)) as PoolTaskResult;
+    if (r.fatal) {
+      if (r.fatal.resolverError !== undefined && this.errors.has(r.fatal.resolverError)) throw this.errors.get(r.fatal.resolverError);
+      const e = new Error(`a worker of the plan failed: ${r.fatal.message ?? 'unknown error'}`);
+      if (r.fatal.stack) e.stack = r.fatal.stack;
+      throw e;
+    }
+    return r.outputs;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.channel.close();
+    await this.piscina.destroy();
+  }
+}
