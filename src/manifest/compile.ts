@@ -11,6 +11,8 @@ import { suggestion } from './suggest.js';
 export interface CompileOptions {
   readonly timeoutMs: number;
   readonly maxDepth: number;
+  /** Evaluate the simple expressions without JSONata (fast-path.ts); off with PLAIN_MIGRATE_JSONATA_ONLY=1. */
+  readonly fastPath?: boolean;
 }
 
 interface JsonataSyntaxError {

@@ -1,6 +1,7 @@
 /** Shared by the build steps: where problems go, how values are located, how expressions compile. */
 import { PmError, type SourceLocation } from '../core/errors.js';
 import { compileJsonata, type CompileOptions } from './compile.js';
+import { compileFast } from './fast-path.js';
 import type { Expr, LiveKindCatalog } from './types.js';
 import { formatPath, type NodeIndex, type Path } from './yaml-doc.js';
 
@@ -60,7 +61,8 @@ export function expr(ctx: BuildContext, path: Path, value: unknown): Expr | unde
     if (value.trim() === '') return undefined;
     const compiled = compileJsonata(value, pathText, location, ctx.compile, ctx.problems);
     if (!compiled) return undefined;
-    const e: Expr = { text: value, location, path: pathText, compiled };
+    const fast = ctx.compile.fastPath === false ? undefined : compileFast(compiled.ast(), { maxDepth: ctx.compile.maxDepth });
+    const e: Expr = { text: value, location, path: pathText, compiled, ...(fast ? { fast } : {}) };
     ctx.exprs.push(e);
     return e;
   }

@@ -84,7 +84,11 @@ export async function loadManifest(file: string, opts: LoadOptions = {}): Promis
     dir: path.dirname(absFile),
     nodes: converted.nodes,
     problems,
-    compile: { timeoutMs: opts.expressionTimeoutMs ?? 1000, maxDepth: opts.expressionMaxDepth ?? 500 },
+    compile: {
+      timeoutMs: opts.expressionTimeoutMs ?? 1000,
+      maxDepth: opts.expressionMaxDepth ?? 500,
+      fastPath: (opts.env ?? process.env).PLAIN_MIGRATE_JSONATA_ONLY !== '1',
+    },
     exprs,
     ...(opts.liveKinds ? { catalog: opts.liveKinds } : {}),
   };

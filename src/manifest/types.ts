@@ -4,6 +4,7 @@
  */
 import type { Expression as JsonataExpression } from 'jsonata';
 import type { SourceLocation } from '../core/errors.js';
+import type { FastEval } from './fast-path.js';
 
 /**
  * A manifest value under `threads`/`messages` (and `key`/`groupBy`/`where`): a JSONata expression
@@ -20,6 +21,8 @@ export interface Expr {
   readonly constant?: { value: unknown };
   /** Present for expressions: compiled with the guardrail options (timeout, stack). */
   readonly compiled?: JsonataExpression;
+  /** Present for the expressions simple enough to evaluate without JSONata, to the same value (mapping/fast-path.ts). */
+  readonly fast?: FastEval;
 }
 
 export type SourceFormat = 'jsonl' | 'json' | 'csv';

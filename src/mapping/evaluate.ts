@@ -1,4 +1,5 @@
 /** Evaluate one compiled manifest expression, turning JSONata's error objects into readable reasons. */
+import { BAIL } from '../manifest/fast-path.js';
 import type { Expr } from '../manifest/types.js';
 import type { Bindings } from './bindings.js';
 
@@ -42,6 +43,10 @@ export async function evaluate(expr: Expr | undefined, input: unknown, bindings:
   if (expr.constant) return expr.constant.value;
   if (!expr.compiled) return undefined;
   try {
+    if (expr.fast) {
+      const v = expr.fast(input, bindings);
+      if (v !== BAIL) return v;
+    }
     return plain(await expr.compiled.evaluate(input, bindings));
   } catch (e) {
     throw new EvalError(expr.path, describeJsonataError(e));

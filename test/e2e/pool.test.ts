@@ -4,7 +4,8 @@
  * (invalid records and messages, a read error, filtered records, a duplicate externalId, unmapped table
  * values, agents who are not users, label types looked up by name), the look-ups the workers ask the
  * plan's resolver counted once; apply maps in the pool and a re-plan then finds every thread unchanged
- * without mapping it. The built CLI against the Plain emulator.
+ * without mapping it. The fast path (src/manifest/fast-path.ts) gives the same plan as JSONata alone.
+ * The built CLI against the Plain emulator.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -151,6 +152,19 @@ describe('the mapping pool', () => {
     expect(reasons).toMatch(/\$toISO cannot read "last tuesday"/);
     expect(p.invalid.items.some((i: { where: string }) => i.where === 'tickets.jsonl:400')).toBe(true);
     expect(oneLookups.filter((o) => o === 'userByEmail')).toHaveLength(AGENTS.length + 1); // each asked once, c12 too
+  });
+
+  it('gives the same plan with the fast path as with JSONata alone (PLAIN_MIGRATE_JSONATA_ONLY=1), pool or not', async () => {
+    const plan = async (workers: string, extraEnv: Record<string, string> = {}) => {
+      emu.reset();
+      const r = await cli(['plan', '--json', '--workers', workers, '--verbose'], { cwd: dir, endpoint: emu.graphqlUrl, extraEnv });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      return { plan: JSON.parse(String(r.stdout)).plan, lookups: lookups() };
+    };
+    const slow = await plan('1', { PLAIN_MIGRATE_JSONATA_ONLY: '1' });
+    expect(await plan('1')).toEqual(slow);
+    expect(await plan('3')).toEqual(slow);
+    expect(slow.plan.invalid.items.map((i: { reasons: string[] }) => i.reasons.join(' ')).join('\n')).toMatch(/\$toISO cannot read "last tuesday"/);
   });
 
   it('stops on a failed look-up in a worker as it does in the main thread: the same error, nothing planned', async () => {
