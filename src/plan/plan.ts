@@ -175,6 +175,8 @@ export class Planner {
   /** Worker threads that mapped records (0: none started), and the records they mapped. */
   poolWorkers = 0;
   mappedInWorkers = 0;
+  /** The records being mapped in this thread (see mapHere). */
+  private hereQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: PlanOptions) {
     this.caps = opts.capabilities;
@@ -218,8 +220,15 @@ export class Planner {
       return this.pool.map(records);
     }
     const out: MappedRecord[] = [];
-    for (const r of records) out.push(digestOutput(await this.mapper.mapRecord(r.record, r.location), this.opts.indexes, !!this.opts.memoAll));
+    for (const r of records) out.push(await this.mapHere(r.record, r.location));
     return out;
+  }
+
+  /** Maps one record in this thread. One at a time: the mapper keeps the current record's effects. */
+  private mapHere(record: unknown, location: RecordLocation): Promise<MappedRecord> {
+    const run = this.hereQueue.then(async () => digestOutput(await this.mapper.mapRecord(record, location), this.opts.indexes, !!this.opts.memoAll));
+    this.hereQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** Starts the pool once the source proves long enough to be worth it (see POOL_AFTER). */
@@ -316,7 +325,7 @@ export class Planner {
     }
     const out: MappedRecord = slot.mapped
       ? await slot.mapped
-      : digestOutput(await this.mapper.mapRecord(slot.record, slot.location!), this.opts.indexes, !!this.opts.memoAll);
+      : await this.mapHere(slot.record, slot.location!);
     this.mapper.absorb(out);
     const mapped = out.result;
     const systematic = this.mapper.watch.tripped;

@@ -24,6 +24,11 @@ interface Ready {
 }
 
 const init = workerData as PoolInit;
+/**
+ * A worker's share of the plan's memory: each worker has its own caches, so they are smaller than the
+ * main thread's (the OS page cache still serves the index files to all of them).
+ */
+const WORKER_INDEX_MEMORY = { cacheWeight: 1_000, pageCacheMb: 2 };
 let ready: Promise<Ready> | undefined;
 
 /** The first resolver failure, by the plan's number for it: the task reports it, the plan throws its own error object. */
@@ -74,7 +79,7 @@ async function start(): Promise<Ready> {
   const open = (list: PoolInit['indexes']['key']): Map<string, SourceIndex> => {
     const m = new Map<string, SourceIndex>();
     for (const [name, file, label] of list) {
-      const idx = openIndexFile(file, label);
+      const idx = openIndexFile(file, label, WORKER_INDEX_MEMORY);
       if (!idx) throw new Error(`the index of source "${name}" (${file}) disappeared while the plan was running; plan again`);
       m.set(name, idx);
     }

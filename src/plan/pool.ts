@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Manifest } from '../manifest/types.js';
@@ -16,6 +17,16 @@ import type { SourceIndexes } from '../mapping/bindings.js';
 import type { DiskSourceIndex } from '../sources/index.js';
 import type { RecordLocation } from '../sources/types.js';
 import type { MappedRecord, PoolInit, PoolTask, PoolTaskResult, ResolverCall, ResolverReply } from './pool-protocol.js';
+
+/**
+ * V8's heap growing factor while the pool runs, in percent (V8's own default is dynamic, up to 4×).
+ * A worker's live heap is small (about 25 MB in a heap snapshot at 10k tickets × 10 comments), but V8
+ * lets garbage grow each worker's old space to 130 MB or more before it collects. A hard limit per
+ * worker (resourceLimits) would bound it too, but a single allocation past it (one record of tens of
+ * MB) aborts the whole process; a smaller growing factor only makes collections more frequent.
+ * Measured at 10k × 10 with 2 workers: peak RSS about 570 → 500 MB, in the same time (28 s).
+ */
+const POOL_HEAP_GROWING_PERCENT = 20;
 
 export interface PoolOptions {
   readonly manifest: Manifest;
@@ -55,6 +66,7 @@ export class MappingPool {
     this.channel = new BroadcastChannel(init.channel);
     this.channel.unref();
     this.channel.onmessage = (ev: unknown) => void this.answer((ev as { data: ResolverCall | ResolverReply }).data, o.resolver);
+    setFlagsFromString(`--heap-growing-percent=${POOL_HEAP_GROWING_PERCENT}`);
     this.piscina = new Piscina({
       filename: file,
       minThreads: o.workers,
@@ -97,6 +109,7 @@ export class MappingPool {
     if (!this.closed) this.channel.postMessage(reply);
   }
 
+  /** The batch's results in order. A mapping that fails in the worker fails the plan as it would here. */
   async map(records: ReadonlyArray<{ readonly record: unknown; readonly location: RecordLocation }>): Promise<MappedRecord[]> {
     const r = (await this.piscina.run({ records } satisfies PoolTask)) as PoolTaskResult;
     if (r.fatal) {
@@ -113,5 +126,6 @@ export class MappingPool {
     this.closed = true;
     this.channel.close();
     await this.piscina.destroy();
+    setFlagsFromString('--heap-growing-percent=0'); // V8's default again, for the rest of the command
   }
 }

@@ -24,6 +24,12 @@ import { pulledStream } from './live/read.js';
 import { statSource } from './open.js';
 import type { SourceIndex } from './types.js';
 
+/** How much one open index keeps in memory: parsed records (not bytes) in its LRU, and SQLite's page cache. */
+export interface IndexMemory {
+  readonly cacheWeight: number;
+  readonly pageCacheMb: number;
+}
+
 /** Records (not bytes) held by the lookup cache of one index. */
 const CACHE_WEIGHT = 4_000;
 /** Temporary files of crashed builds older than this are removed. */
@@ -64,8 +70,8 @@ function exprFingerprint(expr: Expr): unknown {
 class SqliteSourceIndex implements DiskSourceIndex {
   private readonly one: Database.Statement<[string], string>;
   private readonly all: Database.Statement<[string], string>;
-  private readonly cacheOne = new Lru<unknown>(CACHE_WEIGHT);
-  private readonly cacheAll = new Lru<unknown[]>(CACHE_WEIGHT);
+  private readonly cacheOne: Lru<unknown>;
+  private readonly cacheAll: Lru<unknown[]>;
   private open = true;
 
   constructor(
@@ -75,7 +81,10 @@ class SqliteSourceIndex implements DiskSourceIndex {
     readonly recordCount: number,
     readonly built: boolean,
     readonly file: string,
+    cacheWeight: number,
   ) {
+    this.cacheOne = new Lru<unknown>(cacheWeight);
+    this.cacheAll = new Lru<unknown[]>(cacheWeight);
     this.one = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id LIMIT 1').pluck();
     this.all = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id').pluck();
   }
@@ -114,7 +123,17 @@ class SqliteSourceIndex implements DiskSourceIndex {
 }
 
 /** Open a complete index file read-only; undefined (and the file removed) when it is incomplete or unreadable. */
-function tryOpen(file: string, srcFile: string, built = false): SqliteSourceIndex | undefined {
+interface TryOpen {
+  /** This open follows its build. */
+  readonly built?: boolean;
+  readonly memory?: IndexMemory;
+  /** Leave an incomplete or unreadable file where it is (a reader that did not build it: a worker). */
+  readonly keepBad?: boolean;
+}
+
+function tryOpen(file: string, srcFile: string, o: TryOpen = {}): SqliteSourceIndex | undefined {
+  const memory = o.memory ?? { cacheWeight: CACHE_WEIGHT, pageCacheMb: 16 };
+  const built = !!o.built;
   if (!existsSync(file)) return undefined;
   let db: Database.Database | undefined;
   try {
@@ -122,18 +141,19 @@ function tryOpen(file: string, srcFile: string, built = false): SqliteSourceInde
     // No memory map: mapped pages count in the process's RSS and grow with the index file (measured in
     // bench/RESULTS.md); plain reads still go through the OS page cache, and SQLite keeps 16 MB of its own.
     db.pragma('mmap_size = 0');
-    db.pragma('cache_size = -16384');
+    db.pragma(`cache_size = -${Math.round(memory.pageCacheMb * 1024)}`);
     const rows = db.prepare('SELECT k, v FROM meta').all() as Array<{ k: string; v: string }>;
     const meta = new Map(rows.map((r) => [r.k, r.v]));
     if (meta.get('complete') === '1' && meta.get('format_version') === String(INDEX_FORMAT_VERSION)) {
       const errorCount = Number(meta.get('error_count') ?? 0);
       const errors = loadDiagnostics(db, errorCount, srcFile);
-      return new SqliteSourceIndex(db, errors, errorCount, Number(meta.get('records') ?? 0), built, file);
+      return new SqliteSourceIndex(db, errors, errorCount, Number(meta.get('records') ?? 0), built, file, memory.cacheWeight);
     }
   } catch {
     // corrupt or foreign file: rebuilt below
   }
   db?.close();
+  if (o.keepBad) return undefined;
   try {
     unlinkSync(file);
   } catch {
@@ -146,8 +166,8 @@ function tryOpen(file: string, srcFile: string, built = false): SqliteSourceInde
  * A complete index file that `openSourceIndex` built, opened read-only again (by a worker of the plan's
  * pool); undefined when it is gone or incomplete.
  */
-export function openIndexFile(file: string, label: string): DiskSourceIndex | undefined {
-  return tryOpen(file, label);
+export function openIndexFile(file: string, label: string, memory?: IndexMemory): DiskSourceIndex | undefined {
+  return tryOpen(file, label, { keepBad: true, ...(memory ? { memory } : {}) });
 }
 
 /** Remove index files of older versions of the same source and kind, and abandoned temporary files. */
@@ -260,7 +280,7 @@ async function cachedIndex(
     throw e;
   }
   await removeStale(dir, prefix, name);
-  const opened = tryOpen(file, label, true);
+  const opened = tryOpen(file, label, { built: true });
   if (!opened) throw new PmError('source.cache-unreadable', `the index just built for source "${decl.name}" (${file}) cannot be opened`);
   return opened;
 }
