@@ -119,14 +119,15 @@ export interface PlanOptions {
   readonly keepGoing?: boolean;
   /** Threads that map records (1: this one only). The pool starts after the first records (see POOL_AFTER). */
   readonly workers?: number;
-  /** Records mapped here before the pool starts (tests: 0). */
-  readonly poolAfter?: number;
   /** Where the workers' manifest reads ${VAR} from (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
 const ORPHAN_PAGE = 500;
-/** Records mapped here before the pool starts: a small plan never pays for starting workers. */
+/**
+ * Records mapped here before the pool starts: a small plan, or a re-plan that finds its records in the
+ * plan cache, never pays for starting workers.
+ */
 const POOL_AFTER = 256;
 /** Records per task of the pool, and tasks in flight per worker (what bounds the memory ahead). */
 const POOL_BATCH = 32;
@@ -254,7 +255,7 @@ export class Planner {
     const queue: Slot[] = [];
     let batch: Array<{ record: unknown; location: RecordLocation }> = [];
     let batchSlots: Slot[] = [];
-    let read = 0;
+    let toMap = 0;
     const flush = (): void => {
       if (batch.length === 0) return;
       const mapped = this.mapBatch(batch);
@@ -275,12 +276,12 @@ export class Planner {
           const where = recordWhere(item.location);
           queue.push({ ready: { kind: 'invalid', invalid: { address: where, where, reasons: withHint(item.error) } } });
         } else {
-          if (++read === (this.opts.poolAfter ?? POOL_AFTER)) this.startPool();
           const cache = this.opts.remote ? undefined : this.opts.cache;
           const recordKey = cache ? hashOf([manifest.sourceHash, item.record]) : '';
           const hit = await cache?.lookup(recordKey, this.opts.state, this.opts.indexes);
           if (hit) queue.push({ location: item.location, recordKey, hit, record: item.record });
           else {
+            if (++toMap === POOL_AFTER) this.startPool();
             const slot: Slot = { location: item.location, recordKey };
             batch.push({ record: item.record, location: item.location });
             batchSlots.push(slot);
