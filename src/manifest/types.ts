@@ -21,7 +21,7 @@ export interface Expr {
   readonly constant?: { value: unknown };
   /** Present for expressions: compiled with the guardrail options (timeout, stack). */
   readonly compiled?: JsonataExpression;
-  /** Present for the expressions simple enough to evaluate without JSONata, to the same value (mapping/fast-path.ts). */
+  /** Present for the expressions simple enough to evaluate without JSONata, to the same value (fast-path.ts). */
   readonly fast?: FastEval;
 }
 

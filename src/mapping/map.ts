@@ -108,8 +108,6 @@ function truthy(v: unknown): boolean {
 export class Mapper {
   readonly unmapped = new UnmappedCounter();
   private readonly bindings: Bindings;
-  /** The look-ups ($record, $records) of the last `map` call: `source\u0000kind\u0000key`. */
-  readonly lookups = new Set<string>();
   /** The current record's look-ups. */
   private readonly recordLookups = new Set<string>();
   /** Table values with no row in the current record (drained into its effects). */
@@ -174,8 +172,8 @@ export class Mapper {
   }
 
   /**
-   * Adds a record's effects to the counts, the watch and `lookups`. Records mapped elsewhere (a worker)
-   * must be absorbed in record order, as `map` does.
+   * Adds a record's effects to the counts and the watch. Records mapped elsewhere (a worker) must be
+   * absorbed in record order, as `map` does.
    */
   absorb(out: MapOutput): void {
     const { effects } = out;
@@ -196,8 +194,6 @@ export class Mapper {
         else this.watch.failed(expr, detail, out.where);
       }
     }
-    this.lookups.clear();
-    for (const l of effects.lookups) this.lookups.add(l);
   }
 
   /** Maps one record without touching the counts: its effects come back with the result. */

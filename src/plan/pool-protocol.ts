@@ -12,8 +12,8 @@ export interface PoolInit {
   readonly sourceHash: string;
   /** Where ${VAR} reads from (the plan's). */
   readonly env: Record<string, string | undefined>;
-  /** Index files by source: [source, file, label]. */
-  readonly indexes: { readonly key: ReadonlyArray<readonly [string, string, string]>; readonly groupBy: ReadonlyArray<readonly [string, string, string]> };
+  /** Index files by source: [source, file]. */
+  readonly indexes: { readonly key: ReadonlyArray<readonly [string, string]>; readonly groupBy: ReadonlyArray<readonly [string, string]> };
   /** The plan's clock when it was given one (tests). */
   readonly nowMs?: number;
   /** The BroadcastChannel the plan's resolver answers on. */

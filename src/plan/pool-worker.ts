@@ -78,8 +78,9 @@ async function start(): Promise<Ready> {
   }
   const open = (list: PoolInit['indexes']['key']): Map<string, SourceIndex> => {
     const m = new Map<string, SourceIndex>();
-    for (const [name, file, label] of list) {
-      const idx = openIndexFile(file, label, WORKER_INDEX_MEMORY);
+    for (const [name, file] of list) {
+      // The label names the source in an index's own problems, which only the plan reports.
+      const idx = openIndexFile(file, name, WORKER_INDEX_MEMORY);
       if (!idx) throw new Error(`the index of source "${name}" (${file}) disappeared while the plan was running; plan again`);
       m.set(name, idx);
     }

@@ -45,12 +45,12 @@ function workerFile(): string | undefined {
   return existsSync(js) ? js : undefined;
 }
 
-function indexFiles(m: ReadonlyMap<string, unknown>): Array<[string, string, string]> | undefined {
-  const out: Array<[string, string, string]> = [];
+function indexFiles(m: ReadonlyMap<string, unknown>): Array<[string, string]> | undefined {
+  const out: Array<[string, string]> = [];
   for (const [name, idx] of m) {
     const file = (idx as Partial<DiskSourceIndex>).file;
     if (typeof file !== 'string') return undefined;
-    out.push([name, file, name]);
+    out.push([name, file]);
   }
   return out;
 }

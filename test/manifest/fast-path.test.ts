@@ -16,7 +16,7 @@ import type { Manifest, TableDecl } from '../../src/manifest/types.js';
 import type { SourceIndex } from '../../src/sources/types.js';
 import { INIT_API_SOURCES, INIT_SOURCES, INIT_TARGETS, starterManifest } from '../../src/init/templates.js';
 // @ts-ignore -- plain JS module without types
-import { manifestText } from '../../bench/generate.mjs';
+import { manifestText, mulberry32 } from '../../bench/generate.mjs';
 
 const ROOT = join(import.meta.dirname, '../..');
 /** What compile.ts gives jsonata (load.ts defaults). */
@@ -64,17 +64,6 @@ function hash(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return h >>> 0;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function seq(items: unknown[], extra: Record<string, unknown> = {}): unknown[] {

@@ -60,13 +60,11 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
       keepGoing: !!opts.keepGoing,
       workers: workerCount(opts.workers),
     });
-    if (json) io.out.write(`${JSON.stringify({
-          format_version: 1,
-          plan: s,
-          cache: { unchangedNotRemapped: stats.cacheHits },
-          mapping: { workers: stats.workers, recordsMappedInWorkers: stats.mappedInWorkers },
-        })}\n`);
-    else if (markdown) {
+    if (json) {
+      const cache = { unchangedNotRemapped: stats.cacheHits };
+      const mapping = { workers: stats.workers, recordsMappedInWorkers: stats.mappedInWorkers };
+      io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache, mapping })}\n`);
+    } else if (markdown) {
       io.out.write(
         formatPlanMarkdown(s, {
           migration: manifest.name,
