@@ -1,13 +1,6 @@
 /** Conversions bound into every expression: $htmlToText, $htmlToMarkdown, $toISO. */
 import { convert as htmlToTextConvert } from 'html-to-text';
-import TurndownService from 'turndown';
-
-const turndown = new TurndownService({
-  headingStyle: 'atx',
-  codeBlockStyle: 'fenced',
-  bulletListMarker: '-',
-  emDelimiter: '_',
-});
+import { turndownHtml } from './markdown.js';
 
 export function htmlToText(html: unknown): string | undefined {
   if (html === undefined || html === null) return undefined;
@@ -22,7 +15,7 @@ export function htmlToText(html: unknown): string | undefined {
 
 export function htmlToMarkdown(html: unknown): string | undefined {
   if (html === undefined || html === null) return undefined;
-  return turndown.turndown(String(html)).trim();
+  return turndownHtml(String(html)).trim();
 }
 
 /** ISO 8601 with an offset or Z (date-only allowed), as accepted by $toISO and by time fields. */

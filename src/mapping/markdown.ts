@@ -1,0 +1,501 @@
+/**
+ * $htmlToMarkdown: HTML → Markdown, giving exactly what turndown 7.2.5 gives with our options
+ * (atx headings, fenced code, `-` bullets, `_` emphasis) on its default parser (domino), three times
+ * as fast.
+ *
+ * Why our own code rather than the library: turndown on domino was half of a first plan's CPU
+ * (issue 17), and the faster converters measured (node-html-markdown, mdream) write different
+ * Markdown — glued words, lost paragraph breaks, lists that are no longer nested — which would also
+ * change the input hash of every message already imported. This module keeps turndown's output byte
+ * for byte, so existing states see no change: the HTML is parsed by parse5 (the WHATWG parsing
+ * algorithm, as domino, at twice its speed, with scripting off as domino has it) into a small tree of
+ * our own, and turndown's algorithm — whitespace collapsing, the rules, the joining of blocks — runs
+ * over that tree with each element's text computed once instead of once per ancestor.
+ * test/mapping/markdown-parity.test.ts compares the two on a corpus and on generated tag soup.
+ *
+ * The algorithm and rules are turndown's (MIT, © Dom Christie), its whitespace collapsing from
+ * collapse-whitespace (MIT, © Luc Thevenard).
+ */
+import { parse, html as htmlSpec, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
+
+const ELEMENT = 1;
+const TEXT = 3;
+const COMMENT = 8;
+const OTHER = 0;
+
+const HTML_NS = htmlSpec.NS.HTML;
+
+interface Flank {
+  readonly leading: string;
+  readonly trailing: string;
+}
+
+/** A node of the parsed tree, with turndown's annotations. */
+class MdNode {
+  kind: number;
+  /** As DOM's nodeName: ASCII upper case for HTML elements, the qualified name for SVG and MathML ones. */
+  name: string;
+  /** An element's namespace and tag name as the parser gave them (empty for other nodes). */
+  ns: string = '';
+  tag: string = '';
+  attrs: Token.Attribute[];
+  children: MdNode[] = [];
+  parent: MdNode | null = null;
+  /** A text or comment node's data. */
+  data: string;
+  content: MdNode | null = null;
+  isBlock = false;
+  isCode = false;
+  flank: Flank | null = null;
+  /** Element children only (DOM's `children`), made when first asked for. */
+  private elementChildren: MdNode[] | null = null;
+  /** textContent, cached once the tree stops changing (after whitespace collapsing). */
+  private text: string | null = null;
+
+  constructor(kind: number, name: string, data: string, attrs: Token.Attribute[]) {
+    this.kind = kind;
+    this.name = name;
+    this.data = data;
+    this.attrs = attrs;
+  }
+
+  getAttribute(name: string): string | null {
+    for (const a of this.attrs) if (a.name === name && !a.namespace) return a.value;
+    return null;
+  }
+
+  get previousSibling(): MdNode | null {
+    const s = this.parent!.children;
+    const i = s.indexOf(this);
+    return i > 0 ? s[i - 1]! : null;
+  }
+
+  get nextSibling(): MdNode | null {
+    const s = this.parent!.children;
+    const i = s.indexOf(this);
+    return i + 1 < s.length ? s[i + 1]! : null;
+  }
+
+  get elements(): MdNode[] {
+    return (this.elementChildren ??= this.children.filter((c) => c.kind === ELEMENT));
+  }
+
+  /** DOM's textContent: a text or comment node's data, an element's descendant text. */
+  get textContent(): string {
+    if (this.kind !== ELEMENT) return this.data;
+    if (this.text === null) {
+      let s = '';
+      for (const c of this.children) if (c.kind === TEXT) s += c.data;
+      else if (c.kind === ELEMENT) s += c.textContent;
+      this.text = s;
+    }
+    return this.text;
+  }
+}
+
+type MdTypes = TreeAdapterTypeMap<MdNode, MdNode, MdNode, MdNode, MdNode, MdNode, MdNode, MdNode, MdNode, MdNode>;
+
+/** Upper case of the ASCII letters only, as DOM's nodeName (`ı` must not become `I`). */
+function asciiUpper(s: string): string {
+  let u = UPPER.get(s);
+  if (u === undefined) {
+    u = s.replace(/[a-z]+/g, (l) => l.toUpperCase());
+    if (UPPER.size < 1000) UPPER.set(s, u);
+  }
+  return u;
+}
+const UPPER = new Map<string, string>();
+
+function appendChild(parent: MdNode, node: MdNode): void {
+  parent.children.push(node);
+  node.parent = parent;
+}
+
+/** parse5 building our nodes directly (the parser's own tree would have to be walked and copied). */
+const adapter: TreeAdapter<MdTypes> = {
+  createDocument: () => new MdNode(OTHER, '#document', '', []),
+  createDocumentFragment: () => new MdNode(OTHER, '#document-fragment', '', []),
+  createElement: (tagName, ns, attrs) => {
+    const n = new MdNode(ELEMENT, ns === HTML_NS ? asciiUpper(tagName) : tagName, '', attrs);
+    n.ns = ns;
+    n.tag = tagName;
+    return n;
+  },
+  createCommentNode: (data) => new MdNode(COMMENT, '#comment', data, []),
+  createTextNode: (value) => new MdNode(TEXT, '#text', value, []),
+  appendChild(parent, node) {
+    // The parsing algorithm has put an <hr> in a <select> since 2019; domino's, older, drops it.
+    if (node.name === 'HR' && parent.name === 'SELECT' && node.ns === HTML_NS) return;
+    appendChild(parent, node);
+  },
+  insertBefore(parent, node, ref) {
+    parent.children.splice(parent.children.lastIndexOf(ref), 0, node);
+    node.parent = parent;
+  },
+  setTemplateContent(template, content) {
+    template.content = content;
+  },
+  getTemplateContent: (template) => template.content!,
+  setDocumentType(document, name) {
+    if (!document.children.some((c) => c.name === '#documentType')) appendChild(document, new MdNode(OTHER, '#documentType', name, []));
+  },
+  // No doctype: quirks mode, where a <table> does not close an open <p>.
+  setDocumentMode(document, mode) {
+    document.data = mode;
+  },
+  getDocumentMode: (document) => document.data as htmlSpec.DOCUMENT_MODE,
+  detachNode(node) {
+    if (!node.parent) return;
+    const s = node.parent.children;
+    s.splice(s.lastIndexOf(node), 1);
+    node.parent = null;
+  },
+  insertText(parent, text) {
+    const last = parent.children[parent.children.length - 1];
+    if (last && last.kind === TEXT) last.data += text;
+    else appendChild(parent, new MdNode(TEXT, '#text', text, []));
+  },
+  insertTextBefore(parent, text, ref) {
+    const s = parent.children;
+    const i = s.lastIndexOf(ref);
+    const prev = s[i - 1];
+    if (prev && prev.kind === TEXT) prev.data += text;
+    else {
+      const t = new MdNode(TEXT, '#text', text, []);
+      s.splice(i, 0, t);
+      t.parent = parent;
+    }
+  },
+  adoptAttributes(recipient, attrs) {
+    const have = new Set(recipient.attrs.map((a) => a.name));
+    for (const a of attrs) if (!have.has(a.name)) recipient.attrs.push(a);
+  },
+  getFirstChild: (node) => node.children[0] ?? null,
+  getChildNodes: (node) => node.children,
+  getParentNode: (node) => node.parent,
+  getAttrList: (element) => element.attrs,
+  getTagName: (element) => element.tag,
+  getNamespaceURI: (element) => element.ns as htmlSpec.NS,
+  getTextNodeContent: (node) => node.data,
+  getCommentNodeContent: (node) => node.data,
+  getDocumentTypeNodeName: (node) => node.data,
+  getDocumentTypeNodePublicId: () => '',
+  getDocumentTypeNodeSystemId: () => '',
+  isTextNode: (node): node is MdNode => node.kind === TEXT,
+  isCommentNode: (node): node is MdNode => node.kind === COMMENT,
+  isDocumentTypeNode: (node): node is MdNode => node.name === '#documentType',
+  isElementNode: (node): node is MdNode => node.kind === ELEMENT,
+  setNodeSourceCodeLocation() {},
+  getNodeSourceCodeLocation: () => undefined,
+  updateNodeSourceCodeLocation() {},
+};
+
+const BLOCK = new Set(['ADDRESS', 'ARTICLE', 'ASIDE', 'AUDIO', 'BLOCKQUOTE', 'BODY', 'CANVAS', 'CENTER', 'DD', 'DIR', 'DIV', 'DL', 'DT', 'FIELDSET', 'FIGCAPTION', 'FIGURE', 'FOOTER', 'FORM', 'FRAMESET', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HEADER', 'HGROUP', 'HR', 'HTML', 'ISINDEX', 'LI', 'MAIN', 'MENU', 'NAV', 'NOFRAMES', 'NOSCRIPT', 'OL', 'OUTPUT', 'P', 'PRE', 'SECTION', 'TABLE', 'TBODY', 'TD', 'TFOOT', 'TH', 'THEAD', 'TR', 'UL']);
+const VOID = new Set(['AREA', 'BASE', 'BR', 'COL', 'COMMAND', 'EMBED', 'HR', 'IMG', 'INPUT', 'KEYGEN', 'LINK', 'META', 'PARAM', 'SOURCE', 'TRACK', 'WBR']);
+const MEANINGFUL_WHEN_BLANK = new Set(['A', 'TABLE', 'THEAD', 'TBODY', 'TFOOT', 'TH', 'TD', 'IFRAME', 'SCRIPT', 'AUDIO', 'VIDEO']);
+
+const isBlock = (n: MdNode): boolean => BLOCK.has(n.name);
+const isVoid = (n: MdNode): boolean => VOID.has(n.name);
+
+/**
+ * Whether an HTML element has a void or meaningful-when-blank descendant, as DOM getElementsByTagName
+ * of each (upper-case) name finds them; on an SVG or MathML element that finds nothing.
+ */
+function hasVoidOrMeaningful(n: MdNode): boolean {
+  return n.ns === HTML_NS && hasVoidOrMeaningfulBelow(n);
+}
+
+function hasVoidOrMeaningfulBelow(n: MdNode): boolean {
+  for (const c of n.children) {
+    if (c.kind !== ELEMENT) continue;
+    if (VOID.has(c.name) || MEANINGFUL_WHEN_BLANK.has(c.name) || hasVoidOrMeaningfulBelow(c)) return true;
+  }
+  return false;
+}
+
+// ---- whitespace (collapse-whitespace, as turndown has it) ----
+
+interface CollapseState {
+  prevText: MdNode | null;
+  keepLeadingWs: boolean;
+}
+
+function elementStep(node: MdNode, st: CollapseState): void {
+  if (isBlock(node) || node.name === 'BR') {
+    if (st.prevText) st.prevText.data = st.prevText.data.replace(/ $/, '');
+    st.prevText = null;
+    st.keepLeadingWs = false;
+  } else if (isVoid(node) || node.name === 'PRE') {
+    st.prevText = null;
+    st.keepLeadingWs = true;
+  } else if (st.prevText) {
+    st.keepLeadingWs = false;
+  }
+}
+
+/**
+ * turndown walks the tree in document order, visiting an element when it enters it and again when it
+ * comes back out of its children (if it had any when entered), and not entering a PRE.
+ */
+function collapseChildren(parent: MdNode, st: CollapseState): void {
+  const s = parent.children;
+  let i = 0;
+  while (i < s.length) {
+    const node = s[i]!;
+    if (node.kind === TEXT) {
+      let text = node.data.replace(/[ \r\n\t]+/g, ' ');
+      if ((!st.prevText || st.prevText.data.endsWith(' ')) && !st.keepLeadingWs && text[0] === ' ') text = text.substring(1);
+      if (!text) {
+        s.splice(i, 1);
+        continue;
+      }
+      node.data = text;
+      st.prevText = node;
+    } else if (node.kind === ELEMENT) {
+      elementStep(node, st);
+      if (node.name !== 'PRE' && node.children.length > 0) {
+        collapseChildren(node, st);
+        elementStep(node, st);
+      }
+    } else {
+      s.splice(i, 1);
+      continue;
+    }
+    i++;
+  }
+}
+
+function collapseWhitespace(root: MdNode): void {
+  if (root.children.length === 0 || root.name === 'PRE') return;
+  const st: CollapseState = { prevText: null, keepLeadingWs: false };
+  collapseChildren(root, st);
+  if (st.prevText) {
+    const p = st.prevText;
+    p.data = p.data.replace(/ $/, '');
+    if (!p.data) p.parent!.children.splice(p.parent!.children.indexOf(p), 1);
+  }
+}
+
+// ---- turndown ----
+
+const ESCAPES: [RegExp, string][] = [
+  [/\\/g, '\\\\'],
+  [/\*/g, '\\*'],
+  [/^-/g, '\\-'],
+  [/^\+ /g, '\\+ '],
+  [/^(=+)/g, '\\$1'],
+  [/^(#{1,6}) /g, '\\$1 '],
+  [/`/g, '\\`'],
+  [/^~~~/g, '\\~~~'],
+  [/\[/g, '\\['],
+  [/\]/g, '\\]'],
+  [/^>/g, '\\>'],
+  [/_/g, '\\_'],
+  [/^(\d+)\. /g, '$1\\. '],
+];
+/** A text none of the escapes can touch: each replacement would leave it as it is, so none runs. */
+const NOTHING_TO_ESCAPE = /^(?![-+=#~>\d])[^\\*`[\]_]*$/;
+
+function escapeMarkdown(s: string): string {
+  if (NOTHING_TO_ESCAPE.test(s)) return s;
+  for (const [re, to] of ESCAPES) s = s.replace(re, to);
+  return s;
+}
+
+function trimLeadingNewlines(s: string): string {
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) === 10) i++;
+  return i === 0 ? s : s.substring(i);
+}
+
+function trimTrailingNewlines(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 10) end--;
+  return end === s.length ? s : s.substring(0, end);
+}
+
+const trimNewlines = (s: string): string => trimTrailingNewlines(trimLeadingNewlines(s));
+
+function isBlank(n: MdNode): boolean {
+  if (n.kind !== ELEMENT) return /^\s*$/.test(n.textContent);
+  return !isVoid(n) && !MEANINGFUL_WHEN_BLANK.has(n.name) && /^\s*$/.test(n.textContent) && !hasVoidOrMeaningful(n);
+}
+
+const EDGE_WS = /^(([ \t\r\n]*)(\s*))(?:(?=\S)[\s\S]*\S)?((\s*?)([ \t\r\n]*))$/;
+const NO_FLANK: Flank = { leading: '', trailing: '' };
+
+function isFlankedByWhitespace(side: 'left' | 'right', n: MdNode): boolean {
+  const sibling = side === 'left' ? n.previousSibling : n.nextSibling;
+  if (!sibling) return false;
+  const re = side === 'left' ? / $/ : /^ /;
+  if (sibling.kind === TEXT) return re.test(sibling.data);
+  if (sibling.kind === ELEMENT && !isBlock(sibling)) return re.test(sibling.textContent);
+  return false;
+}
+
+function flankingWhitespace(n: MdNode): Flank {
+  if (n.isBlock) return NO_FLANK;
+  const m = EDGE_WS.exec(n.textContent)!;
+  let leading = m[1]!;
+  let trailing = m[4]!;
+  if (m[2] && isFlankedByWhitespace('left', n)) leading = m[3]!;
+  if (m[6] && isFlankedByWhitespace('right', n)) trailing = m[5]!;
+  return leading || trailing ? { leading, trailing } : NO_FLANK;
+}
+
+function join(output: string[], replacement: string): void {
+  const tail = output.pop() ?? '';
+  const s1 = trimTrailingNewlines(tail);
+  const s2 = trimLeadingNewlines(replacement);
+  const nls = Math.max(tail.length - s1.length, replacement.length - s2.length);
+  const separator = '\n\n'.substring(0, nls);
+  if (s1) output.push(s1);
+  if (separator) output.push(separator);
+  if (s2) output.push(s2);
+}
+
+function process(parent: MdNode): string[] {
+  const output: string[] = [];
+  for (const node of parent.children) {
+    node.isBlock = node.kind === ELEMENT && isBlock(node);
+    node.isCode = node.name === 'CODE' || parent.isCode;
+    let replacement = '';
+    if (node.kind === TEXT) replacement = node.isCode ? node.data : escapeMarkdown(node.data);
+    else if (node.kind === ELEMENT) {
+      node.flank = flankingWhitespace(node);
+      replacement = replacementForNode(node);
+    }
+    join(output, replacement);
+  }
+  return output;
+}
+
+function replacementForNode(node: MdNode): string {
+  let content = process(node).join('');
+  const { leading, trailing } = node.flank!;
+  if (leading || trailing) content = content.trim();
+  return leading + rule(content, node) + trailing;
+}
+
+function cleanAttribute(a: string | null): string {
+  return a ? a.replace(/(\n+\s*)+/g, '\n') : '';
+}
+
+function escapeLinkDestination(d: string): string {
+  const escaped = d.replace(/([<>()])/g, '\\$1');
+  return escaped.includes(' ') ? `<${escaped}>` : escaped;
+}
+
+const escapeLinkTitle = (t: string): string => t.replace(/"/g, '\\"');
+
+/** turndown's rules, first match wins, in its order; a blank element first. */
+function rule(content: string, node: MdNode): string {
+  if (isBlank(node)) return node.isBlock ? '\n\n' : '';
+  const name = node.name;
+  switch (name) {
+    case 'P':
+      return `\n\n${content}\n\n`;
+    case 'BR':
+      return '  \n';
+    case 'H1':
+    case 'H2':
+    case 'H3':
+    case 'H4':
+    case 'H5':
+    case 'H6':
+      return `\n\n${'#'.repeat(Number(name.charAt(1)))} ${content}\n\n`;
+    case 'BLOCKQUOTE':
+      return `\n\n${trimNewlines(content).replace(/^/gm, '> ')}\n\n`;
+    case 'UL':
+    case 'OL': {
+      const parent = node.parent!;
+      return parent.name === 'LI' && parent.elements[parent.elements.length - 1] === node ? `\n${content}` : `\n\n${content}\n\n`;
+    }
+    case 'LI': {
+      let prefix = '-   ';
+      const parent = node.parent!;
+      if (parent.name === 'OL') {
+        const start = parent.getAttribute('start');
+        const index = parent.elements.indexOf(node);
+        prefix = `${start ? Number(start) + index : index + 1}.  `;
+      }
+      const isParagraph = content.endsWith('\n');
+      content = trimNewlines(content) + (isParagraph ? '\n' : '');
+      content = content.replace(/\n/gm, '\n' + ' '.repeat(prefix.length));
+      return prefix + content + (node.nextSibling ? '\n' : '');
+    }
+    case 'PRE': {
+      const code = node.children[0];
+      if (!code || code.name !== 'CODE') break;
+      const className = code.getAttribute('class') || '';
+      const language = (/language-(\S+)/.exec(className) ?? [null, ''])[1];
+      const text = code.textContent;
+      let fenceSize = 3;
+      for (const m of text.matchAll(/^`{3,}/gm)) if (m[0].length >= fenceSize) fenceSize = m[0].length + 1;
+      const fence = '`'.repeat(fenceSize);
+      return `\n\n${fence}${language}\n${text.replace(/\n$/, '')}\n${fence}\n\n`;
+    }
+    case 'HR':
+      return '\n\n* * *\n\n';
+    case 'A': {
+      const href = node.getAttribute('href');
+      if (!href) break;
+      const title = escapeLinkTitle(cleanAttribute(node.getAttribute('title')));
+      return `[${content}](${escapeLinkDestination(href)}${title ? ` "${title}"` : ''})`;
+    }
+    case 'EM':
+    case 'I':
+      return content.trim() ? `_${content}_` : '';
+    case 'STRONG':
+    case 'B':
+      return content.trim() ? `**${content}**` : '';
+    case 'CODE': {
+      const parent = node.parent!;
+      const isCodeBlock = parent.name === 'PRE' && parent.children.length === 1;
+      if (isCodeBlock) break;
+      if (!content) return '';
+      content = content.replace(/\r?\n|\r/g, ' ');
+      const extraSpace = /^`|^ .*?[^ ].* $|`$/.test(content) ? ' ' : '';
+      let delimiter = '`';
+      const runs: string[] = content.match(/`+/gm) ?? [];
+      while (runs.includes(delimiter)) delimiter += '`';
+      return delimiter + extraSpace + content + extraSpace + delimiter;
+    }
+    case 'IMG': {
+      const alt = escapeMarkdown(cleanAttribute(node.getAttribute('alt')));
+      const src = escapeLinkDestination(node.getAttribute('src') || '');
+      const title = cleanAttribute(node.getAttribute('title'));
+      return src ? `![${alt}](${src}${title ? ` "${escapeLinkTitle(title)}"` : ''})` : '';
+    }
+  }
+  return node.isBlock ? `\n\n${content}\n\n` : content;
+}
+
+/** The first element, in document order, whose id is turndown's root id (as DOM getElementById). */
+function findRoot(n: MdNode): MdNode | null {
+  for (const c of n.children) {
+    if (c.kind !== ELEMENT) continue;
+    if (c.getAttribute('id') === 'turndown-root') return c;
+    const r = findRoot(c);
+    if (r) return r;
+  }
+  return null;
+}
+
+/** turndown's `turndown(html)`: HTML → Markdown (untrimmed at the ends only of tabs and newlines). */
+export function turndownHtml(html: string): string {
+  if (html === '') return '';
+  const doc = parse<MdTypes>(`<x-turndown id="turndown-root">${html}</x-turndown>`, { treeAdapter: adapter, scriptingEnabled: false });
+  const root = findRoot(doc);
+  // A <frameset> before any content replaces the body, and what was in it (turndown fails here on null).
+  if (!root) throw new Error('the HTML is a frameset document (<frameset> before any content), which has no body to convert to Markdown');
+  collapseWhitespace(root);
+  const output = process(root);
+  join(output, '');
+  // turndown's .replace(/^[\t\r\n]+/, '').replace(/[\t\r\n\s]+$/, ''), without the regexp's
+  // quadratic search for the end of a text with many runs of spaces.
+  const out = output.join('');
+  let i = 0;
+  while (i < out.length && (out.charCodeAt(i) === 9 || out.charCodeAt(i) === 10 || out.charCodeAt(i) === 13)) i++;
+  return out.substring(i).trimEnd();
+}
