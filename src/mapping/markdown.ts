@@ -237,13 +237,16 @@ function elementStep(node: MdNode, st: CollapseState): void {
  * turndown walks the tree in document order, visiting an element when it enters it and again when it
  * comes back out of its children (if it had any when entered), and not entering a PRE.
  */
+const COLLAPSIBLE = /[\r\n\t]| {2}/;
+
 function collapseChildren(parent: MdNode, st: CollapseState): void {
   const s = parent.children;
   let i = 0;
   while (i < s.length) {
     const node = s[i]!;
     if (node.kind === TEXT) {
-      let text = node.data.replace(/[ \r\n\t]+/g, ' ');
+      // Runs of spaces, tabs and newlines become one space (most texts have none but single spaces).
+      let text = COLLAPSIBLE.test(node.data) ? node.data.replace(/[ \r\n\t]+/g, ' ') : node.data;
       if ((!st.prevText || st.prevText.data.endsWith(' ')) && !st.keepLeadingWs && text[0] === ' ') text = text.substring(1);
       if (!text) {
         s.splice(i, 1);
