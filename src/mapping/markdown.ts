@@ -1,7 +1,7 @@
 /**
  * $htmlToMarkdown: HTML → Markdown, giving exactly what turndown 7.2.5 gives with our options
- * (atx headings, fenced code, `-` bullets, `_` emphasis) on its default parser (domino), three times
- * as fast.
+ * (atx headings, fenced code, `-` bullets, `_` emphasis) on its default parser (domino), three to
+ * eight times as fast.
  *
  * Why our own code rather than the library: turndown on domino was half of a first plan's CPU
  * (issue 17), and the faster converters measured (node-html-markdown, mdream) write different
@@ -10,12 +10,15 @@
  * for byte, so existing states see no change: the HTML is parsed by parse5 (the WHATWG parsing
  * algorithm, as domino, at twice its speed, with scripting off as domino has it) into a small tree of
  * our own, and turndown's algorithm — whitespace collapsing, the rules, the joining of blocks — runs
- * over that tree with each element's text computed once instead of once per ancestor.
- * test/mapping/markdown-parity.test.ts compares the two on a corpus and on generated tag soup.
+ * over that tree with each element's text computed once instead of once per ancestor. Well-formed
+ * HTML that needs none of the standard's repairs (most helpdesk HTML) skips parse5: a simple parser
+ * builds the same tree (parseSimple). test/mapping/markdown-parity.test.ts compares the result with
+ * turndown on a corpus and on generated tag soup, and the simple parser with parse5.
  *
  * The algorithm and rules are turndown's (MIT, © Dom Christie), its whitespace collapsing from
  * collapse-whitespace (MIT, © Luc Thevenard).
  */
+import { decodeHTML, decodeHTMLAttribute } from 'entities/decode';
 import { parse, html as htmlSpec, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
 
 const ELEMENT = 1;
@@ -485,11 +488,200 @@ function findRoot(n: MdNode): MdNode | null {
   return null;
 }
 
-/** turndown's `turndown(html)`: HTML → Markdown (untrimmed at the ends only of tabs and newlines). */
-export function turndownHtml(html: string): string {
+// ---- well-formed HTML without parse5 ----
+
+/** The tags the simple parser takes; anything else goes to parse5. */
+const SIMPLE_TAGS = new Set([
+  'p', 'div', 'span', 'br', 'b', 'i', 'em', 'strong', 'u', 's', 'strike', 'a', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code',
+  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'img', 'wbr', 'font', 'small', 'big', 'sub', 'sup', 'tt', 'center', 'section',
+  'article', 'header', 'footer', 'nav', 'aside', 'main', 'figure', 'figcaption', 'address', 'abbr', 'cite', 'q', 'kbd', 'samp',
+  'var', 'mark', 'del', 'ins', 'label', 'time',
+]);
+const SIMPLE_VOID = new Set(['br', 'hr', 'img', 'wbr']);
+/** Start tags that close an open <p> (the standard's list, as far as SIMPLE_TAGS go). */
+const CLOSES_P = new Set([
+  'address', 'article', 'aside', 'blockquote', 'center', 'div', 'figcaption', 'figure', 'footer', 'header', 'main', 'nav', 'ol',
+  'p', 'section', 'ul', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'li', 'hr',
+]);
+/** The standard's "special" elements among SIMPLE_TAGS, but address, div and p (where an <li> stops looking for an open one). */
+const LI_STOP = new Set(['article', 'aside', 'blockquote', 'br', 'center', 'figcaption', 'figure', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'img', 'li', 'main', 'nav', 'ol', 'pre', 'section', 'ul', 'wbr']);
+const HEADING = /^h[1-6]$/;
+const TAG_NAME_END = /[\t\n\f />]/g;
+const ATTR_NAME = /[^\t\n\f />=]+/y;
+const UNQUOTED_VALUE = /[^\t\n\f >]*/y;
+const SPACES = /[\t\n\f ]*/y;
+
+/** Lower case of the ASCII letters only, as the tokenizer does (a Kelvin sign is not a k). */
+function asciiLower(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => c.toLowerCase()) : s;
+}
+
+function element(tag: string, attrs: Token.Attribute[]): MdNode {
+  const n = new MdNode(ELEMENT, asciiUpper(tag), '', attrs);
+  n.ns = HTML_NS;
+  n.tag = tag;
+  return n;
+}
+
+/**
+ * The tree the HTML standard's parser builds, for HTML it can build without any of its repairs: tags
+ * from SIMPLE_TAGS only, each closed by its own end tag in order (or left open at the end), no <p>
+ * left open by a block, no <li> left open by another, no <a> in an <a>, plain comments, no NUL.
+ * Anything else returns null, and parse5 parses it. (Most helpdesk HTML is like this: the bench bodies
+ * are, and the converter's time halves.)
+ */
+function parseSimple(html: string): MdNode | null {
+  if (html.includes('\0')) return null;
+  if (html.includes('\r')) html = html.replace(/\r\n?/g, '\n');
+  const root = element('x-turndown', [{ name: 'id', value: 'turndown-root' }]);
+  const stack: MdNode[] = [root];
+  let openP = 0;
+  let openA = 0;
+  let i = 0;
+  const text = (t: string): void => {
+    const cur = stack[stack.length - 1]!;
+    const last = cur.children[cur.children.length - 1];
+    if (last && last.kind === TEXT) last.data += t;
+    else appendChild(cur, new MdNode(TEXT, '#text', t, []));
+  };
+  while (i < html.length) {
+    const lt = html.indexOf('<', i);
+    const end = lt < 0 ? html.length : lt;
+    if (end > i) {
+      const raw = html.substring(i, end);
+      text(raw.includes('&') ? decodeHTML(raw) : raw);
+    }
+    if (lt < 0) break;
+    i = lt;
+    const c = html.charCodeAt(i + 1);
+    const alpha = (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+    if (c === 33 /* ! */) {
+      if (!html.startsWith('<!--', i)) return null;
+      const end = html.indexOf('-->', i + 4);
+      if (end < 0) return null;
+      const data = html.substring(i + 4, end);
+      if (data.startsWith('>') || data.startsWith('->') || data.includes('--!>') || data.endsWith('-')) return null;
+      const cur = stack[stack.length - 1]!;
+      const comment = new MdNode(COMMENT, '#comment', data, []);
+      appendChild(cur, comment);
+      i = end + 3;
+      continue;
+    }
+    if (c === 47 /* / */) {
+      TAG_NAME_END.lastIndex = i + 2;
+      const m = TAG_NAME_END.exec(html);
+      if (!m || m[0] !== '>') return null;
+      const tag = asciiLower(html.substring(i + 2, m.index));
+      const cur = stack[stack.length - 1]!;
+      if (stack.length === 1 || cur.tag !== tag) return null;
+      stack.pop();
+      if (tag === 'p') openP--;
+      else if (tag === 'a') openA--;
+      i = m.index + 1;
+      continue;
+    }
+    if (!alpha) {
+      // Not a tag: the standard makes the '<' text.
+      if (c === 63 /* ? */) return null;
+      text('<');
+      i++;
+      continue;
+    }
+    TAG_NAME_END.lastIndex = i + 1;
+    const m = TAG_NAME_END.exec(html);
+    if (!m) return null;
+    const tag = asciiLower(html.substring(i + 1, m.index));
+    if (!SIMPLE_TAGS.has(tag)) return null;
+    // Attributes.
+    let j = m.index;
+    const attrs: Token.Attribute[] = [];
+    let selfClosing = false;
+    for (;;) {
+      SPACES.lastIndex = j;
+      SPACES.exec(html);
+      j = SPACES.lastIndex;
+      const ch = html[j];
+      if (ch === '>') break;
+      if (ch === '/') {
+        if (html[j + 1] !== '>') return null;
+        selfClosing = true;
+        j++;
+        break;
+      }
+      if (ch === undefined) return null;
+      ATTR_NAME.lastIndex = j;
+      const nm = ATTR_NAME.exec(html);
+      if (!nm || /["'<]/.test(nm[0])) return null;
+      const name = asciiLower(nm[0]);
+      j = ATTR_NAME.lastIndex;
+      SPACES.lastIndex = j;
+      SPACES.exec(html);
+      let value = '';
+      if (html[SPACES.lastIndex] === '=') {
+        j = SPACES.lastIndex + 1;
+        SPACES.lastIndex = j;
+        SPACES.exec(html);
+        j = SPACES.lastIndex;
+        const q = html[j];
+        if (q === '"' || q === "'") {
+          const end = html.indexOf(q, j + 1);
+          if (end < 0) return null;
+          value = html.substring(j + 1, end);
+          j = end + 1;
+          // The standard wants a space, / or > after a quoted value.
+          if (!/[\t\n\f />]/.test(html[j] ?? '')) return null;
+        } else {
+          UNQUOTED_VALUE.lastIndex = j;
+          value = UNQUOTED_VALUE.exec(html)![0];
+          if (value === '' || /["'<=`]/.test(value)) return null;
+          j = UNQUOTED_VALUE.lastIndex;
+        }
+        if (value.includes('&')) value = decodeHTMLAttribute(value);
+      }
+      // A repeated attribute: the first one counts.
+      if (!attrs.some((a) => a.name === name)) attrs.push({ name, value });
+    }
+    i = j + 1;
+    const isVoidTag = SIMPLE_VOID.has(tag);
+    if (selfClosing && !isVoidTag) return null;
+    if (openP > 0 && CLOSES_P.has(tag)) return null;
+    const cur = stack[stack.length - 1]!;
+    if (HEADING.test(tag) && HEADING.test(cur.tag)) return null;
+    if (tag === 'li') {
+      for (let k = stack.length - 1; k > 0; k--) {
+        const t = stack[k]!.tag;
+        if (t === 'li') return null;
+        if (LI_STOP.has(t)) break;
+      }
+    }
+    if (tag === 'a' && openA > 0) return null;
+    const el = element(tag, attrs);
+    appendChild(cur, el);
+    if (isVoidTag) continue;
+    stack.push(el);
+    if (tag === 'p') openP++;
+    else if (tag === 'a') openA++;
+    else if (tag === 'pre') {
+      // A newline right after <pre> is not part of its text.
+      if (html[i] === '\n') i++;
+      else if (html[i] === '&') return null;
+    }
+  }
+  return root;
+}
+
+/** Whether the HTML is parsed without parse5 (for the tests). */
+export function isSimpleHtml(html: string): boolean {
+  return parseSimple(html) !== null;
+}
+
+/**
+ * turndown's `turndown(html)`: HTML → Markdown (untrimmed at the ends only of tabs and newlines).
+ * `parser: 'parse5'` skips the simple parser (for the tests that hold the two to each other).
+ */
+export function turndownHtml(html: string, parser: 'auto' | 'parse5' = 'auto'): string {
   if (html === '') return '';
-  const doc = parse<MdTypes>(`<x-turndown id="turndown-root">${html}</x-turndown>`, { treeAdapter: adapter, scriptingEnabled: false });
-  const root = findRoot(doc);
+  const root = (parser === 'auto' ? parseSimple(html) : null) ?? findRoot(parse<MdTypes>(`<x-turndown id="turndown-root">${html}</x-turndown>`, { treeAdapter: adapter, scriptingEnabled: false }));
   // A <frameset> before any content replaces the body, and what was in it (turndown fails here on null).
   if (!root) throw new Error('the HTML is a frameset document (<frameset> before any content), which has no body to convert to Markdown');
   collapseWhitespace(root);

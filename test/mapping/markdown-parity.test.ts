@@ -5,8 +5,9 @@
  *
  * Compared: the HTML corpus, every HTML string in the repository's fixtures and examples, generated
  * bench bodies, and generated tag soup (unclosed and stray tags, tables, lists, <pre>, entities,
- * Markdown characters, comments, foreign content, attributes). The two known differences, where
- * domino's parser predates today's HTML standard, are pinned at the end.
+ * Markdown characters, comments, foreign content, attributes). The known differences, where domino's
+ * parser predates today's HTML standard, are pinned. Then the simple parser (well-formed HTML without
+ * parse5) is held to parse5 on HTML made to take it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import TurndownService from 'turndown';
 import { describe, expect, it } from 'vitest';
 import { htmlBody, mulberry32 } from '../../bench/generate.mjs';
 import { htmlToMarkdown } from '../../src/mapping/convert.js';
-import { turndownHtml } from '../../src/mapping/markdown.js';
+import { isSimpleHtml, turndownHtml } from '../../src/mapping/markdown.js';
 
 const turndown = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-', emDelimiter: '_' });
 const before = (html: string): string => turndown.turndown(html).trim();
@@ -162,5 +163,73 @@ describe('$htmlToMarkdown gives what turndown on domino gave', () => {
     const agency = '<s><button><footer><li><center><aside><nav><address><pre></s>&<wbr><iframe>q';
     expect(htmlToMarkdown(agency)).toBe('-   &q</x-turndown>');
     expect(before(agency)).toBe('-   q</x-turndown>&');
+  });
+});
+
+const SIMPLE_TAGS = ['p', 'div', 'span', 'br', 'b', 'i', 'em', 'strong', 'u', 'a', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'h1', 'h2', 'hr', 'img', 'font', 'center', 'section', 'q', 'del', 'sub', 'wbr'];
+const SIMPLE_TEXTS = ['hello', ' world ', '  ', '\n', '\t', 'a*b', '_x_', '# h', '1. one', '- dash', '> q', '`t`', '[x]', '&amp;', '&lt;b&gt;', '&nbsp;', '&copy', '&notit;', '&#128;', '&#0;', 'é', '<', ' < ', '<!-- c -->', '<!---->', '<!-- a -- b -->', '\r\n', '\r', 'x&y', '&amp', '\u00a0'];
+const SIMPLE_ATTRS = [' href="https://a.test/x"', " href='h&amp;x'", ' href=u&amp;v', ' HREF="X"', ' title="t"', ' title="a\nb"', ' src="i.png"', ' alt="a*"', ' class="language-js"', ' start="3"', ' id="turndown-root"', ' href="&copy=1"', ' title=x', ' title=x title=y', ' a=1 b = "2"'];
+
+/** Tag soup made of the simple parser's tags, mostly well nested, sometimes not (then parse5 takes it). */
+function simpleSoup(rng: () => number): string {
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rng() * a.length)]!;
+  let out = '';
+  const open: string[] = [];
+  for (let q = 3 + Math.floor(rng() * 30); q > 0; q--) {
+    const r = rng();
+    if (r < 0.35) out += pick(SIMPLE_TEXTS);
+    else if (r < 0.65) {
+      const t = pick(SIMPLE_TAGS);
+      const a = rng() < 0.4 ? pick(SIMPLE_ATTRS) : '';
+      out += `<${rng() < 0.1 ? t.toUpperCase() : t}${a}${rng() < 0.05 ? '/' : ''}>`;
+      if (!['br', 'hr', 'img', 'wbr'].includes(t)) open.push(t);
+    } else if (r < 0.95 && open.length > 0) out += `</${rng() < 0.9 ? open.pop()! : pick(open)}>`;
+    else out += '\n';
+  }
+  return out;
+}
+
+describe('the simple parser builds the tree parse5 builds', () => {
+  const both = (inputs: Iterable<string>): { html: string; simple: string; parse5: string }[] => {
+    const out: { html: string; simple: string; parse5: string }[] = [];
+    for (const html of inputs) {
+      const simple = turndownHtml(html);
+      const viaParse5 = turndownHtml(html, 'parse5');
+      if (simple !== viaParse5) out.push({ html, simple, parse5: viaParse5 });
+    }
+    return out;
+  };
+
+  it('takes every bench body and most of the corpus, and gives the same Markdown', () => {
+    const rng = mulberry32(5);
+    const bodies = Array.from({ length: 300 }, () => htmlBody(rng));
+    expect(bodies.every(isSimpleHtml)).toBe(true);
+    expect(both(bodies)).toEqual([]);
+    const dir = join(ROOT, 'test/fixtures/html-corpus');
+    const corpus = readdirSync(dir)
+      .filter((f) => f.endsWith('.html'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'));
+    expect(corpus.filter(isSimpleHtml).length).toBeGreaterThanOrEqual(20);
+    expect(both(corpus)).toEqual([]);
+  });
+
+  it('on 20,000 pieces of tag soup made of its tags', () => {
+    const rng = mulberry32(4242);
+    const soup = Array.from({ length: 20000 }, () => simpleSoup(rng));
+    const simple = soup.filter(isSimpleHtml).length;
+    expect(simple).toBeGreaterThan(10000);
+    expect(simple).toBeLessThan(20000);
+    expect(both(soup)).toEqual([]);
+  });
+
+  it('leaves to parse5 what needs the standard\'s repairs', () => {
+    for (const html of ['<p>a<p>b', '<p>a<div>b</div></p>', '<b><i>x</b></i>', '<li>a<li>b', '<a href=x>a<a href=y>b</a></a>', '<table><tr><td>x</td></tr></table>', '<p/>', '<br></br>', '<!doctype html>x', '<x-foo>y</x-foo>', 'a\0b', '<pre>&#10;x</pre>', '<h1><h2>x</h2></h1>', '<p>a</P >', '<a href=>x</a>', '<a href="x"title="y">z</a>', '<!-->x', '<?php x ?>']) {
+      expect(isSimpleHtml(html), html).toBe(false);
+      expect(turndownHtml(html), html).toBe(turndownHtml(html, 'parse5'));
+    }
+    for (const html of ['<p>a</p><p>b</p>', '<ul><li>a<ul><li>b</li></ul></li></ul>', '<div><p>x</p></div>', '<pre>\nx</pre>', 'a < b &amp; c', '<P CLASS=x>y</P>', '<p>unclosed']) {
+      expect(isSimpleHtml(html), html).toBe(true);
+      expect(turndownHtml(html), html).toBe(turndownHtml(html, 'parse5'));
+    }
   });
 });
