@@ -5,6 +5,10 @@
  * in-process Plain emulator, and checked: exit code, regexes on stderr/stdout, never a stack trace or
  * an internal error, and (untouched) nothing sent to the target and no state created or changed.
  * See README.md in this folder for the case format.
+ *
+ * The cases are independent (a temp directory each), so CASES_AT_ONCE of them run at a time, each with
+ * emulators to itself: it takes one of the kind it needs from a pool and resets it, as it reset the one
+ * emulator of that kind when the cases ran one after another.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 
@@ -95,25 +99,76 @@ function fileDigest(p: string): string | null {
   }
 }
 
-let emu: PlainEmulator;
-let emu401: PlainEmulator;
-let emu403: PlainEmulator;
+/** How many cases run at once (one CLI process each at a time; most of a case is that process starting). */
+const CASES_AT_ONCE = 3;
+// For this file only (vitest resets it after the file): no case waits for an emulator with its timeout running.
+vi.setConfig({ maxConcurrency: CASES_AT_ONCE });
+
+const SEEDS = {
+  emulator: { users: USERS, labelTypes: LABEL_TYPES },
+  // 401: the key the runner sends is not one of the workspace's keys.
+  'emulator-401': { users: USERS, labelTypes: LABEL_TYPES, apiKeys: [{ key: 'some-other-key', permissions: ALL_PERMISSIONS }] },
+  // 403: the runner's key lacks thread:import.
+  'emulator-403': { users: USERS, labelTypes: LABEL_TYPES, apiKeys: [{ key: API_KEY, permissions: ALL_PERMISSIONS.filter((p) => p !== 'thread:import') }] },
+};
+type EmulatorKind = keyof typeof SEEDS;
+
+/** Emulators of one kind, each taken by one case at a time (first come, first served) and given back. */
+class EmulatorPool {
+  private readonly waiting: ((e: PlainEmulator) => void)[] = [];
+  constructor(private readonly free: PlainEmulator[]) {}
+  take(): Promise<PlainEmulator> {
+    const e = this.free.pop();
+    return e ? Promise.resolve(e) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+  give(e: PlainEmulator): void {
+    const next = this.waiting.shift();
+    if (next) next(e);
+    else this.free.push(e);
+  }
+}
+
+const emulators: PlainEmulator[] = [];
+const pools = {} as Record<EmulatorKind, EmulatorPool>;
 let refusedUrl: string;
 const workdirs: string[] = [];
 
 beforeAll(async () => {
-  emu = await startPlainEmulator({ seed: { users: USERS, labelTypes: LABEL_TYPES } });
-  // 401: the key the runner sends is not one of the workspace's keys.
-  emu401 = await startPlainEmulator({ seed: { users: USERS, labelTypes: LABEL_TYPES, apiKeys: [{ key: 'some-other-key', permissions: ALL_PERMISSIONS }] } });
-  // 403: the runner's key lacks thread:import.
-  emu403 = await startPlainEmulator({
-    seed: { users: USERS, labelTypes: LABEL_TYPES, apiKeys: [{ key: API_KEY, permissions: ALL_PERMISSIONS.filter((p) => p !== 'thread:import') }] },
-  });
+  const cases = loadCases();
+  for (const kind of Object.keys(SEEDS) as EmulatorKind[]) {
+    // As many as can be in use at once (a good one per running case, as its server or for its set-up apply).
+    const wanted = kind === 'emulator' ? CASES_AT_ONCE : Math.min(CASES_AT_ONCE, cases.filter((c) => c.spec.endpoint === kind).length);
+    const started = await Promise.all(Array.from({ length: Math.max(1, wanted) }, () => startPlainEmulator({ seed: SEEDS[kind] })));
+    emulators.push(...started);
+    pools[kind] = new EmulatorPool(started);
+  }
+  // Only once every emulator listens, so that none of them can be given this port.
   refusedUrl = `http://127.0.0.1:${await closedPort()}/graphql/v1`;
 });
 
+/**
+ * Runs `body` with this case's emulators, reset: `server` of the kind its endpoint names (a good one for
+ * refused/unknown-host, whose mutation count must stay 0), and `emu`, a good one for the set-up applies
+ * (server itself when that is a good one).
+ */
+async function withEmulators(spec: Case, body: (server: PlainEmulator, emu: PlainEmulator) => Promise<void>): Promise<void> {
+  const kind: EmulatorKind = spec.endpoint === 'emulator-401' || spec.endpoint === 'emulator-403' ? spec.endpoint : 'emulator';
+  const setups = spec.setup === undefined ? [] : Array.isArray(spec.setup) ? spec.setup : [spec.setup];
+  const applies = setups.some((s) => s === 'foreign-state' || s === 'unreadable-state' || s === 'applied-state');
+  const server = await pools[kind].take();
+  const emu = kind !== 'emulator' && applies ? await pools.emulator.take() : server;
+  try {
+    server.reset();
+    emu.reset();
+    await body(server, emu);
+  } finally {
+    pools[kind].give(server);
+    if (emu !== server) pools.emulator.give(emu);
+  }
+}
+
 afterAll(async () => {
-  await Promise.all([emu?.close(), emu401?.close(), emu403?.close()]);
+  await Promise.all(emulators.map((e) => e.close()));
   for (const d of workdirs) {
     try {
       chmodSync(join(d, STATE_DB), 0o600);
@@ -130,7 +185,7 @@ function run(args: string[], cwd: string, env: Record<string, string>, timeoutMs
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-describe('bad input', () => {
+describe('bad input', { concurrent: true }, () => {
   const cases = loadCases();
   it('has at least 50 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(50);
@@ -138,14 +193,12 @@ describe('bad input', () => {
 
   for (const { name, dir, spec } of cases) {
     const timeoutS = spec.timeout ?? 40;
-    it(`${name}: ${spec.description}`, { timeout: (timeoutS + 20) * 1000 }, async () => {
+    it(`${name}: ${spec.description}`, { timeout: (timeoutS + 20) * 1000 }, ({ expect }) => withEmulators(spec, async (server, emu) => {
       const work = mkdtempSync(join(tmpdir(), 'pm-bad-'));
       workdirs.push(work);
       cpSync(dir, work, { recursive: true });
       rmSync(join(work, 'case.yaml'));
 
-      const server = spec.endpoint === 'emulator-401' ? emu401 : spec.endpoint === 'emulator-403' ? emu403 : emu;
-      server.reset();
       const endpoint =
         spec.endpoint === 'refused' ? refusedUrl : spec.endpoint === 'unknown-host' ? 'http://nonexistent.invalid/graphql/v1' : server.graphqlUrl;
       const env: Record<string, string> = { PLAIN_API_KEY: API_KEY, PLAIN_ENDPOINT: endpoint, PLAIN_MIGRATE_HEARTBEAT_MS: '0', NO_COLOR: '1' };
@@ -255,6 +308,6 @@ describe('bad input', () => {
         }
       }
       expect(failures, report).toEqual([]);
-    });
+    }));
   }
 });

@@ -5,6 +5,9 @@
  * ticket is imported (the departed agents' ones unassigned), the plan lists both agents once with
  * their counts, and `--strict` refuses. For Plain and for There There, the built CLI against each
  * emulator.
+ *
+ * The two targets' suites run side by side (each its tests one after another, on an emulator of its
+ * own): most of the There There one is spent at its documented pace of 300 imports a minute.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +105,7 @@ function write(dir: string, manifest: string): void {
 
 const summary = (out: string) => out.split('\n').find((l) => l.startsWith('Plan: ')) ?? '(no summary line)';
 
-describe('Plain: agents who left', () => {
+describe('Plain: agents who left', { concurrent: true }, () => {
   let emu: PlainEmulator;
   beforeAll(async () => {
     emu = await startPlainEmulator({ seed: { users: PLAIN_USERS, labelTypes: [] } });
@@ -119,7 +122,7 @@ target:
 ${SOURCES}${tables}${threads('plain')}`;
   const run = (dir: string, args: string[]) => cli(args, { cwd: dir, endpoint: emu.graphqlUrl });
 
-  it('imports every ticket, unassigned where the assignee is not a Plain user; the plan lists both agents with their counts; --strict refuses', async () => {
+  it.sequential('imports every ticket, unassigned where the assignee is not a Plain user; the plan lists both agents with their counts; --strict refuses', async () => {
     const dir = exportDir();
     write(dir, manifest());
 
@@ -158,7 +161,7 @@ ${SOURCES}${tables}${threads('plain')}`;
     expect(again).toContain(`  ! leaver@acme.test: is not a Plain user → ${PER_AGENT} threads imported unassigned\n`);
   });
 
-  it("with an agents table _default, their threads go to it (and the reply is imported as the _default's)", async () => {
+  it.sequential("with an agents table _default, their threads go to it (and the reply is imported as the _default's)", async () => {
     const dir = exportDir();
     write(dir, manifest('tables:\n  agents: { _default: sara@acme.test }\n'));
     const out = String((await run(dir, ['plan', '--strict'])).stdout);
@@ -167,7 +170,7 @@ ${SOURCES}${tables}${threads('plain')}`;
   });
 });
 
-describe('There There: agents who left', () => {
+describe('There There: agents who left', { concurrent: true }, () => {
   let emu: ThereThereEmulator;
   beforeAll(async () => {
     emu = await startThereThereEmulator({ seed: TT_SEED });
@@ -185,7 +188,7 @@ target:
 ${SOURCES}${tables}${threads('therethere')}`;
   const run = (dir: string, args: string[]) => cli(args, { cwd: dir, extraEnv: { THERETHERE_TOKEN: TT_TOKEN, THERETHERE_BASE_URL: emu.url } });
 
-  it('imports every ticket, unassigned where the assignee is not a member; the plan lists both agents with their counts; --strict refuses', async () => {
+  it.sequential('imports every ticket, unassigned where the assignee is not a member; the plan lists both agents with their counts; --strict refuses', async () => {
     const dir = exportDir();
     write(dir, manifest());
 
@@ -213,7 +216,7 @@ ${SOURCES}${tables}${threads('therethere')}`;
     expect(tickets.find((t) => t.external_id === `zd-${GONE_REPLY_TICKET}`)!.messages).toHaveLength(2);
   });
 
-  it("with an agents table _default, their tickets go to it; --strict passes", async () => {
+  it.sequential("with an agents table _default, their tickets go to it; --strict passes", async () => {
     const dir = exportDir();
     write(dir, manifest('tables:\n  agents: { _default: ana@acme.test }\n'));
     const r = await run(dir, ['plan', '--strict']);

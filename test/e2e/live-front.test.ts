@@ -6,7 +6,7 @@
  * killed pull sees no record as gone; a refused token says what to fix; the token is in no output or file.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFrontSeed, startFrontEmulator, type FrontEmulator, type FrontSeed } from '../../src/emulators/front/index.js';
 import { loadPlainSeed, startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { exampleDir, exampleManifest, expectNoSecrets, injectFaults, killedPullsResume, liveWorkspace, operations, type Live } from './live-kit.js';
@@ -30,19 +30,26 @@ function generated(n: number): FrontSeed {
   return { conversations, messages, comments, contacts: [], teammates: [tea] };
 }
 
-let plain: PlainEmulator;
 let exampleSeed: FrontSeed;
 beforeAll(async () => {
-  plain = await startPlainEmulator({ seed: await loadPlainSeed(join(EXAMPLE, 'emulator-seed.yaml')) });
   exampleSeed = await loadFrontSeed(join(EXAMPLE, 'seed'));
 });
-afterAll(async () => {
-  await plain?.close();
-});
 
-describe('a live Front source', () => {
-  it('pull + plan + apply lands what the example maps; a change lands exactly, reading only the new events', async () => {
-    plain.reset();
+/**
+ * Runs `body` with a Plain emulator of its own, so that the tests can run side by side: most of their time
+ * is spent waiting on Front's burst limit (5 requests a second on the messages and comments routes).
+ */
+async function withPlain(body: (plain: PlainEmulator) => Promise<void>): Promise<void> {
+  const plain = await startPlainEmulator({ seed: await loadPlainSeed(join(EXAMPLE, 'emulator-seed.yaml')) });
+  try {
+    await body(plain);
+  } finally {
+    await plain.close();
+  }
+}
+
+describe('a live Front source', { concurrent: true }, () => {
+  it('pull + plan + apply lands what the example maps; a change lands exactly, reading only the new events', () => withPlain(async (plain) => {
     const live = await liveFrom(exampleSeed);
     try {
       const pulled = await run(live, ['pull', '--output', 'plain'], plain);
@@ -80,10 +87,9 @@ describe('a live Front source', () => {
     } finally {
       await live.emu.close();
     }
-  });
+  }));
 
-  it('a pull killed (SIGKILL) and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', async () => {
-    plain.reset();
+  it('a pull killed (SIGKILL) and run again ends in the snapshot of one uninterrupted pull; a plan after a killed pull sees no record as gone', () => withPlain(async (plain) => {
     const seed = generated(40);
     const live = await liveFrom(seed);
     try {
@@ -98,10 +104,9 @@ describe('a live Front source', () => {
     } finally {
       await live.emu.close();
     }
-  }, 120_000);
+  }), 120_000);
 
-  it('retries 429s, 503s and resets; a refused token stops the pull with what to fix; the token is in no output or workspace file', async () => {
-    plain.reset();
+  it('retries 429s, 503s and resets; a refused token stops the pull with what to fix; the token is in no output or workspace file', () => withPlain(async (plain) => {
     const live = await liveFrom(exampleSeed);
     try {
       const outputs: string[] = [];
@@ -128,5 +133,5 @@ describe('a live Front source', () => {
     } finally {
       await live.emu.close();
     }
-  });
+  }));
 });

@@ -2,21 +2,31 @@
  * The fault matrix: each kind of failure Plain (or the network) can produce, injected by the
  * emulator, and all of them mixed at random with a fixed seed. Every run must end in exactly the
  * store a fault-free run produces — nothing duplicated, nothing missing — and count its retries.
+ *
+ * The runs are independent and spend most of their time in retry back-offs and Retry-After waits, so
+ * they run side by side: each with an emulator of its own and a copy of the reference workspace.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPlainEmulator, type FaultRule, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { cli } from '../e2e/cli.js';
 import { normalize } from '../e2e/normalize.js';
 import { AGENTS, LABELS, MANIFEST, makeWorkspace, type Workspace } from '../e2e/workspace.js';
 import { apply, expectSameStore, figure, forgetState, post } from './harness.js';
 
+// For this file only (vitest resets it after the file): how many runs go at once.
+vi.setConfig({ maxConcurrency: 4 });
+
+const SEED = { users: AGENTS, labelTypes: LABELS };
 let emu: PlainEmulator;
 let ws: Workspace;
 let reference: ReturnType<typeof normalize>;
 let referenceRequests = 0;
 
 beforeAll(async () => {
-  emu = await startPlainEmulator({ seed: { users: AGENTS, labelTypes: LABELS }, maxLoggedRequests: 1_000_000 });
+  emu = await startPlainEmulator({ seed: SEED, maxLoggedRequests: 1_000_000 });
   // maxAttempts 15: faults are counted across workers, so one request can be unlucky several times in a row
   ws = makeWorkspace({ tickets: 40, maxExtraComments: 33, manifest: MANIFEST.replace('maxAttempts: 8', 'maxAttempts: 15') });
   const r = await apply(ws, emu);
@@ -33,7 +43,23 @@ interface FaultState {
   rules: Array<FaultRule & { fired: number }>;
 }
 
+/** The reference workspace as its run left it (export, manifest, caches), in a directory of its own. */
+function copyOfWorkspace(): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), 'pm-faults-'));
+  cpSync(ws.dir, dir, { recursive: true, preserveTimestamps: true });
+  return { ...ws, dir, manifest: join(dir, 'plain-migrate.yaml') };
+}
+
 async function runWith(name: string, rules: FaultRule[], faultSeed = 7): Promise<void> {
+  const emu = await startPlainEmulator({ seed: SEED, maxLoggedRequests: 1_000_000 });
+  try {
+    await runWithOn(emu, copyOfWorkspace(), name, rules, faultSeed);
+  } finally {
+    await emu.close();
+  }
+}
+
+async function runWithOn(emu: PlainEmulator, ws: Workspace, name: string, rules: FaultRule[], faultSeed: number): Promise<void> {
   emu.reset();
   forgetState(ws);
   await post(emu, '/__emulator/faults', { rules, faultSeed });
@@ -54,7 +80,7 @@ async function runWith(name: string, rules: FaultRule[], faultSeed = 7): Promise
   figure(`faults:${name}`, { faultsInjected: fired, retries, requests: emu.requests().length, referenceRequests, duplicates: 0, lost: 0 });
 }
 
-describe('the fault matrix: each run ends in the fault-free store', () => {
+describe('the fault matrix: each run ends in the fault-free store', { concurrent: true }, () => {
   it('429 storm with Retry-After', () =>
     runWith('429-retry-after', [{ action: 'rate-limit', probability: 0.08, times: 8, retryAfterSeconds: 1 }]));
 
@@ -96,7 +122,8 @@ describe('the fault matrix: each run ends in the fault-free store', () => {
     ));
 });
 
-describe('an import Plain committed without the run knowing', () => {
+// Beside the matrix (concurrent too): it has the reference emulator to itself.
+describe('an import Plain committed without the run knowing', { concurrent: true }, () => {
   it('then a changed export: the re-apply reads the thread back and records it as it is, the next plan updates it, ending where a fresh run of that export ends', async () => {
     emu.reset();
     const w = makeWorkspace({ tickets: 5, maxExtraComments: 2, manifest: MANIFEST.replace('maxAttempts: 8', 'maxAttempts: 1') });
