@@ -37,6 +37,7 @@ import {
   type RunSummary,
   type StateMeta,
   type StateStore,
+  type ChildrenSummary,
 } from './types.js';
 
 /** An outcome with the run it belongs to (a group commit may carry several calls). */
@@ -224,6 +225,16 @@ export class PgStateStore implements StateStore, TransferableState {
     const r = await this.read<RawResourceRow>(`SELECT ${COLUMNS} FROM ${this.s}.resources WHERE state_id = $1 AND parent = $2 ORDER BY created_at, address`, [this.id, parentAddress]);
     return r.rows.map(toResourceRow);
   }
+  async childrenSummary(parentAddress: string): Promise<ChildrenSummary> {
+    if (this.id === undefined) return { count: 0, applied: 0, latestUpdatedAt: '' };
+    const r = await this.read<{ n: string; applied: string; latest: string | null }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'applied') AS applied, max(updated_at COLLATE "C") AS latest FROM ${this.s}.resources WHERE state_id = $1 AND parent = $2`,
+      [this.id, parentAddress],
+    );
+    const row = r.rows[0]!;
+    return { count: Number(row.n), applied: Number(row.applied), latestUpdatedAt: row.latest ?? '' };
+  }
+
 
   async *list(pattern = '*'): AsyncIterableIterator<ResourceRow> {
     if (this.id === undefined) return;

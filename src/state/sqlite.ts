@@ -26,6 +26,7 @@ import {
   type RunSummary,
   type StateMeta,
   type StateStore,
+  type ChildrenSummary,
 } from './types.js';
 
 function processAlive(pid: number): boolean {
@@ -59,6 +60,9 @@ export class SqliteStateStore implements StateStore, TransferableState {
     this.stmts = {
       get: db.prepare<[string], RawResourceRow>('SELECT * FROM resources WHERE address = ?'),
       children: db.prepare<[string], RawResourceRow>('SELECT * FROM resources WHERE parent = ? ORDER BY created_at, address'),
+      childrenSummary: db.prepare<[string], { n: number; applied: number | null; latest: string | null }>(
+        "SELECT count(*) AS n, sum(status = 'applied') AS applied, max(updated_at) AS latest FROM resources WHERE parent = ?",
+      ),
       listLike: db.prepare<[string], RawResourceRow>("SELECT * FROM resources WHERE address LIKE ? ESCAPE '\\' ORDER BY address"),
       listPage: db.prepare<[string, string, number], RawResourceRow>("SELECT * FROM resources WHERE address LIKE ? ESCAPE '\\' AND address > ? ORDER BY address LIMIT ?"),
       page: db.prepare<[ResourceKind, string, number], RawResourceRow>(
@@ -156,6 +160,11 @@ export class SqliteStateStore implements StateStore, TransferableState {
   async children(parentAddress: string): Promise<ResourceRow[]> {
     return this.stmts.children.all(parentAddress).map(toResourceRow);
   }
+  async childrenSummary(parentAddress: string): Promise<ChildrenSummary> {
+    const r = this.stmts.childrenSummary.get(parentAddress)!;
+    return { count: r.n, applied: r.applied ?? 0, latestUpdatedAt: r.latest ?? '' };
+  }
+
 
   /** In pages, so that the caller may write to the state between rows. */
   async *list(pattern = '*'): AsyncIterableIterator<ResourceRow> {

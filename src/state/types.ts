@@ -96,6 +96,12 @@ export interface InvalidRow {
  * The recorded state of one migration. Every method is asynchronous because a backend may be across a
  * network (PostgreSQL); a write's promise resolves once the write is durable, never before.
  */
+export interface ChildrenSummary {
+  readonly count: number;
+  readonly applied: number;
+  readonly latestUpdatedAt: string;
+}
+
 export interface StateStore {
   /** Where the state is, for messages: a file path, or `postgres://host:port/db (schema, name)` without credentials. */
   readonly path: string;
@@ -111,6 +117,8 @@ export interface StateStore {
   get(address: string): Promise<ResourceRow | undefined>;
   /** Messages recorded under a thread address. */
   children(parentAddress: string): Promise<ResourceRow[]>;
+  /** How many messages are recorded under a thread address, how many applied, and the latest updatedAt ('' if none). */
+  childrenSummary(parentAddress: string): Promise<ChildrenSummary>;
   /** Every row whose address matches the pattern (`*` wildcard), in address order, read in pages. */
   list(pattern?: string): AsyncIterableIterator<ResourceRow>;
   /** Rows of one kind after `after` in address order, at most `limit` (for paging while writing). */

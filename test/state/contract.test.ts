@@ -88,6 +88,14 @@ describe.each(backends)('state contract: $name', (b) => {
       ['a', 'applied'],
       ['b', 'failed'],
     ]);
+    // The plan cache's stamp counts them without reading every row: the same figures as children().
+    const kids = await s.children('thread["1"]');
+    expect(await s.childrenSummary('thread["1"]')).toEqual({
+      count: kids.length,
+      applied: kids.filter((r) => r.status === 'applied').length,
+      latestUpdatedAt: kids.map((r) => r.updatedAt).sort().at(-1),
+    });
+    expect(await s.childrenSummary('thread["none"]')).toEqual({ count: 0, applied: 0, latestUpdatedAt: '' });
     expect((await s.get('message["1/b"]'))!.lastError!.fields![0]!.field).toBe('text');
     const listed: string[] = [];
     for await (const r of s.list('message[*')) listed.push(r.address);
