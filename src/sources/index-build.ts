@@ -4,6 +4,7 @@
  * (one sort instead of a B-tree insert per row). Problems are kept as diagnostics (capped) in the file, so a
  * reused index reports the same problems as the run that built it.
  */
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { PmError } from '../core/errors.js';
 import { sourceLabel, type Expr, type SourceDecl } from '../manifest/types.js';
@@ -14,7 +15,7 @@ import { readSourceItems } from './read.js';
 import type { RecordLocation } from './types.js';
 
 /** Bump when the file layout or the meaning of its contents changes: older cache files are then ignored. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 /** Diagnostics kept per index; the rest are only counted. */
 export const MAX_DIAGNOSTICS = 100;
 const BATCH_ROWS = 10_000;
@@ -88,6 +89,33 @@ function reportDuplicates(db: Database.Database, decl: SourceDecl, expr: Expr, d
     );
   }
   diags.count += dupCount;
+}
+
+/**
+ * `groupBy`: each group's digest (sha1 of its records' JSON, each followed by a newline, in source
+ * order), so that the plan cache checks a group with one row instead of reading and hashing all of it.
+ */
+function saveGroupDigests(db: Database.Database): void {
+  db.exec('CREATE TABLE digests (k TEXT PRIMARY KEY, d TEXT NOT NULL) WITHOUT ROWID');
+  const ins = db.prepare('INSERT INTO digests (k, d) VALUES (?, ?)');
+  const rows = db.prepare<[], [string, string]>('SELECT k, json FROM recs ORDER BY k, id').raw();
+  // Writing the digests while reading the records (another table): safe in SQLite, refused by
+  // better-sqlite3 unless asked; holding them all in memory instead would grow with the groups.
+  db.unsafeMode(true);
+  db.transaction(() => {
+    let key: string | undefined;
+    let h = createHash('sha1');
+    for (const [k, json] of rows.iterate()) {
+      if (k !== key) {
+        if (key !== undefined) ins.run(key, h.digest('hex'));
+        key = k;
+        h = createHash('sha1');
+      }
+      h.update(json).update('\n');
+    }
+    if (key !== undefined) ins.run(key, h.digest('hex'));
+  })();
+  db.unsafeMode(false);
 }
 
 function saveDiagnostics(db: Database.Database, diags: Diagnostics): void {
@@ -191,6 +219,7 @@ export async function buildIndex(
     flush(batch);
     db.exec('CREATE INDEX recs_k ON recs (k)');
     if (kind === 'key') reportDuplicates(db, decl, expr, diags);
+    else saveGroupDigests(db);
     saveDiagnostics(db, diags);
     const ms = performance.now() - started;
     const all: Record<string, string> = {

@@ -70,6 +70,8 @@ function exprFingerprint(expr: Expr): unknown {
 class SqliteSourceIndex implements DiskSourceIndex {
   private readonly one: Database.Statement<[string], string>;
   private readonly all: Database.Statement<[string], string>;
+  /** A groupBy index's digest of each group (index-build's saveGroupDigests). */
+  private readonly digest: Database.Statement<[string], string> | undefined;
   private readonly cacheOne: Lru<unknown>;
   private readonly cacheAll: Lru<unknown[]>;
   private open = true;
@@ -87,6 +89,8 @@ class SqliteSourceIndex implements DiskSourceIndex {
     this.cacheAll = new Lru<unknown[]>(cacheWeight);
     this.one = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id LIMIT 1').pluck();
     this.all = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id').pluck();
+    const hasDigests = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'digests'").pluck().get() !== undefined;
+    this.digest = hasDigests ? db.prepare<[string], string>('SELECT d FROM digests WHERE k = ?').pluck() : undefined;
   }
 
   get(key: string): unknown | undefined {
@@ -101,7 +105,12 @@ class SqliteSourceIndex implements DiskSourceIndex {
   fingerprint(key: string, kind: 'one' | 'all'): string {
     const h = createHash('sha1');
     if (kind === 'one') h.update(this.one.get(key) ?? '\u0000none');
-    else for (const json of this.all.all(key)) h.update(json).update('\n');
+    else {
+      // The digest the build stored (the same hash of the same bytes), or, without one, the group's records.
+      const stored = this.digest?.get(key);
+      if (stored !== undefined) return stored;
+      if (!this.digest) for (const json of this.all.all(key)) h.update(json).update('\n');
+    }
     return h.digest('hex');
   }
 

@@ -1,4 +1,5 @@
-import { copyFileSync, readdirSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSourceIndex } from '../../src/sources/index.js';
@@ -101,6 +102,21 @@ describe('source index: groupBy', () => {
       again.push('mutated');
       expect(idx.getAll('1')).toHaveLength(3);
       expect(idx.errors).toEqual([]);
+    } finally {
+      idx.close();
+    }
+  });
+
+  it("fingerprints a group by the digest stored at build time: sha1 of its records' lines, each with a newline", async () => {
+    const idx = await openSourceIndex(decl('comments.jsonl', { groupBy: expr('ticket_id', 'sources.src.groupBy') }), 'groupBy', { cacheDir: cacheDir() });
+    try {
+      const lines = readFileSync(path.join(FIXTURES, 'comments.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+      const sha1 = (parts: string[]): string => parts.reduce((h, l) => h.update(l).update('\n'), createHash('sha1')).digest('hex');
+      const group = (id: string): string[] => lines.filter((l) => String((JSON.parse(l) as { ticket_id: unknown }).ticket_id) === id);
+      expect(group('1')).toHaveLength(3);
+      expect(idx.fingerprint('1', 'all')).toBe(sha1(group('1')));
+      expect(idx.fingerprint('2', 'all')).toBe(sha1(group('2')));
+      expect(idx.fingerprint('3', 'all')).toBe(sha1([]));
     } finally {
       idx.close();
     }
