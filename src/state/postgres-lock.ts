@@ -49,7 +49,10 @@ export class PgLockSession {
     };
     client.on('error', (e) => lose(e.message));
     client.on('end', () => lose('the server closed it'));
+    this.lose = lose;
   }
+
+  private readonly lose: (why: string) => void;
 
   /** Aborted (with a PmError as reason) when the lock's connection is gone. */
   get lost(): AbortSignal {
@@ -107,7 +110,13 @@ export class PgLockSession {
     const run = this.chain
       .then(() => {
         if (this.lost.aborted) throw this.lost.reason as Error;
-        return fn();
+        return fn().catch((e: unknown) => {
+          // The session ended by the server (force-unlock's pg_terminate_backend, a shutdown): the query's
+          // error can arrive before the connection's own 'error' event; either way the lock is lost.
+          const code = (e as { code?: unknown })?.code;
+          if (typeof code === 'string' && code.startsWith('57P')) this.lose((e as Error).message);
+          throw e;
+        });
       })
       .finally(() => this.busy--);
     this.chain = run.catch(() => undefined);
