@@ -114,16 +114,25 @@ function appendChild(parent: MdNode, node: MdNode): void {
   node.parent = parent;
 }
 
+function element(tag: string, attrs: Token.Attribute[], ns: string = HTML_NS): MdNode {
+  const n = new MdNode(ELEMENT, ns === HTML_NS ? asciiUpper(tag) : tag, '', attrs);
+  n.ns = ns;
+  n.tag = tag;
+  return n;
+}
+
+/** Text at the end of a parent: joined to a text node already there, as the parser does. */
+function insertText(parent: MdNode, text: string): void {
+  const last = parent.children[parent.children.length - 1];
+  if (last && last.kind === TEXT) last.data += text;
+  else appendChild(parent, new MdNode(TEXT, '#text', text, []));
+}
+
 /** parse5 building our nodes directly (the parser's own tree would have to be walked and copied). */
 const adapter: TreeAdapter<MdTypes> = {
   createDocument: () => new MdNode(OTHER, '#document', '', []),
   createDocumentFragment: () => new MdNode(OTHER, '#document-fragment', '', []),
-  createElement: (tagName, ns, attrs) => {
-    const n = new MdNode(ELEMENT, ns === HTML_NS ? asciiUpper(tagName) : tagName, '', attrs);
-    n.ns = ns;
-    n.tag = tagName;
-    return n;
-  },
+  createElement: (tagName, ns, attrs) => element(tagName, attrs, ns),
   createCommentNode: (data) => new MdNode(COMMENT, '#comment', data, []),
   createTextNode: (value) => new MdNode(TEXT, '#text', value, []),
   appendChild(parent, node) {
@@ -153,11 +162,7 @@ const adapter: TreeAdapter<MdTypes> = {
     s.splice(s.lastIndexOf(node), 1);
     node.parent = null;
   },
-  insertText(parent, text) {
-    const last = parent.children[parent.children.length - 1];
-    if (last && last.kind === TEXT) last.data += text;
-    else appendChild(parent, new MdNode(TEXT, '#text', text, []));
-  },
+  insertText,
   insertTextBefore(parent, text, ref) {
     const s = parent.children;
     const i = s.lastIndexOf(ref);
@@ -322,8 +327,8 @@ function trimTrailingNewlines(s: string): string {
 
 const trimNewlines = (s: string): string => trimTrailingNewlines(trimLeadingNewlines(s));
 
+/** turndown's isBlank, for an element (the only nodes whose rule is looked up). */
 function isBlank(n: MdNode): boolean {
-  if (n.kind !== ELEMENT) return /^\s*$/.test(n.textContent);
   return !isVoid(n) && !MEANINGFUL_WHEN_BLANK.has(n.name) && /^\s*$/.test(n.textContent) && !hasVoidOrMeaningful(n);
 }
 
@@ -516,12 +521,6 @@ function asciiLower(s: string): string {
   return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => c.toLowerCase()) : s;
 }
 
-function element(tag: string, attrs: Token.Attribute[]): MdNode {
-  const n = new MdNode(ELEMENT, asciiUpper(tag), '', attrs);
-  n.ns = HTML_NS;
-  n.tag = tag;
-  return n;
-}
 
 /**
  * The tree the HTML standard's parser builds, for HTML it can build without any of its repairs: tags
@@ -538,12 +537,7 @@ function parseSimple(html: string): MdNode | null {
   let openP = 0;
   let openA = 0;
   let i = 0;
-  const text = (t: string): void => {
-    const cur = stack[stack.length - 1]!;
-    const last = cur.children[cur.children.length - 1];
-    if (last && last.kind === TEXT) last.data += t;
-    else appendChild(cur, new MdNode(TEXT, '#text', t, []));
-  };
+  const text = (t: string): void => insertText(stack[stack.length - 1]!, t);
   while (i < html.length) {
     const lt = html.indexOf('<', i);
     const end = lt < 0 ? html.length : lt;
