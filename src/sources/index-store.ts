@@ -151,6 +151,11 @@ function tryOpen(file: string, srcFile: string, o: TryOpen = {}): SqliteSourceIn
     // bench/RESULTS.md); plain reads still go through the OS page cache, and SQLite keeps 16 MB of its own.
     db.pragma('mmap_size = 0');
     db.pragma(`cache_size = -${Math.round(memory.pageCacheMb * 1024)}`);
+    // A complete index file is never written again (a rebuild writes another file), so this reader keeps
+    // its shared lock from its first read on. Otherwise SQLite takes and drops the lock, and looks for a
+    // hot journal and a changed file, around every look-up: ~13 of ~16 µs per look-up, measured on a
+    // users index of 33,346 records.
+    db.pragma('locking_mode = EXCLUSIVE');
     const rows = db.prepare('SELECT k, v FROM meta').all() as Array<{ k: string; v: string }>;
     const meta = new Map(rows.map((r) => [r.k, r.v]));
     if (meta.get('complete') === '1' && meta.get('format_version') === String(INDEX_FORMAT_VERSION)) {
