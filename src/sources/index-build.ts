@@ -94,9 +94,62 @@ function reportDuplicates(db: Database.Database, decl: SourceDecl, expr: Expr, d
 /**
  * `groupBy`: each group's digest (sha1 of its records' JSON, each followed by a newline, in source
  * order), so that the plan cache checks a group with one row instead of reading and hashing all of it.
+ *
+ * Exports usually hold a group's records together (a ticket's comments one after another). While
+ * that holds, each digest is computed as the records are read and written with them; the first record
+ * that returns to a group already closed (or belongs to several groups) ends that, and the digests are
+ * then computed by `saveGroupDigests` once every record is in. Both give the same bytes (tested).
  */
+class GroupDigests {
+  /** Every group so far has been one run of records, each record in one group. */
+  contiguous = true;
+  private key: string | undefined;
+  private hash = createHash('sha1');
+  /** Closed groups not written yet: written with the next batch of records. */
+  private done: Array<[string, string]> = [];
+
+  constructor(private readonly insert: Database.Statement<[string, string]>) {}
+
+  add(keys: readonly string[], json: string): void {
+    if (!this.contiguous) return;
+    if (keys.length !== 1) {
+      this.stop();
+      return;
+    }
+    const k = keys[0]!;
+    if (k !== this.key) {
+      this.close();
+      this.key = k;
+      this.hash = createHash('sha1');
+    }
+    this.hash.update(json).update('\n');
+  }
+
+  private close(): void {
+    if (this.key !== undefined) this.done.push([this.key, this.hash.digest('hex')]);
+    this.key = undefined;
+  }
+
+  private stop(): void {
+    this.contiguous = false;
+    this.done = [];
+    this.key = undefined;
+  }
+
+  /** Writes the closed groups (inside the caller's transaction); a group seen twice ends the inline digests. */
+  write(last = false): void {
+    if (last) this.close();
+    for (const [k, d] of this.done) {
+      if (!this.contiguous) break;
+      if (this.insert.run(k, d).changes === 0) this.stop();
+    }
+    this.done = [];
+  }
+}
+
+/** The digests of every group, read back in key order: for a source whose groups are not contiguous. */
 function saveGroupDigests(db: Database.Database): void {
-  db.exec('CREATE TABLE digests (k TEXT PRIMARY KEY, d TEXT NOT NULL) WITHOUT ROWID');
+  db.exec('DELETE FROM digests');
   const ins = db.prepare('INSERT INTO digests (k, d) VALUES (?, ?)');
   const rows = db.prepare<[], [string, string]>('SELECT k, json FROM recs ORDER BY k, id').raw();
   // Writing the digests while reading the records (another table): safe in SQLite, refused by
@@ -175,13 +228,16 @@ export async function buildIndex(
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('cache_size = -65536');
     db.exec(SCHEMA);
+    if (kind === 'groupBy') db.exec('CREATE TABLE digests (k TEXT PRIMARY KEY, d TEXT NOT NULL) WITHOUT ROWID');
+    const digests = kind === 'groupBy' ? new GroupDigests(db.prepare('INSERT OR IGNORE INTO digests (k, d) VALUES (?, ?)')) : undefined;
     const insert = db.prepare('INSERT INTO recs (k, line, idx, json) VALUES (?, ?, ?, ?)');
     // Many rows per statement: fewer calls across the native boundary (about a third faster).
     const insertMany = db.prepare(`INSERT INTO recs (k, line, idx, json) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`);
-    const flush = db.transaction((rows: Row[]) => {
+    const flush = db.transaction((rows: Row[], last: boolean) => {
       let i = 0;
       for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) insertMany.run(rows.slice(i, i + ROWS_PER_INSERT).flat());
       for (; i < rows.length; i++) insert.run(rows[i]!);
+      digests?.write(last);
     });
     const diags = new Diagnostics();
     let batch: Row[] = [];
@@ -210,16 +266,17 @@ export async function buildIndex(
       const json = item.raw ?? JSON.stringify(item.record);
       const line = item.location.line ?? null;
       for (const k of keys.keys) batch.push([k, line, item.location.index, json]);
+      digests?.add(keys.keys, json);
       rows += keys.keys.length;
       if (batch.length >= BATCH_ROWS) {
-        flush(batch);
+        flush(batch, false);
         batch = [];
       }
     }
-    flush(batch);
+    flush(batch, true);
     db.exec('CREATE INDEX recs_k ON recs (k)');
     if (kind === 'key') reportDuplicates(db, decl, expr, diags);
-    else saveGroupDigests(db);
+    else if (!digests!.contiguous) saveGroupDigests(db);
     saveDiagnostics(db, diags);
     const ms = performance.now() - started;
     const all: Record<string, string> = {
@@ -229,6 +286,7 @@ export async function buildIndex(
       rows: String(rows),
       error_count: String(diags.count),
       build_ms: String(Math.round(ms)),
+      ...(digests ? { digests: digests.contiguous ? 'inline' : 'pass' } : {}),
       complete: '1',
     };
     const setMeta = db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSourceIndex } from '../../src/sources/index.js';
 import { constant, decl, expr, FIXTURES, gzipFixture, tmp } from './helpers.js';
@@ -119,6 +120,42 @@ describe('source index: groupBy', () => {
       expect(idx.fingerprint('3', 'all')).toBe(sha1([]));
     } finally {
       idx.close();
+    }
+  });
+
+  it('gives the same digests whether the groups are contiguous in the source (computed while reading) or not (a second pass)', async () => {
+    // Groups of 1–7 records, one after another, past a write batch (10,000 rows); some records without a group.
+    let id = 0;
+    const contiguous: string[] = [];
+    for (let g = 1; contiguous.length < 12_500; g++) {
+      for (let i = 0; i < 1 + (g % 7); i++) contiguous.push(JSON.stringify({ id: ++id, ticket_id: g % 3 === 0 ? `t${g}` : g, body: `comment ${id} "q" \\ é` }));
+      if (g % 50 === 0) contiguous.push(JSON.stringify({ id: ++id, ticket_id: null }));
+    }
+    const layouts: Array<[name: string, lines: string[], expected: 'inline' | 'pass']> = [
+      ['contiguous', contiguous, 'inline'],
+      ['a group that comes back after the last batch', [...contiguous, JSON.stringify({ id: ++id, ticket_id: 1, body: 'late' })], 'pass'],
+      ['a group that comes back within the first batch', [contiguous[0]!, JSON.stringify({ id: ++id, ticket_id: 99_999 }), ...contiguous], 'pass'],
+      ['a record in two groups', [...contiguous.slice(0, 100), JSON.stringify({ id: ++id, ticket_id: [1_000_001, 1_000_002] }), ...contiguous.slice(100)], 'pass'],
+    ];
+    const sha1 = (parts: string[]): string => parts.reduce((h, l) => h.update(l).update('\n'), createHash('sha1')).digest('hex');
+    for (const [name, lines, expected] of layouts) {
+      const src = path.join(t.dir, `digests-${expected}-${name.replace(/\W+/g, '-')}.jsonl`);
+      writeFileSync(src, `${lines.join('\n')}\n`);
+      const groups = new Map<string, string[]>();
+      for (const l of lines) {
+        const k = (JSON.parse(l) as { ticket_id: unknown }).ticket_id;
+        for (const key of k === null ? [] : Array.isArray(k) ? k : [k]) groups.set(String(key), [...(groups.get(String(key)) ?? []), l]);
+      }
+      const idx = await openSourceIndex(decl(src, { groupBy: expr('ticket_id', 'sources.src.groupBy') }), 'groupBy', { cacheDir: cacheDir() });
+      try {
+        const db = new Database(idx.file, { readonly: true });
+        expect(db.prepare("SELECT v FROM meta WHERE k = 'digests'").pluck().get(), name).toBe(expected);
+        expect(db.prepare('SELECT COUNT(*) FROM digests').pluck().get(), name).toBe(groups.size);
+        db.close();
+        for (const [k, group] of groups) expect(idx.fingerprint(k, 'all'), `${name}: group ${k}`).toBe(sha1(group));
+      } finally {
+        idx.close();
+      }
     }
   });
 
