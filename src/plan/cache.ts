@@ -33,6 +33,11 @@ export class PlanCache {
   private readonly putStmt: Database.Statement<[string, string, string, string, number]>;
   private readonly delStmt: Database.Statement<[string]>;
   hits = 0;
+  /**
+   * The cache held no entry when it was opened (a first plan, or after it was deleted): every look-up
+   * is a miss, so none is made. Entries this run adds are for records it has already planned.
+   */
+  readonly startedEmpty: boolean;
 
   private constructor(file: string) {
     this.db = new Database(file);
@@ -42,6 +47,7 @@ export class PlanCache {
     this.getStmt = this.db.prepare('SELECT address, lookups, stamp, messages FROM noop WHERE record = ?');
     this.putStmt = this.db.prepare('INSERT OR REPLACE INTO noop (record, address, lookups, stamp, messages) VALUES (?, ?, ?, ?, ?)');
     this.delStmt = this.db.prepare('DELETE FROM noop WHERE record = ?');
+    this.startedEmpty = this.db.prepare('SELECT 1 FROM noop LIMIT 1').get() === undefined;
   }
 
   static open(cacheDir: string): PlanCache | undefined {
@@ -64,6 +70,7 @@ export class PlanCache {
 
   /** A still-valid noop for this record, or undefined. */
   async lookup(recordKey: string, state: StateStore, indexes: SourceIndexes): Promise<CachedNoop | undefined> {
+    if (this.startedEmpty) return undefined;
     const row = this.getStmt.get(recordKey);
     if (!row) return undefined;
     if ((await PlanCache.stamp(state, row.address)) !== row.stamp) return undefined;
