@@ -1,4 +1,5 @@
 /** Evaluate one compiled manifest expression, turning JSONata's error objects into readable reasons. */
+import { PmError } from '../core/errors.js';
 import { BAIL } from '../manifest/fast-path.js';
 import type { Expr } from '../manifest/types.js';
 import type { Bindings } from './bindings.js';
@@ -49,6 +50,14 @@ export async function evaluate(expr: Expr | undefined, input: unknown, bindings:
     }
     return plain(await expr.compiled.evaluate(input, bindings));
   } catch (e) {
+    // A look-up that cannot go on (a source changed under its index) stops the command, not the record.
+    if (e instanceof PmError) throw e;
     throw new EvalError(expr.path, describeJsonataError(e));
   }
+}
+
+/** Why an evaluation failed, as a record's reason; a PmError is not one (it stops the command) and is thrown. */
+export function reasonOf(e: unknown): string {
+  if (e instanceof PmError) throw e;
+  return e instanceof EvalError ? e.message : String(e);
 }

@@ -16,7 +16,7 @@ import {
 import type { Expr, Manifest, MessagesDecl } from '../manifest/types.js';
 import type { RecordLocation } from '../sources/types.js';
 import { makeBindings, type Bindings, type SourceIndexes, UnmappedCounter } from './bindings.js';
-import { evaluate, EvalError } from './evaluate.js';
+import { evaluate, EvalError, reasonOf } from './evaluate.js';
 import { FailureWatch } from './failure-watch.js';
 import { attachmentsOf, fieldValueOf, optionalString, pastTime, requiredString, show, tenantOf, type Reasons } from './rules.js';
 import type { MappingRules, RulesContext } from './target-rules.js';
@@ -226,7 +226,7 @@ export class Mapper {
       try {
         return await this.eval(expr, record, b);
       } catch (e) {
-        reasons.push(e instanceof EvalError ? e.message : String(e));
+        reasons.push(reasonOf(e));
         return undefined;
       }
     };
@@ -330,7 +330,7 @@ export class Mapper {
       try {
         v = await this.eval(expr, record, this.bindings);
       } catch (e) {
-        reasons.push(e instanceof EvalError ? e.message : String(e));
+        reasons.push(reasonOf(e));
         continue;
       }
       if (v === undefined || v === null) continue;
@@ -398,7 +398,7 @@ export class Mapper {
         };
       }
     } catch (e) {
-      reasons.push(e instanceof EvalError ? e.message : String(e));
+      reasons.push(reasonOf(e));
       return undefined;
     }
     const customer = this.rules.customer(value, 'threads.customer', reasons);
@@ -419,7 +419,7 @@ export class Mapper {
       items = await this.eval(m.each, threadRecord, b);
     } catch (e) {
       // Without its list of messages the thread cannot be imported as it is: the record is invalid.
-      return { messages: [], invalid, threadReasons: [String((e as Error).message)] };
+      return { messages: [], invalid, threadReasons: [reasonOf(e)] };
     }
     const list = items === undefined || items === null ? [] : Array.isArray(items) ? items : [items];
     const notRecord = list.find((x) => x === null || typeof x !== 'object' || Array.isArray(x));
@@ -439,7 +439,7 @@ export class Mapper {
         try {
           return await this.eval(expr, rec, b);
         } catch (e) {
-          reasons.push(e instanceof EvalError ? e.message : String(e));
+          reasons.push(reasonOf(e));
           return undefined;
         }
       };

@@ -1,4 +1,5 @@
 /** What the plan and the workers of its mapping pool say to each other, and the work both sides do alike. */
+import type { PmError, PmErrorOptions } from '../core/errors.js';
 import { hashOf } from '../core/hash.js';
 import type { Thread } from '../core/model.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
@@ -28,7 +29,19 @@ export interface PoolTask {
 
 export type PoolTaskResult =
   | { readonly outputs: MappedRecord[]; readonly fatal?: undefined }
-  | { readonly outputs?: undefined; readonly fatal: { readonly message?: string; readonly stack?: string; readonly resolverError?: number } };
+  | { readonly outputs?: undefined; readonly fatal: { readonly message?: string; readonly stack?: string; readonly resolverError?: number; readonly pm?: PmErrorData } };
+
+/** A PmError as it crosses threads (the plan throws it again as one, printed without a stack). */
+export interface PmErrorData {
+  readonly code: string;
+  readonly message: string;
+  readonly options: PmErrorOptions;
+}
+
+export function pmErrorData(e: PmError): PmErrorData {
+  const options: PmErrorOptions = { location: e.location, address: e.address, path: e.path, hint: e.hint };
+  return { code: e.code, message: e.message, options: JSON.parse(JSON.stringify(options)) as PmErrorOptions };
+}
 
 export interface ResolverCall {
   readonly t: 'call';

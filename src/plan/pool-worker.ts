@@ -6,6 +6,7 @@
  * label types, thread fields) go to the plan's resolver over a BroadcastChannel and are remembered here.
  */
 import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
+import { PmError } from '../core/errors.js';
 import { loadManifest } from '../manifest/index.js';
 import type { Manifest } from '../manifest/types.js';
 import { Mapper } from '../mapping/map.js';
@@ -15,7 +16,7 @@ import { openIndexFile } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
 import { liveKinds } from '../sources/live/registry.js';
 import { adapterFor } from '../targets/registry.js';
-import { digestOutput, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
+import { digestOutput, pmErrorData, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
 
 interface Ready {
   readonly mapper: Mapper;
@@ -107,6 +108,7 @@ export default async function mapBatch(task: PoolTask): Promise<PoolTaskResult> 
       outputs.push(digestOutput(out, r.indexes, init.memoAll));
     } catch (e) {
       if (e instanceof ResolverFailed) return { fatal: { resolverError: e.ref } };
+      if (e instanceof PmError) return { fatal: { pm: pmErrorData(e) } };
       return { fatal: { message: (e as Error).message ?? String(e), stack: (e as Error).stack } };
     }
   }

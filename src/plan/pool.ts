@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { PmError } from '../core/errors.js';
 import type { Manifest } from '../manifest/types.js';
 import type { IdentityResolver } from '../mapping/resolve.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
@@ -114,6 +115,7 @@ export class MappingPool {
     const r = (await this.piscina.run({ records } satisfies PoolTask)) as PoolTaskResult;
     if (r.fatal) {
       if (r.fatal.resolverError !== undefined && this.errors.has(r.fatal.resolverError)) throw this.errors.get(r.fatal.resolverError);
+      if (r.fatal.pm) throw new PmError(r.fatal.pm.code, r.fatal.pm.message, r.fatal.pm.options);
       const e = new Error(`a worker of the plan failed: ${r.fatal.message ?? 'unknown error'}`);
       if (r.fatal.stack) e.stack = r.fatal.stack;
       throw e;

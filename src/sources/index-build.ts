@@ -1,6 +1,7 @@
 /**
  * Building an on-disk index of one source: every record with its key (or group values) goes into a SQLite
- * table as JSON text, in source order, in batched transactions; the lookup index is created afterwards
+ * table, in source order, in batched transactions: as its place in the file for a `.jsonl` read as it is
+ * (see record-bytes.ts), else as JSON text; the lookup index is created afterwards
  * (one sort instead of a B-tree insert per row). Problems are kept as diagnostics (capped) in the file, so a
  * reused index reports the same problems as the run that built it.
  */
@@ -12,10 +13,11 @@ import type { SnapshotStore } from '../state/types.js';
 import { addressOf, messageOf } from './diagnostics.js';
 import { isThenable, keyEvaluator, keysOf } from './key.js';
 import { readSourceItems } from './read.js';
+import { RecordBytes } from './record-bytes.js';
 import type { RecordLocation } from './types.js';
 
 /** Bump when the file layout or the meaning of its contents changes: older cache files are then ignored. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 /** Diagnostics kept per index; the rest are only counted. */
 export const MAX_DIAGNOSTICS = 100;
 const BATCH_ROWS = 10_000;
@@ -23,12 +25,13 @@ const ROWS_PER_INSERT = 50;
 
 export const SCHEMA = `
 CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE recs (id INTEGER PRIMARY KEY, k TEXT NOT NULL, line INTEGER, idx INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE TABLE recs (id INTEGER PRIMARY KEY, k TEXT NOT NULL, line INTEGER, idx INTEGER NOT NULL, json TEXT, off INTEGER, len INTEGER);
 CREATE TABLE diag (seq INTEGER PRIMARY KEY, code TEXT NOT NULL, message TEXT NOT NULL, file TEXT, line INTEGER,
   col INTEGER, address TEXT, path TEXT, hint TEXT);
 `;
 
-type Row = [k: string, line: number | null, idx: number, json: string];
+/** A record's JSON text (`json`), or where it is in the source file (`off`, `len`: a .jsonl read as it is). */
+type Row = [k: string, line: number | null, idx: number, json: string | null, off: number | null, len: number | null];
 
 export interface BuildStats {
   /** Records read from the source (ok items). */
@@ -147,28 +150,34 @@ class GroupDigests {
   }
 }
 
-/** The digests of every group, read back in key order: for a source whose groups are not contiguous. */
-function saveGroupDigests(db: Database.Database): void {
+/**
+ * The digests of every group, read back in key order: for a source whose groups are not contiguous.
+ * `file`: the source file, for records the index keeps by place (read from it with `bytes`).
+ */
+function saveGroupDigests(db: Database.Database, bytes: RecordBytes | undefined): void {
   db.exec('DELETE FROM digests');
   const ins = db.prepare('INSERT INTO digests (k, d) VALUES (?, ?)');
-  const rows = db.prepare<[], [string, string]>('SELECT k, json FROM recs ORDER BY k, id').raw();
+  const rows = db.prepare<[], [string, string | null, number | null, number | null]>('SELECT k, json, off, len FROM recs ORDER BY k, id').raw();
   // Writing the digests while reading the records (another table): safe in SQLite, refused by
   // better-sqlite3 unless asked; holding them all in memory instead would grow with the groups.
   db.unsafeMode(true);
-  db.transaction(() => {
-    let key: string | undefined;
-    let h = createHash('sha1');
-    for (const [k, json] of rows.iterate()) {
-      if (k !== key) {
-        if (key !== undefined) ins.run(key, h.digest('hex'));
-        key = k;
-        h = createHash('sha1');
+  try {
+    db.transaction(() => {
+      let key: string | undefined;
+      let h = createHash('sha1');
+      for (const [k, json, off, len] of rows.iterate()) {
+        if (k !== key) {
+          if (key !== undefined) ins.run(key, h.digest('hex'));
+          key = k;
+          h = createHash('sha1');
+        }
+        h.update(json ?? bytes!.read(off!, len!)).update('\n');
       }
-      h.update(json).update('\n');
-    }
-    if (key !== undefined) ins.run(key, h.digest('hex'));
-  })();
-  db.unsafeMode(false);
+      if (key !== undefined) ins.run(key, h.digest('hex'));
+    })();
+  } finally {
+    db.unsafeMode(false);
+  }
 }
 
 function saveDiagnostics(db: Database.Database, diags: Diagnostics): void {
@@ -230,9 +239,10 @@ export async function buildIndex(
     db.exec(SCHEMA);
     if (kind === 'groupBy') db.exec('CREATE TABLE digests (k TEXT PRIMARY KEY, d TEXT NOT NULL) WITHOUT ROWID');
     const digests = kind === 'groupBy' ? new GroupDigests(db.prepare('INSERT OR IGNORE INTO digests (k, d) VALUES (?, ?)')) : undefined;
-    const insert = db.prepare('INSERT INTO recs (k, line, idx, json) VALUES (?, ?, ?, ?)');
+    const insert = db.prepare('INSERT INTO recs (k, line, idx, json, off, len) VALUES (?, ?, ?, ?, ?, ?)');
     // Many rows per statement: fewer calls across the native boundary (about a third faster).
-    const insertMany = db.prepare(`INSERT INTO recs (k, line, idx, json) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`);
+    const insertMany = db.prepare(`INSERT INTO recs (k, line, idx, json, off, len) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`);
+    let spans = 0;
     const flush = db.transaction((rows: Row[], last: boolean) => {
       let i = 0;
       for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) insertMany.run(rows.slice(i, i + ROWS_PER_INSERT).flat());
@@ -265,7 +275,9 @@ export async function buildIndex(
       if (keys.keys.length === 0) continue;
       const json = item.raw ?? JSON.stringify(item.record);
       const line = item.location.line ?? null;
-      for (const k of keys.keys) batch.push([k, line, item.location.index, json]);
+      const span = item.span;
+      if (span) spans++;
+      for (const k of keys.keys) batch.push(span ? [k, line, item.location.index, null, span.offset, span.length] : [k, line, item.location.index, json, null, null]);
       digests?.add(keys.keys, json);
       rows += keys.keys.length;
       if (batch.length >= BATCH_ROWS) {
@@ -276,7 +288,14 @@ export async function buildIndex(
     flush(batch, true);
     db.exec('CREATE INDEX recs_k ON recs (k)');
     if (kind === 'key') reportDuplicates(db, decl, expr, diags);
-    else if (!digests!.contiguous) saveGroupDigests(db);
+    else if (!digests!.contiguous) {
+      const bytes = spans > 0 && decl.kind !== 'live' ? RecordBytes.open(decl.path, undefined, sourceLabel(decl)) : undefined;
+      try {
+        saveGroupDigests(db, bytes);
+      } finally {
+        bytes?.close();
+      }
+    }
     saveDiagnostics(db, diags);
     const ms = performance.now() - started;
     const all: Record<string, string> = {
@@ -287,6 +306,8 @@ export async function buildIndex(
       error_count: String(diags.count),
       build_ms: String(Math.round(ms)),
       ...(digests ? { digests: digests.contiguous ? 'inline' : 'pass' } : {}),
+      // Rows kept by their place in the source file, which the index then reads (see RecordBytes).
+      spans: String(spans),
       complete: '1',
     };
     const setMeta = db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)');

@@ -22,6 +22,7 @@ import { MAX_DEPTH, recordLimit } from './limits.js';
 import { Lru } from './lru.js';
 import { pulledStream } from './live/read.js';
 import { statSource } from './open.js';
+import { RecordBytes, type FileVersion } from './record-bytes.js';
 import type { SourceIndex } from './types.js';
 
 /** How much one open index keeps in memory: parsed records (not bytes) in its LRU, and SQLite's page cache. */
@@ -67,13 +68,17 @@ function exprFingerprint(expr: Expr): unknown {
   return expr.constant ? { constant: expr.constant.value ?? null } : { text: expr.text };
 }
 
+type RecRow = [json: string | null, off: number | null, len: number | null];
+
 class SqliteSourceIndex implements DiskSourceIndex {
-  private readonly one: Database.Statement<[string], string>;
-  private readonly all: Database.Statement<[string], string>;
+  private readonly one: Database.Statement<[string], RecRow>;
+  private readonly all: Database.Statement<[string], RecRow>;
   /** A groupBy index's digest of each group (index-build's saveGroupDigests). */
   private readonly digest: Database.Statement<[string], string> | undefined;
   private readonly cacheOne: Lru<unknown>;
   private readonly cacheAll: Lru<unknown[]>;
+  /** Where records kept by place are read (opened at the first such look-up). */
+  private bytes: RecordBytes | undefined;
   private open = true;
 
   constructor(
@@ -84,32 +89,59 @@ class SqliteSourceIndex implements DiskSourceIndex {
     readonly built: boolean,
     readonly file: string,
     cacheWeight: number,
+    /** The source file of records kept by place, the version indexed, and its name for errors. */
+    private readonly spans: { readonly file: string; readonly version: FileVersion; readonly label: string } | undefined,
   ) {
     this.cacheOne = new Lru<unknown>(cacheWeight);
     this.cacheAll = new Lru<unknown[]>(cacheWeight);
-    this.one = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id LIMIT 1').pluck();
-    this.all = db.prepare<[string], string>('SELECT json FROM recs WHERE k = ? ORDER BY id').pluck();
+    this.one = db.prepare<[string], RecRow>('SELECT json, off, len FROM recs WHERE k = ? ORDER BY id LIMIT 1').raw();
+    this.all = db.prepare<[string], RecRow>('SELECT json, off, len FROM recs WHERE k = ? ORDER BY id').raw();
     const hasDigests = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'digests'").pluck().get() !== undefined;
     this.digest = hasDigests ? db.prepare<[string], string>('SELECT d FROM digests WHERE k = ?').pluck() : undefined;
+  }
+
+  private recordBytes(): RecordBytes {
+    if (!this.spans) throw new Error(`index ${this.file} has records kept by place but no source file`);
+    this.bytes ??= RecordBytes.open(this.spans.file, this.spans.version, this.spans.label);
+    return this.bytes;
+  }
+
+  /** The rows' JSON texts, in order: stored ones as they are, the others read from the source file. */
+  private texts(rows: readonly RecRow[]): string[] {
+    if (rows.every((r) => r[0] !== null)) return rows.map((r) => r[0]!);
+    const placed = rows.filter((r) => r[0] === null);
+    const read = this.recordBytes().texts(
+      placed.map((r) => r[1]!),
+      placed.map((r) => r[2]!),
+    );
+    let i = 0;
+    return rows.map((r) => r[0] ?? read[i++]!);
+  }
+
+  private parse(rows: readonly RecRow[]): unknown[] {
+    const texts = this.texts(rows);
+    return texts.map((t, i) => (rows[i]![0] !== null ? (JSON.parse(t) as unknown) : this.recordBytes().parse(t, rows[i]![1]!)));
   }
 
   get(key: string): unknown | undefined {
     const hit = this.cacheOne.get(key);
     if (hit) return hit.value;
-    const json = this.one.get(key);
-    const value: unknown = json === undefined ? undefined : JSON.parse(json);
+    const row = this.one.get(key);
+    const value: unknown = row === undefined ? undefined : this.parse([row])[0];
     this.cacheOne.set(key, value);
     return value;
   }
 
   fingerprint(key: string, kind: 'one' | 'all'): string {
     const h = createHash('sha1');
-    if (kind === 'one') h.update(this.one.get(key) ?? '\u0000none');
-    else {
+    if (kind === 'one') {
+      const row = this.one.get(key);
+      h.update(row === undefined ? '\u0000none' : this.texts([row])[0]!);
+    } else {
       // The digest the build stored (the same hash of the same bytes), or, without one, the group's records.
       const stored = this.digest?.get(key);
       if (stored !== undefined) return stored;
-      if (!this.digest) for (const json of this.all.all(key)) h.update(json).update('\n');
+      if (!this.digest) for (const json of this.texts(this.all.all(key))) h.update(json).update('\n');
     }
     return h.digest('hex');
   }
@@ -117,7 +149,7 @@ class SqliteSourceIndex implements DiskSourceIndex {
   getAll(key: string): unknown[] {
     const hit = this.cacheAll.get(key);
     if (hit) return hit.value.slice();
-    const values = this.all.all(key).map((json) => JSON.parse(json) as unknown);
+    const values = this.parse(this.all.all(key));
     this.cacheAll.set(key, values, Math.max(1, values.length));
     return values.slice();
   }
@@ -127,8 +159,18 @@ class SqliteSourceIndex implements DiskSourceIndex {
     this.open = false;
     this.cacheOne.clear();
     this.cacheAll.clear();
+    this.bytes?.close();
     this.db.close();
   }
+}
+
+/** The source file and version of an index whose records are kept by place (meta `spans` > 0). */
+function spansOf(meta: ReadonlyMap<string, string>, label: string): { file: string; version: FileVersion; label: string } | undefined {
+  if (Number(meta.get('spans') ?? 0) === 0) return undefined;
+  const source = meta.get('source');
+  const f = JSON.parse(meta.get('fingerprint') ?? '{}') as Partial<FileVersion>;
+  if (!source || typeof f.size !== 'number' || typeof f.mtimeMs !== 'number' || typeof f.ino !== 'number') throw new Error('an index with records kept by place names no source file');
+  return { file: source, version: { size: f.size, mtimeMs: f.mtimeMs, ino: f.ino }, label };
 }
 
 /** Open a complete index file read-only; undefined (and the file removed) when it is incomplete or unreadable. */
@@ -161,7 +203,7 @@ function tryOpen(file: string, srcFile: string, o: TryOpen = {}): SqliteSourceIn
     if (meta.get('complete') === '1' && meta.get('format_version') === String(INDEX_FORMAT_VERSION)) {
       const errorCount = Number(meta.get('error_count') ?? 0);
       const errors = loadDiagnostics(db, errorCount, srcFile);
-      return new SqliteSourceIndex(db, errors, errorCount, Number(meta.get('records') ?? 0), built, file, memory.cacheWeight);
+      return new SqliteSourceIndex(db, errors, errorCount, Number(meta.get('records') ?? 0), built, file, memory.cacheWeight, spansOf(meta, srcFile));
     }
   } catch {
     // corrupt or foreign file: rebuilt below

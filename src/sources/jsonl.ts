@@ -9,7 +9,7 @@ import type { FileSourceDecl } from '../manifest/types.js';
 import { malformedItem, messageOf, rethrow } from './diagnostics.js';
 import { mayNestDeeperThan, nestsDeeperThan, recordLimit, tooDeepItem, tooLongItem } from './limits.js';
 import { LineSplitter, type Line } from './lines.js';
-import { openSourceStream } from './open.js';
+import { openSourceBytes } from './open.js';
 import type { RecordLocation, SourceItem } from './types.js';
 
 const CR = 0x0d;
@@ -49,11 +49,23 @@ function utf8Ok(seq: Buffer): boolean {
   }
 }
 
-/** A jsonl item that may carry its line's text (for the index, which stores JSON text). */
-export type JsonlItem = SourceItem & { readonly raw?: string };
+/** Where a record's JSON text is in its source file: a byte offset and a length in bytes. */
+export interface FileSpan {
+  readonly offset: number;
+  readonly length: number;
+}
 
-/** Parse one line (without its terminator). undefined for a blank line. */
-function lineItem(decl: FileSourceDecl, buf: Buffer, line: number, index: number, withRaw: boolean): JsonlItem | undefined {
+/**
+ * A jsonl item that may carry its line's text (for the index), and where that text is in the file
+ * when the file is read as it is (not gzip): the index then keeps the place, not the text.
+ */
+export type JsonlItem = SourceItem & { readonly raw?: string; readonly span?: FileSpan };
+
+/**
+ * Parse one line (without its terminator). undefined for a blank line. `offset`: where the line starts
+ * in the file, when the bytes are the file's own (else undefined).
+ */
+function lineItem(decl: FileSourceDecl, buf: Buffer, line: number, index: number, withRaw: boolean, offset?: number): JsonlItem | undefined {
   const file = decl.pathAsWritten;
   let end = buf.length;
   if (end > 0 && buf[end - 1] === CR) end--;
@@ -87,17 +99,18 @@ function lineItem(decl: FileSourceDecl, buf: Buffer, line: number, index: number
     return malformedItem(location, `line ${line} is not valid JSON: ${message}`, col, 'each line of a .jsonl file must hold one complete JSON value');
   }
   if (mayNestDeeperThan(buf) && nestsDeeperThan(record)) return tooDeepItem(decl, location, `line ${line}`);
-  return withRaw ? { ok: true, record, location, raw: text } : { ok: true, record, location };
+  if (!withRaw) return { ok: true, record, location };
+  return offset === undefined ? { ok: true, record, location, raw: text } : { ok: true, record, location, raw: text, span: { offset: offset + start, length: end - start } };
 }
 
 /** `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify. */
 export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, withRaw = false): AsyncGenerator<JsonlItem> {
-  const stream = await openSourceStream(decl, { signal });
+  const { stream, direct } = await openSourceBytes(decl, { signal });
   const lines = new LineSplitter(recordLimit(decl));
   let index = 0;
   const toItem = (l: Line): JsonlItem | undefined => {
     if (l.kind === 'too-long') return tooLongItem(decl, { file: decl.pathAsWritten, line: l.line, index }, `line ${l.line}`, l.size);
-    return lineItem(decl, l.bytes, l.line, index, withRaw);
+    return lineItem(decl, l.bytes, l.line, index, withRaw, direct ? l.offset : undefined);
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -9,8 +9,11 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 export type Line =
-  /** A line without its LF (a trailing CR is kept; the caller drops it). `line` is 1-based. */
-  | { readonly kind: 'line'; readonly line: number; readonly bytes: Buffer }
+  /**
+   * A line without its LF (a trailing CR is kept; the caller drops it). `line` is 1-based; `offset` is
+   * where its first byte is in the stream.
+   */
+  | { readonly kind: 'line'; readonly line: number; readonly bytes: Buffer; readonly offset: number }
   /** A line over the limit: only its number and its length (without the terminator) are known. */
   | { readonly kind: 'too-long'; readonly line: number; readonly size: number };
 
@@ -24,6 +27,9 @@ export class LineSplitter {
   /** Whether the last byte seen of the skipped line was CR (not counted if the line ends right after). */
   private skippedCr = false;
   private line = 0;
+  /** Bytes of the stream before the current chunk, and where the current line starts. */
+  private seen = 0;
+  private lineStart = 0;
   /** The most bytes held at once (for tests: it stays near the limit whatever the line's length). */
   maxHeld = 0;
 
@@ -59,8 +65,13 @@ export class LineSplitter {
           }
         }
       }
-      if (nl === -1) return;
-      yield this.finish(chunk.subarray(start, nl));
+      if (nl === -1) {
+        this.seen += chunk.length;
+        return;
+      }
+      const line = this.finish(chunk.subarray(start, nl));
+      this.lineStart = this.seen + nl + 1;
+      yield line;
       start = nl + 1;
     }
   }
@@ -101,6 +112,6 @@ export class LineSplitter {
       this.pendingBytes = 0;
     }
     if (bytes.length > this.maxHeld) this.maxHeld = bytes.length;
-    return { kind: 'line', line: this.line, bytes };
+    return { kind: 'line', line: this.line, bytes, offset: this.lineStart };
   }
 }

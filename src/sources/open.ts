@@ -108,6 +108,14 @@ export interface OpenOptions {
  * Errors later in the stream (truncated gzip, I/O) surface when the stream is read.
  */
 export async function openSourceStream(decl: FileSourceDecl, opts: OpenOptions = {}): Promise<Readable> {
+  return (await openSourceBytes(decl, opts)).stream;
+}
+
+/**
+ * As openSourceStream, saying also whether the stream is the file's own bytes (`direct`: not decompressed,
+ * no BOM dropped), so that an offset in it is an offset in the file.
+ */
+export async function openSourceBytes(decl: FileSourceDecl, opts: OpenOptions = {}): Promise<{ stream: Readable; direct: boolean }> {
   opts.signal?.throwIfAborted();
   await statSource(decl);
   const gz = await hasGzipMagic(decl);
@@ -123,7 +131,7 @@ export async function openSourceStream(decl: FileSourceDecl, opts: OpenOptions =
   const stages: Array<Readable | Transform> = [file];
   if (gz) stages.push(createGunzip({ chunkSize: READ_CHUNK }));
   if (opts.stripBom) stages.push(new StripBom());
-  if (stages.length === 1) return file;
+  if (stages.length === 1) return { stream: file, direct: true };
   // pipeline destroys every stage with the error, so iterating the last one rethrows it.
-  return pipeline(stages, () => undefined) as unknown as Readable;
+  return { stream: pipeline(stages, () => undefined) as unknown as Readable, direct: false };
 }

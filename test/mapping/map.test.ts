@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PmError } from '../../src/core/errors.js';
 import { loadManifest } from '../../src/manifest/index.js';
 import { Mapper, type MapResult } from '../../src/mapping/map.js';
 import type { SourceIndex } from '../../src/sources/types.js';
@@ -21,7 +22,7 @@ function memIndex(records: Record<string, unknown[]>): SourceIndex {
   };
 }
 
-async function mapper(threads: string, extra = '', resolver?: IdentityResolver, top = '') {
+async function mapper(threads: string, extra = '', resolver?: IdentityResolver, top = '', indexes: { u?: SourceIndex; c?: SourceIndex } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'pm-map-'));
   writeFileSync(join(dir, 't.jsonl'), '');
   writeFileSync(join(dir, 'u.jsonl'), '');
@@ -54,7 +55,7 @@ ${threads}
       { id: 'c', tid: 1, at: '2024-01-01T10:00:00Z', body: 'third, same time as second', by: 'agent' },
     ],
   });
-  return new Mapper(m, { key: new Map([['u', users]]), groupBy: new Map([['c', comments]]) }, adapterFor(m.target).rules, () => Date.parse('2025-01-01T00:00:00Z'), resolver);
+  return new Mapper(m, { key: new Map([['u', indexes.u ?? users]]), groupBy: new Map([['c', indexes.c ?? comments]]) }, adapterFor(m.target).rules, () => Date.parse('2025-01-01T00:00:00Z'), resolver);
 }
 
 const BASE = `  source: t
@@ -133,6 +134,18 @@ describe('Mapper', () => {
     expect(r.thread.messages.map((x) => x.externalId)).toEqual(['a']);
     expect(r.invalidMessages.map((x) => x.address)).toEqual(['message["x-1/b"]', 'message["x-1/c"]']);
     expect(r.invalidMessages[0]!.reasons[0]).toMatch(/messages\.author must be a Plain user id \(u_…\) or a user's email/);
+  });
+
+  it("a look-up that cannot go on (a PmError: a source changed under its index) stops the mapping instead of failing the record", async () => {
+    const changed = new PmError('source.changed', 'source c.jsonl changed while it was being read: it is not the file that was indexed');
+    const failing: SourceIndex = { ...memIndex({}), get: () => { throw changed; }, getAll: () => { throw changed; } };
+    const record = { id: 1, subject: 'Help', created: 1700000000, uid: 7, tags: [] };
+    await expect((await mapper(BASE, '', undefined, '', { c: failing })).map(record, loc)).rejects.toBe(changed);
+    await expect((await mapper(BASE, '', undefined, '', { u: failing })).map(record, loc)).rejects.toBe(changed);
+    // Any other error of a look-up is the record's reason, as before.
+    const plain: SourceIndex = { ...memIndex({}), getAll: () => { throw new Error('disk on fire'); } };
+    const r = await (await mapper(BASE, '', undefined, '', { c: plain })).map(record, loc);
+    expect(reasons(r)).toContain('disk on fire');
   });
 
   it('a where that is false filters the record out', async () => {

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PmError } from '../../src/core/errors.js';
 import { openSourceIndex } from '../../src/sources/index.js';
 import { constant, decl, expr, FIXTURES, gzipFixture, tmp } from './helpers.js';
 
@@ -156,6 +158,70 @@ describe('source index: groupBy', () => {
       } finally {
         idx.close();
       }
+    }
+  });
+
+  it('keeps the records of a .jsonl by their place in the file and reads them back as they are (BOM, CRLF, UTF-8); a .gz keeps their text', async () => {
+    const lines = ['{"id":1,"t":1,"s":"é ü 😀"}', '{"id":2,"t":1,"s":"a\\"b"}', '{"id":3,"t":2,"s":""}', '{"id":4,"t":1,"n":[1,{"x":null}]}'];
+    const src = path.join(t.dir, 'placed.jsonl');
+    writeFileSync(src, `\ufeff${lines.join('\r\n')}\r\n`);
+    writeFileSync(`${src}.gz`, gzipSync(Buffer.from(`${lines.join('\n')}\n`)));
+    for (const [file, placed] of [[src, true], [`${src}.gz`, false]] as const) {
+      const idx = await openSourceIndex(decl(file, { groupBy: expr('t', 'sources.src.groupBy') }), 'groupBy', { cacheDir: cacheDir() });
+      try {
+        const db = new Database(idx.file, { readonly: true });
+        expect(db.prepare("SELECT v FROM meta WHERE k = 'spans'").pluck().get(), file).toBe(placed ? '4' : '0');
+        expect(db.prepare('SELECT COUNT(*) FROM recs WHERE json IS NULL').pluck().get(), file).toBe(placed ? 4 : 0);
+        db.close();
+        expect(idx.getAll('1')).toEqual([JSON.parse(lines[0]!), JSON.parse(lines[1]!), JSON.parse(lines[3]!)]);
+        expect(idx.getAll('2')).toEqual([JSON.parse(lines[2]!)]);
+        const sha1 = (parts: string[]): string => parts.reduce((h, l) => h.update(l).update('\n'), createHash('sha1')).digest('hex');
+        expect(idx.fingerprint('1', 'all')).toBe(sha1([lines[0]!, lines[1]!, lines[3]!]));
+      } finally {
+        idx.close();
+      }
+    }
+    const keyed = await openSourceIndex(decl(src, { key: expr('id') }), 'key', { cacheDir: cacheDir() });
+    try {
+      expect(keyed.get('1')).toEqual(JSON.parse(lines[0]!));
+      expect(keyed.fingerprint('2', 'one')).toBe(createHash('sha1').update(lines[1]!).digest('hex'));
+    } finally {
+      keyed.close();
+    }
+  });
+
+  it('stops with source.changed when a .jsonl it keeps by place is changed after the index was opened, or while it is read', async () => {
+    const src = path.join(t.dir, 'changing.jsonl');
+    const lines = Array.from({ length: 3_000 }, (_, i) => JSON.stringify({ id: i, t: i, body: `comment ${i}` }));
+    writeFileSync(src, `${lines.join('\n')}\n`);
+    const d = decl(src, { groupBy: expr('t', 'sources.src.groupBy') });
+    // Changed before the first look-up: the file is not the one indexed.
+    const before = await openSourceIndex(d, 'groupBy', { cacheDir: cacheDir() });
+    appendFileSync(src, `${JSON.stringify({ id: 'x', t: 'x' })}\n`);
+    try {
+      expect(() => before.getAll('1')).toThrow(expect.objectContaining({ code: 'source.changed', message: expect.stringContaining('not the file that was indexed') }));
+    } finally {
+      before.close();
+    }
+    // Written to while look-ups go on: noticed within 1,024 reads.
+    const during = await openSourceIndex(d, 'groupBy', { cacheDir: cacheDir() });
+    try {
+      expect(during.getAll('0')).toEqual([JSON.parse(lines[0]!)]);
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(src, later, later);
+      let failure: unknown;
+      for (let i = 1; i < 3_000 && failure === undefined; i++) {
+        try {
+          during.getAll(String(i));
+        } catch (e) {
+          failure = e;
+          expect(i).toBeLessThanOrEqual(1_024);
+        }
+      }
+      expect(failure).toBeInstanceOf(PmError);
+      expect(failure).toMatchObject({ code: 'source.changed', hint: expect.stringContaining('run the command again') });
+    } finally {
+      during.close();
     }
   });
 

@@ -107,6 +107,15 @@ describe('LineSplitter', () => {
     expect(split(Buffer.from(`ok\n${'z'.repeat(10)}`), 10, 4).lines.map(show)).toEqual(['1:ok', `2:${'z'.repeat(10)}`]);
   });
 
+  it("gives each line's offset in the stream, whatever the chunking", () => {
+    const input = Buffer.from(`\ufeff{"a":1}\r\n\n{"é":"ü"}\n${'x'.repeat(30)}\n{"b":2}\r\n{"c":3}`);
+    for (const chunk of [1, 2, 3, 5, 8, 13, 1000]) {
+      const { lines } = split(input, 20, chunk);
+      const got = lines.map((l) => (l.kind === 'line' ? [l.offset, input.subarray(l.offset, l.offset + l.bytes.length).equals(l.bytes)] : l.kind));
+      expect(got, `chunk ${chunk}`).toEqual([[0, true], [12, true], [13, true], 'too-long', [56, true], [65, true]]);
+    }
+  });
+
   it('never holds more than the limit of a 50 MB line', () => {
     const s = new LineSplitter(1000);
     const block = Buffer.alloc(64 * 1024, 0x61);
