@@ -19,7 +19,11 @@ export interface PoolInit {
   readonly nowMs?: number;
   /** The BroadcastChannel the plan's resolver answers on. */
   readonly channel: string;
-  /** Digest every mapped thread's look-ups for the plan cache (apply), not only unchanged ones. */
+  /**
+   * Digest every mapped thread's look-ups for the plan cache (apply), not only unchanged ones. Without
+   * it (a plan, which counts what it would send and never sends it), messages come back without their
+   * text (see withoutTexts).
+   */
   readonly memoAll: boolean;
 }
 
@@ -87,4 +91,16 @@ export function digestOutput(out: MapOutput, indexes: SourceIndexes, memoAll: bo
   const hashes = threadHashes(out.result.thread);
   if (!memoAll || out.result.unresolvedAgents) return { ...out, hashes };
   return { ...out, hashes, resolved: PlanCache.resolve(out.effects.lookups, indexes) ?? null };
+}
+
+/**
+ * A plan's mapped record as a worker sends it back: its messages' text left out (emptied in place). The
+ * plan compares, counts and digests a message by its hash, computed from the text before; only apply
+ * sends the text. Most of a result's bytes are text, which the plan's thread would otherwise copy in,
+ * hold and collect: measured with 100,000 × 10, about a tenth of the plan's CPU.
+ */
+export function withoutTexts(out: MappedRecord): MappedRecord {
+  if (out.result.kind !== 'thread') return out;
+  for (const m of out.result.thread.messages) (m as { text: string }).text = '';
+  return out;
 }

@@ -16,7 +16,7 @@ import { openIndexFile } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
 import { liveKinds } from '../sources/live/registry.js';
 import { adapterFor } from '../targets/registry.js';
-import { digestOutput, pmErrorData, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
+import { digestOutput, pmErrorData, withoutTexts, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
 
 interface Ready {
   readonly mapper: Mapper;
@@ -105,7 +105,8 @@ export default async function mapBatch(task: PoolTask): Promise<PoolTaskResult> 
   for (const { record, location } of task.records) {
     try {
       const out = await r.mapper.mapRecord(record, location);
-      outputs.push(digestOutput(out, r.indexes, init.memoAll));
+      const digested = digestOutput(out, r.indexes, init.memoAll);
+      outputs.push(init.memoAll ? digested : withoutTexts(digested));
     } catch (e) {
       if (e instanceof ResolverFailed) return { fatal: { resolverError: e.ref } };
       if (e instanceof PmError) return { fatal: { pm: pmErrorData(e) } };

@@ -190,8 +190,12 @@ describe('the mapping pool', () => {
   it('applies with workers, and a re-plan then maps nothing it does not have to', async () => {
     const apply = await run(['apply', '--auto-approve', '--workers', '3']);
     expect(apply.exitCode, `${String(apply.stdout)}\n${String(apply.stderr)}`).toBe(0);
-    const imported = emu.snapshot().threads.length;
+    const threads = emu.snapshot().threads;
+    const imported = threads.length;
     expect(imported).toBeGreaterThan(500);
+    // The workers' messages carry their text when apply sends them (a plan leaves it behind).
+    const t501 = threads.find((t) => t.externalId === 'zd-501')!;
+    expect(t501.messages.map((m) => m.text)).toEqual(['Comment **0** on 501\n\n-   one\n-   two & three', 'Comment **1** on 501\n\n-   one\n-   two & three', expect.stringMatching(/^Comment \*\*2\*\* on 501/)]);
     const again = await run(['plan', '--json', '--workers', '3']);
     const j = JSON.parse(String(again.stdout));
     expect(j.mapping.workers).toBe(3);
