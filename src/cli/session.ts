@@ -8,6 +8,7 @@ import { PlanCache } from '../plan/cache.js';
 import type { PlanSpool } from '../plan/spool.js';
 import { indexCacheDir, openIndexes, Planner } from '../plan/plan.js';
 import { TargetIdentities } from '../plan/identities.js';
+import { MappingPool } from '../plan/pool.js';
 import { PlanTally } from '../plan/tally.js';
 import type { PlanSummary } from '../plan/types.js';
 import type { RemoteAttributes } from '../plan/diff.js';
@@ -66,6 +67,8 @@ export interface PlanRunStats {
   readonly workers: number;
   /** Records mapped by those workers. */
   readonly mappedInWorkers: number;
+  /** The workers were started while the indexes were built (a large source to index; see EARLY_POOL_BYTES). */
+  readonly startedWhileIndexing: boolean;
 }
 
 export interface PlanRunOptions {
@@ -110,24 +113,46 @@ export async function refreshRemote(io: Io, manifest: Manifest, state: StateStor
   }
 }
 
+/**
+ * A source this large to index makes the plan start its mapping pool at once, so that the workers load
+ * (about a second each) while the index is built instead of after: an export of some thousands of
+ * tickets. Smaller plans start it only if they reach POOL_AFTER records to map, as before.
+ */
+const EARLY_POOL_BYTES = 16 * 1024 * 1024;
+const EARLY_POOL_RECORDS = 20_000;
+
 /** Run the whole plan once to count what it would do (no writes; no network unless given a refresh). */
 export async function summarisePlan(manifest: Manifest, state: StateStore, o: PlanRunOptions = {}): Promise<PlanSummary> {
-  const indexes = await openIndexes(manifest, state.snapshot);
+  const { spool, onStats, env, ...planOpts } = o;
+  const { rules, capabilities: caps } = adapterFor(manifest.target);
+  const resolver = new TargetIdentities({ manifest, state, target: () => makeTarget(manifest, env ?? process.env), signal: o.signal, displayName: caps.displayName });
+  // A large source to index first: the mapping pool's workers start now and load while it is built.
+  let pool: MappingPool | undefined;
+  const onBuild = (size: { bytes?: number; records?: number }): void => {
+    if (pool || (o.workers ?? 1) < 2) return;
+    if ((size.bytes ?? 0) < EARLY_POOL_BYTES && (size.records ?? 0) < EARLY_POOL_RECORDS) return;
+    pool = MappingPool.create({ manifest, workers: o.workers!, resolver, env: env ?? process.env, memoAll: !!spool });
+  };
+  let indexes: Awaited<ReturnType<typeof openIndexes>>;
+  try {
+    indexes = await openIndexes(manifest, state.snapshot, onBuild);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
   const cache = PlanCache.open(indexCacheDir(manifest));
   try {
-    const { spool, onStats, env, ...planOpts } = o;
-    const { rules, capabilities: caps } = adapterFor(manifest.target);
-    const resolver = new TargetIdentities({ manifest, state, target: () => makeTarget(manifest, env ?? process.env), signal: o.signal, displayName: caps.displayName });
-    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, rules, capabilities: caps, env: env ?? process.env, ...planOpts });
+    const planner = new Planner({ manifest, state, indexes, cache, memoAll: !!spool, resolver, rules, capabilities: caps, env: env ?? process.env, ...planOpts, ...(pool ? { pool } : {}) });
     const tally = new PlanTally(Math.min(manifest.batching.messagesPerRequest, caps.messagesPerAppend ?? Infinity), caps.messagesInImport);
     for await (const item of planner.items()) {
       tally.add(item);
       spool?.add(item);
     }
-    onStats?.({ cacheHits: cache?.hits ?? 0, workers: planner.poolWorkers, mappedInWorkers: planner.mappedInWorkers });
+    onStats?.({ cacheHits: cache?.hits ?? 0, workers: planner.poolWorkers, mappedInWorkers: planner.mappedInWorkers, startedWhileIndexing: pool !== undefined });
     return tally.summary(planner.filtered, planner.unmapped(), planner.unresolvedAgents());
   } finally {
     cache?.close();
     indexes.close();
+    await pool?.close();
   }
 }

@@ -25,7 +25,7 @@ import { Mapper, recordWhere, type InvalidRecord, type MappingNote } from '../ma
 import { PASSTHROUGH, type IdentityResolver, type UnresolvedAgent } from '../mapping/resolve.js';
 import type { MappingRules } from '../mapping/target-rules.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
-import { openSourceIndex, readSource } from '../sources/index.js';
+import { openSourceIndex, readSource, type OpenIndexOptions } from '../sources/index.js';
 import type { RecordLocation, SourceIndex } from '../sources/types.js';
 import type { SnapshotStore, StateStore } from '../state/types.js';
 import type { TargetCapabilities } from '../targets/types.js';
@@ -58,14 +58,19 @@ export function indexCacheDir(manifest: Manifest): string {
   return join(dirname(manifest.statePath), 'cache');
 }
 
-export async function openIndexes(manifest: Manifest, snapshot?: SnapshotStore): Promise<SourceIndexes & { close(): void }> {
+export async function openIndexes(
+  manifest: Manifest,
+  snapshot?: SnapshotStore,
+  onBuild?: OpenIndexOptions['onBuild'],
+): Promise<SourceIndexes & { close(): void }> {
   const key = new Map<string, SourceIndex>();
   const groupBy = new Map<string, SourceIndex>();
   const cacheDir = indexCacheDir(manifest);
+  const opts = { cacheDir, snapshot, ...(onBuild ? { onBuild } : {}) };
   try {
     for (const decl of Object.values(manifest.sources)) {
-      if (decl.key) key.set(decl.name, await openSourceIndex(decl, 'key', { cacheDir, snapshot }));
-      if (decl.groupBy) groupBy.set(decl.name, await openSourceIndex(decl, 'groupBy', { cacheDir, snapshot }));
+      if (decl.key) key.set(decl.name, await openSourceIndex(decl, 'key', opts));
+      if (decl.groupBy) groupBy.set(decl.name, await openSourceIndex(decl, 'groupBy', opts));
     }
   } catch (e) {
     for (const i of [...key.values(), ...groupBy.values()]) i.close();
@@ -119,6 +124,11 @@ export interface PlanOptions {
   readonly keepGoing?: boolean;
   /** Threads that map records (1: this one only). The pool starts after the first records (see POOL_AFTER). */
   readonly workers?: number;
+  /**
+   * A pool started earlier, while the indexes were being built (summarisePlan), so that its workers
+   * have loaded when the first records are to be mapped; used instead of starting one. Its owner closes it.
+   */
+  readonly pool?: MappingPool;
   /** Where the workers' manifest reads ${VAR} from (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -265,21 +275,30 @@ export class Planner {
     return run;
   }
 
-  /** Starts the pool once the source proves long enough to be worth it (see POOL_AFTER). */
+  /** Starts the pool (or takes the one given) once the source proves long enough to be worth it (see POOL_AFTER). */
   private startPool(): void {
-    const workers = this.opts.workers ?? 1;
-    if (workers < 2 || this.poolTried) return;
+    if (this.poolTried) return;
     this.poolTried = true;
-    this.pool = MappingPool.start({
-      manifest: this.opts.manifest,
-      indexes: this.opts.indexes,
-      workers,
-      resolver: this.opts.resolver ?? PASSTHROUGH,
-      env: this.opts.env ?? process.env,
-      memoAll: !!this.opts.memoAll,
-      ...(this.opts.now ? { nowMs: this.opts.now() } : {}),
-    });
-    if (this.pool) this.poolWorkers = workers;
+    const given = this.opts.pool;
+    const workers = this.opts.workers ?? 1;
+    const pool =
+      given ??
+      MappingPool.create({
+        manifest: this.opts.manifest,
+        workers,
+        resolver: this.opts.resolver ?? PASSTHROUGH,
+        env: this.opts.env ?? process.env,
+        memoAll: !!this.opts.memoAll,
+        ...(this.opts.now ? { nowMs: this.opts.now() } : {}),
+      });
+    if (!pool) return;
+    if (!pool.attach(this.opts.indexes)) {
+      // An index without a file (only in tests): this thread maps every record.
+      if (!given) pool.close().catch(() => undefined);
+      return;
+    }
+    this.pool = pool;
+    this.poolWorkers = pool.workers;
   }
 
   async *items(): AsyncGenerator<PlanItem> {

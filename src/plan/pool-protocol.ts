@@ -13,8 +13,6 @@ export interface PoolInit {
   readonly sourceHash: string;
   /** Where ${VAR} reads from (the plan's). */
   readonly env: Record<string, string | undefined>;
-  /** Index files by source: [source, file]. */
-  readonly indexes: { readonly key: ReadonlyArray<readonly [string, string]>; readonly groupBy: ReadonlyArray<readonly [string, string]> };
   /** The plan's clock when it was given one (tests). */
   readonly nowMs?: number;
   /** The BroadcastChannel the plan's resolver answers on. */
@@ -27,8 +25,19 @@ export interface PoolInit {
   readonly memoAll: boolean;
 }
 
+/** Index files by source: [source, file]. */
+export interface PoolIndexFiles {
+  readonly key: ReadonlyArray<readonly [string, string]>;
+  readonly groupBy: ReadonlyArray<readonly [string, string]>;
+}
+
 export interface PoolTask {
   readonly records: ReadonlyArray<{ readonly record: unknown; readonly location: RecordLocation }>;
+  /**
+   * The indexes to look records up in (the same in every task): sent with the tasks because a pool may
+   * start while they are being built (MappingPool.create), so that its workers load meanwhile.
+   */
+  readonly indexes: PoolIndexFiles;
 }
 
 export type PoolTaskResult =

@@ -16,7 +16,7 @@ import { openIndexFile } from '../sources/index.js';
 import type { SourceIndex } from '../sources/types.js';
 import { liveKinds } from '../sources/live/registry.js';
 import { adapterFor } from '../targets/registry.js';
-import { digestOutput, pmErrorData, withoutTexts, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
+import { digestOutput, pmErrorData, withoutTexts, type PoolIndexFiles, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
 
 interface Ready {
   readonly mapper: Mapper;
@@ -72,12 +72,21 @@ function resolverProxy(): IdentityResolver {
   };
 }
 
-async function start(): Promise<Ready> {
-  const manifest = await loadManifest(init.manifestFile, { env: init.env, liveKinds });
+/**
+ * The manifest, loaded as soon as the worker starts: a pool may start while the plan still builds the
+ * indexes (MappingPool.create), and this part of a worker's start then costs the plan nothing.
+ */
+const manifestLoaded: Promise<Manifest> = loadManifest(init.manifestFile, { env: init.env, liveKinds }).then((manifest) => {
   if (manifest.sourceHash !== init.sourceHash) {
     throw new Error(`${init.manifestFile} changed while the plan was running; plan again`);
   }
-  const open = (list: PoolInit['indexes']['key']): Map<string, SourceIndex> => {
+  return manifest;
+});
+manifestLoaded.catch(() => undefined); // reported by the first task
+
+async function start(files: PoolIndexFiles): Promise<Ready> {
+  const manifest = await manifestLoaded;
+  const open = (list: PoolIndexFiles['key']): Map<string, SourceIndex> => {
     const m = new Map<string, SourceIndex>();
     for (const [name, file] of list) {
       // The label names the source in an index's own problems, which only the plan reports.
@@ -87,7 +96,7 @@ async function start(): Promise<Ready> {
     }
     return m;
   };
-  const indexes: SourceIndexes = { key: open(init.indexes.key), groupBy: open(init.indexes.groupBy) };
+  const indexes: SourceIndexes = { key: open(files.key), groupBy: open(files.groupBy) };
   const nowMs = init.nowMs;
   const mapper = new Mapper(manifest, indexes, adapterFor(manifest.target).rules, nowMs === undefined ? Date.now : () => nowMs, resolverProxy());
   return { mapper, indexes, manifest };
@@ -96,7 +105,7 @@ async function start(): Promise<Ready> {
 export default async function mapBatch(task: PoolTask): Promise<PoolTaskResult> {
   let r: Ready;
   try {
-    ready ??= start();
+    ready ??= start(task.indexes);
     r = await ready;
   } catch (e) {
     return { fatal: { message: (e as Error).message ?? String(e) } };

@@ -17,7 +17,7 @@ import type { IdentityResolver } from '../mapping/resolve.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import type { DiskSourceIndex } from '../sources/index.js';
 import type { RecordLocation } from '../sources/types.js';
-import type { MappedRecord, PoolInit, PoolTask, PoolTaskResult, ResolverCall, ResolverReply } from './pool-protocol.js';
+import type { MappedRecord, PoolIndexFiles, PoolInit, PoolTask, PoolTaskResult, ResolverCall, ResolverReply } from './pool-protocol.js';
 
 /**
  * V8's heap growing factor while the pool runs, in percent (V8's own default is dynamic, up to 4×).
@@ -31,7 +31,6 @@ const POOL_HEAP_GROWING_PERCENT = 20;
 
 export interface PoolOptions {
   readonly manifest: Manifest;
-  readonly indexes: SourceIndexes;
   readonly workers: number;
   readonly resolver: IdentityResolver;
   readonly env: Record<string, string | undefined>;
@@ -61,9 +60,16 @@ export class MappingPool {
   private readonly channel: BroadcastChannel;
   /** Errors of the resolver, by the number a worker reports: thrown as they are. */
   private readonly errors = new Map<number, unknown>();
+  private files: PoolIndexFiles | undefined;
   private closed = false;
 
-  private constructor(o: PoolOptions, file: string, init: PoolInit) {
+  private constructor(
+    o: PoolOptions,
+    file: string,
+    init: PoolInit,
+    /** The number of worker threads. */
+    readonly workers: number,
+  ) {
     this.channel = new BroadcastChannel(init.channel);
     this.channel.unref();
     this.channel.onmessage = (ev: unknown) => void this.answer((ev as { data: ResolverCall | ResolverReply }).data, o.resolver);
@@ -78,22 +84,31 @@ export class MappingPool {
     });
   }
 
-  /** A pool, or undefined when the workers cannot be used here (no built worker, an index without a file). */
-  static start(o: PoolOptions): MappingPool | undefined {
+  /**
+   * A pool whose workers start now and load the manifest (before the indexes they will read exist:
+   * see `attach`), or undefined when workers cannot be used here (fewer than 2, no built worker).
+   */
+  static create(o: PoolOptions): MappingPool | undefined {
     const file = workerFile();
-    const key = indexFiles(o.indexes.key);
-    const groupBy = indexFiles(o.indexes.groupBy);
-    if (!file || !key || !groupBy || o.workers < 2) return undefined;
+    if (!file || o.workers < 2) return undefined;
     const init: PoolInit = {
       manifestFile: o.manifest.file,
       sourceHash: o.manifest.sourceHash,
       env: { ...o.env },
-      indexes: { key, groupBy },
       ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
       channel: `plain-migrate-plan-${randomUUID()}`,
       memoAll: o.memoAll,
     };
-    return new MappingPool(o, file, init);
+    return new MappingPool(o, file, init, o.workers);
+  }
+
+  /** The indexes the workers look records up in; false when one has no file (the pool cannot be used). */
+  attach(indexes: SourceIndexes): boolean {
+    const key = indexFiles(indexes.key);
+    const groupBy = indexFiles(indexes.groupBy);
+    if (!key || !groupBy) return false;
+    this.files = { key, groupBy };
+    return true;
   }
 
   private async answer(m: ResolverCall | ResolverReply, resolver: IdentityResolver): Promise<void> {
@@ -112,7 +127,8 @@ export class MappingPool {
 
   /** The batch's results in order. A mapping that fails in the worker fails the plan as it would here. */
   async map(records: ReadonlyArray<{ readonly record: unknown; readonly location: RecordLocation }>): Promise<MappedRecord[]> {
-    const r = (await this.piscina.run({ records } satisfies PoolTask)) as PoolTaskResult;
+    if (!this.files) throw new Error('MappingPool.map before attach');
+    const r = (await this.piscina.run({ records, indexes: this.files } satisfies PoolTask)) as PoolTaskResult;
     if (r.fatal) {
       if (r.fatal.resolverError !== undefined && this.errors.has(r.fatal.resolverError)) throw this.errors.get(r.fatal.resolverError);
       if (r.fatal.pm) throw new PmError(r.fatal.pm.code, r.fatal.pm.message, r.fatal.pm.options);

@@ -42,6 +42,8 @@ export interface OpenIndexOptions {
   signal?: AbortSignal;
   /** Where live sources' records are (the state's snapshot). */
   snapshot?: SnapshotStore;
+  /** Told before an index is built (not when a cached one is reused): the source's size, as far as known. */
+  onBuild?: (size: { readonly bytes?: number; readonly records?: number }) => void;
 }
 
 /** What `openSourceIndex` returns: a SourceIndex plus facts for diagnostics and tests. */
@@ -283,7 +285,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
     kind,
     expr: exprFingerprint(expr),
   });
-  return cachedIndex(decl, kind, expr, fingerprint, decl.path, opts, async () => {
+  return cachedIndex(decl, kind, expr, fingerprint, decl.path, { ...opts, onBuild: () => opts.onBuild?.({ bytes: st.size }) }, async () => {
     const after = await statSource(decl);
     if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ino !== st.ino) {
       throw new PmError('source.changed', `source "${decl.name}": ${decl.pathAsWritten} changed while it was being indexed`, {
@@ -299,7 +301,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
 async function openLiveIndex(decl: LiveSourceDecl, kind: 'key' | 'groupBy', expr: Expr, opts: OpenIndexOptions): Promise<DiskSourceIndex> {
   const { info } = await pulledStream(decl, opts.snapshot);
   const fingerprint = JSON.stringify({ v: INDEX_FORMAT_VERSION, stream: decl.snapshotStream, seq: info.seq, records: info.records, kind, expr: exprFingerprint(expr) });
-  return cachedIndex(decl, kind, expr, fingerprint, decl.snapshotStream, opts, async () => undefined);
+  return cachedIndex(decl, kind, expr, fingerprint, decl.snapshotStream, { ...opts, onBuild: () => opts.onBuild?.({ records: info.records }) }, async () => undefined);
 }
 
 /** The index file named by the fingerprint: reused when present, else built (atomically) and older ones removed. */
@@ -328,6 +330,7 @@ async function cachedIndex(
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     const meta = { source: origin, kind, expression: expr.text, fingerprint };
+    opts.onBuild?.({});
     await buildIndex(decl, kind, expr, tmp, meta, opts.signal, opts.snapshot);
     await checkUnchanged();
     await rename(tmp, file);

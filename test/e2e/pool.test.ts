@@ -7,13 +7,16 @@
  * without mapping it. The fast path (src/manifest/fast-path.ts) gives the same plan as JSONata alone.
  * The built CLI against the Plain emulator.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
 import { cli } from './cli.js';
 
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 /** More than the records a plan maps itself before it starts the pool (POOL_AFTER, 256). */
 const TICKETS = 700;
 const AGENTS = ['sara@acme.test', 'tom@acme.test', 'gone@acme.test', 'ana@acme.test', 'leaver@acme.test'];
@@ -135,8 +138,8 @@ describe('the mapping pool', () => {
     const a = JSON.parse(String(one.stdout));
     const b = JSON.parse(String(three.stdout));
     // The records past the first 256 were mapped by the 3 workers, and nothing else differs.
-    expect(a.mapping).toEqual({ workers: 0, recordsMappedInWorkers: 0 });
-    expect(b.mapping).toEqual({ workers: 3, recordsMappedInWorkers: TICKETS - 256 });
+    expect(a.mapping).toEqual({ workers: 0, recordsMappedInWorkers: 0, startedWhileIndexing: false });
+    expect(b.mapping).toEqual({ workers: 3, recordsMappedInWorkers: TICKETS - 256, startedWhileIndexing: false }); // a small source: the pool starts at record 256
     expect(b.plan).toEqual(a.plan);
     expect(b.cache).toEqual(a.cache);
     // The plan has every kind of diagnostic, so that the comparison means something.
@@ -205,5 +208,32 @@ describe('the mapping pool', () => {
     const unassignedByDeparture = j.plan.unresolvedAgents.reduce((n: number, u: { threads: number }) => n + u.threads, 0);
     expect(j.cache.unchangedNotRemapped).toBeGreaterThanOrEqual(imported - unassignedByDeparture - 200);
     expect(j.cache.unchangedNotRemapped).toBeGreaterThan(300);
+  });
+});
+
+describe('the mapping pool with a large source to index', () => {
+  it('starts its workers while the index is built, and the plan is the same as with the main thread alone', async () => {
+    // 1,100 tickets × 10 comments of 1–2 KB HTML: a comments file over 16 MiB (EARLY_POOL_BYTES). The
+    // main thread maps the first 255 records, the pool the rest from the 256th (POOL_AFTER) on.
+    const dir = mkdtempSync(join(tmpdir(), 'pm-pool-early-'));
+    const gen = await execa(process.execPath, [join(REPO, 'bench/generate.mjs'), '--tickets', '1100', '--comments', '10', '--out', dir], { reject: false });
+    expect(gen.exitCode, String(gen.stderr)).toBe(0);
+    expect(statSync(join(dir, 'export/comments.jsonl')).size).toBeGreaterThan(16 * 1024 * 1024);
+    const run = (workers: string) => cli(['plan', '--json', '--workers', workers], { cwd: dir, endpoint: 'http://127.0.0.1:9/graphql/v1' });
+    const early = await run('2');
+    expect(early.exitCode, String(early.stderr)).toBe(0);
+    const e = JSON.parse(String(early.stdout));
+    expect(e.mapping).toEqual({ workers: 2, recordsMappedInWorkers: 1100 - 255, startedWhileIndexing: true });
+    rmSync(join(dir, '.plain-migrate'), { recursive: true, force: true });
+    const alone = await run('1');
+    expect(alone.exitCode, String(alone.stderr)).toBe(0);
+    const a = JSON.parse(String(alone.stdout));
+    expect(a.mapping).toEqual({ workers: 0, recordsMappedInWorkers: 0, startedWhileIndexing: false });
+    expect(e.plan).toEqual(a.plan);
+    expect(a.plan.threads.create).toBe(1100);
+    // The indexes are built now: a plan that reuses them starts its pool at record 256, as before.
+    const again = JSON.parse(String((await run('2')).stdout));
+    expect(again.mapping).toEqual({ workers: 2, recordsMappedInWorkers: 1100 - 255, startedWhileIndexing: false });
+    expect(again.plan).toEqual(a.plan);
   });
 });

@@ -49,7 +49,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
     remote = opts.refresh ? await refreshRemote(io, manifest, state, new AbortController().signal) : undefined;
     // Taken before planning: the snapshot the plan reads (a pull meanwhile makes apply PLANFILE refuse it).
     const sources = opts.out ? await fingerprintSources(manifest, state.snapshot) : [];
-    let stats: PlanRunStats = { cacheHits: 0, workers: 0, mappedInWorkers: 0 };
+    let stats: PlanRunStats = { cacheHits: 0, workers: 0, mappedInWorkers: 0, startedWhileIndexing: false };
     const s = await summarisePlan(manifest, state, {
       onStats: (x) => (stats = x),
       remote: remote?.get,
@@ -62,7 +62,7 @@ export async function planCommand(io: Io, opts: PlanFlags): Promise<number> {
     });
     if (json) {
       const cache = { unchangedNotRemapped: stats.cacheHits };
-      const mapping = { workers: stats.workers, recordsMappedInWorkers: stats.mappedInWorkers };
+      const mapping = { workers: stats.workers, recordsMappedInWorkers: stats.mappedInWorkers, startedWhileIndexing: stats.startedWhileIndexing };
       io.out.write(`${JSON.stringify({ format_version: 1, plan: s, cache, mapping })}\n`);
     } else if (markdown) {
       io.out.write(
