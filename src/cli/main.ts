@@ -5,8 +5,10 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand, interruptSignals, type ApplyFlags } from './commands/apply.js';
-import { demoCommand } from './commands/demo.js';
-import { EMULATOR_KINDS, emulatorCommand, type EmulatorFlags } from './commands/emulator.js';
+// The emulators (demo, emulator) are loaded only by the commands that start one: every other command
+// would load their GraphQL schema and HTML libraries for nothing.
+import type { EmulatorFlags } from './commands/emulator.js';
+import { EMULATOR_KINDS } from './commands/emulator-kinds.js';
 import { initCommand, type InitFlags } from './commands/init.js';
 import { planCommand, type PlanFlags } from './commands/plan.js';
 import { interruptOnce, pullCommand, type PullFlags } from './commands/pull.js';
@@ -242,7 +244,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       ]),
     )
     .action(function (this: Command) {
-      return act(() => emulatorCommand(io, this.opts() as EmulatorFlags))();
+      return act(async () => (await import('./commands/emulator.js')).emulatorCommand(io, this.opts() as EmulatorFlags))();
     });
 
   program
@@ -253,6 +255,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return act(async () => {
         const signals = interruptSignals(io);
         try {
+          const { demoCommand } = await import('./commands/demo.js');
           return await demoCommand(io, globals(this) as GlobalFlags & { reset?: boolean }, signals);
         } finally {
           signals.dispose();

@@ -1,10 +1,21 @@
 /** Conversions bound into every expression: $htmlToText, $htmlToMarkdown, $toISO. */
-import { convert as htmlToTextConvert } from 'html-to-text';
+import { createRequire } from 'node:module';
 import { turndownHtml } from './markdown.js';
+
+type HtmlToText = typeof import('html-to-text').convert;
+let htmlToTextConvert: HtmlToText | undefined;
+/**
+ * html-to-text, loaded the first time $htmlToText runs (its CommonJS build, as a JSONata function is
+ * synchronous), not with every command of the CLI (about 0.07 s).
+ */
+function htmlToTextLib(): HtmlToText {
+  htmlToTextConvert ??= (createRequire(import.meta.url)('html-to-text') as typeof import('html-to-text')).convert;
+  return htmlToTextConvert;
+}
 
 export function htmlToText(html: unknown): string | undefined {
   if (html === undefined || html === null) return undefined;
-  return htmlToTextConvert(String(html), {
+  return htmlToTextLib()(String(html), {
     wordwrap: false,
     selectors: [
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },

@@ -10,8 +10,8 @@ import { DEFAULT_IMPORT_RATE_LIMIT, loadThereThereSeed, startThereThereEmulator 
 import { DEFAULT_INCREMENTAL_PER_MINUTE, DEFAULT_REQUESTS_PER_MINUTE, loadZendeskSeed, startZendeskEmulator } from '../../emulators/zendesk/index.js';
 import type { Io } from '../io.js';
 
-export const EMULATOR_KINDS = ['plain', 'therethere', 'zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'helpspot'] as const;
-export type EmulatorKind = (typeof EMULATOR_KINDS)[number];
+import { EMULATOR_KINDS, type EmulatorKind } from './emulator-kinds.js';
+export { EMULATOR_KINDS, type EmulatorKind };
 
 export interface EmulatorFlags {
   kind?: string;

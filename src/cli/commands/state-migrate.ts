@@ -11,7 +11,6 @@ import { PmError } from '../../core/errors.js';
 import type { Manifest } from '../../manifest/types.js';
 import { openState } from '../../state/open.js';
 import { describePgUrl } from '../../state/postgres-connect.js';
-import { PgStateStore } from '../../state/postgres.js';
 import { SqliteStateStore } from '../../state/sqlite.js';
 import type { TransferableState, TransferTable } from '../../state/transfer.js';
 import type { StateStore } from '../../state/types.js';
@@ -38,6 +37,7 @@ type Source = { store: StateStore & TransferableState; label: string; sqlite?: S
 
 async function openSource(io: Io, manifest: Manifest, from: string, schema: string): Promise<Source> {
   if (/^postgres(ql)?:\/\//.test(from)) {
+    const { PgStateStore } = await import('../../state/postgres.js');
     const store = await PgStateStore.open({ url: from, schema, manifestName: manifest.name, create: false });
     if (!store) throw new PmError('state.missing', `there is no state for '${manifest.name}' in schema ${schema} of ${describePgUrl(from)}`, { hint: 'check the URL and --from-schema' });
     return { store, label: store.path };
@@ -106,6 +106,7 @@ export async function stateMigrateCommand(io: Io, opts: StateMigrateFlags): Prom
 
 async function openMigrationTarget(manifest: Manifest): Promise<StateStore> {
   if (manifest.state.backend === 'postgres') {
+    const { PgStateStore } = await import('../../state/postgres.js');
     const s = await PgStateStore.open({ url: manifest.state.url, schema: manifest.state.schema, manifestName: manifest.name, create: true });
     return s!;
   }

@@ -5,7 +5,6 @@
  * lines, for the message when it fails.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { execa } from 'execa';
 import { LineSplitter, type Line } from '../lines.js';
 
 /** Passed on from the process environment; everything else comes from the source's `env:`. */
@@ -85,6 +84,8 @@ export interface RunResult {
 
 /** Runs the program to its end (or until onLine throws, or the signal aborts: then it is killed). */
 export async function runLines(o: RunOptions): Promise<RunResult> {
+  // Loaded when a command source runs, not with every command of the CLI (about 0.14 s).
+  const { execa } = await import('execa');
   const sub = execa(o.program, [...o.args], {
     cwd: o.cwd,
     env: { ...o.env },
