@@ -161,7 +161,7 @@ describe('source index: groupBy', () => {
     }
   });
 
-  it('keeps the records of a .jsonl by their place in the file and reads them back as they are (BOM, CRLF, UTF-8); a .gz keeps their text', async () => {
+  it('keeps the records of a .jsonl groupBy index by their place in the file and reads them back as they are (BOM, CRLF, UTF-8); a .gz, and a key index, keep their text', async () => {
     const lines = ['{"id":1,"t":1,"s":"é ü 😀"}', '{"id":2,"t":1,"s":"a\\"b"}', '{"id":3,"t":2,"s":""}', '{"id":4,"t":1,"n":[1,{"x":null}]}'];
     const src = path.join(t.dir, 'placed.jsonl');
     writeFileSync(src, `\ufeff${lines.join('\r\n')}\r\n`);
@@ -181,8 +181,12 @@ describe('source index: groupBy', () => {
         idx.close();
       }
     }
+    // A key index keeps a copy (it is read one record at a time).
     const keyed = await openSourceIndex(decl(src, { key: expr('id') }), 'key', { cacheDir: cacheDir() });
     try {
+      const db = new Database(keyed.file, { readonly: true });
+      expect(db.prepare("SELECT v FROM meta WHERE k = 'spans'").pluck().get()).toBe('0');
+      db.close();
       expect(keyed.get('1')).toEqual(JSON.parse(lines[0]!));
       expect(keyed.fingerprint('2', 'one')).toBe(createHash('sha1').update(lines[1]!).digest('hex'));
     } finally {
