@@ -604,7 +604,7 @@ async function benchPlan() {
       const p = summariseFile((await profileRun('plan', ws.dir, ['plan', '--workers', '1'], undefined, timeoutMs)).file);
       why +=
         `\n**Why plan is more than 8× the floor.** \`plan --workers 1\` profiled on ${fmt(n)} tickets × ${SIZES.comments} comments (${fmt(p.totalMs / 1000, 1)} s of samples; with workers the same work is spread over threads): ` +
-        `its time goes to ${areaSentence(p)}. The first plan also builds the on-disk source indexes (each keyed/grouped source read, parsed and written to SQLite)` +
+        `its time goes to ${areaSentence(p)}. The first plan also builds the on-disk source indexes (each keyed/grouped source read and parsed; a key index keeps a copy of each record in SQLite, a groupBy index of a .jsonl its place in the file)` +
         (results.replan ? ` (in benchmark d, a first plan with the indexes already built took ${fmt((100 * results.replan.firstWarm) / results.replan.first)}% of the time of a cold one)` : '') +
         `.\n\n` +
         profileMarkdown(p) +
