@@ -152,7 +152,7 @@ class GroupDigests {
 
 /**
  * The digests of every group, read back in key order: for a source whose groups are not contiguous.
- * `file`: the source file, for records the index keeps by place (read from it with `bytes`).
+ * `bytes`: the source file, for the records the index keeps by place.
  */
 function saveGroupDigests(db: Database.Database, bytes: RecordBytes | undefined): void {
   db.exec('DELETE FROM digests');
