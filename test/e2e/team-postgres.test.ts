@@ -135,8 +135,10 @@ describe('two working directories on one PostgreSQL state', () => {
     emu.reset();
     dbUrl = await freshDatabase('team');
     const [a, b] = twoClones();
-    // Slow answers: the first run is still sending when force-unlock ends its session (about 8 s of work).
-    await post('/__emulator/config', { latencyMs: 250 });
+    // Slow answers: the first run is still sending when force-unlock ends its session (about 19 s of
+    // work; with 8 s, a loaded machine sometimes finished it before the second run and force-unlock had
+    // started: "is not locked").
+    await post('/__emulator/config', { latencyMs: 600 });
     const first = apply(a);
     await until('the first apply to send', () => imports() >= 3);
     const locked = await apply(b);
