@@ -521,7 +521,6 @@ function asciiLower(s: string): string {
   return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => c.toLowerCase()) : s;
 }
 
-
 /**
  * The tree the HTML standard's parser builds, for HTML it can build without any of its repairs: tags
  * from SIMPLE_TAGS only, each closed by its own end tag in order (or left open at the end), no <p>

@@ -52,8 +52,7 @@ export interface PmErrorData {
 }
 
 export function pmErrorData(e: PmError): PmErrorData {
-  const options: PmErrorOptions = { location: e.location, address: e.address, path: e.path, hint: e.hint };
-  return { code: e.code, message: e.message, options: JSON.parse(JSON.stringify(options)) as PmErrorOptions };
+  return { code: e.code, message: e.message, options: { location: e.location, address: e.address, path: e.path, hint: e.hint } };
 }
 
 export interface ResolverCall {

@@ -22,7 +22,7 @@ import { MAX_DEPTH, recordLimit } from './limits.js';
 import { Lru } from './lru.js';
 import { pulledStream } from './live/read.js';
 import { statSource } from './open.js';
-import { RecordBytes, type FileVersion } from './record-bytes.js';
+import { RecordBytes, sameVersion, type FileVersion } from './record-bytes.js';
 import type { SourceIndex } from './types.js';
 
 /** How much one open index keeps in memory: parsed records (not bytes) in its LRU, and SQLite's page cache. */
@@ -287,7 +287,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
   });
   return cachedIndex(decl, kind, expr, fingerprint, decl.path, { ...opts, onBuild: () => opts.onBuild?.({ bytes: st.size }) }, async () => {
     const after = await statSource(decl);
-    if (after.size !== st.size || after.mtimeMs !== st.mtimeMs || after.ino !== st.ino) {
+    if (!sameVersion(after, st)) {
       throw new PmError('source.changed', `source "${decl.name}": ${decl.pathAsWritten} changed while it was being indexed`, {
         location: decl.location,
         path: `sources.${decl.name}.path`,

@@ -124,7 +124,8 @@ function versionOf(st: Stats): FileVersion {
   return { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
 }
 
-function sameVersion(a: FileVersion, b: FileVersion): boolean {
+/** The same file, unchanged: same size, mtime and inode. */
+export function sameVersion(a: FileVersion, b: FileVersion): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
 

@@ -235,7 +235,6 @@ export class PgStateStore implements StateStore, TransferableState {
     return { count: Number(row.n), applied: Number(row.applied), latestUpdatedAt: row.latest ?? '' };
   }
 
-
   async *list(pattern = '*'): AsyncIterableIterator<ResourceRow> {
     if (this.id === undefined) return;
     const match = addressMatcher(pattern);

@@ -165,7 +165,6 @@ export class SqliteStateStore implements StateStore, TransferableState {
     return { count: r.n, applied: r.applied ?? 0, latestUpdatedAt: r.latest ?? '' };
   }
 
-
   /** In pages, so that the caller may write to the state between rows. */
   async *list(pattern = '*'): AsyncIterableIterator<ResourceRow> {
     const match = addressMatcher(pattern);

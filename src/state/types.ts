@@ -92,16 +92,17 @@ export interface InvalidRow {
   readonly updatedAt: string;
 }
 
-/**
- * The recorded state of one migration. Every method is asynchronous because a backend may be across a
- * network (PostgreSQL); a write's promise resolves once the write is durable, never before.
- */
+/** A thread's recorded messages, counted (StateStore.childrenSummary). */
 export interface ChildrenSummary {
   readonly count: number;
   readonly applied: number;
   readonly latestUpdatedAt: string;
 }
 
+/**
+ * The recorded state of one migration. Every method is asynchronous because a backend may be across a
+ * network (PostgreSQL); a write's promise resolves once the write is durable, never before.
+ */
 export interface StateStore {
   /** Where the state is, for messages: a file path, or `postgres://host:port/db (schema, name)` without credentials. */
   readonly path: string;
