@@ -221,6 +221,30 @@ function hasVoidOrMeaningfulBelow(n: MdNode): boolean {
   return false;
 }
 
+/** Whether a character is one of JavaScript's `\s` (WhiteSpace and LineTerminator). */
+function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** `[ \t\r\n]`, the whitespace turndown keeps apart from the rest of `\s`. */
+const isAsciiSpace = (c: number): boolean => c === 32 || c === 9 || c === 13 || c === 10;
+
+/**
+ * `/^\s*$/.test(n.textContent)` without making the text: whether every text below the element is
+ * whitespace (textContent is its texts in document order; comments are not part of it).
+ */
+function textIsBlank(n: MdNode): boolean {
+  for (const c of n.children) {
+    if (c.kind === TEXT) {
+      const d = c.data;
+      for (let i = 0; i < d.length; i++) if (!isJsSpace(d.charCodeAt(i))) return false;
+    } else if (c.kind === ELEMENT && !textIsBlank(c)) return false;
+  }
+  return true;
+}
+
 // ---- whitespace (collapse-whitespace, as turndown has it) ----
 
 interface CollapseState {
@@ -228,9 +252,12 @@ interface CollapseState {
   keepLeadingWs: boolean;
 }
 
+/** `s.replace(/ $/, '')` */
+const withoutTrailingSpace = (s: string): string => (s.endsWith(' ') ? s.substring(0, s.length - 1) : s);
+
 function elementStep(node: MdNode, st: CollapseState): void {
   if (isBlock(node) || node.name === 'BR') {
-    if (st.prevText) st.prevText.data = st.prevText.data.replace(/ $/, '');
+    if (st.prevText) st.prevText.data = withoutTrailingSpace(st.prevText.data);
     st.prevText = null;
     st.keepLeadingWs = false;
   } else if (isVoid(node) || node.name === 'PRE') {
@@ -282,7 +309,7 @@ function collapseWhitespace(root: MdNode): void {
   collapseChildren(root, st);
   if (st.prevText) {
     const p = st.prevText;
-    p.data = p.data.replace(/ $/, '');
+    p.data = withoutTrailingSpace(p.data);
     if (!p.data) p.parent!.children.splice(p.parent!.children.indexOf(p), 1);
   }
 }
@@ -329,44 +356,77 @@ const trimNewlines = (s: string): string => trimTrailingNewlines(trimLeadingNewl
 
 /** turndown's isBlank, for an element (the only nodes whose rule is looked up). */
 function isBlank(n: MdNode): boolean {
-  return !isVoid(n) && !MEANINGFUL_WHEN_BLANK.has(n.name) && /^\s*$/.test(n.textContent) && !hasVoidOrMeaningful(n);
+  return !isVoid(n) && !MEANINGFUL_WHEN_BLANK.has(n.name) && textIsBlank(n) && !hasVoidOrMeaningful(n);
 }
 
-const EDGE_WS = /^(([ \t\r\n]*)(\s*))(?:(?=\S)[\s\S]*\S)?((\s*?)([ \t\r\n]*))$/;
 const NO_FLANK: Flank = { leading: '', trailing: '' };
 
 function isFlankedByWhitespace(side: 'left' | 'right', n: MdNode): boolean {
   const sibling = side === 'left' ? n.previousSibling : n.nextSibling;
   if (!sibling) return false;
-  const re = side === 'left' ? / $/ : /^ /;
-  if (sibling.kind === TEXT) return re.test(sibling.data);
-  if (sibling.kind === ELEMENT && !isBlock(sibling)) return re.test(sibling.textContent);
-  return false;
+  let text: string;
+  if (sibling.kind === TEXT) text = sibling.data;
+  else if (sibling.kind === ELEMENT && !isBlock(sibling)) text = sibling.textContent;
+  else return false;
+  return side === 'left' ? text.endsWith(' ') : text.startsWith(' ');
 }
 
 function flankingWhitespace(n: MdNode): Flank {
   if (n.isBlock) return NO_FLANK;
-  const m = EDGE_WS.exec(n.textContent)!;
-  let leading = m[1]!;
-  let trailing = m[4]!;
-  if (m[2] && isFlankedByWhitespace('left', n)) leading = m[3]!;
-  if (m[6] && isFlankedByWhitespace('right', n)) trailing = m[5]!;
+  // turndown's edge-whitespace regexp, /^(([ \t\r\n]*)(\s*))(?:(?=\S)[\s\S]*\S)?((\s*?)([ \t\r\n]*))$/,
+  // by hand: leading = m[1] (all leading \s), of which m[2] its [ \t\r\n] start and m[3] the rest;
+  // trailing = m[4] (all trailing \s, none when the text is all whitespace), of which m[6] its
+  // [ \t\r\n] end and m[5] the rest. It was a tenth of the converter's time.
+  const t = n.textContent;
+  const len = t.length;
+  let lead = 0;
+  while (lead < len && isJsSpace(t.charCodeAt(lead))) lead++;
+  if (lead === 0 && len > 0 && !isJsSpace(t.charCodeAt(len - 1))) return NO_FLANK;
+  let ascii = 0;
+  while (ascii < lead && isAsciiSpace(t.charCodeAt(ascii))) ascii++;
+  let leading = t.substring(0, lead);
+  let trailing = '';
+  if (ascii > 0 && isFlankedByWhitespace('left', n)) leading = t.substring(ascii, lead);
+  if (lead < len) {
+    let trail = 0;
+    while (isJsSpace(t.charCodeAt(len - 1 - trail))) trail++;
+    let asciiEnd = 0;
+    while (asciiEnd < trail && isAsciiSpace(t.charCodeAt(len - 1 - asciiEnd))) asciiEnd++;
+    trailing = t.substring(len - trail);
+    if (asciiEnd > 0 && isFlankedByWhitespace('right', n)) trailing = t.substring(len - trail, len - asciiEnd);
+  }
   return leading || trailing ? { leading, trailing } : NO_FLANK;
 }
 
-function join(output: string[], replacement: string): void {
-  const tail = output.pop() ?? '';
+/**
+ * turndown's output while it is joined, as all but its last piece and that piece: trailing newlines are
+ * never split between pieces, so join looks only at the last.
+ */
+interface Output {
+  done: string;
+  last: string;
+}
+
+/** turndown's join: at most two newlines between two pieces, from the newlines at their ends. */
+function join(output: Output, replacement: string): void {
+  const tail = output.last;
   const s1 = trimTrailingNewlines(tail);
   const s2 = trimLeadingNewlines(replacement);
   const nls = Math.max(tail.length - s1.length, replacement.length - s2.length);
   const separator = '\n\n'.substring(0, nls);
-  if (s1) output.push(s1);
-  if (separator) output.push(separator);
-  if (s2) output.push(s2);
+  if (s2) {
+    output.done += s1 + separator;
+    output.last = s2;
+  } else if (separator) {
+    output.done += s1;
+    output.last = separator;
+  } else output.last = s1;
 }
 
-function process(parent: MdNode): string[] {
-  const output: string[] = [];
+const joined = (output: Output): string => output.done + output.last;
+
+function process(parent: MdNode): Output {
+  const output: Output = { done: '', last: '' };
   for (const node of parent.children) {
     node.isBlock = node.kind === ELEMENT && isBlock(node);
     node.isCode = node.name === 'CODE' || parent.isCode;
@@ -382,7 +442,7 @@ function process(parent: MdNode): string[] {
 }
 
 function replacementForNode(node: MdNode): string {
-  let content = process(node).join('');
+  let content = joined(process(node));
   const { leading, trailing } = node.flank!;
   if (leading || trailing) content = content.trim();
   return leading + rule(content, node) + trailing;
@@ -510,15 +570,32 @@ const CLOSES_P = new Set([
 ]);
 /** The standard's "special" elements among SIMPLE_TAGS, but address, div and p (where an <li> stops looking for an open one). */
 const LI_STOP = new Set(['article', 'aside', 'blockquote', 'br', 'center', 'figcaption', 'figure', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'img', 'li', 'main', 'nav', 'ol', 'pre', 'section', 'ul', 'wbr']);
-const HEADING = /^h[1-6]$/;
-const TAG_NAME_END = /[\t\n\f />]/g;
-const ATTR_NAME = /[^\t\n\f />=]+/y;
-const UNQUOTED_VALUE = /[^\t\n\f >]*/y;
-const SPACES = /[\t\n\f ]*/y;
+/** h1 … h6 */
+const isHeading = (tag: string): boolean => tag.length === 2 && tag.charCodeAt(0) === 104 && tag.charCodeAt(1) >= 49 && tag.charCodeAt(1) <= 54;
+/** The tokenizer's whitespace, `[\t\n\f ]` (a \r is gone by then). */
+const isTagSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 12;
+
+/** Where a tag name ends (`[\t\n\f />]`) at or after `from`, or -1. */
+function tagNameEnd(html: string, from: number): number {
+  for (let k = from; k < html.length; k++) {
+    const c = html.charCodeAt(k);
+    if (c === 62 || c === 47 || isTagSpace(c)) return k;
+  }
+  return -1;
+}
+
+function skipTagSpaces(html: string, from: number): number {
+  while (from < html.length && isTagSpace(html.charCodeAt(from))) from++;
+  return from;
+}
 
 /** Lower case of the ASCII letters only, as the tokenizer does (a Kelvin sign is not a k). */
 function asciiLower(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => c.toLowerCase()) : s;
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 65 && c <= 90) return s.replace(/[A-Z]/g, (l) => l.toLowerCase());
+  }
+  return s;
 }
 
 /**
@@ -561,16 +638,15 @@ function parseSimple(html: string): MdNode | null {
       continue;
     }
     if (c === 47 /* / */) {
-      TAG_NAME_END.lastIndex = i + 2;
-      const m = TAG_NAME_END.exec(html);
-      if (!m || m[0] !== '>') return null;
-      const tag = asciiLower(html.substring(i + 2, m.index));
+      const e = tagNameEnd(html, i + 2);
+      if (e < 0 || html.charCodeAt(e) !== 62) return null;
+      const tag = asciiLower(html.substring(i + 2, e));
       const cur = stack[stack.length - 1]!;
       if (stack.length === 1 || cur.tag !== tag) return null;
       stack.pop();
       if (tag === 'p') openP--;
       else if (tag === 'a') openA--;
-      i = m.index + 1;
+      i = e + 1;
       continue;
     }
     if (!alpha) {
@@ -580,19 +656,16 @@ function parseSimple(html: string): MdNode | null {
       i++;
       continue;
     }
-    TAG_NAME_END.lastIndex = i + 1;
-    const m = TAG_NAME_END.exec(html);
-    if (!m) return null;
-    const tag = asciiLower(html.substring(i + 1, m.index));
+    const e = tagNameEnd(html, i + 1);
+    if (e < 0) return null;
+    const tag = asciiLower(html.substring(i + 1, e));
     if (!SIMPLE_TAGS.has(tag)) return null;
     // Attributes.
-    let j = m.index;
+    let j = e;
     const attrs: Token.Attribute[] = [];
     let selfClosing = false;
     for (;;) {
-      SPACES.lastIndex = j;
-      SPACES.exec(html);
-      j = SPACES.lastIndex;
+      j = skipTagSpaces(html, j);
       const ch = html[j];
       if (ch === '>') break;
       if (ch === '/') {
@@ -602,19 +675,19 @@ function parseSimple(html: string): MdNode | null {
         break;
       }
       if (ch === undefined) return null;
-      ATTR_NAME.lastIndex = j;
-      const nm = ATTR_NAME.exec(html);
-      if (!nm || /["'<]/.test(nm[0])) return null;
-      const name = asciiLower(nm[0]);
-      j = ATTR_NAME.lastIndex;
-      SPACES.lastIndex = j;
-      SPACES.exec(html);
+      // The name: [^\t\n\f />=]+, and none of "'< (which the standard calls errors).
+      const nameStart = j;
+      for (; j < html.length; j++) {
+        const c = html.charCodeAt(j);
+        if (c === 62 || c === 47 || c === 61 || isTagSpace(c)) break;
+        if (c === 34 || c === 39 || c === 60) return null;
+      }
+      if (j === nameStart) return null;
+      const name = asciiLower(html.substring(nameStart, j));
+      const afterName = skipTagSpaces(html, j);
       let value = '';
-      if (html[SPACES.lastIndex] === '=') {
-        j = SPACES.lastIndex + 1;
-        SPACES.lastIndex = j;
-        SPACES.exec(html);
-        j = SPACES.lastIndex;
+      if (html.charCodeAt(afterName) === 61 /* = */) {
+        j = skipTagSpaces(html, afterName + 1);
         const q = html[j];
         if (q === '"' || q === "'") {
           const end = html.indexOf(q, j + 1);
@@ -622,12 +695,18 @@ function parseSimple(html: string): MdNode | null {
           value = html.substring(j + 1, end);
           j = end + 1;
           // The standard wants a space, / or > after a quoted value.
-          if (!/[\t\n\f />]/.test(html[j] ?? '')) return null;
+          const c = html.charCodeAt(j);
+          if (!(c === 62 || c === 47 || isTagSpace(c))) return null;
         } else {
-          UNQUOTED_VALUE.lastIndex = j;
-          value = UNQUOTED_VALUE.exec(html)![0];
-          if (value === '' || /["'<=`]/.test(value)) return null;
-          j = UNQUOTED_VALUE.lastIndex;
+          // [^\t\n\f >]+, and none of "'<=` (errors).
+          const valueStart = j;
+          for (; j < html.length; j++) {
+            const c = html.charCodeAt(j);
+            if (c === 62 || isTagSpace(c)) break;
+            if (c === 34 || c === 39 || c === 60 || c === 61 || c === 96) return null;
+          }
+          if (j === valueStart) return null;
+          value = html.substring(valueStart, j);
         }
         if (value.includes('&')) value = decodeHTMLAttribute(value);
       }
@@ -639,7 +718,7 @@ function parseSimple(html: string): MdNode | null {
     if (selfClosing && !isVoidTag) return null;
     if (openP > 0 && CLOSES_P.has(tag)) return null;
     const cur = stack[stack.length - 1]!;
-    if (HEADING.test(tag) && HEADING.test(cur.tag)) return null;
+    if (isHeading(tag) && isHeading(cur.tag)) return null;
     if (tag === 'li') {
       for (let k = stack.length - 1; k > 0; k--) {
         const t = stack[k]!.tag;
@@ -682,7 +761,7 @@ export function turndownHtml(html: string, parser: 'auto' | 'parse5' = 'auto'): 
   join(output, '');
   // turndown's .replace(/^[\t\r\n]+/, '').replace(/[\t\r\n\s]+$/, ''), without the regexp's
   // quadratic search for the end of a text with many runs of spaces.
-  const out = output.join('');
+  const out = joined(output);
   let i = 0;
   while (i < out.length && (out.charCodeAt(i) === 9 || out.charCodeAt(i) === 10 || out.charCodeAt(i) === 13)) i++;
   return out.substring(i).trimEnd();

@@ -136,6 +136,24 @@ describe('$htmlToMarkdown gives what turndown on domino gave', () => {
     expect(turndownHtml('')).toBe('');
   });
 
+  it('on every mix of edge whitespace in and around inline elements', () => {
+    // The flanking whitespace of an inline element: turndown's regexp, here computed by hand, takes
+    // [ \t\r\n] apart from the rest of \s (no-break, em and ideographic spaces, \f, \v, BOM).
+    const ws = ['', ' ', '\t', '\n', '\u00a0', '\u2003', '\u3000', '\f', '\v', '\ufeff', ' \u00a0', '\u00a0 ', '\n\u2003\t', '&nbsp; '];
+    const inputs: string[] = [];
+    for (const tag of ['b', 'em', 'code', 'span', 'a href="https://a.test"']) {
+      const close = tag.split(' ')[0];
+      for (const lead of ws)
+        for (const trail of ws)
+          for (const [before, after] of [['', ''], ['x ', ' y'], ['x', 'y'], ['<i>x </i>', '<i> y</i>'], ['<p>x</p>', '<p>y</p>']]) {
+            inputs.push(`${before}<${tag}>${lead}mid${trail}</${close}>${after}`);
+            if (lead === trail) inputs.push(`${before}<${tag}>${lead}</${close}>${after}`);
+          }
+    }
+    expect(inputs.length).toBeGreaterThan(4000);
+    expect(differences(inputs)).toEqual([]);
+  });
+
   it('fails on a frameset document, as turndown did, but saying why', () => {
     expect(() => before('<frameset><frame></frameset>x')).toThrow(/null/);
     expect(() => htmlToMarkdown(' <frameset><frame></frameset>x')).toThrow('the HTML is a frameset document (<frameset> before any content), which has no body to convert to Markdown');
@@ -225,6 +243,18 @@ describe('the simple parser builds the tree parse5 builds', () => {
   it('leaves to parse5 what needs the standard\'s repairs', () => {
     const parse5Only = ['<p>a<p>b', '<p>a<div>b</div></p>', '<b><i>x</b></i>', '<li>a<li>b', '<a href=x>a<a href=y>b</a></a>', '<table><tr><td>x</td></tr></table>', '<p/>', '<br></br>', '<!doctype html>x', '<x-foo>y</x-foo>', 'a\0b', '<pre>&#10;x</pre>', '<h1><h2>x</h2></h1>', '<p>a</P >', '<a href=>x</a>', '<a href="x"title="y">z</a>', '<!-->x', '<?php x ?>'];
     const simple = ['<p>a</p><p>b</p>', '<ul><li>a<ul><li>b</li></ul></li></ul>', '<div><p>x</p></div>', '<pre>\nx</pre>', 'a < b &amp; c', '<P CLASS=x>y</P>', '<p>unclosed'];
+    // Attribute syntax the simple parser reads by hand: spaces around =, both quotes, unquoted values
+    // with / in them, repeated and value-less attributes, entities, tabs and form feeds between.
+    simple.push(
+      '<a href = "https://a.test/x" title=\'t\'>x</a>',
+      '<a href=https://a.test/x/ title=t>x</a>',
+      '<a\thref="x"\ftitle="y"\n>z</a>',
+      '<img src="a.png" src="b.png" alt>',
+      '<img src=a.png alt="&quot;q&quot; &amp; r"/>',
+      '<a HREF="x" Title="y">z</a>',
+      '<span data-x="1" hidden>y</span>',
+    );
+    parse5Only.push('<a href="x"/>y</a>', '<a href=x"y>z</a>', '<a h"ref=x>z</a>', '<a href=`x`>z</a>', '<a href=x=y>z</a>', '<img src="x', '<b', '<a =x>y</a>');
     for (const html of [...parse5Only, ...simple]) {
       expect(isSimpleHtml(html), html).toBe(simple.includes(html));
       expect(turndownHtml(html), html).toBe(turndownHtml(html, 'parse5'));
