@@ -43,6 +43,40 @@ function checkCalendar(s: string): void {
   if (bad) throw new Error(`$toISO cannot read ${JSON.stringify(s)} as a time: there is no such date or time`);
 }
 
+/** The value of two ASCII digits at s[i], or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Whether a string is already what toISO gives (`YYYY-MM-DDTHH:MM:SS.sssZ`, a real date and time), so
+ * it can be returned as it is: most exports write their times so, and parsing them was a few percent
+ * of a plan. Anything else (a leap second included) takes the general path.
+ */
+function isCanonicalUtc(s: string): boolean {
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) {
+    return false;
+  }
+  const century = twoDigits(s, 0);
+  const yy = twoDigits(s, 2);
+  const mo = twoDigits(s, 5);
+  const d = twoDigits(s, 8);
+  const h = twoDigits(s, 11);
+  const mi = twoDigits(s, 14);
+  const sec = twoDigits(s, 17);
+  const ms0 = s.charCodeAt(20) - 48;
+  const ms = twoDigits(s, 21);
+  if (century < 0 || yy < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms0 < 0 || ms0 > 9 || ms < 0) return false;
+  const y = century * 100 + yy;
+  // The general path checks a day with Date.UTC, which reads years 0-99 as 1900-1999: leave those to it.
+  if (y < 100) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = mo === 2 ? (leap ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+  return d <= days;
+}
+
 /**
  * ISO 8601 strings with any offset, unix seconds or unix milliseconds → ISO 8601 UTC (`…Z`).
  * Numbers below 1e11 are seconds (1e11 s is the year 5138), larger ones milliseconds.
@@ -50,6 +84,7 @@ function checkCalendar(s: string): void {
  */
 export function toISO(t: unknown): string | undefined {
   if (t === undefined || t === null || t === '') return undefined;
+  if (typeof t === 'string' && isCanonicalUtc(t)) return t;
   let ms: number;
   if (typeof t === 'number' || (typeof t === 'string' && NUMERIC_RE.test(t.trim()))) {
     const n = Number(t);

@@ -20,6 +20,30 @@ describe('$toISO', () => {
     expect(() => toISO('2024-01-01T24:30:00Z')).toThrow(/no such date/);
     expect(toISO('2024-02-29T10:00:00Z')).toBe('2024-02-29T10:00:00.000Z');
   });
+  it('gives a time already in its own form (…T…sssZ) what the general path gives, or the same error', () => {
+    // A leading space keeps a string off the short path for a canonical time; the general path trims it.
+    const outcome = (s: string): string => {
+      try {
+        return `ok ${toISO(s)}`;
+      } catch (e) {
+        return `error ${(e as Error).message.replace(/" ?/g, '"')}`;
+      }
+    };
+    const cases: string[] = [];
+    const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+    for (const y of [0, 4, 99, 100, 1900, 1970, 2000, 2023, 2024, 2100, 9999])
+      for (const mo of [0, 1, 2, 4, 12, 13])
+        for (const d of [0, 1, 28, 29, 30, 31, 32]) cases.push(`${pad(y, 4)}-${pad(mo)}-${pad(d)}T12:34:56.789Z`);
+    for (const hms of ['00:00:00.000', '23:59:59.999', '24:00:00.000', '12:60:00.000', '12:00:60.000', '12:00:59.99x', '1a:00:00.000'])
+      cases.push(`2024-03-10T${hms}Z`);
+    cases.push('2024-03-10T12:00:00.000z', '2024-03-10 12:00:00.000Z', '2024-03-10T12:00:00,000Z', '+02024-03-10T12:00:00.000', '２024-03-10T12:00:00.000Z');
+    let short = 0;
+    for (const s of cases) {
+      expect(outcome(s), s).toBe(outcome(` ${s}`));
+      if (outcome(s) === `ok ${s}`) short++;
+    }
+    expect(short).toBeGreaterThan(100);
+  });
 });
 
 describe('HTML conversion', () => {
