@@ -235,7 +235,11 @@ export async function buildIndex(
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('cache_size = -65536');
+    // The page cache is the build's own memory, part of a plan's peak: 64 MB held the whole index of
+    // 100k tickets × 10 (+20 MB of RSS over 10k). Records in key order need few pages at a time: the
+    // same build time with 16 MB; 600k records in random key order build 15-25% slower, 40-70 MB
+    // smaller.
+    db.pragma('cache_size = -16384');
     db.exec(SCHEMA);
     if (kind === 'groupBy') db.exec('CREATE TABLE digests (k TEXT PRIMARY KEY, d TEXT NOT NULL) WITHOUT ROWID');
     const digests = kind === 'groupBy' ? new GroupDigests(db.prepare('INSERT OR IGNORE INTO digests (k, d) VALUES (?, ?)')) : undefined;
