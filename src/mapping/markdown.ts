@@ -376,7 +376,7 @@ function flankingWhitespace(n: MdNode): Flank {
   // turndown's edge-whitespace regexp, /^(([ \t\r\n]*)(\s*))(?:(?=\S)[\s\S]*\S)?((\s*?)([ \t\r\n]*))$/,
   // by hand: leading = m[1] (all leading \s), of which m[2] its [ \t\r\n] start and m[3] the rest;
   // trailing = m[4] (all trailing \s, none when the text is all whitespace), of which m[6] its
-  // [ \t\r\n] end and m[5] the rest. It was a tenth of the converter's time.
+  // [ \t\r\n] end and m[5] the rest. Most texts start and end with neither, seen at once.
   const t = n.textContent;
   const len = t.length;
   let lead = 0;

@@ -1,6 +1,9 @@
 import { ClientError } from 'graphql-request';
-import { describe, expect, it } from 'vitest';
-import { classifyThrown, fromGraphQLErrors, fromMutationError, parseRateLimitHeaders } from '../../src/targets/plain/errors.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classifyThrown, fromGraphQLErrors, fromMutationError, graphqlRequest, parseRateLimitHeaders } from '../../src/targets/plain/errors.js';
+
+// The target loads graphql-request with its first request; classifyThrown knows ClientError from then.
+beforeAll(() => graphqlRequest());
 
 const clientError = (status: number, headers: Record<string, string> = {}, errors?: unknown[]) =>
   new ClientError({ status, headers: new Headers(headers), errors, body: '' } as never, { query: 'q' });

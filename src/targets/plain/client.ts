@@ -3,7 +3,7 @@
  * workspace set-up (label types, tenants, thread fields, attachment upload URLs) over graphql-request.
  * One request per call (lists: one per page); retries and rate limiting belong to the executor.
  */
-import { GraphQLClient } from 'graphql-request';
+import type { GraphQLClient } from 'graphql-request';
 import { effectiveMaxBytes } from '../../attachments/index.js';
 import type { Assignee, Customer, Tenant, Thread, ThreadFieldValue, ThreadStatus } from '../../core/model.js';
 import { PLAIN_ATTRIBUTES, type ThreadStatusValue } from '../../plan/diff.js';
@@ -52,6 +52,7 @@ import {
 import {
   classifyThrown,
   fromGraphQLErrors,
+  graphqlRequest,
   fromMutationError,
   parseRateLimitHeaders,
   recordedFromMutationError,
@@ -216,18 +217,24 @@ export class PlainTarget implements Target {
   readonly maxMessagesPerCall = PLAIN_MAX_MESSAGES_PER_CALL;
   readonly maxThreadsPerRead = MAX_THREADS_PER_READ;
   onRateLimit?: (info: RateLimitInfo) => void;
-  private readonly client: GraphQLClient;
+  private readonly client: () => Promise<GraphQLClient>;
   private readonly counts: Record<string, number> = {};
 
   constructor(private readonly opts: PlainTargetOptions) {
     const apiKey = opts.apiKey;
-    this.client = new GraphQLClient(opts.endpoint, {
-      headers: () => ({
-        authorization: `Bearer ${apiKey}`,
-        'user-agent': opts.userAgent ?? 'plain-migrate',
-      }),
-      errorPolicy: 'all',
-    });
+    let client: Promise<GraphQLClient> | undefined;
+    // Made at the first request (graphql-request is loaded then, see graphqlRequest).
+    this.client = () =>
+      (client ??= graphqlRequest().then(
+        ({ GraphQLClient }) =>
+          new GraphQLClient(opts.endpoint, {
+            headers: () => ({
+              authorization: `Bearer ${apiKey}`,
+              'user-agent': opts.userAgent ?? 'plain-migrate',
+            }),
+            errorPolicy: 'all',
+          }),
+      ));
   }
 
   requestCounts(): Record<string, number> {
@@ -240,7 +247,7 @@ export class PlainTarget implements Target {
     const signal = AbortSignal.any([timeout, o.signal]);
     let res;
     try {
-      res = await this.client.rawRequest<T>({ query, variables, signal });
+      res = await (await this.client()).rawRequest<T>({ query, variables, signal });
     } catch (err) {
       const headers = (err as { response?: { headers?: Headers } }).response?.headers;
       if (headers instanceof Headers) this.onRateLimit?.(parseRateLimitHeaders(headers));
