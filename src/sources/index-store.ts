@@ -285,7 +285,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
     kind,
     expr: exprFingerprint(expr),
   });
-  return cachedIndex(decl, kind, expr, fingerprint, decl.path, { ...opts, onBuild: () => opts.onBuild?.({ bytes: st.size }) }, async () => {
+  return cachedIndex(decl, kind, expr, fingerprint, decl.path, { bytes: st.size }, opts, async () => {
     const after = await statSource(decl);
     if (!sameVersion(after, st)) {
       throw new PmError('source.changed', `source "${decl.name}": ${decl.pathAsWritten} changed while it was being indexed`, {
@@ -301,7 +301,7 @@ export async function openSourceIndex(decl: SourceDecl, kind: 'key' | 'groupBy',
 async function openLiveIndex(decl: LiveSourceDecl, kind: 'key' | 'groupBy', expr: Expr, opts: OpenIndexOptions): Promise<DiskSourceIndex> {
   const { info } = await pulledStream(decl, opts.snapshot);
   const fingerprint = JSON.stringify({ v: INDEX_FORMAT_VERSION, stream: decl.snapshotStream, seq: info.seq, records: info.records, kind, expr: exprFingerprint(expr) });
-  return cachedIndex(decl, kind, expr, fingerprint, decl.snapshotStream, { ...opts, onBuild: () => opts.onBuild?.({ records: info.records }) }, async () => undefined);
+  return cachedIndex(decl, kind, expr, fingerprint, decl.snapshotStream, { records: info.records }, opts, async () => undefined);
 }
 
 /** The index file named by the fingerprint: reused when present, else built (atomically) and older ones removed. */
@@ -311,6 +311,8 @@ async function cachedIndex(
   expr: Expr,
   fingerprint: string,
   origin: string,
+  /** The source's size, as far as known (told to onBuild). */
+  size: Parameters<NonNullable<OpenIndexOptions['onBuild']>>[0],
   opts: OpenIndexOptions,
   checkUnchanged: () => Promise<void>,
 ): Promise<DiskSourceIndex> {
@@ -330,7 +332,7 @@ async function cachedIndex(
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     const meta = { source: origin, kind, expression: expr.text, fingerprint };
-    opts.onBuild?.({});
+    opts.onBuild?.(size);
     await buildIndex(decl, kind, expr, tmp, meta, opts.signal, opts.snapshot);
     await checkUnchanged();
     await rename(tmp, file);

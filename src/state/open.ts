@@ -10,7 +10,7 @@ import { SqliteStateStore } from './sqlite.js';
 import type { StateStore } from './types.js';
 
 /** The PostgreSQL state, loaded only for a manifest that uses it (pg and its code: about 0.1 s per command). */
-async function pgStore(): Promise<typeof import('./postgres.js').PgStateStore> {
+export async function pgStore(): Promise<typeof import('./postgres.js').PgStateStore> {
   return (await import('./postgres.js')).PgStateStore;
 }
 

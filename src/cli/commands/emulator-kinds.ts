@@ -1,3 +1,2 @@
 /** The emulators `plain-migrate emulator --kind` starts: apart from emulator.ts, which loads them all. */
 export const EMULATOR_KINDS = ['plain', 'therethere', 'zendesk', 'freshdesk', 'helpscout', 'intercom', 'front', 'helpspot'] as const;
-export type EmulatorKind = (typeof EMULATOR_KINDS)[number];

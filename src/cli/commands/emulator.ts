@@ -9,9 +9,7 @@ import { loadPlainSeed, startPlainEmulator } from '../../emulators/plain/index.j
 import { DEFAULT_IMPORT_RATE_LIMIT, loadThereThereSeed, startThereThereEmulator } from '../../emulators/therethere/index.js';
 import { DEFAULT_INCREMENTAL_PER_MINUTE, DEFAULT_REQUESTS_PER_MINUTE, loadZendeskSeed, startZendeskEmulator } from '../../emulators/zendesk/index.js';
 import type { Io } from '../io.js';
-
-import { EMULATOR_KINDS, type EmulatorKind } from './emulator-kinds.js';
-export { EMULATOR_KINDS, type EmulatorKind };
+import { EMULATOR_KINDS } from './emulator-kinds.js';
 
 export interface EmulatorFlags {
   kind?: string;

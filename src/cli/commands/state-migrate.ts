@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PmError } from '../../core/errors.js';
 import type { Manifest } from '../../manifest/types.js';
-import { openState } from '../../state/open.js';
+import { openState, pgStore } from '../../state/open.js';
 import { describePgUrl } from '../../state/postgres-connect.js';
 import { SqliteStateStore } from '../../state/sqlite.js';
 import type { TransferableState, TransferTable } from '../../state/transfer.js';
@@ -37,8 +37,7 @@ type Source = { store: StateStore & TransferableState; label: string; sqlite?: S
 
 async function openSource(io: Io, manifest: Manifest, from: string, schema: string): Promise<Source> {
   if (/^postgres(ql)?:\/\//.test(from)) {
-    const { PgStateStore } = await import('../../state/postgres.js');
-    const store = await PgStateStore.open({ url: from, schema, manifestName: manifest.name, create: false });
+    const store = await (await pgStore()).open({ url: from, schema, manifestName: manifest.name, create: false });
     if (!store) throw new PmError('state.missing', `there is no state for '${manifest.name}' in schema ${schema} of ${describePgUrl(from)}`, { hint: 'check the URL and --from-schema' });
     return { store, label: store.path };
   }
@@ -106,8 +105,7 @@ export async function stateMigrateCommand(io: Io, opts: StateMigrateFlags): Prom
 
 async function openMigrationTarget(manifest: Manifest): Promise<StateStore> {
   if (manifest.state.backend === 'postgres') {
-    const { PgStateStore } = await import('../../state/postgres.js');
-    const s = await PgStateStore.open({ url: manifest.state.url, schema: manifest.state.schema, manifestName: manifest.name, create: true });
+    const s = await (await pgStore()).open({ url: manifest.state.url, schema: manifest.state.schema, manifestName: manifest.name, create: true });
     return s!;
   }
   return (await openState(manifest, 'write')).state;
