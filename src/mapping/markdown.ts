@@ -123,8 +123,10 @@ function element(tag: string, attrs: Token.Attribute[], ns: string = HTML_NS): M
 
 /** Text at the end of a parent: joined to a text node already there, as the parser does. */
 function insertText(parent: MdNode, text: string): void {
-  const last = parent.children[parent.children.length - 1];
-  if (last && last.kind === TEXT) last.data += text;
+  const s = parent.children;
+  // (Never s[-1]: an index below 0 is a property look-up up the prototype chain, measured slow.)
+  const last = s.length > 0 ? s[s.length - 1]! : null;
+  if (last !== null && last.kind === TEXT) last.data += text;
   else appendChild(parent, new MdNode(TEXT, '#text', text, []));
 }
 
@@ -492,7 +494,7 @@ function rule(content: string, node: MdNode): string {
       }
       const isParagraph = content.endsWith('\n');
       content = trimNewlines(content) + (isParagraph ? '\n' : '');
-      content = content.replace(/\n/gm, '\n' + ' '.repeat(prefix.length));
+      if (content.includes('\n')) content = content.replace(/\n/gm, '\n' + ' '.repeat(prefix.length));
       return prefix + content + (node.nextSibling ? '\n' : '');
     }
     case 'PRE': {
@@ -502,7 +504,7 @@ function rule(content: string, node: MdNode): string {
       const language = (/language-(\S+)/.exec(className) ?? [null, ''])[1];
       const text = code.textContent;
       let fenceSize = 3;
-      for (const m of text.matchAll(/^`{3,}/gm)) if (m[0].length >= fenceSize) fenceSize = m[0].length + 1;
+      if (text.includes('```')) for (const m of text.matchAll(/^`{3,}/gm)) if (m[0].length >= fenceSize) fenceSize = m[0].length + 1;
       const fence = '`'.repeat(fenceSize);
       return `\n\n${fence}${language}\n${text.replace(/\n$/, '')}\n${fence}\n\n`;
     }
