@@ -135,7 +135,8 @@ export async function summarisePlan(manifest: Manifest, state: StateStore, o: Pl
   };
   let indexes: Awaited<ReturnType<typeof openIndexes>>;
   try {
-    indexes = await openIndexes(manifest, state.snapshot, onBuild);
+    // The pool's workers, started for the build, also parse a large groupBy source's chunks for it.
+    indexes = await openIndexes(manifest, state.snapshot, onBuild, () => pool);
   } catch (e) {
     await pool?.close();
     throw e;

@@ -62,11 +62,12 @@ export async function openIndexes(
   manifest: Manifest,
   snapshot?: SnapshotStore,
   onBuild?: OpenIndexOptions['onBuild'],
+  chunker?: OpenIndexOptions['chunker'],
 ): Promise<SourceIndexes & { close(): void }> {
   const key = new Map<string, SourceIndex>();
   const groupBy = new Map<string, SourceIndex>();
   const cacheDir = indexCacheDir(manifest);
-  const opts = { cacheDir, snapshot, ...(onBuild ? { onBuild } : {}) };
+  const opts = { cacheDir, snapshot, ...(onBuild ? { onBuild } : {}), ...(chunker ? { chunker } : {}) };
   try {
     for (const decl of Object.values(manifest.sources)) {
       if (decl.key) key.set(decl.name, await openSourceIndex(decl, 'key', opts));

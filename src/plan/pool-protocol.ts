@@ -4,6 +4,7 @@ import { hashOf } from '../core/hash.js';
 import type { Thread } from '../core/model.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import type { MapOutput } from '../mapping/map.js';
+import type { ChunkRange } from '../sources/index-chunks.js';
 import type { RecordLocation } from '../sources/types.js';
 import { PlanCache, type ResolvedLookup } from './cache.js';
 
@@ -38,6 +39,12 @@ export interface PoolTask {
    * start while they are being built (MappingPool.create), so that its workers load meanwhile.
    */
   readonly indexes: PoolIndexFiles;
+}
+
+/** A chunk of a groupBy source's file for a worker to parse while the plan builds its index (index-chunks.ts). */
+export interface IndexChunkTask {
+  readonly source: string;
+  readonly range: ChunkRange;
 }
 
 export type PoolTaskResult =

@@ -13,10 +13,11 @@ import { Mapper } from '../mapping/map.js';
 import type { IdentityResolver } from '../mapping/resolve.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import { openIndexFile } from '../sources/index.js';
+import { parseChunk, type ChunkResult } from '../sources/index-chunks.js';
 import type { SourceIndex } from '../sources/types.js';
 import { liveKinds } from '../sources/live/registry.js';
 import { adapterFor } from '../targets/registry.js';
-import { digestOutput, pmErrorData, withoutTexts, type PoolIndexFiles, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
+import { digestOutput, pmErrorData, withoutTexts, type IndexChunkTask, type PoolIndexFiles, type PoolInit, type PoolTask, type PoolTaskResult, type ResolverCall, type ResolverReply } from './pool-protocol.js';
 
 interface Ready {
   readonly mapper: Mapper;
@@ -100,6 +101,23 @@ async function start(files: PoolIndexFiles): Promise<Ready> {
   const nowMs = init.nowMs;
   const mapper = new Mapper(manifest, indexes, adapterFor(manifest.target).rules, nowMs === undefined ? Date.now : () => nowMs, resolverProxy());
   return { mapper, indexes, manifest };
+}
+
+/**
+ * One chunk of a groupBy source's file, parsed for the plan's index build (see index-chunks.ts). A
+ * worker that cannot (its manifest failed to load, a source not what the plan has) answers `clean:
+ * false`, and the plan reads that chunk itself.
+ */
+export async function indexChunk(task: IndexChunkTask): Promise<ChunkResult> {
+  let manifest: Manifest;
+  try {
+    manifest = await manifestLoaded;
+  } catch {
+    return { clean: false };
+  }
+  const decl = manifest.sources[task.source];
+  if (!decl || decl.kind === 'live' || !decl.groupBy) return { clean: false };
+  return parseChunk(decl, decl.groupBy, task.range);
 }
 
 export default async function mapBatch(task: PoolTask): Promise<PoolTaskResult> {

@@ -16,8 +16,10 @@ import type { Manifest } from '../manifest/types.js';
 import type { IdentityResolver } from '../mapping/resolve.js';
 import type { SourceIndexes } from '../mapping/bindings.js';
 import type { DiskSourceIndex } from '../sources/index.js';
+import type { ChunkParser } from '../sources/index-build.js';
+import type { ChunkRange, ChunkResult } from '../sources/index-chunks.js';
 import type { RecordLocation } from '../sources/types.js';
-import type { MappedRecord, PoolIndexFiles, PoolInit, PoolTask, PoolTaskResult, ResolverCall, ResolverReply } from './pool-protocol.js';
+import type { IndexChunkTask, MappedRecord, PoolIndexFiles, PoolInit, PoolTask, PoolTaskResult, ResolverCall, ResolverReply } from './pool-protocol.js';
 
 /**
  * V8's heap growing factor while the pool runs, in percent (V8's own default is dynamic, up to 4×).
@@ -55,7 +57,7 @@ function indexFiles(m: ReadonlyMap<string, unknown>): Array<[string, string]> | 
   return out;
 }
 
-export class MappingPool {
+export class MappingPool implements ChunkParser {
   private readonly piscina: Piscina;
   private readonly channel: BroadcastChannel;
   /** Errors of the resolver, by the number a worker reports: thrown as they are. */
@@ -123,6 +125,17 @@ export class MappingPool {
       reply = { t: 'reply', id: m.id, error: n };
     }
     if (!this.closed) this.channel.postMessage(reply);
+  }
+
+  /** Chunks of an index build in flight at once: enough to keep every worker busy while results are taken in order. */
+  get inFlight(): number {
+    return this.workers * 2;
+  }
+
+  /** ChunkParser: one chunk of a groupBy source's file, parsed by a worker (see index-chunks.ts). */
+  async parse(source: string, range: ChunkRange): Promise<ChunkResult> {
+    if (this.closed) return { clean: false };
+    return (await this.piscina.run({ source, range } satisfies IndexChunkTask, { name: 'indexChunk' })) as ChunkResult;
   }
 
   /** The batch's results in order. A mapping that fails in the worker fails the plan as it would here. */

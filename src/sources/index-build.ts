@@ -3,15 +3,19 @@
  * table, in source order, in batched transactions: as its place in the file for a groupBy index of a
  * `.jsonl` read as it is (see record-bytes.ts), else as JSON text; the lookup index is created afterwards
  * (one sort instead of a B-tree insert per row). Problems are kept as diagnostics (capped) in the file, so a
- * reused index reports the same problems as the run that built it.
+ * reused index reports the same problems as the run that built it. A large groupBy `.jsonl` source may be
+ * parsed in chunks by other threads (index-chunks.ts): this thread then only writes their rows.
  */
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { PmError } from '../core/errors.js';
-import { sourceLabel, type Expr, type SourceDecl } from '../manifest/types.js';
+import { sourceLabel, type Expr, type FileSourceDecl, type SourceDecl } from '../manifest/types.js';
 import type { SnapshotStore } from '../state/types.js';
 import { addressOf, messageOf } from './diagnostics.js';
 import { isThenable, keyEvaluator, keysOf } from './key.js';
+import { chunkRanges, type ChunkRange, type ChunkResult } from './index-chunks.js';
+import { readJsonl, type JsonlItem } from './jsonl.js';
+import { hasGzipMagic, statSource } from './open.js';
 import { readSourceItems } from './read.js';
 import { RecordBytes } from './record-bytes.js';
 import type { RecordLocation } from './types.js';
@@ -133,7 +137,14 @@ class GroupDigests {
     this.key = undefined;
   }
 
-  private stop(): void {
+  /** A run of one group's records, whole, digested elsewhere (see index-chunks.ts). */
+  closedRun(key: string, digest: string): void {
+    if (!this.contiguous) return;
+    this.close();
+    this.done.push([key, digest]);
+  }
+
+  stop(): void {
     this.contiguous = false;
     this.done = [];
     this.key = undefined;
@@ -217,7 +228,47 @@ export function loadDiagnostics(db: Database.Database, errorCount: number, file:
   return out;
 }
 
-/** Build the index of `decl` by `expr` into a new SQLite file at `dbFile` (which must not exist). */
+/** Parses chunks of a source on other threads (the plan's mapping pool): see index-chunks.ts. */
+export interface ChunkParser {
+  /** Parse one chunk of the named source's file (a groupBy source: its expression is the manifest's). */
+  parse(source: string, range: ChunkRange): Promise<ChunkResult>;
+  /** Chunks asked for at once (results are taken in order). */
+  readonly inFlight: number;
+  /** A source smaller than this is read here (default MIN_CHUNKED_BYTES). */
+  readonly minBytes?: number;
+  /** About how many bytes a chunk is (default CHUNK_BYTES). */
+  readonly chunkBytes?: number;
+}
+
+/**
+ * A record's text from its bytes, as the reader gave it to be digested: a BOM at the start of a line
+ * is dropped by the decoder there too (the bytes are valid UTF-8, checked when the chunk was read).
+ */
+const LINE_TEXT = new TextDecoder('utf-8');
+
+/**
+ * Below this, a source is read by the building thread alone: the pool's workers take about a second to
+ * start, about what reading 64 MiB takes here.
+ */
+export const MIN_CHUNKED_BYTES = 64 * 1024 * 1024;
+/** A chunk: about 10,000 records of 1.5 KB, small enough for the other threads to keep busy. */
+export const CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** The chunks of a source that the parser can read elsewhere: a large .jsonl file read as it is. */
+async function chunkedSource(
+  decl: SourceDecl,
+  parser: ChunkParser | undefined,
+): Promise<{ decl: FileSourceDecl; parser: ChunkParser; ranges: ChunkRange[] } | undefined> {
+  if (!parser || decl.kind === 'live' || decl.format !== 'jsonl') return undefined;
+  const { size } = await statSource(decl);
+  if (size < (parser.minBytes ?? MIN_CHUNKED_BYTES) || (await hasGzipMagic(decl))) return undefined;
+  return { decl, parser, ranges: await chunkRanges(decl.path, size, parser.chunkBytes ?? CHUNK_BYTES) };
+}
+
+/**
+ * Build the index of `decl` by `expr` into a new SQLite file at `dbFile` (which must not exist).
+ * `chunker`: where a large groupBy source may be parsed on other threads (see ChunkParser).
+ */
 export async function buildIndex(
   decl: SourceDecl,
   kind: 'key' | 'groupBy',
@@ -226,6 +277,7 @@ export async function buildIndex(
   meta: Readonly<Record<string, string>>,
   signal?: AbortSignal,
   snapshot?: SnapshotStore,
+  chunker?: () => ChunkParser | undefined,
 ): Promise<BuildStats> {
   const started = performance.now();
   const evaluate = keyEvaluator(expr);
@@ -257,10 +309,17 @@ export async function buildIndex(
     let batch: Row[] = [];
     let records = 0;
     let rows = 0;
-    for await (const item of readSourceItems(decl, { signal, raw: true, ...(snapshot ? { snapshot } : {}) })) {
+    const push = (row: Row): void => {
+      batch.push(row);
+      if (batch.length >= BATCH_ROWS) {
+        flush(batch, false);
+        batch = [];
+      }
+    };
+    const addItem = async (item: JsonlItem): Promise<void> => {
       if (!item.ok) {
         diags.add(item.error);
-        continue;
+        return;
       }
       records++;
       let value: unknown;
@@ -269,14 +328,14 @@ export async function buildIndex(
         if (isThenable(value)) value = await value;
       } catch (e) {
         diags.add(recordError('source.key-error', `${kind} expression \`${expr.text}\` failed: ${messageOf(e)}; the record is not indexed`, item.location, expr));
-        continue;
+        return;
       }
       const keys = keysOf(value, kind);
       if (!keys.ok) {
         diags.add(recordError('source.key-not-scalar', `${kind} expression \`${expr.text}\` ${keys.reason}; the record is not indexed`, item.location, expr));
-        continue;
+        return;
       }
-      if (keys.keys.length === 0) continue;
+      if (keys.keys.length === 0) return;
       const json = item.raw ?? JSON.stringify(item.record);
       const line = item.location.line ?? null;
       // groupBy only: a key index is looked up one record at a time (a read of the export each, where a
@@ -284,13 +343,66 @@ export async function buildIndex(
       // 2,000 threads spent 0.15 s of its 1.3 s in such reads. Grouped records are read together.
       const span = kind === 'groupBy' ? item.span : undefined;
       if (span) spans++;
-      for (const k of keys.keys) batch.push(span ? [k, line, item.location.index, null, span.offset, span.length] : [k, line, item.location.index, json, null, null]);
       digests?.add(keys.keys, json);
       rows += keys.keys.length;
-      if (batch.length >= BATCH_ROWS) {
-        flush(batch, false);
-        batch = [];
+      for (const k of keys.keys) push(span ? [k, line, item.location.index, null, span.offset, span.length] : [k, line, item.location.index, json, null, null]);
+    };
+    const chunks = kind === 'groupBy' ? await chunkedSource(decl, chunker?.()) : undefined;
+    /** Chunks parsed elsewhere, of all. */
+    let parsedElsewhere = 0;
+    if (chunks) {
+      // Parsed by other threads, chunk by chunk; this one writes the rows in file order.
+      const { parser, ranges } = chunks;
+      const bytes = RecordBytes.open(chunks.decl.path, undefined, sourceLabel(decl));
+      try {
+        const inFlight: Array<Promise<ChunkResult>> = [];
+        let next = 0;
+        let linesBefore = 0;
+        let itemsBefore = 0;
+        for (const range of ranges) {
+          while (next < ranges.length && inFlight.length < parser.inFlight) {
+            // A chunk that cannot be parsed there (a worker that failed) is read here instead.
+            inFlight.push(parser.parse(decl.name, ranges[next++]!).catch((): ChunkResult => ({ clean: false })));
+          }
+          const res = await inFlight.shift()!;
+          signal?.throwIfAborted();
+          if (!res.clean) {
+            // Problems, or a chunk not parsed: read here, as a whole file is, to report them alike.
+            const counts = { lines: linesBefore };
+            let items = 0;
+            for await (const item of readJsonl(chunks.decl, signal, true, { ...range, linesBefore, itemsBefore }, counts)) {
+              items++;
+              await addItem(item);
+            }
+            linesBefore = counts.lines;
+            itemsBefore += items;
+            continue;
+          }
+          parsedElsewhere++;
+          const n = res.keys.length;
+          records += res.items;
+          rows += n;
+          spans += res.grouped;
+          if (res.multi) digests!.stop();
+          const runs = res.runStarts.length;
+          for (let j = 0; j < runs; j++) {
+            const from = res.runStarts[j]!;
+            const to = j + 1 < runs ? res.runStarts[j + 1]! : n;
+            // The first and last runs may go on in the chunks around: their records are digested here,
+            // where a run is followed across chunks; the others are whole.
+            if (j === 0 || j === runs - 1) {
+              for (let r = from; r < to; r++) digests!.add([res.keys[r]!], LINE_TEXT.decode(bytes.read(res.offset[r]!, res.length[r]!)));
+            } else digests!.closedRun(res.keys[from]!, res.runDigests[j]!);
+          }
+          for (let r = 0; r < n; r++) push([res.keys[r]!, linesBefore + res.line[r]!, itemsBefore + res.index[r]!, null, res.offset[r]!, res.length[r]!]);
+          linesBefore += res.lines;
+          itemsBefore += res.items;
+        }
+      } finally {
+        bytes.close();
       }
+    } else {
+      for await (const item of readSourceItems(decl, { signal, raw: true, ...(snapshot ? { snapshot } : {}) })) await addItem(item);
     }
     flush(batch, true);
     db.exec('CREATE INDEX recs_k ON recs (k)');
@@ -315,6 +427,8 @@ export async function buildIndex(
       ...(digests ? { digests: digests.contiguous ? 'inline' : 'pass' } : {}),
       // Rows kept by their place in the source file, which the index then reads (see RecordBytes).
       spans: String(spans),
+      // The chunks parsed on other threads, of all (see index-chunks.ts).
+      ...(chunks ? { chunks: `${parsedElsewhere}/${chunks.ranges.length}` } : {}),
       complete: '1',
     };
     const setMeta = db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)');

@@ -17,7 +17,7 @@ import { PmError } from '../core/errors.js';
 import { sourceLabel, type Expr, type LiveSourceDecl, type SourceDecl } from '../manifest/types.js';
 import type { SnapshotStore } from '../state/types.js';
 import { messageOf } from './diagnostics.js';
-import { buildIndex, INDEX_FORMAT_VERSION, loadDiagnostics } from './index-build.js';
+import { buildIndex, INDEX_FORMAT_VERSION, loadDiagnostics, type ChunkParser } from './index-build.js';
 import { MAX_DEPTH, recordLimit } from './limits.js';
 import { Lru } from './lru.js';
 import { pulledStream } from './live/read.js';
@@ -44,6 +44,8 @@ export interface OpenIndexOptions {
   snapshot?: SnapshotStore;
   /** Told before an index is built (not when a cached one is reused): the source's size, as far as known. */
   onBuild?: (size: { readonly bytes?: number; readonly records?: number }) => void;
+  /** Where a large groupBy source may be parsed on other threads, asked once its build starts (see ChunkParser). */
+  chunker?: () => ChunkParser | undefined;
 }
 
 /** What `openSourceIndex` returns: a SourceIndex plus facts for diagnostics and tests. */
@@ -333,7 +335,7 @@ async function cachedIndex(
   try {
     const meta = { source: origin, kind, expression: expr.text, fingerprint };
     opts.onBuild?.(size);
-    await buildIndex(decl, kind, expr, tmp, meta, opts.signal, opts.snapshot);
+    await buildIndex(decl, kind, expr, tmp, meta, opts.signal, opts.snapshot, opts.chunker);
     await checkUnchanged();
     await rename(tmp, file);
   } catch (e) {

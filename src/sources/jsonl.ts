@@ -65,12 +65,12 @@ export type JsonlItem = SourceItem & { readonly raw?: string; readonly span?: Fi
  * Parse one line (without its terminator). undefined for a blank line. `offset`: where the line starts
  * in the file, when the bytes are the file's own (else undefined).
  */
-function lineItem(decl: FileSourceDecl, buf: Buffer, line: number, index: number, withRaw: boolean, offset?: number): JsonlItem | undefined {
+function lineItem(decl: FileSourceDecl, buf: Buffer, line: number, index: number, withRaw: boolean, offset: number | undefined, firstOfFile: boolean): JsonlItem | undefined {
   const file = decl.pathAsWritten;
   let end = buf.length;
   if (end > 0 && buf[end - 1] === CR) end--;
   let start = 0;
-  if (line === 1 && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+  if (firstOfFile && end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
   if (end <= start) return undefined;
   const location: RecordLocation = { file, line, index };
   let text: string;
@@ -103,14 +103,33 @@ function lineItem(decl: FileSourceDecl, buf: Buffer, line: number, index: number
   return offset === undefined ? { ok: true, record, location, raw: text } : { ok: true, record, location, raw: text, span: { offset: offset + start, length: end - start } };
 }
 
-/** `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify. */
-export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, withRaw = false): AsyncGenerator<JsonlItem> {
-  const { stream, direct } = await openSourceBytes(decl, { signal });
-  const lines = new LineSplitter(recordLimit(decl));
-  let index = 0;
+/**
+ * Some whole lines of a .jsonl file read as it is (not gzip): bytes `start` to `end` (exclusive), each at
+ * the start of a line (or the end of the file), with `linesBefore` lines and `itemsBefore` items (records
+ * and problems, not blank lines) before them. Numbers relative to the range (both 0) give the lines and
+ * items their places within it; only `start` tells whether its first line is the file's (where a BOM
+ * may be).
+ */
+export interface JsonlRange {
+  readonly start: number;
+  readonly end: number;
+  readonly linesBefore: number;
+  readonly itemsBefore: number;
+}
+
+/**
+ * `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify.
+ * `range`: only those lines (see JsonlRange); `counts`, when given, has the number of the last line
+ * read once the items are all out.
+ */
+export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, withRaw = false, range?: JsonlRange, counts?: { lines: number }): AsyncGenerator<JsonlItem> {
+  const { stream, direct } = await openSourceBytes(decl, { signal, ...(range ? { range } : {}) });
+  const lines = new LineSplitter(recordLimit(decl), range?.linesBefore ?? 0, range?.start ?? 0);
+  const startsFile = (range?.start ?? 0) === 0;
+  let index = range?.itemsBefore ?? 0;
   const toItem = (l: Line): JsonlItem | undefined => {
     if (l.kind === 'too-long') return tooLongItem(decl, { file: decl.pathAsWritten, line: l.line, index }, `line ${l.line}`, l.size);
-    return lineItem(decl, l.bytes, l.line, index, withRaw, direct ? l.offset : undefined);
+    return lineItem(decl, l.bytes, l.line, index, withRaw, direct ? l.offset : undefined, startsFile && l.line === 1);
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -127,6 +146,7 @@ export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, wit
       const item = toItem(l);
       if (item) yield item;
     }
+    if (counts) counts.lines = lines.lines;
   } catch (e) {
     rethrow(decl, e, signal);
   } finally {

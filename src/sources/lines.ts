@@ -33,8 +33,25 @@ export class LineSplitter {
   /** The most bytes held at once (for tests: it stays near the limit whatever the line's length). */
   maxHeld = 0;
 
-  /** `limit`: the most bytes a line may hold, not counting its LF or a CR before it. */
-  constructor(private readonly limit: number) {}
+  /**
+   * `limit`: the most bytes a line may hold, not counting its LF or a CR before it. `linesBefore` and
+   * `offset`: for a stream that starts at the beginning of a line further in a file, how many lines
+   * came before it and where it starts (the lines' numbers and offsets are then the file's).
+   */
+  constructor(
+    private readonly limit: number,
+    linesBefore = 0,
+    offset = 0,
+  ) {
+    this.line = linesBefore;
+    this.seen = offset;
+    this.lineStart = offset;
+  }
+
+  /** The number of the last line ended so far (linesBefore when none). */
+  get lines(): number {
+    return this.line;
+  }
 
   /** The lines that `chunk` completes, in order. */
   *push(chunk: Buffer): Generator<Line> {

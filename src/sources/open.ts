@@ -54,7 +54,7 @@ export async function statSource(decl: FileSourceDecl): Promise<Stats> {
 }
 
 /** The first two bytes of the file are gzip's magic (1f 8b). */
-async function hasGzipMagic(decl: FileSourceDecl): Promise<boolean> {
+export async function hasGzipMagic(decl: FileSourceDecl): Promise<boolean> {
   let fh;
   try {
     fh = await open(decl.path, 'r');
@@ -99,6 +99,8 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** Drop a leading UTF-8 BOM (for parsers that do not). */
   stripBom?: boolean;
+  /** Only these bytes of the file, `start` inclusive, `end` exclusive (a file read as it is, not gzip). */
+  range?: { readonly start: number; readonly end: number };
 }
 
 /**
@@ -126,7 +128,8 @@ export async function openSourceBytes(decl: FileSourceDecl, opts: OpenOptions = 
       hint: 'its name ends in .gz but it does not start with gzip\'s magic bytes (1f 8b); rename it without .gz, or compress it',
     });
   }
-  const file = createReadStream(decl.path, { highWaterMark: READ_CHUNK });
+  if (opts.range && (gz || opts.stripBom)) throw new Error(`openSourceBytes: a byte range of ${decl.pathAsWritten}, which is not read as it is`);
+  const file = createReadStream(decl.path, { highWaterMark: READ_CHUNK, ...(opts.range ? { start: opts.range.start, end: opts.range.end - 1 } : {}) });
   if (opts.signal) addAbortSignal(opts.signal, file);
   const stages: Array<Readable | Transform> = [file];
   if (gz) stages.push(createGunzip({ chunkSize: READ_CHUNK }));

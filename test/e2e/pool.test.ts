@@ -7,13 +7,15 @@
  * without mapping it. The fast path (src/manifest/fast-path.ts) gives the same plan as JSONata alone.
  * The built CLI against the Plain emulator.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPlainEmulator, type PlainEmulator } from '../../src/emulators/plain/index.js';
+import { MIN_CHUNKED_BYTES } from '../../src/sources/index-build.js';
 import { cli } from './cli.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -212,28 +214,52 @@ describe('the mapping pool', () => {
 });
 
 describe('the mapping pool with a large source to index', () => {
-  it('starts its workers while the index is built, and the plan is the same as with the main thread alone', async () => {
-    // 1,100 tickets × 10 comments of 1–2 KB HTML: a comments file over 16 MiB (EARLY_POOL_BYTES). The
-    // main thread maps the first 255 records, the pool the rest from the 256th (POOL_AFTER) on.
+  it('starts its workers while the index is built, which they help build, and the plan is the same as with the main thread alone', async () => {
+    // 4,100 tickets × 10 comments of 1–2 KB HTML: a comments file over 64 MiB (EARLY_POOL_BYTES, and
+    // MIN_CHUNKED_BYTES: its index is built from chunks the workers parse). The main thread maps the
+    // first 255 records, the pool the rest from the 256th (POOL_AFTER) on.
+    const tickets = 4100;
     const dir = mkdtempSync(join(tmpdir(), 'pm-pool-early-'));
-    const gen = await execa(process.execPath, [join(REPO, 'bench/generate.mjs'), '--tickets', '1100', '--comments', '10', '--out', dir], { reject: false });
+    const gen = await execa(process.execPath, [join(REPO, 'bench/generate.mjs'), '--tickets', String(tickets), '--comments', '10', '--out', dir], { reject: false });
     expect(gen.exitCode, String(gen.stderr)).toBe(0);
-    expect(statSync(join(dir, 'export/comments.jsonl')).size).toBeGreaterThan(16 * 1024 * 1024);
+    expect(statSync(join(dir, 'export/comments.jsonl')).size).toBeGreaterThan(MIN_CHUNKED_BYTES);
     const run = (workers: string) => cli(['plan', '--json', '--workers', workers], { cwd: dir, endpoint: 'http://127.0.0.1:9/graphql/v1' });
+    /** The comments index: its rows and digests, and how many of its chunks the workers parsed. */
+    const commentsIndex = () => {
+      const cache = join(dir, '.plain-migrate/cache');
+      const db = new Database(join(cache, readdirSync(cache).find((f) => f.startsWith('comments.groupBy.') && f.endsWith('.sqlite'))!), { readonly: true });
+      try {
+        return {
+          rows: db.prepare('SELECT k, line, idx, off, len FROM recs ORDER BY id').raw().all(),
+          digests: db.prepare('SELECT k, d FROM digests ORDER BY k').raw().all(),
+          chunks: db.prepare("SELECT v FROM meta WHERE k = 'chunks'").pluck().get() as string | undefined,
+        };
+      } finally {
+        db.close();
+      }
+    };
     const early = await run('2');
     expect(early.exitCode, String(early.stderr)).toBe(0);
     const e = JSON.parse(String(early.stdout));
-    expect(e.mapping).toEqual({ workers: 2, recordsMappedInWorkers: 1100 - 255, startedWhileIndexing: true });
+    expect(e.mapping).toEqual({ workers: 2, recordsMappedInWorkers: tickets - 255, startedWhileIndexing: true });
+    const chunked = commentsIndex();
+    expect(chunked.chunks).toMatch(/^(\d+)\/\1$/); // every chunk parsed by a worker
+    expect(Number(chunked.chunks!.split('/')[1])).toBeGreaterThan(1);
     rmSync(join(dir, '.plain-migrate'), { recursive: true, force: true });
     const alone = await run('1');
     expect(alone.exitCode, String(alone.stderr)).toBe(0);
     const a = JSON.parse(String(alone.stdout));
     expect(a.mapping).toEqual({ workers: 0, recordsMappedInWorkers: 0, startedWhileIndexing: false });
+    const whole = commentsIndex();
+    expect(whole.chunks).toBeUndefined();
+    expect(chunked.rows).toEqual(whole.rows);
+    expect(chunked.digests).toEqual(whole.digests);
     expect(e.plan).toEqual(a.plan);
-    expect(a.plan.threads.create).toBe(1100);
+    expect(a.plan.threads.create).toBe(tickets);
     // The indexes are built now: a plan that reuses them starts its pool at record 256, as before.
     const again = JSON.parse(String((await run('2')).stdout));
-    expect(again.mapping).toEqual({ workers: 2, recordsMappedInWorkers: 1100 - 255, startedWhileIndexing: false });
+    expect(again.mapping).toEqual({ workers: 2, recordsMappedInWorkers: tickets - 255, startedWhileIndexing: false });
     expect(again.plan).toEqual(a.plan);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
