@@ -33,6 +33,13 @@ interface Flank {
   readonly trailing: string;
 }
 
+/**
+ * What text and comment nodes (which have none) and elements without attributes share, instead of an
+ * empty array each: most of a body's nodes, and most of the converter's garbage was its nodes.
+ */
+const NO_CHILDREN: MdNode[] = Object.freeze([]) as unknown as MdNode[];
+const NO_ATTRS: Token.Attribute[] = Object.freeze([]) as unknown as Token.Attribute[];
+
 /** A node of the parsed tree, with turndown's annotations. */
 class MdNode {
   kind: number;
@@ -42,7 +49,8 @@ class MdNode {
   ns: string = '';
   tag: string = '';
   attrs: Token.Attribute[];
-  children: MdNode[] = [];
+  /** Empty and shared (NO_CHILDREN) for a text or comment node. */
+  children: MdNode[];
   parent: MdNode | null = null;
   /** A text or comment node's data. */
   data: string;
@@ -60,6 +68,7 @@ class MdNode {
     this.name = name;
     this.data = data;
     this.attrs = attrs;
+    this.children = kind === TEXT || kind === COMMENT ? NO_CHILDREN : [];
   }
 
   getAttribute(name: string): string | null {
@@ -127,7 +136,7 @@ function insertText(parent: MdNode, text: string): void {
   // (Never s[-1]: an index below 0 is a property look-up up the prototype chain, measured slow.)
   const last = s.length > 0 ? s[s.length - 1]! : null;
   if (last !== null && last.kind === TEXT) last.data += text;
-  else appendChild(parent, new MdNode(TEXT, '#text', text, []));
+  else appendChild(parent, new MdNode(TEXT, '#text', text, NO_ATTRS));
 }
 
 /** parse5 building our nodes directly (the parser's own tree would have to be walked and copied). */
@@ -135,8 +144,8 @@ const adapter: TreeAdapter<MdTypes> = {
   createDocument: () => new MdNode(OTHER, '#document', '', []),
   createDocumentFragment: () => new MdNode(OTHER, '#document-fragment', '', []),
   createElement: (tagName, ns, attrs) => element(tagName, attrs, ns),
-  createCommentNode: (data) => new MdNode(COMMENT, '#comment', data, []),
-  createTextNode: (value) => new MdNode(TEXT, '#text', value, []),
+  createCommentNode: (data) => new MdNode(COMMENT, '#comment', data, NO_ATTRS),
+  createTextNode: (value) => new MdNode(TEXT, '#text', value, NO_ATTRS),
   appendChild(parent, node) {
     // The parsing algorithm has put an <hr> in a <select> since 2019; domino's, older, drops it.
     if (node.name === 'HR' && parent.name === 'SELECT' && node.ns === HTML_NS) return;
@@ -171,7 +180,7 @@ const adapter: TreeAdapter<MdTypes> = {
     const prev = s[i - 1];
     if (prev && prev.kind === TEXT) prev.data += text;
     else {
-      const t = new MdNode(TEXT, '#text', text, []);
+      const t = new MdNode(TEXT, '#text', text, NO_ATTRS);
       s.splice(i, 0, t);
       t.parent = parent;
     }
@@ -574,6 +583,18 @@ const CLOSES_P = new Set([
 const LI_STOP = new Set(['article', 'aside', 'blockquote', 'br', 'center', 'figcaption', 'figure', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'img', 'li', 'main', 'nav', 'ol', 'pre', 'section', 'ul', 'wbr']);
 /** h1 … h6 */
 const isHeading = (tag: string): boolean => tag.length === 2 && tag.charCodeAt(0) === 104 && tag.charCodeAt(1) >= 49 && tag.charCodeAt(1) <= 54;
+
+/** What the simple parser needs to know of a tag, found with one look-up. */
+interface SimpleTag {
+  /** nodeName */
+  readonly name: string;
+  readonly isVoid: boolean;
+  readonly closesP: boolean;
+  readonly heading: boolean;
+}
+const SIMPLE = new Map<string, SimpleTag>(
+  [...SIMPLE_TAGS].map((tag) => [tag, { name: asciiUpper(tag), isVoid: SIMPLE_VOID.has(tag), closesP: CLOSES_P.has(tag), heading: isHeading(tag) }]),
+);
 /** The tokenizer's whitespace, `[\t\n\f ]` (a \r is gone by then). */
 const isTagSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 12;
 
@@ -634,7 +655,7 @@ function parseSimple(html: string): MdNode | null {
       const data = html.substring(i + 4, end);
       if (data.startsWith('>') || data.startsWith('->') || data.includes('--!>') || data.endsWith('-')) return null;
       const cur = stack[stack.length - 1]!;
-      const comment = new MdNode(COMMENT, '#comment', data, []);
+      const comment = new MdNode(COMMENT, '#comment', data, NO_ATTRS);
       appendChild(cur, comment);
       i = end + 3;
       continue;
@@ -661,10 +682,11 @@ function parseSimple(html: string): MdNode | null {
     const e = tagNameEnd(html, i + 1);
     if (e < 0) return null;
     const tag = asciiLower(html.substring(i + 1, e));
-    if (!SIMPLE_TAGS.has(tag)) return null;
+    const info = SIMPLE.get(tag);
+    if (info === undefined) return null;
     // Attributes.
     let j = e;
-    const attrs: Token.Attribute[] = [];
+    let attrs = NO_ATTRS;
     let selfClosing = false;
     for (;;) {
       j = skipTagSpaces(html, j);
@@ -713,14 +735,15 @@ function parseSimple(html: string): MdNode | null {
         if (value.includes('&')) value = decodeHTMLAttribute(value);
       }
       // A repeated attribute: the first one counts.
-      if (!attrs.some((a) => a.name === name)) attrs.push({ name, value });
+      if (attrs === NO_ATTRS) attrs = [{ name, value }];
+      else if (!attrs.some((a) => a.name === name)) attrs.push({ name, value });
     }
     i = j + 1;
-    const isVoidTag = SIMPLE_VOID.has(tag);
+    const isVoidTag = info.isVoid;
     if (selfClosing && !isVoidTag) return null;
-    if (openP > 0 && CLOSES_P.has(tag)) return null;
+    if (openP > 0 && info.closesP) return null;
     const cur = stack[stack.length - 1]!;
-    if (isHeading(tag) && isHeading(cur.tag)) return null;
+    if (info.heading && isHeading(cur.tag)) return null;
     if (tag === 'li') {
       for (let k = stack.length - 1; k > 0; k--) {
         const t = stack[k]!.tag;
@@ -729,7 +752,9 @@ function parseSimple(html: string): MdNode | null {
       }
     }
     if (tag === 'a' && openA > 0) return null;
-    const el = element(tag, attrs);
+    const el = new MdNode(ELEMENT, info.name, '', attrs);
+    el.ns = HTML_NS;
+    el.tag = tag;
     appendChild(cur, el);
     if (isVoidTag) continue;
     stack.push(el);
