@@ -4,25 +4,18 @@
  * --detailed-exitcode) changes to apply, 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { applyCommand, interruptSignals, type ApplyFlags } from './commands/apply.js';
-// The emulators (demo, emulator) are loaded only by the commands that start one: every other command
-// would load their GraphQL schema and HTML libraries for nothing.
+// Each command's module is loaded by its action only: a command would otherwise load every other
+// command's code too (the emulators' GraphQL schema and HTML libraries, init's templates, apply's
+// live view...), about half of the modules a plan loaded, and a tenth of a second of every start.
+import type { ApplyFlags } from './commands/apply.js';
 import type { EmulatorFlags } from './commands/emulator.js';
 import { EMULATOR_KINDS } from './commands/emulator-kinds.js';
-import { initCommand, type InitFlags } from './commands/init.js';
-import { planCommand, type PlanFlags } from './commands/plan.js';
-import { interruptOnce, pullCommand, type PullFlags } from './commands/pull.js';
-import {
-  forceUnlockCommand,
-  stateErrorsCommand,
-  stateListCommand,
-  stateRmCommand,
-  stateShowCommand,
-  type StateErrorsFlags,
-  type StateListFlags,
-} from './commands/state.js';
-import { stateMigrateCommand, type StateMigrateFlags } from './commands/state-migrate.js';
-import { validateCommand, type ValidateFlags } from './commands/validate.js';
+import type { InitFlags } from './commands/init.js';
+import type { PlanFlags } from './commands/plan.js';
+import type { PullFlags } from './commands/pull.js';
+import type { StateErrorsFlags, StateListFlags } from './commands/state.js';
+import type { StateMigrateFlags } from './commands/state-migrate.js';
+import type { ValidateFlags } from './commands/validate.js';
 import { isPmError } from '../core/errors.js';
 import { processIo, reportError, type Io } from './io.js';
 import { collect, OUTPUT_MODES, type GlobalFlags } from './options.js';
@@ -79,7 +72,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       ]),
     )
     .action(function (this: Command) {
-      return act(() => initCommand(io, globals(this) as InitFlags))();
+      return act(async () => (await import('./commands/init.js')).initCommand(io, globals(this) as InitFlags))();
     });
 
   program
@@ -88,7 +81,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--sample <n>', 'print what the first N source records map to, with every diagnostic next to its field')
     .addHelpText('after', examples(['plain-migrate validate', 'plain-migrate validate --sample 5']))
     .action(function (this: Command) {
-      return act(() => validateCommand(io, globals(this) as ValidateFlags))();
+      return act(async () => (await import('./commands/validate.js')).validateCommand(io, globals(this) as ValidateFlags))();
     });
 
   program
@@ -101,6 +94,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     )
     .action(function (this: Command) {
       return act(async () => {
+        const { interruptOnce, pullCommand } = await import('./commands/pull.js');
         const interrupt = interruptOnce(io);
         try {
           return await pullCommand(io, globals(this) as PullFlags, interrupt.signal);
@@ -130,7 +124,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       examples(['plain-migrate plan', 'plain-migrate plan --out plan.json', 'plain-migrate plan --format markdown --out plan.json > plan.md', 'plain-migrate plan --refresh', "plain-migrate plan --target 'thread[\"zd-12*\"]' --verbose", 'plain-migrate plan --limit 100 --detailed-exitcode']),
     )
     .action(function (this: Command) {
-      return act(() => planCommand(io, globals(this) as PlanFlags))();
+      return act(async () => (await import('./commands/plan.js')).planCommand(io, globals(this) as PlanFlags))();
     });
 
   planningOptions(
@@ -143,6 +137,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .addHelpText('after', examples(['plain-migrate apply', 'plain-migrate apply plan.json', 'plain-migrate apply --auto-approve --output plain', 'plain-migrate apply --auto-approve --output json > events.ndjson']))
     .action(function (this: Command, planfile: string | undefined) {
       return act(async () => {
+        const { applyCommand, interruptSignals } = await import('./commands/apply.js');
         const signals = interruptSignals(io);
         try {
           const c = await applyCommand(io, planfile, globals(this) as ApplyFlags, signals);
@@ -161,21 +156,21 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--kind <kind>', 'customer, thread or message')
     .addHelpText('after', examples(["plain-migrate state list 'thread[*]'", 'plain-migrate state list --status failed']))
     .action(function (this: Command, pattern: string | undefined) {
-      return act(() => stateListCommand(io, pattern, globals(this) as StateListFlags))();
+      return act(async () => (await import('./commands/state.js')).stateListCommand(io, pattern, globals(this) as StateListFlags))();
     });
   state
     .command('show <address>')
     .description('Show what is recorded for an address (wildcards *): ids, hashes, applied attributes, attempts, last error.')
     .addHelpText('after', examples(['plain-migrate state show \'thread["zd-12"]\'', "plain-migrate state show 'message[\"zd-12/*\"]'"]))
     .action(function (this: Command, address: string) {
-      return act(() => stateShowCommand(io, address, globals(this)))();
+      return act(async () => (await import('./commands/state.js')).stateShowCommand(io, address, globals(this)))();
     });
   state
     .command('rm <address...>')
     .description('Forget recorded addresses (wildcards *; a thread takes its messages along) so the next apply imports them again; the target is not changed.')
     .addHelpText('after', examples(['plain-migrate state rm \'thread["zd-13"]\'']))
     .action(function (this: Command, addresses: string[]) {
-      return act(() => stateRmCommand(io, addresses, globals(this)))();
+      return act(async () => (await import('./commands/state.js')).stateRmCommand(io, addresses, globals(this)))();
     });
   state
     .command('errors [pattern]')
@@ -183,7 +178,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--json', 'as JSON (docs/json-output.md)')
     .addHelpText('after', examples(['plain-migrate state errors', 'plain-migrate state errors --json | jq .failed']))
     .action(function (this: Command, pattern: string | undefined) {
-      return act(() => stateErrorsCommand(io, pattern, globals(this) as StateErrorsFlags))();
+      return act(async () => (await import('./commands/state.js')).stateErrorsCommand(io, pattern, globals(this) as StateErrorsFlags))();
     });
   state
     .command('migrate')
@@ -194,7 +189,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--from-schema <schema>', 'with a postgres:// --from: the schema it is in', 'plain_migrate')
     .addHelpText('after', examples(['plain-migrate state migrate --from .plain-migrate/state.db', 'plain-migrate state migrate --from "$OLD_DATABASE_URL" --from-schema migrations']))
     .action(function (this: Command) {
-      return act(() => stateMigrateCommand(io, globals(this) as StateMigrateFlags))();
+      return act(async () => (await import('./commands/state-migrate.js')).stateMigrateCommand(io, globals(this) as StateMigrateFlags))();
     });
 
   program
@@ -202,7 +197,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .description('Remove the apply lock of a run that is gone (the lock error names its LOCK_ID).')
     .addHelpText('after', examples(['plain-migrate force-unlock 12']))
     .action(function (this: Command, lockId: string) {
-      return act(() => forceUnlockCommand(io, lockId, globals(this)))();
+      return act(async () => (await import('./commands/state.js')).forceUnlockCommand(io, lockId, globals(this)))();
     });
 
   program
@@ -253,6 +248,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--reset', 'forget the demo’s recorded state first')
     .action(function (this: Command) {
       return act(async () => {
+        const { interruptSignals } = await import('./commands/apply.js');
         const signals = interruptSignals(io);
         try {
           const { demoCommand } = await import('./commands/demo.js');
