@@ -8,7 +8,7 @@
  * after a successful build. Lookups are synchronous (prepared statements), parsed results are kept in a
  * small LRU, and records are never all held in memory.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 import { existsSync, unlinkSync } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -31,6 +31,8 @@ export interface IndexMemory {
   readonly pageCacheMb: number;
 }
 
+/** Fingerprints an index remembers: about 2 MB. */
+const FINGERPRINTS_KEPT = 20_000;
 /** Records (not bytes) held by the lookup cache of one index. */
 const CACHE_WEIGHT = 4_000;
 /** Temporary files of crashed builds older than this are removed. */
@@ -81,6 +83,8 @@ class SqliteSourceIndex implements DiskSourceIndex {
   private readonly digest: Database.Statement<[string], string> | undefined;
   private readonly cacheOne: Lru<unknown>;
   private readonly cacheAll: Lru<unknown[]>;
+  /** Fingerprints by kind and key (see fingerprint). */
+  private readonly prints = new Lru<string>(FINGERPRINTS_KEPT);
   /** Where records kept by place are read (opened at the first such look-up). */
   private bytes: RecordBytes | undefined;
   private open = true;
@@ -137,17 +141,27 @@ class SqliteSourceIndex implements DiskSourceIndex {
   }
 
   fingerprint(key: string, kind: 'one' | 'all'): string {
-    const h = createHash('sha1');
+    // An index file never changes once built: a key's fingerprint is remembered (the same agents and
+    // customers are looked up by thread after thread, and a re-plan fingerprints every look-up).
+    const memo = `${kind}\u0000${key}`;
+    const hit = this.prints.get(memo);
+    if (hit) return hit.value;
+    let print: string;
     if (kind === 'one') {
       const row = this.one.get(key);
-      h.update(row === undefined ? '\u0000none' : this.texts([row])[0]!);
+      print = hash('sha1', row === undefined ? '\u0000none' : this.texts([row])[0]!, 'hex');
     } else {
       // The digest the build stored (the same hash of the same bytes), or, without one, the group's records.
       const stored = this.digest?.get(key);
-      if (stored !== undefined) return stored;
-      if (!this.digest) for (const json of this.texts(this.all.all(key))) h.update(json).update('\n');
+      if (stored !== undefined) print = stored;
+      else {
+        const h = createHash('sha1');
+        if (!this.digest) for (const json of this.texts(this.all.all(key))) h.update(json).update('\n');
+        print = h.digest('hex');
+      }
     }
-    return h.digest('hex');
+    this.prints.set(memo, print);
+    return print;
   }
 
   getAll(key: string): unknown[] {
@@ -163,6 +177,7 @@ class SqliteSourceIndex implements DiskSourceIndex {
     this.open = false;
     this.cacheOne.clear();
     this.cacheAll.clear();
+    this.prints.clear();
     this.bytes?.close();
     this.db.close();
   }
