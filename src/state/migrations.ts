@@ -110,6 +110,10 @@ const MIGRATIONS: ReadonlyArray<string> = [
      seq       INTEGER NOT NULL DEFAULT 0,
      pulled_at TEXT
    ) WITHOUT ROWID;`,
+  // 5 → 6: a thread's messages counted from the index alone (childrenSummary, which a re-plan asks
+  // of every recorded thread): the parent index carries their status and update time.
+  `DROP INDEX resources_parent;
+   CREATE INDEX resources_parent ON resources (parent, status, updated_at) WHERE parent IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

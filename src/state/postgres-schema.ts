@@ -110,6 +110,11 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
     pulled_at text,
     PRIMARY KEY (state_id, stream)
   );`,
+  // 2: a thread's messages counted from the index alone (childrenSummary, which a re-plan asks of every
+  // recorded thread): the parent index carries their status and update time.
+  (s) => `
+  DROP INDEX ${s}.resources_parent;
+  CREATE INDEX resources_parent ON ${s}.resources (state_id, parent) INCLUDE (status, updated_at) WHERE parent IS NOT NULL;`,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
