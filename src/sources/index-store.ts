@@ -355,6 +355,13 @@ async function cachedIndex(
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
+    // The directory gone under the build (a clean-up that ran meanwhile): said as such, not as a crash.
+    if (!(e instanceof PmError) && !existsSync(dir)) {
+      throw new PmError('source.cache-unwritable', `the index cache directory ${opts.cacheDir} was removed while the index of source "${decl.name}" was being built`, {
+        hint: 'leave .plain-migrate/cache alone while a command runs, then run it again',
+        cause: e,
+      });
+    }
     throw e;
   }
   await removeStale(dir, prefix, name);

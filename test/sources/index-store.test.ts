@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { gzipSync } from 'node:zlib';
@@ -294,5 +294,17 @@ describe('source index: cache', () => {
     second.close();
     // nothing but the index is left behind (no temporary files)
     expect(readdirSync(dir)).toEqual([path.basename(file)]);
+  });
+
+  it('says so, as a PmError, when the cache directory is removed while an index is built', async () => {
+    const dir = cacheDir();
+    const d = decl('users.ndjson', { key: expr('id') });
+    const err = await openSourceIndex(d, 'key', { cacheDir: dir, onBuild: () => rmSync(dir, { recursive: true, force: true }) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PmError);
+    expect((err as PmError).code).toBe('source.cache-unwritable');
+    expect((err as PmError).message).toMatch(/was removed while the index of source "src" was being built/);
   });
 });
