@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { Expr, FileSourceDecl } from '../manifest/types.js';
-import { readJsonl } from './jsonl.js';
+import { readJsonlRangeSync } from './jsonl.js';
 import { isThenable, keyEvaluator, keysOf } from './key.js';
 
 /** A chunk to parse: whole lines of the file, from `start` (inclusive) to `end` (exclusive). */
@@ -66,7 +66,7 @@ export async function parseChunk(decl: FileSourceDecl, expr: Expr, range: ChunkR
   let items = 0;
   let grouped = 0;
   const counts = { lines: 0 };
-  for await (const item of readJsonl(decl, undefined, true, { ...range, linesBefore: 0, itemsBefore: 0 }, counts)) {
+  for (const item of readJsonlRangeSync(decl, { ...range, linesBefore: 0, itemsBefore: 0 }, counts)) {
     items++;
     if (!item.ok || !item.span || item.raw === undefined) return { clean: false };
     let value: unknown;

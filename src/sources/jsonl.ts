@@ -5,11 +5,12 @@
  * naming file:line, and the stream goes on. Blank lines are skipped but counted; CRLF and a leading UTF-8
  * BOM are accepted.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { FileSourceDecl } from '../manifest/types.js';
 import { malformedItem, messageOf, rethrow } from './diagnostics.js';
 import { mayNestDeeperThan, nestsDeeperThan, recordLimit, tooDeepItem, tooLongItem } from './limits.js';
 import { LineSplitter, type Line } from './lines.js';
-import { openSourceBytes } from './open.js';
+import { openSourceBytes, READ_CHUNK } from './open.js';
 import type { RecordLocation, SourceItem } from './types.js';
 
 const CR = 0x0d;
@@ -151,5 +152,44 @@ export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, wit
     rethrow(decl, e, signal);
   } finally {
     stream.destroy();
+  }
+}
+
+/**
+ * readJsonl's items of a range of a file read as it is, read synchronously: for a worker that parses a
+ * chunk (index-chunks.ts), where a stream and a promise per line were a fifth of the time. Errors are
+ * thrown as they come (the worker's caller reads the chunk again with readJsonl, which names them).
+ */
+export function* readJsonlRangeSync(decl: FileSourceDecl, range: JsonlRange, counts?: { lines: number }): Generator<JsonlItem> {
+  const fd = openSync(decl.path, 'r');
+  try {
+    const lines = new LineSplitter(recordLimit(decl), range.linesBefore, range.start);
+    const startsFile = range.start === 0;
+    let index = range.itemsBefore;
+    const toItem = (l: Line): JsonlItem | undefined => {
+      if (l.kind === 'too-long') return tooLongItem(decl, { file: decl.pathAsWritten, line: l.line, index }, `line ${l.line}`, l.size);
+      return lineItem(decl, l.bytes, l.line, index, true, l.offset, startsFile && l.line === 1);
+    };
+    for (let pos = range.start; pos < range.end; ) {
+      // A new buffer each time: the splitter keeps pieces of the last one for a line that goes on.
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, range.end - pos));
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n === 0) break;
+      pos += n;
+      for (const l of lines.push(n < chunk.length ? chunk.subarray(0, n) : chunk)) {
+        const item = toItem(l);
+        if (item) {
+          index++;
+          yield item;
+        }
+      }
+    }
+    for (const l of lines.end()) {
+      const item = toItem(l);
+      if (item) yield item;
+    }
+    if (counts) counts.lines = lines.lines;
+  } finally {
+    closeSync(fd);
   }
 }

@@ -7,7 +7,7 @@ import { PmError } from '../core/errors.js';
 import type { FileSourceDecl } from '../manifest/types.js';
 import { messageOf } from './diagnostics.js';
 
-const READ_CHUNK = 256 * 1024;
+export const READ_CHUNK = 256 * 1024;
 
 function errnoCode(e: unknown): string | undefined {
   if (typeof e === 'object' && e !== null && 'code' in e) {

@@ -177,6 +177,19 @@ describe('a groupBy index built from chunks parsed elsewhere', () => {
     }
   });
 
+  it('parses a record longer than a read (256 KiB) in a chunk, as one record', async () => {
+    const file = path.join(t.dir, 'long.jsonl');
+    const long = (id: number) => JSON.stringify({ id, ticket_id: 1 + (id >> 1), html_body: `<p>${'x'.repeat(700_000 + id)}</p>` });
+    writeFileSync(file, [long(1), long(2), long(3), JSON.stringify({ id: 4, ticket_id: 2 }), long(5)].join('\n') + '\n');
+    const d = decl(file, { groupBy: expr('ticket_id', 'sources.src.groupBy') });
+    const whole = contents(await build(d));
+    for (const size of [1, 1 << 30]) {
+      const parser = inThread(d, size);
+      expect(contents(await build(d, parser)), `chunks of ${size} bytes`).toEqual(whole);
+      expect(parser.clean).toBe(parser.calls); // parsed there, not read again here
+    }
+  });
+
   it('reads a small, gzipped or non-jsonl source in one go, without asking for chunks', async () => {
     const d = decl(groupedFile(), { groupBy: expr('ticket_id', 'sources.src.groupBy') });
     const small = { ...inThread(d, 100), minBytes: 1 << 30 };
