@@ -11,10 +11,10 @@ import Database from 'better-sqlite3';
 import { PmError } from '../core/errors.js';
 import { sourceLabel, type Expr, type FileSourceDecl, type SourceDecl } from '../manifest/types.js';
 import type { SnapshotStore } from '../state/types.js';
-import { addressOf, messageOf } from './diagnostics.js';
+import { addressOf, messageOf, rethrow } from './diagnostics.js';
 import { isThenable, keyEvaluator, keysOf } from './key.js';
 import { chunkRanges, type ChunkRange, type ChunkResult } from './index-chunks.js';
-import { readJsonl, type JsonlItem } from './jsonl.js';
+import { readJsonlRangeSync, type JsonlItem } from './jsonl.js';
 import { hasGzipMagic, statSource } from './open.js';
 import { readSourceItems } from './read.js';
 import { RecordBytes } from './record-bytes.js';
@@ -370,9 +370,14 @@ export async function buildIndex(
             // Problems, or a chunk not parsed: read here, as a whole file is, to report them alike.
             const counts = { lines: linesBefore };
             let items = 0;
-            for await (const item of readJsonl(chunks.decl, signal, true, { ...range, linesBefore, itemsBefore }, counts)) {
-              items++;
-              await addItem(item);
+            try {
+              for (const item of readJsonlRangeSync(chunks.decl, { ...range, linesBefore, itemsBefore }, counts)) {
+                items++;
+                await addItem(item);
+                signal?.throwIfAborted();
+              }
+            } catch (e) {
+              rethrow(chunks.decl, e, signal);
             }
             linesBefore = counts.lines;
             itemsBefore += items;

@@ -119,35 +119,67 @@ export interface JsonlRange {
 }
 
 /**
- * `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify.
- * `range`: only those lines (see JsonlRange); `counts`, when given, has the number of the last line
- * read once the items are all out.
+ * Bytes of a .jsonl source in, items out, numbered from `from` (the whole file: all 0). `offsets`: the
+ * bytes are the file's own, so an item can say where it is (FileSpan).
  */
-export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, withRaw = false, range?: JsonlRange, counts?: { lines: number }): AsyncGenerator<JsonlItem> {
-  const { stream, direct } = await openSourceBytes(decl, { signal, ...(range ? { range } : {}) });
-  const lines = new LineSplitter(recordLimit(decl), range?.linesBefore ?? 0, range?.start ?? 0);
-  const startsFile = (range?.start ?? 0) === 0;
-  let index = range?.itemsBefore ?? 0;
-  const toItem = (l: Line): JsonlItem | undefined => {
-    if (l.kind === 'too-long') return tooLongItem(decl, { file: decl.pathAsWritten, line: l.line, index }, `line ${l.line}`, l.size);
-    return lineItem(decl, l.bytes, l.line, index, withRaw, direct ? l.offset : undefined, startsFile && l.line === 1);
-  };
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      for (const l of lines.push(chunk)) {
-        const item = toItem(l);
-        if (item) {
-          index++;
-          yield item;
-          if (signal?.aborted) throw signal.reason;
-        }
-      }
-    }
-    for (const l of lines.end()) {
-      const item = toItem(l);
+class JsonlItems {
+  private readonly lines: LineSplitter;
+  private readonly startsFile: boolean;
+  private index: number;
+
+  constructor(
+    private readonly decl: FileSourceDecl,
+    private readonly withRaw: boolean,
+    private readonly offsets: boolean,
+    from: JsonlRange | undefined,
+  ) {
+    this.lines = new LineSplitter(recordLimit(decl), from?.linesBefore ?? 0, from?.start ?? 0);
+    this.startsFile = (from?.start ?? 0) === 0;
+    this.index = from?.itemsBefore ?? 0;
+  }
+
+  /** The number of the last line read. */
+  get lineCount(): number {
+    return this.lines.lines;
+  }
+
+  *push(chunk: Buffer): Generator<JsonlItem> {
+    for (const l of this.lines.push(chunk)) {
+      const item = this.item(l);
       if (item) yield item;
     }
-    if (counts) counts.lines = lines.lines;
+  }
+
+  *end(): Generator<JsonlItem> {
+    for (const l of this.lines.end()) {
+      const item = this.item(l);
+      if (item) yield item;
+    }
+  }
+
+  private item(l: Line): JsonlItem | undefined {
+    const { decl } = this;
+    const item =
+      l.kind === 'too-long'
+        ? tooLongItem(decl, { file: decl.pathAsWritten, line: l.line, index: this.index }, `line ${l.line}`, l.size)
+        : lineItem(decl, l.bytes, l.line, this.index, this.withRaw, this.offsets ? l.offset : undefined, this.startsFile && l.line === 1);
+    if (item) this.index++;
+    return item;
+  }
+}
+
+/** `withRaw`: ok items also carry the line's text (already valid JSON), sparing a JSON.stringify. */
+export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, withRaw = false): AsyncGenerator<JsonlItem> {
+  const { stream, direct } = await openSourceBytes(decl, { signal });
+  const items = new JsonlItems(decl, withRaw, direct, undefined);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (const item of items.push(chunk)) {
+        yield item;
+        if (signal?.aborted) throw signal.reason;
+      }
+    }
+    yield* items.end();
   } catch (e) {
     rethrow(decl, e, signal);
   } finally {
@@ -156,39 +188,25 @@ export async function* readJsonl(decl: FileSourceDecl, signal?: AbortSignal, wit
 }
 
 /**
- * readJsonl's items of a range of a file read as it is, read synchronously: for a worker that parses a
- * chunk (index-chunks.ts), where a stream and a promise per line were a fifth of the time. Errors are
- * thrown as they come (the worker's caller reads the chunk again with readJsonl, which names them).
+ * readJsonl's items (with their text) of a range of a file read as it is, read synchronously: for a
+ * worker that parses a chunk (index-chunks.ts), where a stream and a promise per line were a fifth of
+ * the time, and for the building thread that reads again a chunk with problems. Errors are thrown as
+ * they come. `counts`, when given, has the number of the last line read once the items are all out.
  */
 export function* readJsonlRangeSync(decl: FileSourceDecl, range: JsonlRange, counts?: { lines: number }): Generator<JsonlItem> {
   const fd = openSync(decl.path, 'r');
   try {
-    const lines = new LineSplitter(recordLimit(decl), range.linesBefore, range.start);
-    const startsFile = range.start === 0;
-    let index = range.itemsBefore;
-    const toItem = (l: Line): JsonlItem | undefined => {
-      if (l.kind === 'too-long') return tooLongItem(decl, { file: decl.pathAsWritten, line: l.line, index }, `line ${l.line}`, l.size);
-      return lineItem(decl, l.bytes, l.line, index, true, l.offset, startsFile && l.line === 1);
-    };
+    const items = new JsonlItems(decl, true, true, range);
     for (let pos = range.start; pos < range.end; ) {
       // A new buffer each time: the splitter keeps pieces of the last one for a line that goes on.
       const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, range.end - pos));
       const n = readSync(fd, chunk, 0, chunk.length, pos);
       if (n === 0) break;
       pos += n;
-      for (const l of lines.push(n < chunk.length ? chunk.subarray(0, n) : chunk)) {
-        const item = toItem(l);
-        if (item) {
-          index++;
-          yield item;
-        }
-      }
+      yield* items.push(n < chunk.length ? chunk.subarray(0, n) : chunk);
     }
-    for (const l of lines.end()) {
-      const item = toItem(l);
-      if (item) yield item;
-    }
-    if (counts) counts.lines = lines.lines;
+    yield* items.end();
+    if (counts) counts.lines = items.lineCount;
   } finally {
     closeSync(fd);
   }

@@ -99,8 +99,6 @@ export interface OpenOptions {
   signal?: AbortSignal;
   /** Drop a leading UTF-8 BOM (for parsers that do not). */
   stripBom?: boolean;
-  /** Only these bytes of the file, `start` inclusive, `end` exclusive (a file read as it is, not gzip). */
-  range?: { readonly start: number; readonly end: number };
 }
 
 /**
@@ -128,8 +126,7 @@ export async function openSourceBytes(decl: FileSourceDecl, opts: OpenOptions = 
       hint: 'its name ends in .gz but it does not start with gzip\'s magic bytes (1f 8b); rename it without .gz, or compress it',
     });
   }
-  if (opts.range && (gz || opts.stripBom)) throw new Error(`openSourceBytes: a byte range of ${decl.pathAsWritten}, which is not read as it is`);
-  const file = createReadStream(decl.path, { highWaterMark: READ_CHUNK, ...(opts.range ? { start: opts.range.start, end: opts.range.end - 1 } : {}) });
+  const file = createReadStream(decl.path, { highWaterMark: READ_CHUNK });
   if (opts.signal) addAbortSignal(opts.signal, file);
   const stages: Array<Readable | Transform> = [file];
   if (gz) stages.push(createGunzip({ chunkSize: READ_CHUNK }));
