@@ -16,7 +16,24 @@ export interface Io {
   readonly stdinIsTTY: boolean;
 }
 
+/**
+ * A reader that went away before the command finished (`plain-migrate plan --help | head -3`): what is
+ * left to print is dropped and the command goes on to its end and its exit code, as if the reader had
+ * read it all. Node reports the closed pipe as an 'error' event (EPIPE) which, without a listener, ends
+ * the process with a stack trace; any other error of the stream still does.
+ */
+function dropOutputToClosedPipe(stream: NodeJS.WriteStream): void {
+  if (stream.listeners('error').includes(onStreamError)) return;
+  stream.on('error', onStreamError);
+}
+
+function onStreamError(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') throw e;
+}
+
 export function processIo(): Io {
+  dropOutputToClosedPipe(process.stdout);
+  dropOutputToClosedPipe(process.stderr);
   return {
     out: process.stdout,
     err: process.stderr,
