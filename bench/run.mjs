@@ -530,18 +530,35 @@ async function floorOf(ws, timeoutMs) {
   return best;
 }
 
-/** A first plan (no state, no source indexes) of a workspace, with `--workers` when given. */
-async function firstPlan(ws, n, timeoutMs, workers) {
+/** A first plan (no state, no source indexes) of a workspace, with `--workers` when given, of `manifest` when given. */
+async function firstPlan(ws, n, timeoutMs, workers, manifest) {
   resetState(ws);
-  const p = await cli(ws.dir, ['plan', ...(workers ? ['--workers', String(workers)] : [])], { timeoutMs });
+  const p = await cli(ws.dir, [...(manifest ? ['-f', manifest] : []), 'plan', ...(workers ? ['--workers', String(workers)] : [])], { timeoutMs });
   const l = planLine(p.stdout);
   if (l.create !== n) throw new Error(`plan of ${n} tickets planned ${l.create} imports: ${l.line}`);
   return { ...p, line: l.line };
 }
 
+/** The line of the bench's manifest that converts each comment's HTML, and what the variant without it says instead. */
+const CONVERTED_TEXT = 'text: $htmlToMarkdown(html_body)';
+const RAW_TEXT = 'text: html_body';
+
+/**
+ * The workspace's manifest with each message's text taken as it is (its HTML) instead of converted: every
+ * other step of the plan is the same (read, index, map, hash, compare), so its time is what a plan costs
+ * apart from $htmlToMarkdown. Returns the variant's file name in the workspace.
+ */
+function manifestWithoutConversion(ws) {
+  const text = readFileSync(ws.manifest, 'utf8');
+  if (text.split(CONVERTED_TEXT).length !== 2) throw new Error(`${ws.manifest}: expected one "${CONVERTED_TEXT}"`);
+  writeFileSync(join(ws.dir, 'without-conversion.yaml'), text.replace(CONVERTED_TEXT, RAW_TEXT));
+  return 'without-conversion.yaml';
+}
+
 /**
  * c. Plan throughput against the read-and-parse floor of the same export (issue 17: a first plan costs at
- * most 8× the floor), with the default workers and with --workers 1, and peak RSS at three sizes.
+ * most 8× the floor), with the default workers and with --workers 1, the same plan without the HTML
+ * conversion, and peak RSS at three sizes.
  */
 async function benchPlan() {
   const timeoutMs = QUICK ? 120_000 : 5_400_000;
@@ -562,7 +579,9 @@ async function benchPlan() {
       if (ratioSizes.includes(n)) {
         const one = await firstPlan(ws, n, timeoutMs, 1);
         log(`plan ${fmt(n)} --workers 1: ${s1(one.wallMs)} = ${fmt(one.wallMs / floor.ms, 1)}× the floor, peak RSS ${mb(one.maxRssKb)}`);
-        rows.push({ tickets: n, messages: n * SIZES.comments, htmlBytesAvg: ws.meta.htmlBytesAvg, floor, plan: p, one });
+        const raw = await firstPlan(ws, n, timeoutMs, undefined, manifestWithoutConversion(ws));
+        log(`plan ${fmt(n)} without $htmlToMarkdown: ${s1(raw.wallMs)} = ${fmt(raw.wallMs / floor.ms, 1)}× the floor`);
+        rows.push({ tickets: n, messages: n * SIZES.comments, htmlBytesAvg: ws.meta.htmlBytesAvg, floor, plan: p, one, raw });
       }
     } finally {
       dropWorkspace(ws);
@@ -591,6 +610,9 @@ async function benchPlan() {
       oneCpuS: r.one.cpuS,
       oneRssKb: r.one.maxRssKb,
       oneRatio: r.one.wallMs / r.floor.ms,
+      rawWallMs: r.raw.wallMs,
+      rawCpuS: r.raw.cpuS,
+      rawRatio: r.raw.wallMs / r.floor.ms,
     })),
     rss,
   };
@@ -639,6 +661,12 @@ ${rows
 | figure | value | goal | |
 |---|---:|---|---|
 | first plan ÷ floor, ${fmt(big.tickets)} tickets, default workers | ${fmt(ratio, 1)} | ≤ 8 | ${met(ratioOk)} |
+
+**Without the conversion.** The same first plan (default workers) of the manifest with \`${RAW_TEXT}\` instead of \`${CONVERTED_TEXT}\`: every other step is the same (read, index, map, hash, compare with the state), so this is what a plan costs apart from converting the HTML (a little more than that: the messages' texts are then their HTML, about a tenth longer than the Markdown and full of quotes, which take the slower way through the hash's JSON).
+
+| tickets × comments | plan without conversion | ÷ floor | CPU | the conversion's share of the plan's CPU |
+|---|---:|---:|---:|---:|
+${rows.map((r) => `| ${fmt(r.tickets)} × ${SIZES.comments} | ${s1(r.raw.wallMs)} | ${fmt(r.raw.wallMs / r.floor.ms, 1)} | ${fmt(r.raw.cpuS, 1)} s | ${fmt((100 * (r.plan.cpuS - r.raw.cpuS)) / r.plan.cpuS)}% |`).join('\n')}
 
 Peak RSS of \`plan\` (default workers) by size (max RSS from \`/usr/bin/time\`; anon / file-backed peaks sampled from /proc):
 
