@@ -18,15 +18,28 @@
  * The algorithm and rules are turndown's (MIT, © Dom Christie), its whitespace collapsing from
  * collapse-whitespace (MIT, © Luc Thevenard).
  */
-import { decodeHTML, decodeHTMLAttribute } from 'entities/decode';
-import { parse, html as htmlSpec, type TreeAdapter, type TreeAdapterTypeMap, type Token } from 'parse5';
+import { createRequire } from 'node:module';
+import type { html as htmlSpec, TreeAdapter, TreeAdapterTypeMap, Token } from 'parse5';
+
+/**
+ * parse5 and entities are loaded the first time they are needed, not by every command that can map a
+ * record: the simple parser takes most helpdesk HTML without parse5, a body without `&` needs no
+ * decoding, and a re-plan that the plan cache answers converts nothing (the two were about 70 ms of a
+ * command's start). Both are ES modules, taken with require (Node ≥ 20.19): a conversion is synchronous.
+ */
+const load = createRequire(import.meta.url);
+let parse5: typeof import('parse5') | undefined;
+let entities: typeof import('entities/decode') | undefined;
+const decodeHTML = (s: string): string => (entities ??= load('entities/decode') as typeof import('entities/decode')).decodeHTML(s);
+const decodeHTMLAttribute = (s: string): string => (entities ??= load('entities/decode') as typeof import('entities/decode')).decodeHTMLAttribute(s);
 
 const ELEMENT = 1;
 const TEXT = 3;
 const COMMENT = 8;
 const OTHER = 0;
 
-const HTML_NS = htmlSpec.NS.HTML;
+/** parse5's html.NS.HTML. */
+const HTML_NS = 'http://www.w3.org/1999/xhtml' as htmlSpec.NS.HTML;
 
 interface Flank {
   readonly leading: string;
@@ -780,7 +793,7 @@ export function isSimpleHtml(html: string): boolean {
  */
 export function turndownHtml(html: string, parser: 'auto' | 'parse5' = 'auto'): string {
   if (html === '') return '';
-  const root = (parser === 'auto' ? parseSimple(html) : null) ?? findRoot(parse<MdTypes>(`<x-turndown id="turndown-root">${html}</x-turndown>`, { treeAdapter: adapter, scriptingEnabled: false }));
+  const root = (parser === 'auto' ? parseSimple(html) : null) ?? findRoot((parse5 ??= load('parse5') as typeof import('parse5')).parse<MdTypes>(`<x-turndown id="turndown-root">${html}</x-turndown>`, { treeAdapter: adapter, scriptingEnabled: false }));
   // A <frameset> before any content replaces the body, and what was in it (turndown fails here on null).
   if (!root) throw new Error('the HTML is a frameset document (<frameset> before any content), which has no body to convert to Markdown');
   collapseWhitespace(root);

@@ -7,10 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { BroadcastChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { PmError } from '../core/errors.js';
 import type { Manifest } from '../manifest/types.js';
 import type { IdentityResolver } from '../mapping/resolve.js';
@@ -76,6 +77,9 @@ export class MappingPool implements ChunkParser {
     this.channel.unref();
     this.channel.onmessage = (ev: unknown) => void this.answer((ev as { data: ResolverCall | ResolverReply }).data, o.resolver);
     setFlagsFromString(`--heap-growing-percent=${POOL_HEAP_GROWING_PERCENT}`);
+    // piscina (CommonJS) is loaded by the first pool, not by every plan: a re-plan that the plan cache
+    // answers, or a small plan, starts none.
+    const { Piscina } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
     this.piscina = new Piscina({
       filename: file,
       minThreads: o.workers,

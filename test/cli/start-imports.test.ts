@@ -36,4 +36,16 @@ describe('a command that reads a manifest and talks to no target', () => {
     // The prebuilt validator needs one helper of ajv's runtime, not ajv.
     expect(urls.filter((u) => /\/node_modules\/ajv\//.test(u) && !u.includes('/ajv/dist/runtime/'))).toEqual([]);
   });
+
+  it('loads no HTML parser, worker pool, or parser of a format its sources are not in', async () => {
+    // Loaded on first use: parse5 by HTML the simple parser does not take, entities by the first `&`,
+    // piscina by the first mapping pool, stream-json and csv-parse by the first .json or .csv source.
+    // The quickstart's sources are all .jsonl.
+    const dir = mkdtempSync(path.join(tmpdir(), 'pm-start-'));
+    cpSync(path.join(ROOT, 'examples/quickstart'), dir, { recursive: true, filter: (s) => !s.includes('.plain-migrate') });
+    const urls = await modulesLoadedBy(['validate'], dir);
+    expect(urls.some((u) => u.endsWith('/dist/mapping/markdown.js'))).toBe(true);
+    expect(urls.filter((u) => /\/node_modules\/(parse5|entities|piscina|stream-json|csv-parse)\//.test(u))).toEqual([]);
+    expect(urls.filter((u) => /\/dist\/sources\/(csv|json)\.js$/.test(u))).toEqual([]);
+  });
 });
